@@ -1,0 +1,26 @@
+import type { TopicRole } from '../config/env.js';
+
+export interface OutgoingMessage {
+  /** The message body: JSON text or raw bytes. */
+  readonly data: string | Uint8Array;
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+export interface DeadLetter {
+  readonly reason: string;
+  /** The bytes as received, untouched. */
+  readonly raw: Uint8Array;
+  readonly messageId?: string;
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The bus port: Pub/Sub in the cloud, the local push router on a laptop. Publishing resolves once the
+ * bus has accepted the messages; TransientError when it is unavailable.
+ */
+export interface Bus {
+  publish(topic: TopicRole, messages: readonly OutgoingMessage[]): Promise<string[]>;
+  /** Sends an undecodable message, with the reason, to the dead-letter sink. */
+  deadLetter(letter: DeadLetter): Promise<void>;
+  close(): Promise<void>;
+}

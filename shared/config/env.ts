@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/** Names of the deployable functions; infra creates one Cloud Run function per entry. */
+export const FUNCTION_NAMES = ['ingest'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** Pub/Sub topics, by role; the names are suffixed with the environment in the cloud. */
+export const TOPICS = {
+  readings: 'readings',
+  readingsClean: 'readings-clean',
+  alerts: 'alerts',
+  forecastTick: 'forecast-tick',
+  deadLetter: 'readings-dead-letter',
+} as const;
+export type TopicRole = keyof typeof TOPICS;
+
+/** Pub/Sub push events reaching a Cloud Run function are capped at 512 KB; stay well below. */
+export const PUBSUB_EVENT_LIMIT_BYTES = 512 * 1024;
+
+const positiveInt = z.coerce.number().int().positive();
+
+export const configSchema = z.object({
+  KILOWATCH_BACKEND: z.enum(['local', 'gcp']).default('local'),
+  KILOWATCH_ENV: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'lowercase letters, digits and dashes').default('dev'),
+  KILOWATCH_DATA_DIR: z.string().min(1).default('.kilowatch'),
+  KILOWATCH_DEVICES_FILE: z.string().min(1).default('data/devices.json'),
+  KILOWATCH_MAX_BATCH: positiveInt.max(5000).default(1000),
+  KILOWATCH_MAX_MESSAGE_BYTES: positiveInt.max(PUBSUB_EVENT_LIMIT_BYTES - 16 * 1024).default(480 * 1024),
+  KILOWATCH_FUTURE_TOLERANCE_S: positiveInt.default(300),
+  KILOWATCH_FUTURE_REJECT_S: positiveInt.default(86_400),
+  KILOWATCH_HISTORY_POINTS: positiveInt.max(10_000).default(96),
+  KILOWATCH_LOCAL_PORT: positiveInt.max(65_535).default(8080),
+  GOOGLE_CLOUD_PROJECT: z.string().min(1).optional(),
+  KILOWATCH_BQ_DATASET: z.string().regex(/^\w{1,1024}$/, 'letters, digits and underscores').default('kilowatch'),
+  KILOWATCH_BQ_LOCATION: z.string().default('EU'),
+  /** Override endpoints: tests point the real client libraries at local servers speaking the same protocol. */
+  BIGQUERY_API_ENDPOINT: z.url().optional(),
+  PUBSUB_API_ENDPOINT: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Reads and validates the environment once; a bad variable fails fast, naming it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = parsed.data;
+  if (config.KILOWATCH_BACKEND === 'gcp' && !config.GOOGLE_CLOUD_PROJECT) {
+    throw new Error('invalid configuration:\n  GOOGLE_CLOUD_PROJECT: required when KILOWATCH_BACKEND=gcp');
+  }
+  return config;
+}
+
+/** Topic name as deployed: suffixed with the environment in the cloud, plain locally. */
+export function topicName(config: Config, role: TopicRole): string {
+  return config.KILOWATCH_BACKEND === 'gcp' ? `${TOPICS[role]}-${config.KILOWATCH_ENV}` : TOPICS[role];
+}

@@ -1,0 +1,18 @@
+import type { Table, RowOf } from './schema/table.js';
+import type { ReadingRow } from './schema/tables.js';
+
+/**
+ * The warehouse port: BigQuery in the cloud, DuckDB locally. Adapters hold no business rules and
+ * throw TransientError for failures worth a retry (unavailable, quota, timeouts).
+ */
+export interface Warehouse {
+  /** Creates what is missing (embedded warehouse); checks the tables exist (cloud). */
+  init(): Promise<void>;
+  /** Writes rows; idempotent on the table's key (a row whose key exists is not written twice). */
+  insert<T extends Table>(table: T, rows: ReadonlyArray<RowOf<T>>): Promise<void>;
+  /** The latest `perMetric` readings of each metric of a device, newest first, deduplicated. */
+  recentReadings(deviceId: string, perMetric: number): Promise<ReadingRow[]>;
+  /** Row counts of every table (deduplicated). */
+  counts(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,53 @@
+import type { Column, ColumnType } from './columns.js';
+import type { Table } from './table.js';
+
+const DUCKDB_TYPES: Record<ColumnType, string> = {
+  STRING: 'VARCHAR',
+  FLOAT64: 'DOUBLE',
+  INT64: 'BIGINT',
+  BOOL: 'BOOLEAN',
+  TIMESTAMP: 'TIMESTAMPTZ',
+  JSON: 'VARCHAR',
+};
+
+function duckdbColumn(name: string, c: Column): string {
+  const base = DUCKDB_TYPES[c.type];
+  if (c.mode === 'REPEATED') return `"${name}" ${base}[] NOT NULL`;
+  return `"${name}" ${base}${c.mode === 'REQUIRED' ? ' NOT NULL' : ''}`;
+}
+
+/** CREATE TABLE for the embedded warehouse; the key column is the primary key so writes can be idempotent. */
+export function duckdbCreateTable(table: Table): string {
+  const cols = Object.entries(table.columns).map(([n, c]) => `  ${duckdbColumn(n, c)}`);
+  cols.push(`  PRIMARY KEY ("${table.key}")`);
+  return `CREATE TABLE IF NOT EXISTS "${table.name}" (\n${cols.join(',\n')}\n)`;
+}
+
+export interface BigQueryField {
+  name: string;
+  type: Exclude<ColumnType, 'BOOL'> | 'BOOLEAN';
+  mode: Column['mode'];
+  description: string;
+}
+
+/** BigQuery table schema fields, in the REST API's TableFieldSchema shape. */
+export function bigQueryFields(table: Table): BigQueryField[] {
+  return Object.entries(table.columns).map(([name, c]) => ({
+    name,
+    type: c.type === 'BOOL' ? 'BOOLEAN' : c.type,
+    mode: c.mode,
+    description: c.description,
+  }));
+}
+
+/** The view that keeps the first row of each key: BigQuery's insertId deduplication is best effort only. */
+export function dedupViewSql(table: Table, qualifiedTable: string): string {
+  return (
+    `SELECT * EXCEPT(_row) FROM (SELECT *, ROW_NUMBER() OVER ` +
+    `(PARTITION BY ${table.key} ORDER BY ${table.firstBy}) AS _row FROM ${qualifiedTable}) WHERE _row = 1`
+  );
+}
+
+export function dedupViewName(table: Table): string {
+  return `${table.name}_dedup`;
+}

@@ -1,0 +1,140 @@
+import { col, nullable } from './columns.js';
+import { defineTable, type RowOf } from './table.js';
+
+export const READING_STATUSES = ['accepted', 'repaired'] as const;
+
+export const readings = defineTable({
+  name: 'readings',
+  description: 'One row per (device, timestamp, metric): the cleaned value, its original and the cleaning flags.',
+  columns: {
+    reading_id: col.string('Deterministic hash of device_id, ts and metric: redelivery cannot duplicate a row.'),
+    device_id: col.string('Device that sent the reading.'),
+    ts: col.timestamp('Time the reading describes, UTC.'),
+    metric: col.string('Metric name as in the device registry.'),
+    value: nullable(col.float('Value in the canonical unit; NULL when missing and not repaired.')),
+    unit: col.string('Canonical unit of value.'),
+    original_value: nullable(col.float('Value as the device sent it, before unit conversion and repair.')),
+    original_unit: nullable(col.string('Unit as the device sent it, when it differed from the canonical one.')),
+    status: col.enumOf(READING_STATUSES, 'accepted: stored as sent (maybe flagged); repaired: value was replaced.'),
+    flags: col.strings('Cleaning flags, e.g. missing, spike, stuck, unit_converted.'),
+    message_id: col.string('Pub/Sub message id that carried the reading.'),
+    seq: nullable(col.int('Device sequence number, when sent.')),
+    ingested_at: col.timestamp('Time the row was written.'),
+  },
+  key: 'reading_id',
+  partitionBy: 'ts',
+  clusterBy: ['device_id', 'metric'],
+  firstBy: 'ingested_at',
+});
+
+export const rejected = defineTable({
+  name: 'rejected',
+  description: 'Everything that could not be accepted, with the reason and the original payload.',
+  columns: {
+    rejected_id: col.string('Deterministic hash of message, reading index, metric and reason.'),
+    message_id: col.string('Pub/Sub message id.'),
+    reading_index: nullable(col.int('0-based index of the reading inside the message.')),
+    device_id: nullable(col.string('Device, when it could be read.')),
+    ts: nullable(col.timestamp('Reading time, when it could be read.')),
+    metric: nullable(col.string('Metric, when the rejection concerns one metric.')),
+    reason: col.string('Machine-readable reason, e.g. invalid_reading, conflict, duplicate, unknown_device.'),
+    detail: col.string('Human-readable explanation naming the field and what would be accepted.'),
+    payload: col.json('The reading (or message) as received.'),
+    received_at: col.timestamp('Time the rejection was recorded.'),
+  },
+  key: 'rejected_id',
+  partitionBy: 'received_at',
+  clusterBy: ['reason', 'device_id'],
+  firstBy: 'received_at',
+});
+
+export const devices = defineTable({
+  name: 'devices',
+  description: 'Registry of devices: site, type, timezone and metrics with units and valid ranges.',
+  columns: {
+    device_id: col.string('Device id, or a pattern ending in * that matches a family of devices.'),
+    site: col.string('Site the device belongs to.'),
+    type: col.string('Device type; selects the cross-metric consistency rules.'),
+    timezone: col.string('IANA timezone used for plant-local timestamps.'),
+    metrics: col.json('Metric name -> { unit, min, max, stuckAfter, spikeZ }.'),
+    updated_at: col.timestamp('Last change of the entry.'),
+  },
+  key: 'device_id',
+  partitionBy: 'updated_at',
+  clusterBy: ['site'],
+  firstBy: 'updated_at',
+});
+
+export const anomalyScores = defineTable({
+  name: 'anomaly_scores',
+  description: 'Anomaly score of a reading or window, from a named model version.',
+  columns: {
+    score_id: col.string('Deterministic hash of reading and model version.'),
+    reading_id: col.string('Scored reading (or the last reading of the scored window).'),
+    device_id: col.string('Device.'),
+    ts: col.timestamp('Time of the scored reading.'),
+    metric: nullable(col.string('Metric, for univariate detectors.')),
+    model: col.string('Model name.'),
+    model_version: col.string('Model version.'),
+    score: col.float('Score in [0, 1], higher is more anomalous.'),
+    threshold: col.float('Alarm threshold from the model card.'),
+    is_anomaly: col.bool('score >= threshold after calibration.'),
+    scored_at: col.timestamp('Time the score was computed.'),
+  },
+  key: 'score_id',
+  partitionBy: 'ts',
+  clusterBy: ['device_id', 'model'],
+  firstBy: 'scored_at',
+});
+
+export const forecasts = defineTable({
+  name: 'forecasts',
+  description: 'Probabilistic forecasts: one row per (device, metric, issue time, target time).',
+  columns: {
+    forecast_id: col.string('Deterministic hash of device, metric, origin, target and model version.'),
+    device_id: col.string('Device.'),
+    metric: col.string('Forecast metric.'),
+    issued_at: col.timestamp('Time the forecast was made.'),
+    origin: col.timestamp('Forecast origin: only data strictly before it was used.'),
+    target_ts: col.timestamp('Time the forecast is for.'),
+    p10: col.float('10th percentile.'),
+    p50: col.float('Median.'),
+    p90: col.float('90th percentile.'),
+    model: col.string('Model name.'),
+    model_version: col.string('Model version.'),
+  },
+  key: 'forecast_id',
+  partitionBy: 'target_ts',
+  clusterBy: ['device_id', 'metric'],
+  firstBy: 'issued_at',
+});
+
+export const alerts = defineTable({
+  name: 'alerts',
+  description: 'Alerts raised for operators.',
+  columns: {
+    alert_id: col.string('Deterministic hash of the cause.'),
+    device_id: col.string('Device.'),
+    ts: col.timestamp('Time of the cause.'),
+    metric: nullable(col.string('Metric, when one.')),
+    kind: col.string('anomaly, silence, forecast_breach, ...'),
+    severity: col.enumOf(['info', 'warning', 'critical'] as const, 'Severity.'),
+    message: col.string('Text for operators.'),
+    score: nullable(col.float('Score that raised the alert.')),
+    created_at: col.timestamp('Time the alert was raised.'),
+  },
+  key: 'alert_id',
+  partitionBy: 'ts',
+  clusterBy: ['device_id', 'kind'],
+  firstBy: 'created_at',
+});
+
+/** Every warehouse table; DDL, BigQuery schemas, infra and OpenAPI are generated from this list. */
+export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts] as const;
+
+export type ReadingRow = RowOf<typeof readings>;
+export type RejectedRow = RowOf<typeof rejected>;
+export type DeviceRow = RowOf<typeof devices>;
+export type AnomalyScoreRow = RowOf<typeof anomalyScores>;
+export type ForecastRow = RowOf<typeof forecasts>;
+export type AlertRow = RowOf<typeof alerts>;
