@@ -16,10 +16,12 @@ function duckdbColumn(name: string, c: Column): string {
   return `"${name}" ${base}${c.mode === 'REQUIRED' ? ' NOT NULL' : ''}`;
 }
 
-/** CREATE TABLE for the embedded warehouse; the key column is the primary key so writes can be idempotent. */
+/**
+ * CREATE TABLE for the embedded warehouse. No primary key, as in BigQuery: an ART index on random keys
+ * would cost more than the whole rest of ingest; writes skip existing keys with an anti-join instead.
+ */
 export function duckdbCreateTable(table: Table): string {
   const cols = Object.entries(table.columns).map(([n, c]) => `  ${duckdbColumn(n, c)}`);
-  cols.push(`  PRIMARY KEY ("${table.key}")`);
   return `CREATE TABLE IF NOT EXISTS "${table.name}" (\n${cols.join(',\n')}\n)`;
 }
 
@@ -42,9 +44,10 @@ export function bigQueryFields(table: Table): BigQueryField[] {
 
 /** The view that keeps the first row of each key: BigQuery's insertId deduplication is best effort only. */
 export function dedupViewSql(table: Table, qualifiedTable: string): string {
+  // Valid in BigQuery and DuckDB alike (BigQuery wants a WHERE next to QUALIFY).
   return (
-    `SELECT * EXCEPT(_row) FROM (SELECT *, ROW_NUMBER() OVER ` +
-    `(PARTITION BY ${table.key} ORDER BY ${table.firstBy}) AS _row FROM ${qualifiedTable}) WHERE _row = 1`
+    `SELECT * FROM ${qualifiedTable} WHERE TRUE ` +
+    `QUALIFY ROW_NUMBER() OVER (PARTITION BY ${table.key} ORDER BY ${table.firstBy}) = 1`
   );
 }
 

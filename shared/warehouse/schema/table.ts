@@ -11,6 +11,8 @@ export interface TableSpec<C extends Columns> {
   readonly key: keyof C & string;
   /** TIMESTAMP column the table is partitioned on, by day. */
   readonly partitionBy: keyof C & string;
+  /** True when the key is derived from the partition column, so a row's duplicates share its partition. */
+  readonly keyFixesPartition: boolean;
   readonly clusterBy: ReadonlyArray<keyof C & string>;
   /** Column that orders duplicates of one key in the deduplicated view: the first one wins. */
   readonly firstBy: keyof C & string;

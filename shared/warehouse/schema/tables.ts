@@ -23,6 +23,7 @@ export const readings = defineTable({
   },
   key: 'reading_id',
   partitionBy: 'ts',
+  keyFixesPartition: true,
   clusterBy: ['device_id', 'metric'],
   firstBy: 'ingested_at',
 });
@@ -44,6 +45,7 @@ export const rejected = defineTable({
   },
   key: 'rejected_id',
   partitionBy: 'received_at',
+  keyFixesPartition: false,
   clusterBy: ['reason', 'device_id'],
   firstBy: 'received_at',
 });
@@ -61,6 +63,7 @@ export const devices = defineTable({
   },
   key: 'device_id',
   partitionBy: 'updated_at',
+  keyFixesPartition: false,
   clusterBy: ['site'],
   firstBy: 'updated_at',
 });
@@ -83,6 +86,7 @@ export const anomalyScores = defineTable({
   },
   key: 'score_id',
   partitionBy: 'ts',
+  keyFixesPartition: true,
   clusterBy: ['device_id', 'model'],
   firstBy: 'scored_at',
 });
@@ -105,6 +109,7 @@ export const forecasts = defineTable({
   },
   key: 'forecast_id',
   partitionBy: 'target_ts',
+  keyFixesPartition: true,
   clusterBy: ['device_id', 'metric'],
   firstBy: 'issued_at',
 });
@@ -125,6 +130,7 @@ export const alerts = defineTable({
   },
   key: 'alert_id',
   partitionBy: 'ts',
+  keyFixesPartition: true,
   clusterBy: ['device_id', 'kind'],
   firstBy: 'created_at',
 });

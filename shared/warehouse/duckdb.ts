@@ -1,0 +1,178 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import type { Column } from './schema/columns.js';
+import { dedupViewName, dedupViewSql, duckdbCreateTable } from './schema/ddl.js';
+import type { RowOf, Table } from './schema/table.js';
+import { readings, TABLES, type ReadingRow } from './schema/tables.js';
+import type { Warehouse } from './port.js';
+import { TransientError } from '../errors/transient.js';
+
+type Appendable = string | number | boolean | string[] | null;
+
+/** Separates list items in a staged cell; cleaning flags and other listed names never contain it. */
+const LIST_SEPARATOR = '\u001f';
+
+// Staging columns take plain VARCHAR/DOUBLE values: the appender is several times faster with them than
+// with timestamp or list values, and DuckDB casts a whole batch in one statement.
+function stageType(column: Column): string {
+  if (column.mode === 'REPEATED') return 'VARCHAR';
+  if (column.type === 'FLOAT64' || column.type === 'INT64') return 'DOUBLE';
+  return column.type === 'BOOL' ? 'BOOLEAN' : 'VARCHAR';
+}
+
+function fromStage(name: string, column: Column): string {
+  const c = `"${name}"`;
+  if (column.mode === 'REPEATED') {
+    return `CASE WHEN ${c} = '' THEN []::VARCHAR[] ELSE string_split(${c}, chr(31)) END AS ${c}`;
+  }
+  if (column.type === 'TIMESTAMP') return `${c}::TIMESTAMPTZ AS ${c}`;
+  if (column.type === 'INT64') return `${c}::BIGINT AS ${c}`;
+  return c;
+}
+
+function appendValue(appender: DuckDBAppender, column: Column, value: Appendable): void {
+  if (value === null) return appender.appendNull();
+  if (column.mode === 'REPEATED') return appender.appendVarchar((value as string[]).join(LIST_SEPARATOR));
+  switch (stageType(column)) {
+    case 'DOUBLE':
+      return appender.appendDouble(value as number);
+    case 'BOOLEAN':
+      return appender.appendBoolean(value as boolean);
+    default:
+      return appender.appendVarchar(value as string);
+  }
+}
+
+function stageName(table: Table): string {
+  return `_stage_${table.name}`;
+}
+
+/** Moves staged rows whose key is not in the table yet; scans only the batch's time range when it can. */
+function moveStagedSql(table: Table): string {
+  const stage = `"${stageName(table)}"`;
+  const cols = Object.entries(table.columns);
+  const select = cols.map(([n, c]) => fromStage(n, c)).join(', ');
+  const key = `"${table.key}"`;
+  const part = `"${table.partitionBy}"`;
+  const existing = table.keyFixesPartition
+    ? `SELECT ${key} FROM "${table.name}" WHERE ${part} BETWEEN ` +
+      `(SELECT min(${part}::TIMESTAMPTZ) FROM ${stage}) AND (SELECT max(${part}::TIMESTAMPTZ) FROM ${stage})`
+    : `SELECT ${key} FROM "${table.name}"`;
+  return (
+    `INSERT INTO "${table.name}" SELECT ${select} FROM ${stage} ` +
+    `WHERE ${key} NOT IN (${existing}) QUALIFY row_number() OVER (PARTITION BY ${key}) = 1`
+  );
+}
+
+/**
+ * The embedded warehouse: one DuckDB file. Rows are appended to a staging table and moved in one
+ * statement that skips keys already present, so writes are idempotent on the table key.
+ * One connection, one operation at a time: DuckDB transactions on a connection do not interleave.
+ */
+export class DuckDbWarehouse implements Warehouse {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(path: string): Promise<DuckDbWarehouse> {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    try {
+      const instance = await DuckDBInstance.create(path);
+      return new DuckDbWarehouse(instance, await instance.connect());
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/lock/i.test(message)) {
+        throw new TransientError(`warehouse ${path} is locked by another process (is \`npm start\` running?)`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  init(): Promise<void> {
+    return this.serial(async () => {
+      for (const table of TABLES) {
+        await this.connection.run(duckdbCreateTable(table));
+        const stageCols = Object.entries(table.columns).map(([n, c]) => `"${n}" ${stageType(c)}`);
+        await this.connection.run(`CREATE OR REPLACE TABLE "${stageName(table)}" (${stageCols.join(', ')})`);
+        await this.connection.run(
+          `CREATE OR REPLACE VIEW "${dedupViewName(table)}" AS ${dedupViewSql(table, `"${table.name}"`)}`,
+        );
+      }
+      await this.connection.run(
+        'CREATE INDEX IF NOT EXISTS readings_device_metric_ts ON readings (device_id, metric, ts)',
+      );
+    });
+  }
+
+  insert<T extends Table>(table: T, rows: ReadonlyArray<RowOf<T>>): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return this.serial(async () => {
+      const stage = stageName(table);
+      const columns = Object.entries(table.columns);
+      const appender = await this.connection.createAppender(stage);
+      for (const row of rows) {
+        const values = row as Record<string, Appendable>;
+        for (const [name, column] of columns) appendValue(appender, column, values[name] ?? null);
+        appender.endRow();
+      }
+      appender.closeSync();
+      await this.connection.run('BEGIN TRANSACTION');
+      try {
+        await this.connection.run(moveStagedSql(table));
+        await this.connection.run(`DELETE FROM "${stage}"`);
+        await this.connection.run('COMMIT');
+      } catch (error) {
+        await this.connection.run('ROLLBACK');
+        await this.connection.run(`DELETE FROM "${stage}"`);
+        throw error;
+      }
+    });
+  }
+
+  recentReadings(deviceId: string, perMetric: number): Promise<ReadingRow[]> {
+    return this.serial(async () => {
+      const reader = await this.connection.runAndReadAll(
+        `SELECT reading_id, device_id, strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS ts, metric, value, unit,
+                original_value, original_unit, status, flags, message_id, seq,
+                strftime(ingested_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS ingested_at
+         FROM readings_dedup WHERE device_id = $device
+         QUALIFY row_number() OVER (PARTITION BY metric ORDER BY ts DESC) <= $n
+         ORDER BY ts DESC`,
+        { device: deviceId, n: perMetric },
+      );
+      return reader.getRowObjectsJS().map((r) => readings.row.parse({ ...r, seq: r.seq === null ? null : Number(r.seq) }));
+    });
+  }
+
+  counts(): Promise<Record<string, number>> {
+    return this.serial(async () => {
+      const sql = TABLES.map((t) => `SELECT '${t.name}' AS name, count(*) AS n FROM "${dedupViewName(t)}"`).join(' UNION ALL ');
+      const reader = await this.connection.runAndReadAll(sql);
+      return Object.fromEntries(reader.getRowObjectsJS().map((r) => [String(r.name), Number(r.n)]));
+    });
+  }
+
+  /** Read-only SQL for local tools (CLI exports, the dashboard); parameters are bound, never spliced. */
+  query(sql: string, params: Record<string, string | number | boolean | null> = {}): Promise<Record<string, unknown>[]> {
+    return this.serial(async () => (await this.connection.runAndReadAll(sql, params)).getRowObjectsJS());
+  }
+
+  close(): Promise<void> {
+    return this.serial(async () => {
+      this.connection.closeSync();
+      this.instance.closeSync();
+    });
+  }
+}
