@@ -1,0 +1,158 @@
+import { PubSub, type ClientConfig, type PublishOptions, type Topic } from '@google-cloud/pubsub';
+import { PassThroughClient } from 'google-auth-library';
+import type { TopicRole } from '../config/env.js';
+import type { Bus, DeadLetter, OutgoingMessage } from './port.js';
+import { classifyPubSubError } from './pubsub-errors.js';
+
+export interface PubSubRetryOptions {
+  /** Time after which a publish stops retrying and fails (TransientError), in ms. */
+  totalTimeoutMillis?: number;
+  initialDelayMillis?: number;
+  maxDelayMillis?: number;
+}
+
+export interface PubSubBusOptions {
+  projectId: string;
+  /** Deployed topic name of a role (config/env.ts topicName). */
+  topicName: (role: TopicRole) => string;
+  /**
+   * Endpoint override (PUBSUB_API_ENDPOINT): the client then talks REST (JSON over HTTP/1.1) instead of gRPC.
+   * A host outside googleapis.com is an emulator or a local server: plain http unless the endpoint says
+   * https://, and no credentials, so no Google auth lookup happens.
+   */
+  apiEndpoint?: string;
+  retry?: PubSubRetryOptions;
+}
+
+/** Pub/Sub attribute limits (https://cloud.google.com/pubsub/quotas#resource_limits). */
+const MAX_ATTRIBUTES = 100;
+const MAX_KEY_BYTES = 256;
+const MAX_VALUE_BYTES = 1024;
+
+/** The library's Publish retry gives up after 600 s; a function handling a push must answer long before. */
+const DEFAULT_RETRY: Required<PubSubRetryOptions> = { totalTimeoutMillis: 30_000, initialDelayMillis: 100, maxDelayMillis: 5_000 };
+
+/**
+ * The options the REST fallback reads (google-gax fallback.js) beyond what ClientConfig declares. authClient
+ * is duck-typed at run time; its declared type comes from google-gax's own copy of google-auth-library.
+ */
+interface RestClientConfig extends Omit<ClientConfig, 'authClient'> {
+  fallback?: boolean | 'rest';
+  protocol?: 'http' | 'https';
+  authClient?: PassThroughClient;
+}
+
+function hostOf(apiEndpoint: string): string {
+  return new URL(/^\w+:\/\//.test(apiEndpoint) ? apiEndpoint : `http://${apiEndpoint}`).hostname;
+}
+
+/** Cuts a string to at most `maxBytes` of UTF-8 without splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let out = '';
+  let bytes = 0;
+  for (const ch of text) {
+    const size = Buffer.byteLength(ch);
+    if (bytes + size > maxBytes) break;
+    out += ch;
+    bytes += size;
+  }
+  return out;
+}
+
+function toBuffer(data: string | Uint8Array): Buffer {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Attributes of a dead letter: reason, original message id, original attributes as orig_<key>, within limits. */
+export function deadLetterAttributes(letter: DeadLetter): Record<string, string> {
+  const attributes: Record<string, string> = { reason: truncateUtf8(letter.reason, MAX_VALUE_BYTES) };
+  if (letter.messageId) attributes.originalMessageId = letter.messageId;
+  const original = Object.entries(letter.attributes ?? {});
+  const room = MAX_ATTRIBUTES - Object.keys(attributes).length - 1;
+  for (const [key, value] of original.slice(0, room)) {
+    attributes[truncateUtf8(`orig_${key}`, MAX_KEY_BYTES)] = truncateUtf8(value, MAX_VALUE_BYTES);
+  }
+  if (original.length > room) attributes.orig_dropped = String(original.length - room);
+  return attributes;
+}
+
+/** The bus on Google Cloud Pub/Sub: one cached Topic per role, publishes batched for at most 10 ms. */
+export class PubSubBus implements Bus {
+  private readonly client: PubSub;
+  private readonly topics = new Map<TopicRole, Topic>();
+  private readonly publishOptions: PublishOptions;
+
+  constructor(private readonly options: PubSubBusOptions) {
+    const config: RestClientConfig = { projectId: options.projectId };
+    if (options.apiEndpoint) {
+      const local = !/(^|\.)googleapis\.com$/.test(hostOf(options.apiEndpoint));
+      config.apiEndpoint = options.apiEndpoint;
+      config.fallback = 'rest';
+      config.protocol = local && !options.apiEndpoint.startsWith('https://') ? 'http' : 'https';
+      if (local) {
+        config.emulatorMode = true;
+        config.authClient = new PassThroughClient();
+      }
+    }
+    this.client = new PubSub(config as ClientConfig);
+    const retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.publishOptions = {
+      batching: { maxMilliseconds: 10 },
+      gaxOpts: {
+        retry: {
+          // gRPC codes: UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE.
+          retryCodes: [2, 4, 8, 10, 13, 14],
+          backoffSettings: {
+            initialRetryDelayMillis: retry.initialDelayMillis,
+            retryDelayMultiplier: 2,
+            maxRetryDelayMillis: retry.maxDelayMillis,
+            initialRpcTimeoutMillis: retry.totalTimeoutMillis,
+            rpcTimeoutMultiplier: 1,
+            maxRpcTimeoutMillis: retry.totalTimeoutMillis,
+            totalTimeoutMillis: retry.totalTimeoutMillis,
+          },
+        },
+      },
+    };
+  }
+
+  async publish(role: TopicRole, messages: readonly OutgoingMessage[]): Promise<string[]> {
+    return this.publishAll(
+      role,
+      messages.map((m) => ({ data: toBuffer(m.data), ...(m.attributes ? { attributes: { ...m.attributes } } : {}) })),
+    );
+  }
+
+  async deadLetter(letter: DeadLetter): Promise<void> {
+    await this.publishAll('deadLetter', [{ data: toBuffer(letter.raw), attributes: deadLetterAttributes(letter) }]);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.topics.values()].map((t) => t.flush().catch(() => undefined)));
+    this.topics.clear();
+    await this.client.close();
+  }
+
+  private topic(role: TopicRole): Topic {
+    let topic = this.topics.get(role);
+    if (!topic) {
+      topic = this.client.topic(this.options.topicName(role), this.publishOptions);
+      this.topics.set(role, topic);
+    }
+    return topic;
+  }
+
+  /** Waits for every message (none left in flight), then fails with the first error if any failed. */
+  private async publishAll(role: TopicRole, messages: Array<{ data: Buffer; attributes?: Record<string, string> }>) {
+    if (messages.length === 0) return [];
+    const topic = this.topic(role);
+    const results = await Promise.allSettled(messages.map((m) => topic.publishMessage(m)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      const count = results.filter((r) => r.status === 'rejected').length;
+      throw classifyPubSubError(failed.reason, `publish to ${topic.name} (${count} of ${messages.length} messages)`);
+    }
+    return results.map((r) => (r as PromiseFulfilledResult<string>).value);
+  }
+}
