@@ -1,0 +1,92 @@
+import type { FunctionName, TopicRole } from '../../shared/config/env.js';
+
+/**
+ * What each deployable function is allowed to touch. The stack turns these capabilities into IAM
+ * bindings on the narrowest resource that works (dataset, topic, bucket, secret), never the project,
+ * except where Google offers no narrower scope (BigQuery jobs, Vertex AI).
+ */
+export interface FunctionAccess {
+  /** BigQuery dataset role: viewer reads tables, editor also writes rows. */
+  readonly dataset?: 'viewer' | 'editor';
+  /** roles/bigquery.jobUser on the project: needed to run queries (jobs are project-scoped). */
+  readonly queries?: boolean;
+  /** Topics the function publishes to (roles/pubsub.publisher on each topic only). */
+  readonly publish?: readonly TopicRole[];
+  /** Model registry bucket: read the champion, or write new versions. */
+  readonly models?: 'read' | 'write';
+  /** Archive bucket: write exported partitions. */
+  readonly archive?: boolean;
+  /** secretAccessor on the API keys secret. */
+  readonly apiKeys?: boolean;
+  /** roles/aiplatform.user on the project: Vertex AI Gemini. */
+  readonly vertex?: boolean;
+}
+
+export type FunctionTrigger =
+  /** Pub/Sub push subscription on the topic, authenticated with OIDC, dead-lettered. */
+  | { readonly kind: 'push'; readonly topic: TopicRole }
+  /** Plain HTTPS endpoint (REST API, chat); private unless the environment marks it public. */
+  | { readonly kind: 'http' };
+
+export interface FunctionSpec {
+  readonly description: string;
+  readonly trigger: FunctionTrigger;
+  readonly access: FunctionAccess;
+  /** Repo paths (files or folders) copied next to the build output; the function reads them at runtime. */
+  readonly bundle: readonly string[];
+}
+
+/**
+ * Every function kilowatch knows how to deploy. A folder under functions/ is deployed when its name is in
+ * FUNCTION_NAMES (shared/config/env.ts); the type below makes a missing entry a compile error, so adding
+ * a function is: the folder, the FUNCTION_NAMES entry, and (if it is new) an entry here plus its sizing
+ * in infra/config/dev.ts and prod.ts.
+ */
+export const FUNCTION_CATALOG = {
+  ingest: {
+    description: 'Validates, normalises and cleans device readings; writes readings/rejected, publishes clean readings.',
+    trigger: { kind: 'push', topic: 'readings' },
+    access: { dataset: 'editor', queries: true, publish: ['readingsClean', 'deadLetter'] },
+    bundle: ['data/devices.json'],
+  },
+  score: {
+    description: 'Scores clean readings with the champion anomaly model; writes anomaly_scores, publishes alerts.',
+    trigger: { kind: 'push', topic: 'readingsClean' },
+    access: { dataset: 'editor', queries: true, publish: ['alerts', 'deadLetter'], models: 'read' },
+    bundle: ['models'],
+  },
+  forecast: {
+    description: 'On each forecast tick, forecasts every device metric with the champion model; writes forecasts.',
+    trigger: { kind: 'push', topic: 'forecastTick' },
+    access: { dataset: 'editor', queries: true, models: 'read' },
+    bundle: ['models'],
+  },
+  api: {
+    description: 'REST API, OpenAPI document and dashboard over the warehouse.',
+    trigger: { kind: 'http' },
+    access: { dataset: 'viewer', queries: true, apiKeys: true },
+    bundle: [],
+  },
+  copilot: {
+    description: 'Chat copilot: Vertex AI Gemini with read-only warehouse tools.',
+    trigger: { kind: 'http' },
+    access: { dataset: 'viewer', queries: true, apiKeys: true, vertex: true },
+    bundle: ['data/procedures'],
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type CatalogName = keyof typeof FUNCTION_CATALOG;
+export const CATALOG_NAMES = Object.keys(FUNCTION_CATALOG) as CatalogName[];
+
+/** Compile-time check: every name in FUNCTION_NAMES has a catalog entry. */
+type MissingFromCatalog = Exclude<FunctionName, CatalogName>;
+const everyFunctionIsCatalogued: MissingFromCatalog extends never ? true : never = true;
+void everyFunctionIsCatalogued;
+
+export function functionSpec(name: CatalogName): FunctionSpec {
+  return FUNCTION_CATALOG[name];
+}
+
+export function isCatalogName(name: string): name is CatalogName {
+  return Object.hasOwn(FUNCTION_CATALOG, name);
+}

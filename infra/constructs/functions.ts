@@ -1,0 +1,116 @@
+import { Construct } from 'constructs';
+import { AssetType, TerraformAsset, type ITerraformDependable } from 'cdktf';
+import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function/index.js';
+import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object/index.js';
+import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member/index.js';
+import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
+import type { CatalogName, FunctionSpec } from '../config/functions.js';
+import type { EnvironmentConfig, FunctionSizing } from '../config/schema.js';
+import type { FunctionSource } from '../sources.js';
+import type { Names } from '../naming.js';
+import type { Storage } from './storage.js';
+import type { Secrets } from './secrets.js';
+
+export const RUNTIME = 'nodejs22';
+
+export interface KilowatchFunctionProps {
+  readonly name: CatalogName;
+  readonly spec: FunctionSpec;
+  readonly sizing: FunctionSizing;
+  readonly config: EnvironmentConfig;
+  readonly names: Names;
+  readonly source: FunctionSource;
+  readonly runtimeAccount: ServiceAccount;
+  readonly builder: ServiceAccount;
+  readonly storage: Storage;
+  readonly secrets: Secrets;
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/**
+ * One Cloud Run function (2nd gen): zipped build output in the sources bucket, its own identity, sizing
+ * from config. No event_trigger: delivery is an explicit push subscription (see Delivery) so that it can
+ * carry a dead-letter policy.
+ */
+export class KilowatchFunction extends Construct {
+  readonly fn: Cloudfunctions2Function;
+
+  constructor(scope: Construct, id: string, props: KilowatchFunctionProps) {
+    super(scope, id);
+    const { name, spec, sizing, config, names, storage } = props;
+
+    const asset = new TerraformAsset(this, 'source', {
+      path: props.source.dir,
+      type: AssetType.ARCHIVE,
+      assetHash: props.source.hash,
+    });
+    const object = new StorageBucketObject(this, 'source-object', {
+      bucket: storage.sources.name,
+      name: `functions/${name}/${props.source.hash}.zip`,
+      source: asset.path,
+    });
+
+    this.fn = new Cloudfunctions2Function(this, 'function', {
+      project: config.project,
+      location: config.region,
+      name: names.function(name),
+      description: spec.description,
+      buildConfig: {
+        runtime: RUNTIME,
+        // The function registers itself under its folder name with the functions framework.
+        entryPoint: name,
+        source: { storageSource: { bucket: storage.sources.name, object: object.name } },
+        serviceAccount: props.builder.id,
+      },
+      serviceConfig: {
+        availableMemory: sizing.memory,
+        availableCpu: sizing.cpu,
+        maxInstanceRequestConcurrency: sizing.concurrency,
+        minInstanceCount: sizing.minInstances,
+        maxInstanceCount: sizing.maxInstances,
+        timeoutSeconds: sizing.timeoutSeconds,
+        serviceAccountEmail: props.runtimeAccount.email,
+        // Pub/Sub push from the same project counts as internal traffic; only HTTP endpoints face the internet.
+        ingressSettings: spec.trigger.kind === 'http' ? 'ALLOW_ALL' : 'ALLOW_INTERNAL_ONLY',
+        allTrafficOnLatestRevision: true,
+        environmentVariables: functionEnvironment(props),
+      },
+      dependsOn: props.dependsOn,
+    });
+
+    if (sizing.public) {
+      if (spec.trigger.kind !== 'http') {
+        throw new Error(`functions.${name}.public: only HTTP functions can be public, ${name} is push-delivered`);
+      }
+      // Deliberate, config-driven exception to "nothing is public": see infra/config/<env>.ts.
+      new CloudRunV2ServiceIamMember(this, 'public-invoker', {
+        project: config.project,
+        location: config.region,
+        name: this.fn.name,
+        role: 'roles/run.invoker',
+        member: 'allUsers',
+      });
+    }
+  }
+
+  /** The Cloud Run service URL (run.app): the push endpoint and OIDC audience. */
+  get uri(): string {
+    return this.fn.serviceConfig.uri;
+  }
+}
+
+/** Runtime configuration, validated by shared/config/env.ts's configSchema in the function. */
+export function functionEnvironment(props: KilowatchFunctionProps): Record<string, string> {
+  const { config, names, spec, storage, secrets } = props;
+  const vars: Record<string, string> = {
+    KILOWATCH_BACKEND: 'gcp',
+    GOOGLE_CLOUD_PROJECT: config.project,
+    KILOWATCH_ENV: config.env,
+    KILOWATCH_BQ_DATASET: names.dataset,
+    KILOWATCH_BQ_LOCATION: config.location,
+  };
+  if (spec.access.models) vars.KILOWATCH_MODELS_BUCKET = storage.models.name;
+  if (spec.access.archive) vars.KILOWATCH_ARCHIVE_BUCKET = storage.archive.name;
+  if (spec.access.apiKeys) vars.KILOWATCH_API_KEYS_SECRET = secrets.apiKeys.id;
+  return vars;
+}

@@ -1,0 +1,160 @@
+import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
+import { BigqueryDatasetIamMember } from '@cdktf/provider-google/lib/bigquery-dataset-iam-member/index.js';
+import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member/index.js';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
+import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member/index.js';
+import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member/index.js';
+import { IamWorkloadIdentityPool } from '@cdktf/provider-google/lib/iam-workload-identity-pool/index.js';
+import { IamWorkloadIdentityPoolProvider } from '@cdktf/provider-google/lib/iam-workload-identity-pool-provider/index.js';
+import type { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
+import type { BigqueryDataset } from '@cdktf/provider-google/lib/bigquery-dataset/index.js';
+import type { TopicRole } from '../../shared/config/env.js';
+import type { CatalogName, FunctionAccess } from '../config/functions.js';
+import type { EnvironmentConfig } from '../config/schema.js';
+import type { Names } from '../naming.js';
+import type { Storage } from './storage.js';
+import type { Secrets } from './secrets.js';
+
+export interface IdentitiesProps {
+  readonly config: EnvironmentConfig;
+  readonly names: Names;
+  readonly projectNumber: string;
+  readonly functions: ReadonlyArray<{ name: CatalogName; access: FunctionAccess }>;
+  readonly topics: Record<TopicRole, PubsubTopic>;
+  readonly dataset: BigqueryDataset;
+  readonly storage: Storage;
+  readonly secrets: Secrets;
+  readonly dependsOn: ITerraformDependable[];
+}
+
+const member = (sa: ServiceAccount) => `serviceAccount:${sa.email}`;
+
+/**
+ * Who may do what. One service account per function, holding only what its catalog entry asks for, each
+ * on the narrowest resource; a device publisher; the identity Cloud Build uses to build function sources.
+ */
+export class Identities extends Construct {
+  readonly functions = new Map<CatalogName, ServiceAccount>();
+  readonly devicePublisher: ServiceAccount;
+  readonly builder: ServiceAccount;
+  readonly devicePool?: IamWorkloadIdentityPool;
+
+  constructor(scope: Construct, id: string, private readonly props: IdentitiesProps) {
+    super(scope, id);
+    const project = props.config.project;
+
+    for (const fn of props.functions) {
+      const sa = this.account(`fn-${fn.name}`, fn.name, `Runtime identity of the ${fn.name} function`);
+      this.functions.set(fn.name, sa);
+      this.grant(fn.name, sa, fn.access);
+    }
+
+    this.builder = this.account('builder', 'build', 'Builds function sources (Cloud Build)');
+    for (const role of ['roles/logging.logWriter', 'roles/artifactregistry.writer']) {
+      new ProjectIamMember(this, `builder-${role.split('/')[1]}`, { project, role, member: member(this.builder) });
+    }
+    new StorageBucketIamMember(this, 'builder-reads-sources', {
+      bucket: props.storage.sources.name,
+      role: 'roles/storage.objectViewer',
+      member: member(this.builder),
+    });
+
+    this.devicePublisher = this.account('devices', 'devices', 'Devices publish readings; nothing else');
+    new PubsubTopicIamMember(this, 'devices-publish-readings', {
+      project,
+      topic: props.topics.readings.name,
+      role: 'roles/pubsub.publisher',
+      member: member(this.devicePublisher),
+    });
+
+    const federation = props.config.deviceFederation;
+    if (federation) {
+      this.devicePool = new IamWorkloadIdentityPool(this, 'device-pool', {
+        project,
+        workloadIdentityPoolId: props.names.workloadIdentityPool(),
+        displayName: `kilowatch ${props.names.env} devices`,
+        description: 'Keyless device identities: tokens from the fleet identity provider.',
+        dependsOn: props.dependsOn,
+      });
+      new IamWorkloadIdentityPoolProvider(this, 'device-pool-oidc', {
+        project,
+        workloadIdentityPoolId: this.devicePool.workloadIdentityPoolId,
+        workloadIdentityPoolProviderId: 'fleet-oidc',
+        displayName: 'Device fleet OIDC',
+        attributeMapping: { 'google.subject': 'assertion.sub' },
+        attributeCondition: federation.attributeCondition,
+        oidc: {
+          issuerUri: federation.issuerUri,
+          ...(federation.allowedAudiences.length > 0 ? { allowedAudiences: federation.allowedAudiences } : {}),
+        },
+      });
+      // Any identity of the pool may act as the device publisher, which can only publish to `readings`.
+      new ServiceAccountIamMember(this, 'devices-federated', {
+        serviceAccountId: this.devicePublisher.name,
+        role: 'roles/iam.workloadIdentityUser',
+        member: `principalSet://iam.googleapis.com/projects/${props.projectNumber}/locations/global/workloadIdentityPools/${this.devicePool.workloadIdentityPoolId}/*`,
+      });
+    }
+  }
+
+  private account(id: string, role: string, displayName: string): ServiceAccount {
+    return new ServiceAccount(this, id, {
+      project: this.props.config.project,
+      accountId: this.props.names.serviceAccount(role),
+      displayName: `kilowatch ${this.props.names.env}: ${displayName}`,
+      dependsOn: this.props.dependsOn,
+    });
+  }
+
+  private grant(fn: CatalogName, sa: ServiceAccount, access: FunctionAccess): void {
+    const { project } = this.props.config;
+    const m = member(sa);
+    if (access.dataset) {
+      new BigqueryDatasetIamMember(this, `${fn}-dataset`, {
+        project,
+        datasetId: this.props.dataset.datasetId,
+        role: access.dataset === 'editor' ? 'roles/bigquery.dataEditor' : 'roles/bigquery.dataViewer',
+        member: m,
+      });
+    }
+    if (access.queries) {
+      new ProjectIamMember(this, `${fn}-bigquery-jobs`, { project, role: 'roles/bigquery.jobUser', member: m });
+    }
+    for (const topic of access.publish ?? []) {
+      new PubsubTopicIamMember(this, `${fn}-publish-${topic}`, {
+        project,
+        topic: this.props.topics[topic].name,
+        role: 'roles/pubsub.publisher',
+        member: m,
+      });
+    }
+    if (access.models) {
+      new StorageBucketIamMember(this, `${fn}-models`, {
+        bucket: this.props.storage.models.name,
+        role: access.models === 'write' ? 'roles/storage.objectUser' : 'roles/storage.objectViewer',
+        member: m,
+      });
+    }
+    if (access.archive) {
+      new StorageBucketIamMember(this, `${fn}-archive`, {
+        bucket: this.props.storage.archive.name,
+        role: 'roles/storage.objectCreator',
+        member: m,
+      });
+    }
+    if (access.apiKeys) {
+      new SecretManagerSecretIamMember(this, `${fn}-api-keys`, {
+        project,
+        secretId: this.props.secrets.apiKeys.secretId,
+        role: 'roles/secretmanager.secretAccessor',
+        member: m,
+      });
+    }
+    if (access.vertex) {
+      new ProjectIamMember(this, `${fn}-vertex`, { project, role: 'roles/aiplatform.user', member: m });
+    }
+  }
+}

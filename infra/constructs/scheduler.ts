@@ -1,0 +1,36 @@
+import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job/index.js';
+import type { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
+import type { EnvironmentConfig } from '../config/schema.js';
+import type { Names } from '../naming.js';
+
+/** Publishes the forecast tick; the forecast function's push subscription does the rest. */
+export class Scheduler extends Construct {
+  readonly forecastTick: CloudSchedulerJob;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { config: EnvironmentConfig; names: Names; topic: PubsubTopic; dependsOn: ITerraformDependable[] },
+  ) {
+    super(scope, id);
+    const body = JSON.stringify({ kind: 'forecast-tick', env: props.config.env });
+    this.forecastTick = new CloudSchedulerJob(this, 'forecast-tick', {
+      project: props.config.project,
+      region: props.config.region,
+      name: props.names.schedulerJob('forecast-tick'),
+      description: 'Asks the forecast function to refresh forecasts.',
+      schedule: props.config.forecastSchedule,
+      timeZone: 'Etc/UTC',
+      pubsubTarget: {
+        topicName: props.topic.id,
+        // Pub/Sub push needs a non-empty body for the functions framework to accept the event.
+        data: Buffer.from(body).toString('base64'),
+        attributes: { kind: 'forecast-tick' },
+      },
+      retryConfig: { retryCount: 3 },
+      dependsOn: props.dependsOn,
+    });
+  }
+}
