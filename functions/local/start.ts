@@ -1,0 +1,40 @@
+import { loadConfig } from '../../shared/config/env.js';
+import { loadSteel, steelReading } from '../../shared/demo/steel.js';
+import { replay } from '../../shared/demo/replay.js';
+import { log } from '../../shared/log/logger.js';
+import { statsOf } from '../../shared/stats/warehouse-stats.js';
+import { startLocalStack } from './host.js';
+
+/**
+ * `npm start`: the whole pipeline on this machine with the embedded adapters, fed by the steel plant's
+ * year of readings replayed as device steel-plant/main-meter (one day per message, 20 days a second).
+ */
+const config = loadConfig();
+const stack = await startLocalStack(config);
+log.info('local stack up', {
+  pubsubRestEndpoint: `http://127.0.0.1:${stack.routerPort}`,
+  ingest: stack.ingestUrl,
+  warehouse: `${config.KILOWATCH_DATA_DIR}/warehouse.duckdb`,
+});
+
+const abort = new AbortController();
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  abort.abort();
+  await stack.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+
+const steel = loadSteel();
+const published = await replay(
+  stack.deps.bus,
+  steel.map((row, i) => steelReading(row, i)),
+  { batch: 96, messagesPerSecond: 20, signal: abort.signal },
+);
+await stack.router.idle();
+log.info('steel replay done', { published, stats: await statsOf(config, stack.deps.warehouse) });
+log.info('stack keeps running: publish to the readings topic, try `npx kilowatch stats`; Ctrl-C stops');

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/**
+ * The Pub/Sub message inside a push delivery, as Google sends it: Eventarc CloudEvents (binary or
+ * structured) and plain push subscriptions alike, with either spelling of the id and time fields.
+ */
+export const pushedMessage = z
+  .object({
+    data: z.string().optional(),
+    attributes: z.record(z.string(), z.string()).nullish(),
+    messageId: z.string().optional(),
+    message_id: z.string().optional(),
+    publishTime: z.string().optional(),
+    publish_time: z.string().optional(),
+  })
+  .loose();
+
+export const pushEnvelope = z.object({ message: pushedMessage, subscription: z.string().optional() }).loose();
+
+export type PushEnvelope = z.infer<typeof pushEnvelope>;
+
+export interface ReceivedMessage {
+  readonly messageId: string;
+  readonly data: Uint8Array;
+  readonly attributes: Record<string, string>;
+  readonly publishTime?: string;
+}
+
+export type EnvelopeResult = { ok: true; message: ReceivedMessage } | { ok: false; reason: string; raw: Uint8Array };
+
+/** The message of a push envelope; anything unreadable comes back with the raw bytes for the dead-letter sink. */
+export function readEnvelope(body: unknown, fallbackId: string): EnvelopeResult {
+  const parsed = pushEnvelope.safeParse(body);
+  const raw = () => new TextEncoder().encode(typeof body === 'string' ? body : (JSON.stringify(body) ?? ''));
+  if (!parsed.success) {
+    return { ok: false, reason: 'undecodable: push body is not a Pub/Sub envelope { message: { data, messageId } }', raw: raw() };
+  }
+  const m = parsed.data.message;
+  const messageId = m.messageId ?? m.message_id ?? fallbackId;
+  if (m.data === undefined) return { ok: false, reason: `undecodable: message ${messageId} has no data`, raw: raw() };
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(m.data)) {
+    return { ok: false, reason: `undecodable: message ${messageId} data is not base64`, raw: new TextEncoder().encode(m.data) };
+  }
+  return {
+    ok: true,
+    message: {
+      messageId,
+      data: Buffer.from(m.data, 'base64'),
+      attributes: m.attributes ?? {},
+      publishTime: m.publishTime ?? m.publish_time,
+    },
+  };
+}
+
+/** The push body the local router sends: what a Pub/Sub push subscription or Eventarc delivers. */
+export function pushBody(subscription: string, messageId: string, data: Uint8Array, attributes: Record<string, string>, publishTime: string) {
+  const dataB64 = Buffer.from(data).toString('base64');
+  return {
+    message: { data: dataB64, attributes, messageId, message_id: messageId, publishTime, publish_time: publishTime },
+    subscription,
+  };
+}

@@ -1,0 +1,37 @@
+import type { Bus } from '../bus/port.js';
+import type { WireReading } from '../readings/wire.js';
+
+export interface ReplayOptions {
+  /** Readings per published message. */
+  readonly batch: number;
+  /** Messages per second; 0 publishes as fast as the bus accepts. */
+  readonly messagesPerSecond: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (published: number) => void;
+}
+
+/** Publishes readings to the `readings` topic in batches, paced: a device fleet, faster than real time. */
+export async function replay(bus: Bus, readings: Iterable<WireReading>, options: ReplayOptions): Promise<number> {
+  const gapMs = options.messagesPerSecond > 0 ? 1000 / options.messagesPerSecond : 0;
+  let batch: WireReading[] = [];
+  let published = 0;
+  const started = Date.now();
+  let messages = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await bus.publish('readings', [{ data: JSON.stringify({ readings: batch }) }]);
+    published += batch.length;
+    batch = [];
+    messages++;
+    options.onProgress?.(published);
+    const due = started + messages * gapMs - Date.now();
+    if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+  };
+  for (const reading of readings) {
+    if (options.signal?.aborted) break;
+    batch.push(reading);
+    if (batch.length >= options.batch) await flush();
+  }
+  if (!options.signal?.aborted) await flush();
+  return published;
+}

@@ -1,0 +1,290 @@
+import type { Device, MetricSpec } from '../../devices/registry.js';
+import type { DeviceRegistry } from '../../devices/registry.js';
+import type { ReadingRow, RejectedRow } from '../../warehouse/schema/tables.js';
+import type { Flag, RejectionReason } from '../flags.js';
+import { readingId, rejectionId } from '../ids.js';
+import { parseTimestamp } from '../timestamps.js';
+import { conversionTo } from '../units.js';
+import { describeIssues, wireReading, type WireReading } from '../wire.js';
+import type { DeviceState } from './device-state.js';
+import { consistencyTolerance, ENERGY_METER_METRICS, estimateEnergy, fromSide } from './energy-meter.js';
+
+export interface CleanerLimits {
+  /** Seconds a timestamp may lie in the future before it is flagged. */
+  readonly futureToleranceS: number;
+  /** Seconds a timestamp may lie in the future before the reading is rejected. */
+  readonly futureRejectS: number;
+}
+
+export interface MessageContext {
+  readonly messageId: string;
+  /** When the message reached us (epoch ms); also the clock for future timestamps. */
+  readonly receivedAt: number;
+}
+
+export interface CleanResult {
+  readonly rows: ReadingRow[];
+  readonly rejected: RejectedRow[];
+  /** Readings this message already stored on an earlier delivery: skipped, not rejected. */
+  redelivered: number;
+}
+
+/** Fewest trusted values before the spike rule speaks. */
+const SPIKE_MIN_HISTORY = 8;
+
+interface PendingValue {
+  readonly metric: string;
+  readonly spec: MetricSpec;
+  readonly id: string;
+  sent: number | null;
+  value: number | null;
+  readonly originalValue: number | null;
+  readonly originalUnit: string | null;
+  status: 'accepted' | 'repaired';
+  readonly flags: Flag[];
+}
+
+/**
+ * The streaming cleaning rules, shared by the ingest function and `kilowatch clean`. Synchronous and
+ * pure but for the device states it reads and updates: callers load those first.
+ */
+export class ReadingCleaner {
+  constructor(
+    private readonly registry: DeviceRegistry,
+    private readonly limits: CleanerLimits,
+  ) {}
+
+  /** Device ids a batch refers to, so that their history can be loaded before cleaning. */
+  static deviceIds(readings: readonly unknown[]): Set<string> {
+    const ids = new Set<string>();
+    for (const r of readings) {
+      if (r !== null && typeof r === 'object' && typeof (r as { deviceId?: unknown }).deviceId === 'string') {
+        ids.add((r as { deviceId: string }).deviceId);
+      }
+    }
+    return ids;
+  }
+
+  clean(readings: readonly unknown[], ctx: MessageContext, stateOf: (deviceId: string) => DeviceState): CleanResult {
+    const result: CleanResult = { rows: [], rejected: [], redelivered: 0 };
+    const receivedIso = new Date(ctx.receivedAt).toISOString();
+    const reject = (index: number, reason: RejectionReason, detail: string, payload: unknown, extra: Partial<RejectedRow> = {}) => {
+      result.rejected.push({
+        rejected_id: rejectionId(ctx.messageId, index, extra.metric ?? null, reason),
+        message_id: ctx.messageId,
+        reading_index: index,
+        device_id: null,
+        ts: null,
+        metric: null,
+        reason,
+        detail,
+        payload: safeJson(payload),
+        received_at: receivedIso,
+        ...extra,
+      });
+    };
+
+    readings.forEach((raw, index) => {
+      const parsed = wireReading.safeParse(raw);
+      if (!parsed.success) return reject(index, 'invalid_reading', describeIssues(parsed.error), raw);
+      const reading = parsed.data;
+      const device = this.registry.get(reading.deviceId);
+      if (!device) {
+        return reject(index, 'unknown_device', `deviceId: '${reading.deviceId}' is not in the device registry; register it first`, raw, {
+          device_id: reading.deviceId,
+        });
+      }
+      const ts = parseTimestamp(reading.ts, device.timezone);
+      if (!ts.ok) return reject(index, 'invalid_timestamp', `ts: ${ts.reason}`, raw, { device_id: reading.deviceId });
+      const tsIso = new Date(ts.ms).toISOString();
+      const ahead = (ts.ms - ctx.receivedAt) / 1000;
+      if (ahead > this.limits.futureRejectS) {
+        return reject(index, 'future_ts', `ts: ${tsIso} is ${Math.round(ahead)} s in the future; at most ${this.limits.futureRejectS} s is accepted`, raw, {
+          device_id: reading.deviceId,
+          ts: tsIso,
+        });
+      }
+      const state = stateOf(reading.deviceId);
+      const values = this.pendingValues(reading, device, ts.ms, index, raw, reject, tsIso);
+      this.applyRules(values, device, state, ts.ms, ahead > this.limits.futureToleranceS);
+      for (const v of values) {
+        const known = state.lookup(v.id);
+        if (known) {
+          if (sameValue(known.sent, v.sent)) {
+            if (known.messageId === ctx.messageId) {
+              result.redelivered++;
+              continue;
+            }
+            reject(index, 'duplicate', `${v.metric}: same device, time, metric and value as message ${known.messageId}`, raw, {
+              device_id: reading.deviceId, ts: tsIso, metric: v.metric,
+            });
+          } else {
+            reject(index, 'conflict', `${v.metric}: ${v.sent} differs from ${known.sent} stored first (message ${known.messageId}); the first is kept`, raw, {
+              device_id: reading.deviceId, ts: tsIso, metric: v.metric,
+            });
+          }
+          continue;
+        }
+        state.remember(v.id, { sent: v.sent, messageId: ctx.messageId }, v.metric, v.value, ts.ms, v.flags);
+        result.rows.push({
+          reading_id: v.id,
+          device_id: reading.deviceId,
+          ts: tsIso,
+          metric: v.metric,
+          value: v.value,
+          unit: v.spec.unit,
+          original_value: v.originalValue,
+          original_unit: v.originalUnit,
+          status: v.status,
+          flags: v.flags,
+          message_id: ctx.messageId,
+          seq: reading.seq ?? null,
+          ingested_at: receivedIso,
+        });
+      }
+    });
+    return result;
+  }
+
+  private pendingValues(
+    reading: WireReading,
+    device: Device,
+    tsMs: number,
+    index: number,
+    raw: unknown,
+    reject: (i: number, r: RejectionReason, d: string, p: unknown, e?: Partial<RejectedRow>) => void,
+    tsIso: string,
+  ): PendingValue[] {
+    const values: PendingValue[] = [];
+    for (const [metric, sentValue] of Object.entries(reading.metrics)) {
+      const spec = device.metricSpecs.get(metric);
+      const where = { device_id: reading.deviceId, ts: tsIso, metric };
+      if (!spec) {
+        reject(index, 'unknown_metric', `metrics.${metric}: not a metric of ${device.deviceId}; accepted: ${[...device.metricSpecs.keys()].join(', ')}`, raw, where);
+        continue;
+      }
+      const unit = reading.units && Object.hasOwn(reading.units, metric) ? reading.units[metric] : undefined;
+      const conversion = conversionTo(spec.unit, unit);
+      if (!conversion.ok) {
+        reject(index, 'unit_mismatch', `units.${metric}: '${unit}' cannot be converted to ${spec.unit}; accepted: ${conversion.accepted.join(', ')}`, raw, where);
+        continue;
+      }
+      const value = sentValue === null ? null : conversion.convert(sentValue);
+      const flags: Flag[] = [];
+      if (conversion.converted) flags.push('unit_converted');
+      values.push({
+        metric,
+        spec,
+        id: readingId(reading.deviceId, tsMs, metric),
+        sent: value,
+        value,
+        originalValue: sentValue,
+        originalUnit: unit !== undefined && unit !== spec.unit ? unit : null,
+        status: 'accepted',
+        flags,
+      });
+    }
+    return values;
+  }
+
+  private applyRules(values: PendingValue[], device: Device, state: DeviceState, tsMs: number, future: boolean): void {
+    const outOfOrder = tsMs < state.latestTs;
+    let offCount = 0;
+    let zeroCount = 0;
+    for (const v of values) {
+      if (future) v.flags.push('future_ts');
+      if (outOfOrder) v.flags.push('out_of_order');
+      if (v.value === null) {
+        v.flags.push('missing');
+        continue;
+      }
+      if (v.spec.zeroWhenOff) {
+        offCount++;
+        if (v.value === 0) zeroCount++;
+      }
+    }
+    const shutdown = offCount > 0 && zeroCount === offCount;
+    const corroborated = device.type === 'energy-meter' ? checkEnergyMeter(values) : NONE;
+    for (const v of values) {
+      if (shutdown) {
+        v.flags.push('shutdown');
+        continue;
+      }
+      if (v.value === null) continue;
+      if (v.value < v.spec.min || v.value > v.spec.max) {
+        v.flags.push('out_of_range');
+        continue;
+      }
+      // A value the physics of the other metrics confirms is real, however unusual it looks alone.
+      if (corroborated.has(v.metric)) continue;
+      const series = state.seriesOf(v.metric);
+      // A run of zeros is an idle metric, not a frozen meter: shutdown covers a machine that is off.
+      if (v.spec.stuckAfter !== undefined && v.value !== 0 && series.runWith(v.value, tsMs) >= v.spec.stuckAfter) {
+        v.flags.push('stuck');
+      }
+      const stats = series.stats(SPIKE_MIN_HISTORY);
+      if (stats) {
+        const delta = Math.abs(v.value - stats.median);
+        const scale = Math.max(stats.scale, v.spec.spikeMinDelta / v.spec.spikeZ, 1e-9);
+        if (delta > v.spec.spikeMinDelta && delta / scale > v.spec.spikeZ) v.flags.push('spike');
+      }
+    }
+  }
+}
+
+const NONE: ReadonlySet<string> = new Set();
+const M = ENERGY_METER_METRICS;
+const SIDES = [
+  [M.laggingKvarh, M.laggingPf],
+  [M.leadingKvarh, M.leadingPf],
+] as const;
+
+/**
+ * Energy against reactive energy and power factor: flags a mismatch, recovers a missing energy value,
+ * and returns the metrics whose values the relation confirms.
+ */
+function checkEnergyMeter(values: PendingValue[]): ReadonlySet<string> {
+  const by = new Map(values.map((v) => [v.metric, v]));
+  const energy = by.get(M.energy);
+  if (!energy) return NONE;
+  const valueOf = (name: string) => by.get(name)?.value ?? null;
+  const estimate = estimateEnergy({
+    laggingKvarh: valueOf(M.laggingKvarh),
+    laggingPf: valueOf(M.laggingPf),
+    leadingKvarh: valueOf(M.leadingKvarh),
+    leadingPf: valueOf(M.leadingPf),
+  });
+  if (!estimate) return NONE;
+  if (energy.value === null) {
+    energy.value = Math.round(estimate.kwh * 1000) / 1000;
+    energy.status = 'repaired';
+    energy.flags.push('imputed');
+    return NONE;
+  }
+  if (Math.abs(energy.value - estimate.kwh) > consistencyTolerance(estimate)) {
+    energy.flags.push('inconsistent');
+    return NONE;
+  }
+  const confirmed = new Set<string>([M.energy]);
+  for (const [q, pf] of SIDES) {
+    const side = fromSide(valueOf(q), valueOf(pf));
+    if (side && Math.abs(energy.value - side.kwh) <= consistencyTolerance(side)) {
+      confirmed.add(q);
+      confirmed.add(pf);
+    }
+  }
+  return confirmed;
+}
+
+function sameValue(a: number | null, b: number | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+function safeJson(payload: unknown): string {
+  try {
+    return JSON.stringify(payload) ?? 'null';
+  } catch {
+    return JSON.stringify({ unserialisable: String(payload).slice(0, 1000) });
+  }
+}

@@ -1,0 +1,37 @@
+import { loadConfig, type Config } from '../config/env.js';
+import { DeviceRegistry } from '../devices/registry.js';
+import type { IngestDeps } from '../ingest/ingest-message.js';
+import { ReadingCleaner } from '../readings/clean/cleaner.js';
+import { HistoryCache } from '../readings/clean/history-cache.js';
+import { openBus, openWarehouse } from './adapters.js';
+
+let runtime: Promise<IngestDeps> | undefined;
+
+export async function createIngestDeps(config: Config): Promise<IngestDeps> {
+  const registry = DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE);
+  const [warehouse, bus] = await Promise.all([openWarehouse(config), openBus(config)]);
+  return {
+    warehouse,
+    bus,
+    cleaner: new ReadingCleaner(registry, {
+      futureToleranceS: config.KILOWATCH_FUTURE_TOLERANCE_S,
+      futureRejectS: config.KILOWATCH_FUTURE_REJECT_S,
+    }),
+    history: new HistoryCache(warehouse, config.KILOWATCH_HISTORY_POINTS),
+    limits: { maxBatch: config.KILOWATCH_MAX_BATCH, maxMessageBytes: config.KILOWATCH_MAX_MESSAGE_BYTES },
+  };
+}
+
+/** The ingest dependencies of this process, built once from the environment (a warm instance reuses them). */
+export function ingestRuntime(): Promise<IngestDeps> {
+  runtime ??= createIngestDeps(loadConfig()).catch((error: unknown) => {
+    runtime = undefined;
+    throw error;
+  });
+  return runtime;
+}
+
+/** Lets the local host hand its own adapters (one DuckDB per process) to the functions it hosts. */
+export function provideIngestRuntime(deps: IngestDeps): void {
+  runtime = Promise.resolve(deps);
+}
