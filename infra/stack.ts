@@ -109,7 +109,6 @@ export class KilowatchStack extends TerraformStack {
       dependsOn,
     });
 
-    const deliveries: Delivery[] = [];
     for (const name of deployed) {
       const spec = FUNCTION_CATALOG[name];
       const source = resolveSource(name, props.sources ?? 'auto');
@@ -128,18 +127,16 @@ export class KilowatchStack extends TerraformStack {
         dependsOn,
       });
       if (spec.trigger.kind === 'push') {
-        deliveries.push(
-          new Delivery(this, `delivery-${name}`, {
-            config,
-            names,
-            pubsub,
-            source: spec.trigger.topic,
-            functionName: name,
-            target: fn,
-            timeoutSeconds: config.functions[name].timeoutSeconds,
-            pubsubServiceAgent,
-          }),
-        );
+        new Delivery(this, `delivery-${name}`, {
+          config,
+          names,
+          pubsub,
+          source: spec.trigger.topic,
+          functionName: name,
+          target: fn,
+          timeoutSeconds: config.functions[name].timeoutSeconds,
+          pubsubServiceAgent,
+        });
       }
       new TerraformOutput(this, `url-${name}`, { value: fn.uri, description: `${name} function URL` });
     }
@@ -176,6 +173,5 @@ export class KilowatchStack extends TerraformStack {
       description: 'Service account devices act as; it may only publish to the readings topic.',
     });
     new TerraformOutput(this, 'models-bucket', { value: storage.models.name });
-    void deliveries;
   }
 }
