@@ -1,5 +1,5 @@
 import { loadConfig } from '../../shared/config/env.js';
-import { loadSteel, steelReading } from '../../shared/demo/steel.js';
+import { loadSteel, STEEL_DEVICE_ID, steelReading } from '../../shared/demo/steel.js';
 import { replay } from '../../shared/demo/replay.js';
 import { log } from '../../shared/log/logger.js';
 import { statsOf } from '../../shared/stats/warehouse-stats.js';
@@ -29,10 +29,15 @@ const stop = async () => {
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
 
-const steel = loadSteel();
+// Resume after what an earlier run stored: a restart replays only what is missing.
+const [latest] = await stack.deps.warehouse.recentReadings(STEEL_DEVICE_ID, 1);
+const resumeAfter = latest ? Date.parse(latest.ts) : -Infinity;
+const steel = loadSteel()
+  .map((row, i) => ({ row, seq: i }))
+  .filter(({ row }) => row.tsMs > resumeAfter);
 const published = await replay(
   stack.deps.bus,
-  steel.map((row, i) => steelReading(row, i)),
+  steel.map(({ row, seq }) => steelReading(row, seq)),
   { batch: 96, messagesPerSecond: 20, signal: abort.signal },
 );
 await stack.router.idle();

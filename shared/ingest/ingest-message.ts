@@ -1,5 +1,5 @@
 import type { Bus } from '../bus/port.js';
-import { ReadingCleaner } from '../readings/clean/cleaner.js';
+import type { ReadingCleaner } from '../readings/clean/cleaner.js';
 import type { HistoryCache } from '../readings/clean/history-cache.js';
 import { decodeMessage, type DecodeLimits } from '../readings/decode.js';
 import { rejectionId } from '../readings/ids.js';
@@ -63,9 +63,12 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
     return { ...summary, rejected: 1 };
   }
 
-  const deviceIds = ReadingCleaner.deviceIds(decoded.readings);
+  const deviceIds = deps.cleaner.deviceIds(decoded.readings);
   await deps.history.ensure(deviceIds);
-  const result = deps.cleaner.clean(decoded.readings, { messageId: message.messageId, receivedAt }, (id) => deps.history.get(id));
+  const stateOf = (id: string) => deps.history.get(id);
+  const older = deps.cleaner.olderThanHistory(decoded.readings, stateOf);
+  if (older.size > 0) await deps.history.lookUpOlder(older);
+  const result = deps.cleaner.clean(decoded.readings, { messageId: message.messageId, receivedAt }, stateOf);
   try {
     await Promise.all([
       deps.warehouse.insert(readingsTable, result.rows),

@@ -28,6 +28,11 @@ const goldenPair = z.strictObject({
   inputs: z.record(z.string(), z.array(z.number())),
   /** Output tensor name → flat values expected from the model. */
   outputs: z.record(z.string(), z.array(z.number())),
+  /**
+   * Input tensor name → dims, needed only where the card's shape has more than one dynamic dimension (with
+   * one, the runtime infers it from the number of values).
+   */
+  dims: z.record(z.string(), z.array(z.number().int().nonnegative())).optional(),
 });
 
 export const modelCard = z.strictObject({

@@ -73,6 +73,7 @@ class SimulatedMachine {
   private readonly last = new Map<MachineMetric, number | null>();
   /** Value-fault probabilities per free cell, raised so that the share of all values matches the rates. */
   private readonly p: { missing: number; outlier: number; spike: number; dip: number };
+  private readonly owed = { spike: 0, dip: 0 };
   private seq = 0;
 
   constructor(
@@ -177,16 +178,19 @@ class SimulatedMachine {
     if (u < edge) return { value: null, fault: 'missing' };
     if (u < (edge += this.p.outlier)) return { value: outlierValue(this.faultRng, metric, clean, limits), fault: 'outlier' };
     if (!JUMP_METRICS.has(metric)) return { value: clean };
-    const recent = this.recent.get(metric) as RecentValues;
-    if (u < (edge += this.p.spike)) {
-      const value = jumpValue(this.faultRng, 'up', metric, recent, limits);
-      return value === undefined ? { value: clean } : { value, fault: 'spike' };
+    // A jump drawn where none fits (a dip at a low count) is owed, and placed at the next value where one does.
+    let drawn: 'spike' | 'dip' | undefined;
+    if (u < (edge += this.p.spike)) drawn = 'spike';
+    else if (u < (edge += this.p.dip)) drawn = 'dip';
+    const kind = drawn ?? (this.owed.spike > 0 ? 'spike' : this.owed.dip > 0 ? 'dip' : undefined);
+    if (!kind) return { value: clean };
+    const value = jumpValue(this.faultRng, kind === 'spike' ? 'up' : 'down', metric, this.recent.get(metric) as RecentValues, this.o.limits[metric]);
+    if (value === undefined) {
+      if (drawn) this.owed[kind]++;
+      return { value: clean };
     }
-    if (u < (edge += this.p.dip)) {
-      const value = jumpValue(this.faultRng, 'down', metric, recent, limits);
-      return value === undefined ? { value: clean } : { value, fault: 'dip' };
-    }
-    return { value: clean };
+    if (!drawn) this.owed[kind]--;
+    return { value, fault: kind };
   }
 }
 

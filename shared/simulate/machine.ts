@@ -63,13 +63,13 @@ export function machineParams(rng: Rng, index: number): MachineParams {
     ratedKw: rng.uniform(150, 900),
     idle,
     blocks,
-    rampH: rng.uniform(0.35, 0.5),
-    tempRiseC: rng.uniform(35, 55),
-    tauThermalMin: rng.uniform(20, 40),
+    rampH: rng.uniform(0.4, 0.6),
+    tempRiseC: rng.uniform(25, 40),
+    tauThermalMin: rng.uniform(30, 60),
     ambientOffsetC: rng.uniform(-2, 2),
     vibrationBase: rng.uniform(0.6, 1.2),
     vibrationPerLoad: rng.uniform(2, 4),
-    unitsPerMinute: rng.uniform(30, 90),
+    unitsPerMinute: rng.uniform(50, 120),
     runtimeStartH: rng.uniform(2_000, 40_000),
   };
 }
@@ -121,6 +121,7 @@ const LOAD_AR_TAU_MIN = 15;
 const LOAD_AR_SD = 0.04;
 const TEMP_AR_TAU_MIN = 10;
 const TEMP_AR_SD = 0.35;
+const STANDSTILL_COOLING = 2;
 
 /** Ornstein-Uhlenbeck step: mean-reverting random walk with stationary standard deviation sd. */
 function ouStep(x: number, dt: number, tau: number, sd: number, z: number): number {
@@ -164,7 +165,11 @@ export class MachinePhysics {
     const ambient = ambientC(params, local);
     const steady = ambient + params.tempRiseC * load;
     if (this.temperature === undefined) this.temperature = steady;
-    else this.temperature = steady + (this.temperature - steady) * Math.exp(-minutes / params.tauThermalMin);
+    else {
+      // Standing still, the machine's own fans stop: it cools about twice as slowly as it heats.
+      const tau = running ? params.tauThermalMin : STANDSTILL_COOLING * params.tauThermalMin;
+      this.temperature = steady + (this.temperature - steady) * Math.exp(-minutes / tau);
+    }
     if (running) this.runtime += intervalS / 3600;
     return {
       running,

@@ -149,14 +149,31 @@ export class BigQueryWarehouse implements Warehouse {
       throw new RangeError(`perMetric must be a non-negative integer, got ${perMetric}`);
     }
     if (perMetric === 0) return [];
-    const columns = Object.keys(readings.columns).join(', ');
+    // Filter on the device before deduplicating (all duplicates of a reading share its device) so that
+    // clustering prunes the scan; the dedup view would number every row of the table first.
     const query =
-      `SELECT ${columns} FROM ${this.qualified(dedupViewName(readings))} ` +
-      `WHERE device_id = @device_id ` +
+      `SELECT * FROM (${this.deviceReadingsSql('device_id = @device_id')}) WHERE TRUE ` +
       `QUALIFY ROW_NUMBER() OVER (PARTITION BY metric ORDER BY ts DESC) <= @n ` +
       `ORDER BY ts DESC, metric`;
     const rows = await this.query(query, { device_id: deviceId, n: perMetric }, 'recentReadings');
     return rows.map((r) => fromBigQueryRow(readings, r));
+  }
+
+  async knownReadings(deviceId: string, readingIds: readonly string[], from: string, to: string): Promise<ReadingRow[]> {
+    if (readingIds.length === 0) return [];
+    const query = this.deviceReadingsSql(
+      'device_id = @device_id AND ts BETWEEN TIMESTAMP(@from) AND TIMESTAMP(@to) AND reading_id IN UNNEST(@ids)',
+    );
+    const rows = await this.query(query, { device_id: deviceId, from, to, ids: [...readingIds] }, 'knownReadings');
+    return rows.map((r) => fromBigQueryRow(readings, r));
+  }
+
+  private deviceReadingsSql(where: string): string {
+    const columns = Object.keys(readings.columns).join(', ');
+    return (
+      `SELECT ${columns} FROM ${this.qualified(readings.name)} WHERE ${where} ` +
+      `QUALIFY ROW_NUMBER() OVER (PARTITION BY reading_id ORDER BY ingested_at) = 1`
+    );
   }
 
   async counts(): Promise<Record<string, number>> {
@@ -177,7 +194,7 @@ export class BigQueryWarehouse implements Warehouse {
     return `\`${this.projectId}.${this.datasetId}.${name}\``;
   }
 
-  private async query(query: string, params: Record<string, string | number>, what: string) {
+  private async query(query: string, params: Record<string, string | number | string[]>, what: string) {
     try {
       const [rows] = await this.client.query({ query, params, location: this.location, useLegacySql: false });
       return rows as Array<Record<string, unknown>>;

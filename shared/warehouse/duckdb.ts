@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { Column } from './schema/columns.js';
 import { dedupViewName, dedupViewSql, duckdbCreateTable } from './schema/ddl.js';
 import type { RowOf, Table } from './schema/table.js';
@@ -142,15 +142,33 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   recentReadings(deviceId: string, perMetric: number): Promise<ReadingRow[]> {
+    return this.readReadings(
+      `device_id = $device QUALIFY row_number() OVER (PARTITION BY reading_id ORDER BY ingested_at) = 1`,
+      `QUALIFY row_number() OVER (PARTITION BY metric ORDER BY ts DESC) <= $n`,
+      { device: deviceId, n: perMetric },
+    );
+  }
+
+  knownReadings(deviceId: string, readingIds: readonly string[], from: string, to: string): Promise<ReadingRow[]> {
+    if (readingIds.length === 0) return Promise.resolve([]);
+    return this.readReadings(
+      `device_id = $device AND ts BETWEEN $from::TIMESTAMPTZ AND $to::TIMESTAMPTZ AND list_contains($ids, reading_id)
+       QUALIFY row_number() OVER (PARTITION BY reading_id ORDER BY ingested_at) = 1`,
+      '',
+      { device: deviceId, from, to, ids: listValue([...readingIds]) },
+    );
+  }
+
+  /** Readings of one device, deduplicated after filtering on the device (duplicates share it). */
+  private readReadings(where: string, outer: string, params: Record<string, DuckDBValue>): Promise<ReadingRow[]> {
     return this.serial(async () => {
       const reader = await this.connection.runAndReadAll(
         `SELECT reading_id, device_id, strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS ts, metric, value, unit,
                 original_value, original_unit, status, flags, message_id, seq,
                 strftime(ingested_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS ingested_at
-         FROM readings_dedup WHERE device_id = $device
-         QUALIFY row_number() OVER (PARTITION BY metric ORDER BY ts DESC) <= $n
+         FROM (SELECT * FROM readings WHERE ${where}) WHERE TRUE ${outer}
          ORDER BY ts DESC`,
-        { device: deviceId, n: perMetric },
+        params,
       );
       return reader.getRowObjectsJS().map((r) => readings.row.parse({ ...r, seq: r.seq === null ? null : Number(r.seq) }));
     });

@@ -12,6 +12,11 @@ export interface Warehouse {
   insert<T extends Table>(table: T, rows: ReadonlyArray<RowOf<T>>): Promise<void>;
   /** The latest `perMetric` readings of each metric of a device, newest first, deduplicated. */
   recentReadings(deviceId: string, perMetric: number): Promise<ReadingRow[]>;
+  /**
+   * Stored readings of a device with these ids, deduplicated; the time bounds (inclusive, ISO) let the
+   * warehouse prune partitions. Used for readings older than the history an instance holds.
+   */
+  knownReadings(deviceId: string, readingIds: readonly string[], from: string, to: string): Promise<ReadingRow[]>;
   /** Row counts of every table (deduplicated). */
   counts(): Promise<Record<string, number>>;
   close(): Promise<void>;

@@ -54,15 +54,39 @@ export class ReadingCleaner {
     private readonly limits: CleanerLimits,
   ) {}
 
-  /** Device ids a batch refers to, so that their history can be loaded before cleaning. */
-  static deviceIds(readings: readonly unknown[]): Set<string> {
+  /** Registered devices a batch refers to, so that their history can be loaded before cleaning. */
+  deviceIds(readings: readonly unknown[]): Set<string> {
     const ids = new Set<string>();
     for (const r of readings) {
-      if (r !== null && typeof r === 'object' && typeof (r as { deviceId?: unknown }).deviceId === 'string') {
-        ids.add((r as { deviceId: string }).deviceId);
-      }
+      const id = r !== null && typeof r === 'object' ? (r as { deviceId?: unknown }).deviceId : undefined;
+      if (typeof id === 'string' && this.registry.get(id)) ids.add(id);
     }
     return ids;
+  }
+
+  /**
+   * Ids of readings older than what their device's state covers, per device, with their time range:
+   * those need a warehouse lookup before cleaning. Readings that will fail validation are skipped here.
+   */
+  olderThanHistory(readings: readonly unknown[], stateOf: (deviceId: string) => DeviceState): Map<string, { ids: string[]; from: number; to: number }> {
+    const requests = new Map<string, { ids: string[]; from: number; to: number }>();
+    for (const raw of readings) {
+      const r = raw as Partial<Record<'deviceId' | 'ts' | 'metrics', unknown>> | null;
+      if (r === null || typeof r !== 'object' || typeof r.deviceId !== 'string') continue;
+      if ((typeof r.ts !== 'string' && typeof r.ts !== 'number') || r.metrics === null || typeof r.metrics !== 'object') continue;
+      const device = this.registry.get(r.deviceId);
+      if (!device) continue;
+      const ts = parseTimestamp(r.ts, device.timezone);
+      if (!ts.ok || ts.ms >= stateOf(r.deviceId).coveredFrom) continue;
+      const request = requests.get(r.deviceId) ?? { ids: [], from: ts.ms, to: ts.ms };
+      for (const metric of Object.keys(r.metrics)) {
+        if (device.metricSpecs.has(metric)) request.ids.push(readingId(r.deviceId, ts.ms, metric));
+      }
+      request.from = Math.min(request.from, ts.ms);
+      request.to = Math.max(request.to, ts.ms);
+      requests.set(r.deviceId, request);
+    }
+    return requests;
   }
 
   clean(readings: readonly unknown[], ctx: MessageContext, stateOf: (deviceId: string) => DeviceState): CleanResult {
@@ -125,7 +149,7 @@ export class ReadingCleaner {
           }
           continue;
         }
-        state.remember(v.id, { sent: v.sent, messageId: ctx.messageId }, v.metric, v.value, ts.ms, v.flags);
+        state.remember(v.id, { sent: v.sent, messageId: ctx.messageId, ts: ts.ms }, v.metric, v.value, ts.ms, v.flags);
         result.rows.push({
           reading_id: v.id,
           device_id: reading.deviceId,

@@ -6,11 +6,14 @@ export interface KnownReading {
   /** The value as sent, in the canonical unit (before any repair). */
   readonly sent: number | null;
   readonly messageId: string;
+  readonly ts: number;
 }
 
 /** Recent history of one device, rebuilt from the warehouse when an instance starts cold. */
 export class DeviceState {
   latestTs = -Infinity;
+  /** Every stored reading at or after this time (epoch ms) is among the known ones; older ones need a lookup. */
+  coveredFrom = -Infinity;
   private readonly series = new Map<string, SeriesState>();
   private readonly known = new Map<string, KnownReading>();
 
@@ -32,23 +35,46 @@ export class DeviceState {
     return this.known.get(readingId);
   }
 
-  remember(readingId: string, reading: KnownReading, metric: string, value: number | null, ts: number, flags: readonly Flag[]): void {
+  /** A stored reading found by a lookup: known for duplicate checks, not part of the recent history. */
+  addKnown(readingId: string, reading: KnownReading): void {
     this.known.set(readingId, reading);
-    // Maps iterate in insertion order: dropping the first key forgets the oldest reading.
-    if (this.known.size > this.knownCap) this.known.delete(this.known.keys().next().value as string);
+    // Maps iterate in insertion order: dropping the first entry forgets the earliest remembered reading.
+    if (this.known.size > this.knownCap) {
+      const [oldestId, oldest] = this.known.entries().next().value as [string, KnownReading];
+      this.known.delete(oldestId);
+      this.coveredFrom = Math.max(this.coveredFrom, oldest.ts + 1);
+    }
+  }
+
+  remember(readingId: string, reading: KnownReading, metric: string, value: number | null, ts: number, flags: readonly Flag[]): void {
+    this.addKnown(readingId, reading);
     const trusted = !flags.some((f) => UNTRUSTED.has(f) || f === 'shutdown');
     this.seriesOf(metric).observe(value, ts, trusted);
     if (ts > this.latestTs) this.latestTs = ts;
   }
 
-  /** Replays stored rows (any order) oldest first. */
-  static fromRows(rows: readonly ReadingRow[], windowSize: number, knownCap: number, sentOf: (row: ReadingRow) => number | null): DeviceState {
+  /**
+   * Replays the latest `perMetric` stored rows of each metric, oldest first. A metric that filled its
+   * quota may have older rows: the state covers only what is newer than its oldest loaded row.
+   */
+  static fromRows(
+    rows: readonly ReadingRow[],
+    perMetric: number,
+    windowSize: number,
+    knownCap: number,
+    sentOf: (row: ReadingRow) => number | null,
+  ): DeviceState {
     const state = new DeviceState(windowSize, knownCap);
-    const ordered = rows
-      .map((row) => ({ row, ts: Date.parse(row.ts) }))
-      .sort((a, b) => a.ts - b.ts);
+    const ordered = rows.map((row) => ({ row, ts: Date.parse(row.ts) })).sort((a, b) => a.ts - b.ts);
+    const perMetricSeen = new Map<string, { count: number; oldest: number }>();
     for (const { row, ts } of ordered) {
-      state.remember(row.reading_id, { sent: sentOf(row), messageId: row.message_id }, row.metric, row.value, ts, row.flags as Flag[]);
+      const seen = perMetricSeen.get(row.metric) ?? { count: 0, oldest: ts };
+      seen.count++;
+      perMetricSeen.set(row.metric, seen);
+      state.remember(row.reading_id, { sent: sentOf(row), messageId: row.message_id, ts }, row.metric, row.value, ts, row.flags as Flag[]);
+    }
+    for (const seen of perMetricSeen.values()) {
+      if (seen.count >= perMetric) state.coveredFrom = Math.max(state.coveredFrom, seen.oldest);
     }
     return state;
   }

@@ -19,7 +19,7 @@ export class HistoryCache {
   private readonly loading = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly warehouse: Pick<Warehouse, 'recentReadings'>,
+    private readonly warehouse: Pick<Warehouse, 'recentReadings' | 'knownReadings'>,
     private readonly pointsPerMetric: number,
     private readonly maxDevices = 20_000,
   ) {}
@@ -41,7 +41,7 @@ export class HistoryCache {
   private async load(deviceId: string): Promise<void> {
     const rows = await this.warehouse.recentReadings(deviceId, this.pointsPerMetric);
     if (this.states.size >= this.maxDevices) this.states.delete(this.states.keys().next().value as string);
-    this.states.set(deviceId, DeviceState.fromRows(rows, this.windowSize(), this.knownCap(), sentOf));
+    this.states.set(deviceId, DeviceState.fromRows(rows, this.pointsPerMetric, this.windowSize(), this.knownCap(), sentOf));
   }
 
   private knownCap(): number {
@@ -61,6 +61,22 @@ export class HistoryCache {
       this.states.set(deviceId, state);
     }
     return state;
+  }
+
+  /**
+   * Makes readings older than what an instance holds known too: one warehouse lookup per device with
+   * such readings (backfills, late redeliveries), so their duplicates are not stored or dropped unseen.
+   */
+  async lookUpOlder(requests: ReadonlyMap<string, { ids: string[]; from: number; to: number }>): Promise<void> {
+    await Promise.all(
+      [...requests].map(async ([deviceId, { ids, from, to }]) => {
+        const state = this.get(deviceId);
+        const unknown = ids.filter((id) => !state.lookup(id));
+        if (unknown.length === 0) return;
+        const rows = await this.warehouse.knownReadings(deviceId, unknown, new Date(from).toISOString(), new Date(to).toISOString());
+        for (const row of rows) state.addKnown(row.reading_id, { sent: sentOf(row), messageId: row.message_id, ts: Date.parse(row.ts) });
+      }),
+    );
   }
 
   /** Forgets devices whose last write failed: their state ran ahead of the warehouse. */
