@@ -29,6 +29,8 @@ export const configSchema = z.object({
   KILOWATCH_FUTURE_TOLERANCE_S: positiveInt.default(300),
   KILOWATCH_FUTURE_REJECT_S: positiveInt.default(86_400),
   KILOWATCH_HISTORY_POINTS: positiveInt.max(10_000).default(96),
+  /** Days a cold instance looks back for a device's history; 0 = no bound. Default: 14 on gcp, 0 locally. */
+  KILOWATCH_HISTORY_LOOKBACK_DAYS: z.coerce.number().nonnegative().optional(),
   KILOWATCH_LOCAL_PORT: positiveInt.max(65_535).default(8080),
   GOOGLE_CLOUD_PROJECT: z.string().min(1).optional(),
   KILOWATCH_BQ_DATASET: z.string().regex(/^\w{1,1024}$/, 'letters, digits and underscores').default('kilowatch'),
@@ -53,6 +55,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error('invalid configuration:\n  GOOGLE_CLOUD_PROJECT: required when KILOWATCH_BACKEND=gcp');
   }
   return config;
+}
+
+export function historyLookbackMs(config: Config): number {
+  const days = config.KILOWATCH_HISTORY_LOOKBACK_DAYS ?? (config.KILOWATCH_BACKEND === 'gcp' ? 14 : 0);
+  return days * 86_400_000;
 }
 
 /** Topic name as deployed: suffixed with the environment in the cloud, plain locally. */

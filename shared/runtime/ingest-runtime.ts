@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from '../config/env.js';
+import { historyLookbackMs, loadConfig, type Config } from '../config/env.js';
 import { DeviceRegistry } from '../devices/registry.js';
 import type { IngestDeps } from '../ingest/ingest-message.js';
 import { ReadingCleaner } from '../readings/clean/cleaner.js';
@@ -17,7 +17,7 @@ export async function createIngestDeps(config: Config): Promise<IngestDeps> {
       futureToleranceS: config.KILOWATCH_FUTURE_TOLERANCE_S,
       futureRejectS: config.KILOWATCH_FUTURE_REJECT_S,
     }),
-    history: new HistoryCache(warehouse, config.KILOWATCH_HISTORY_POINTS),
+    history: new HistoryCache(warehouse, config.KILOWATCH_HISTORY_POINTS, historyLookbackMs(config)),
     limits: { maxBatch: config.KILOWATCH_MAX_BATCH, maxMessageBytes: config.KILOWATCH_MAX_MESSAGE_BYTES },
   };
 }

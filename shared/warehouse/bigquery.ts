@@ -144,7 +144,7 @@ export class BigQueryWarehouse implements Warehouse {
     if (failures.length > 0) throw failures[0];
   }
 
-  async recentReadings(deviceId: string, perMetric: number): Promise<ReadingRow[]> {
+  async recentReadings(deviceId: string, perMetric: number, since?: string): Promise<ReadingRow[]> {
     if (!Number.isSafeInteger(perMetric) || perMetric < 0) {
       throw new RangeError(`perMetric must be a non-negative integer, got ${perMetric}`);
     }
@@ -152,10 +152,11 @@ export class BigQueryWarehouse implements Warehouse {
     // Filter on the device before deduplicating (all duplicates of a reading share its device) so that
     // clustering prunes the scan; the dedup view would number every row of the table first.
     const query =
-      `SELECT * FROM (${this.deviceReadingsSql('device_id = @device_id')}) WHERE TRUE ` +
+      `SELECT * FROM (${this.deviceReadingsSql('device_id = @device_id AND ts >= TIMESTAMP(@since)')}) WHERE TRUE ` +
       `QUALIFY ROW_NUMBER() OVER (PARTITION BY metric ORDER BY ts DESC) <= @n ` +
       `ORDER BY ts DESC, metric`;
-    const rows = await this.query(query, { device_id: deviceId, n: perMetric }, 'recentReadings');
+    const params = { device_id: deviceId, n: perMetric, since: since ?? '1970-01-01T00:00:00Z' };
+    const rows = await this.query(query, params, 'recentReadings');
     return rows.map((r) => fromBigQueryRow(readings, r));
   }
 

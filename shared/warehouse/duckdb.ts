@@ -141,11 +141,12 @@ export class DuckDbWarehouse implements Warehouse {
     });
   }
 
-  recentReadings(deviceId: string, perMetric: number): Promise<ReadingRow[]> {
+  recentReadings(deviceId: string, perMetric: number, since?: string): Promise<ReadingRow[]> {
     return this.readReadings(
-      `device_id = $device QUALIFY row_number() OVER (PARTITION BY reading_id ORDER BY ingested_at) = 1`,
+      `device_id = $device AND ts >= $since::TIMESTAMPTZ
+       QUALIFY row_number() OVER (PARTITION BY reading_id ORDER BY ingested_at) = 1`,
       `QUALIFY row_number() OVER (PARTITION BY metric ORDER BY ts DESC) <= $n`,
-      { device: deviceId, n: perMetric },
+      { device: deviceId, n: perMetric, since: since ?? '1970-01-01T00:00:00Z' },
     );
   }
 

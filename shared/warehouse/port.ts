@@ -10,8 +10,11 @@ export interface Warehouse {
   init(): Promise<void>;
   /** Writes rows; idempotent on the table's key (a row whose key exists is not written twice). */
   insert<T extends Table>(table: T, rows: ReadonlyArray<RowOf<T>>): Promise<void>;
-  /** The latest `perMetric` readings of each metric of a device, newest first, deduplicated. */
-  recentReadings(deviceId: string, perMetric: number): Promise<ReadingRow[]>;
+  /**
+   * The latest `perMetric` readings of each metric of a device, newest first, deduplicated; only those
+   * at or after `since` (ISO) when given, which bounds the scan in a partitioned warehouse.
+   */
+  recentReadings(deviceId: string, perMetric: number, since?: string): Promise<ReadingRow[]>;
   /**
    * Stored readings of a device with these ids, deduplicated; the time bounds (inclusive, ISO) let the
    * warehouse prune partitions. Used for readings older than the history an instance holds.

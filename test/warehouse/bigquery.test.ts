@@ -52,7 +52,7 @@ function insertedRows(table = 'readings') {
 
 /** What `recentReadings`' SQL computes, done in JS over the rows the fake stored. */
 function answerRecentReadings(q: SeenQuery) {
-  if (!q.query.includes('readings_dedup') || !q.params.device_id) return undefined;
+  if (!q.query.includes('.readings`') || !q.params.device_id || !q.params.n) return undefined;
   const device = q.params.device_id.value;
   const n = Number(q.params.n!.value);
   const byMetric = new Map<string, Array<Record<string, unknown>>>();
@@ -246,14 +246,15 @@ describe('BigQueryWarehouse.recentReadings', () => {
     fake.onQuery(answerRecentReadings);
   });
 
-  it('queries readings_dedup with the device id as a query parameter only', async () => {
+  it('filters the base table on the device before deduplicating, the device id a query parameter only', async () => {
     await warehouse().recentReadings('pump-1', 3);
     const [request] = fake.queryRequests();
     const body = request!.body as Record<string, unknown>;
     expect(request!.path).toBe(`/bigquery/v2/projects/${PROJECT}/queries`);
     expect(body.useLegacySql).toBe(false);
     expect(body.location).toBe('EU');
-    expect(body.query).toContain(`\`${PROJECT}.${DATASET}.readings_dedup\``);
+    expect(body.query).toContain(`\`${PROJECT}.${DATASET}.readings\` WHERE device_id = @device_id`);
+    expect(body.query).toContain('QUALIFY ROW_NUMBER() OVER (PARTITION BY reading_id ORDER BY ingested_at) = 1');
     expect(body.query).toContain('QUALIFY ROW_NUMBER() OVER (PARTITION BY metric ORDER BY ts DESC) <= @n');
     expect(body.query).toContain('device_id = @device_id');
     expect(body.query).not.toContain('pump-1');
@@ -308,6 +309,25 @@ describe('BigQueryWarehouse.recentReadings', () => {
   it('maps a failing query to TransientError', async () => {
     fake.failNext(10);
     await expect(warehouse().recentReadings('pump-1', 3)).rejects.toBeInstanceOf(TransientError);
+  });
+});
+
+describe('BigQueryWarehouse.knownReadings', () => {
+  it('looks ids up as an array parameter inside the time range, pruning partitions', async () => {
+    await warehouse().insert(readings, [reading(1), reading(2)]);
+    fake.onQuery((q) => ({ fields: bigQueryFields(readings), rows: fake.rows('readings').filter((r) => r.reading_id === reading(1).reading_id) }));
+    const found = await warehouse().knownReadings('pump-1', [reading(1).reading_id, 'nope'], '2024-01-01T00:00:00.000Z', '2024-01-02T00:00:00.000Z');
+    expect(found.map((r) => r.reading_id)).toEqual([reading(1).reading_id]);
+    const body = fake.queryRequests()[0]!.body as { query: string; queryParameters: Array<Record<string, unknown>> };
+    expect(body.query).toContain('ts BETWEEN TIMESTAMP(@from) AND TIMESTAMP(@to) AND reading_id IN UNNEST(@ids)');
+    const ids = body.queryParameters.find((p) => p.name === 'ids')!;
+    expect(ids.parameterType).toEqual({ type: 'ARRAY', arrayType: { type: 'STRING' } });
+    expect(ids.parameterValue).toEqual({ arrayValues: [{ value: reading(1).reading_id }, { value: 'nope' }] });
+  });
+
+  it('asks nothing for no ids', async () => {
+    expect(await warehouse().knownReadings('pump-1', [], '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z')).toEqual([]);
+    expect(fake.queryRequests()).toHaveLength(0);
   });
 });
 

@@ -21,6 +21,9 @@ export class HistoryCache {
   constructor(
     private readonly warehouse: Pick<Warehouse, 'recentReadings' | 'knownReadings'>,
     private readonly pointsPerMetric: number,
+    /** How far back a cold load looks (ms); 0 for no bound. Older readings are looked up when needed. */
+    private readonly lookbackMs = 0,
+    private readonly now: () => number = Date.now,
     private readonly maxDevices = 20_000,
   ) {}
 
@@ -39,9 +42,16 @@ export class HistoryCache {
   }
 
   private async load(deviceId: string): Promise<void> {
-    const rows = await this.warehouse.recentReadings(deviceId, this.pointsPerMetric);
+    const since = this.lookbackMs > 0 ? this.now() - this.lookbackMs : undefined;
+    const rows = await this.warehouse.recentReadings(
+      deviceId,
+      this.pointsPerMetric,
+      since === undefined ? undefined : new Date(since).toISOString(),
+    );
     if (this.states.size >= this.maxDevices) this.states.delete(this.states.keys().next().value as string);
-    this.states.set(deviceId, DeviceState.fromRows(rows, this.pointsPerMetric, this.windowSize(), this.knownCap(), sentOf));
+    const state = DeviceState.fromRows(rows, this.pointsPerMetric, this.windowSize(), this.knownCap(), sentOf);
+    if (since !== undefined) state.coveredFrom = Math.max(state.coveredFrom, since);
+    this.states.set(deviceId, state);
   }
 
   private knownCap(): number {
