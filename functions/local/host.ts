@@ -7,6 +7,7 @@ import { topicName, type Config } from '../../shared/config/env.js';
 import { DeviceRegistry } from '../../shared/devices/registry.js';
 import { seedDevices } from '../../shared/devices/seed-devices.js';
 import type { IngestDeps } from '../../shared/ingest/ingest-message.js';
+import type { Warehouse } from '../../shared/warehouse/port.js';
 import { deadLetterPath, LOCAL_PROJECT } from '../../shared/runtime/adapters.js';
 import { createIngestDeps, provideIngestRuntime } from '../../shared/runtime/ingest-runtime.js';
 import { LOCAL_STATS_PATH, statsOf } from '../../shared/stats/warehouse-stats.js';
@@ -17,14 +18,19 @@ export interface LocalStack {
   readonly routerPort: number;
   readonly ingestUrl: string;
   readonly deps: IngestDeps;
+  /** The embedded warehouse itself (deps.warehouse may be wrapped by a test). */
+  readonly warehouse: Warehouse;
   close(): Promise<void>;
 }
 
 export interface LocalStackOptions {
-  /** Port of the function servers; 0 picks free ports (tests). The router takes config.KILOWATCH_LOCAL_PORT. */
+  /** Ports; 0 picks free ones (tests). Defaults: the router on KILOWATCH_LOCAL_PORT, functions after it. */
+  readonly routerPort?: number;
   readonly functionsPort?: number;
   readonly maxAttempts?: number;
   readonly minBackoffMs?: number;
+  /** Lets tests put a faulty warehouse between the functions and DuckDB, to see retries at work. */
+  readonly wrapWarehouse?: (warehouse: Warehouse) => Warehouse;
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -39,14 +45,12 @@ function listen(server: Server, port: number): Promise<number> {
  * standing in for Pub/Sub, and each function under the functions framework, served over real HTTP.
  */
 export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
-  const deps = await createIngestDeps(config);
-  provideIngestRuntime(deps);
-  await seedDevices(deps.warehouse, DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE));
   await import('../ingest/index.js');
   const ingestServer = getTestServer('ingest');
   const ingestPort = await listen(ingestServer, options.functionsPort ?? config.KILOWATCH_LOCAL_PORT + 1);
   const ingestUrl = `http://127.0.0.1:${ingestPort}/`;
 
+  let deps: IngestDeps | undefined;
   const router = new LocalPushRouter({
     project: LOCAL_PROJECT,
     deadLetterTopic: topicName(config, 'deadLetter'),
@@ -62,22 +66,30 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
         concurrency: 4,
       },
     ],
-    routes: { [LOCAL_STATS_PATH]: () => statsOf(config, deps.warehouse) },
+    routes: { [LOCAL_STATS_PATH]: () => statsOf(config, (deps as IngestDeps).warehouse) },
   });
-  const routerPort = await router.listen(config.KILOWATCH_LOCAL_PORT);
+  const routerPort = await router.listen(options.routerPort ?? config.KILOWATCH_LOCAL_PORT);
+
+  // The functions publish through the Pub/Sub client library to the router's REST API, as in the cloud.
+  const built = await createIngestDeps({ ...config, PUBSUB_API_ENDPOINT: config.PUBSUB_API_ENDPOINT ?? `127.0.0.1:${routerPort}` });
+  deps = options.wrapWarehouse ? { ...built, warehouse: options.wrapWarehouse(built.warehouse) } : built;
+  provideIngestRuntime(deps);
+  await seedDevices(built.warehouse, DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE));
+  const ready = deps;
 
   return {
     config,
     router,
     routerPort,
     ingestUrl,
-    deps,
+    deps: ready,
+    warehouse: built.warehouse,
     async close() {
       await router.close();
       await new Promise<void>((resolve) => ingestServer.close(() => resolve()));
       ingestServer.closeAllConnections?.();
-      await deps.bus.close();
-      await deps.warehouse.close();
+      await ready.bus.close();
+      await built.warehouse.close();
     },
   };
 }
