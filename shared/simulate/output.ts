@@ -55,15 +55,20 @@ export class LineWriter {
   }
 
   async write(line: string): Promise<void> {
-    if (this.failed) throw new Error(`${this.path}: ${this.failed.message}`);
+    this.check();
     if (!this.stream.write(`${line}\n`)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
-    if (this.failed) throw new Error(`${this.path}: ${this.failed.message}`);
+    this.check();
   }
 
   async close(): Promise<void> {
-    if (this.stream.closed) return;
-    this.stream.end();
-    await once(this.stream, 'close').catch(() => undefined);
+    if (!this.stream.closed) {
+      this.stream.end();
+      await once(this.stream, 'close').catch(() => undefined);
+    }
+    this.check();
+  }
+
+  private check(): void {
     if (this.failed) throw new Error(`${this.path}: ${this.failed.message}`);
   }
 }

@@ -181,7 +181,8 @@ export function planStretches(ctx: PlanContext): StretchPlan {
 
 function driftSize(rng: Rng, metric: MachineMetric, params: MachineParams): number {
   const sign = rng.chance(0.5) ? 1 : -1;
-  if (metric === 'power_kw') return sign * rng.uniform(0.08, 0.2) * params.ratedKw;
+  // A share of idle power: even a downward drift leaves an idling machine's reading positive.
+  if (metric === 'power_kw') return sign * rng.uniform(0.3, 0.6) * params.idle * params.ratedKw;
   if (metric === 'temperature_c') return sign * rng.uniform(4, 10);
   // Vibration sensors drift up as their mounting loosens.
   return rng.uniform(0.5, 2);
