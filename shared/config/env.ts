@@ -38,6 +38,16 @@ export const configSchema = z.object({
   /** Override endpoints: tests point the real client libraries at local servers speaking the same protocol. */
   BIGQUERY_API_ENDPOINT: z.url().optional(),
   PUBSUB_API_ENDPOINT: z.string().min(1).optional(),
+  /** Model registry: a Cloud Storage bucket when KILOWATCH_BACKEND=gcp, this folder locally (same key layout). */
+  KILOWATCH_MODELS_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'a Cloud Storage bucket name').optional(),
+  KILOWATCH_REGISTRY_DIR: z.string().min(1).default('.kilowatch/registry'),
+  /** Committed default models (models/<name>/card.json + model.onnx), served when the registry has no champion. */
+  KILOWATCH_MODELS_DIR: z.string().min(1).default('models'),
+  /** Where downloaded model versions are kept; default <KILOWATCH_DATA_DIR>/model-cache locally, the temp dir in the cloud. */
+  KILOWATCH_MODEL_CACHE_DIR: z.string().min(1).optional(),
+  /** How often a serving process re-reads a model's champion pointer, in seconds. */
+  KILOWATCH_CHAMPION_REFRESH_S: positiveInt.default(60),
+  STORAGE_API_ENDPOINT: z.url().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

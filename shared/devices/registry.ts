@@ -41,6 +41,8 @@ export type DeviceSpec = z.infer<typeof deviceSpec>;
 
 export interface Device extends DeviceSpec {
   readonly metricSpecs: ReadonlyMap<string, MetricSpec>;
+  /** How many metrics read zero when the device is off. */
+  readonly offMetricCount: number;
 }
 
 export const registryFile = z.strictObject({ devices: z.array(deviceSpec).min(1) });
@@ -52,7 +54,9 @@ export class DeviceRegistry {
 
   constructor(specs: readonly DeviceSpec[]) {
     for (const spec of specs) {
-      const device: Device = { ...spec, metricSpecs: new Map(Object.entries(spec.metrics)) };
+      const metricSpecs = new Map(Object.entries(spec.metrics));
+      const offMetricCount = [...metricSpecs.values()].filter((m) => m.zeroWhenOff).length;
+      const device: Device = { ...spec, metricSpecs, offMetricCount };
       if (spec.deviceId.endsWith('*')) this.families.push([spec.deviceId.slice(0, -1), device]);
       else this.exact.set(spec.deviceId, device);
     }

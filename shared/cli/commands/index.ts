@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import { cleanCommand } from './clean.js';
 import { simulateCommand } from './simulate.js';
+import { modelsCommand } from './models.js';
 import { statsCommand } from './stats.js';
 
 /** Every CLI command; each lives in its own file and calls a use-case. */
-export const commands: Command[] = [statsCommand, simulateCommand];
+export const commands: Command[] = [statsCommand, cleanCommand, simulateCommand];
+commands.push(modelsCommand);

@@ -227,7 +227,8 @@ export class ReadingCleaner {
         if (v.value === 0) zeroCount++;
       }
     }
-    const shutdown = offCount > 0 && zeroCount === offCount;
+    // Everything off at zero: at least two such metrics, and at least half of the device's, must be there to say so.
+    const shutdown = offCount >= Math.max(2, device.offMetricCount / 2) && zeroCount === offCount;
     const corroborated = device.type === 'energy-meter' ? checkEnergyMeter(values) : NONE;
     for (const v of values) {
       if (shutdown) {

@@ -1,0 +1,15 @@
+/** The runtime or the registry refuses a model: its card does not match its file, or its golden outputs do not reproduce. */
+export class ModelRefusedError extends Error {
+  override readonly name = 'ModelRefusedError';
+  constructor(
+    readonly subject: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${subject} refused: ${problems.join('; ')}`);
+  }
+}
+
+/** A model reference that names nothing: no such folder, no champion in the registry, no committed default. */
+export class ModelNotFoundError extends Error {
+  override readonly name = 'ModelNotFoundError';
+}
