@@ -141,7 +141,10 @@ export class ModelRegistry {
    */
   async push(dir: string, options: PushOptions = {}): Promise<PushOutcome> {
     const { report, model } = await verifyModel(dir);
-    if (!model) throw new ModelRefusedError(`model folder ${report.dir} (nothing uploaded)`, report.problems);
+    if (!model) {
+      const who = report.name ? `model ${report.name} ${report.version} (${report.dir}, nothing uploaded)` : `model folder ${report.dir} (nothing uploaded)`;
+      throw new ModelRefusedError(who, report.problems);
+    }
     const { card } = model;
     const primaryValue = card.metrics.values[card.metrics.primary];
     if (primaryValue === undefined || !Number.isFinite(primaryValue)) {
