@@ -72,6 +72,7 @@ function moveStagedSql(table: Table): string {
  */
 export class DuckDbWarehouse implements Warehouse {
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly pending = new Map<Table, { rows: unknown[]; waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> }>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -105,7 +106,8 @@ export class DuckDbWarehouse implements Warehouse {
       for (const table of TABLES) {
         await this.connection.run(duckdbCreateTable(table));
         const stageCols = Object.entries(table.columns).map(([n, c]) => `"${n}" ${stageType(c)}`);
-        await this.connection.run(`CREATE OR REPLACE TABLE "${stageName(table)}" (${stageCols.join(', ')})`);
+        // Temporary: staged rows never touch the file or its write-ahead log, only the final insert does.
+        await this.connection.run(`CREATE OR REPLACE TEMP TABLE "${stageName(table)}" (${stageCols.join(', ')})`);
         await this.connection.run(
           `CREATE OR REPLACE VIEW "${dedupViewName(table)}" AS ${dedupViewSql(table, `"${table.name}"`)}`,
         );
@@ -116,29 +118,56 @@ export class DuckDbWarehouse implements Warehouse {
     });
   }
 
+  /**
+   * Writes that arrive while another is running wait for it and then go together, in one transaction:
+   * concurrent requests share one commit, which is what the embedded warehouse's throughput rests on.
+   */
   insert<T extends Table>(table: T, rows: ReadonlyArray<RowOf<T>>): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    return this.serial(async () => {
-      const stage = stageName(table);
-      const columns = Object.entries(table.columns);
-      const appender = await this.connection.createAppender(stage);
-      for (const row of rows) {
-        const values = row as Record<string, Appendable>;
-        for (const [name, column] of columns) appendValue(appender, column, values[name] ?? null);
-        appender.endRow();
+    return new Promise((resolve, reject) => {
+      let group = this.pending.get(table);
+      if (!group) {
+        group = { rows: [], waiters: [] };
+        this.pending.set(table, group);
+        void this.serial(() => this.flush(table));
       }
-      appender.closeSync();
-      await this.connection.run('BEGIN TRANSACTION');
-      try {
-        await this.connection.run(moveStagedSql(table));
-        await this.connection.run(`DELETE FROM "${stage}"`);
-        await this.connection.run('COMMIT');
-      } catch (error) {
-        await this.connection.run('ROLLBACK');
-        await this.connection.run(`DELETE FROM "${stage}"`);
-        throw error;
-      }
+      for (const row of rows) group.rows.push(row);
+      group.waiters.push({ resolve, reject });
     });
+  }
+
+  private async flush(table: Table): Promise<void> {
+    const group = this.pending.get(table);
+    this.pending.delete(table);
+    if (!group) return;
+    try {
+      await this.write(table, group.rows);
+      for (const w of group.waiters) w.resolve();
+    } catch (error) {
+      for (const w of group.waiters) w.reject(error);
+    }
+  }
+
+  private async write(table: Table, rows: readonly unknown[]): Promise<void> {
+    const stage = stageName(table);
+    const columns = Object.entries(table.columns);
+    const appender = await this.connection.createAppender(stage, 'main', 'temp');
+    for (const row of rows) {
+      const values = row as Record<string, Appendable>;
+      for (const [name, column] of columns) appendValue(appender, column, values[name] ?? null);
+      appender.endRow();
+    }
+    appender.closeSync();
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      await this.connection.run(moveStagedSql(table));
+      await this.connection.run(`DELETE FROM "${stage}"`);
+      await this.connection.run('COMMIT');
+    } catch (error) {
+      await this.connection.run('ROLLBACK');
+      await this.connection.run(`DELETE FROM "${stage}"`);
+      throw error;
+    }
   }
 
   recentReadings(deviceId: string, perMetric: number, since?: string): Promise<ReadingRow[]> {

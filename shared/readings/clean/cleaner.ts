@@ -7,6 +7,7 @@ import { parseTimestamp } from '../timestamps.js';
 import { conversionTo } from '../units.js';
 import { describeIssues, wireReading, type WireReading } from '../wire.js';
 import type { DeviceState } from './device-state.js';
+import type { Stats } from './series-state.js';
 import { consistencyTolerance, ENERGY_METER_METRICS, estimateEnergy, fromSide } from './energy-meter.js';
 
 export interface CleanerLimits {
@@ -31,6 +32,14 @@ export interface CleanResult {
 
 /** Fewest trusted values before the spike rule speaks. */
 const SPIKE_MIN_HISTORY = 8;
+/** Share of the spike threshold at which cached statistics call for fresh ones. */
+const SCREEN_MARGIN = 0.6;
+
+function isSpike(value: number, spec: MetricSpec, stats: Stats, margin: number): boolean {
+  const delta = Math.abs(value - stats.median);
+  const scale = Math.max(stats.scale, spec.spikeMinDelta / spec.spikeZ, 1e-9);
+  return delta > spec.spikeMinDelta * margin && delta / scale > spec.spikeZ * margin;
+}
 
 interface PendingValue {
   readonly metric: string;
@@ -132,7 +141,7 @@ export class ReadingCleaner {
       const values = this.pendingValues(reading, device, ts.ms, index, raw, reject, tsIso);
       this.applyRules(values, device, state, ts.ms, ahead > this.limits.futureToleranceS);
       for (const v of values) {
-        const known = state.lookup(v.id);
+        const known = state.lookup(ts.ms, v.metric);
         if (known) {
           if (sameValue(known.sent, v.sent)) {
             if (known.messageId === ctx.messageId) {
@@ -149,7 +158,7 @@ export class ReadingCleaner {
           }
           continue;
         }
-        state.remember(v.id, { sent: v.sent, messageId: ctx.messageId, ts: ts.ms }, v.metric, v.value, ts.ms, v.flags);
+        state.remember({ sent: v.sent, messageId: ctx.messageId, ts: ts.ms }, v.metric, v.value, v.flags);
         result.rows.push({
           reading_id: v.id,
           device_id: reading.deviceId,
@@ -247,11 +256,10 @@ export class ReadingCleaner {
       if (v.spec.stuckAfter !== undefined && v.value !== 0 && series.runWith(v.value, tsMs) >= v.spec.stuckAfter) {
         v.flags.push('stuck');
       }
-      const stats = series.stats(SPIKE_MIN_HISTORY);
-      if (stats) {
-        const delta = Math.abs(v.value - stats.median);
-        const scale = Math.max(stats.scale, v.spec.spikeMinDelta / v.spec.spikeZ, 1e-9);
-        if (delta > v.spec.spikeMinDelta && delta / scale > v.spec.spikeZ) v.flags.push('spike');
+      // Cached statistics screen the value; a suspect one is judged on fresh statistics.
+      const cached = series.stats(SPIKE_MIN_HISTORY);
+      if (cached && isSpike(v.value, v.spec, cached, SCREEN_MARGIN)) {
+        if (isSpike(v.value, v.spec, series.stats(SPIKE_MIN_HISTORY, true) as Stats, 1)) v.flags.push('spike');
       }
     }
   }

@@ -15,7 +15,9 @@ export class DeviceState {
   /** Every stored reading at or after this time (epoch ms) is among the known ones; older ones need a lookup. */
   coveredFrom = -Infinity;
   private readonly series = new Map<string, SeriesState>();
-  private readonly known = new Map<string, KnownReading>();
+  /** Known readings by time, then metric: number keys hash far faster than 32-character ids. */
+  private readonly known = new Map<number, Map<string, KnownReading>>();
+  private knownCount = 0;
 
   constructor(
     private readonly windowSize: number,
@@ -31,23 +33,28 @@ export class DeviceState {
     return s;
   }
 
-  lookup(readingId: string): KnownReading | undefined {
-    return this.known.get(readingId);
+  lookup(ts: number, metric: string): KnownReading | undefined {
+    return this.known.get(ts)?.get(metric);
   }
 
   /** A stored reading found by a lookup: known for duplicate checks, not part of the recent history. */
-  addKnown(readingId: string, reading: KnownReading): void {
-    this.known.set(readingId, reading);
-    // Maps iterate in insertion order: dropping the first entry forgets the earliest remembered reading.
-    if (this.known.size > this.knownCap) {
-      const [oldestId, oldest] = this.known.entries().next().value as [string, KnownReading];
-      this.known.delete(oldestId);
-      this.coveredFrom = Math.max(this.coveredFrom, oldest.ts + 1);
+  addKnown(metric: string, reading: KnownReading): void {
+    let atTs = this.known.get(reading.ts);
+    if (!atTs) this.known.set(reading.ts, (atTs = new Map()));
+    if (!atTs.has(metric)) this.knownCount++;
+    atTs.set(metric, reading);
+    // Maps iterate in insertion order: dropping the first entry forgets the earliest remembered time.
+    while (this.knownCount > this.knownCap) {
+      const [oldestTs, oldest] = this.known.entries().next().value as [number, Map<string, KnownReading>];
+      this.known.delete(oldestTs);
+      this.knownCount -= oldest.size;
+      this.coveredFrom = Math.max(this.coveredFrom, oldestTs + 1);
     }
   }
 
-  remember(readingId: string, reading: KnownReading, metric: string, value: number | null, ts: number, flags: readonly Flag[]): void {
-    this.addKnown(readingId, reading);
+  remember(reading: KnownReading, metric: string, value: number | null, flags: readonly Flag[]): void {
+    const ts = reading.ts;
+    this.addKnown(metric, reading);
     const trusted = !flags.some((f) => UNTRUSTED.has(f) || f === 'shutdown');
     this.seriesOf(metric).observe(value, ts, trusted);
     if (ts > this.latestTs) this.latestTs = ts;
@@ -71,7 +78,7 @@ export class DeviceState {
       const seen = perMetricSeen.get(row.metric) ?? { count: 0, oldest: ts };
       seen.count++;
       perMetricSeen.set(row.metric, seen);
-      state.remember(row.reading_id, { sent: sentOf(row), messageId: row.message_id, ts }, row.metric, row.value, ts, row.flags as Flag[]);
+      state.remember({ sent: sentOf(row), messageId: row.message_id, ts }, row.metric, row.value, row.flags as Flag[]);
     }
     for (const seen of perMetricSeen.values()) {
       if (seen.count >= perMetric) state.coveredFrom = Math.max(state.coveredFrom, seen.oldest);

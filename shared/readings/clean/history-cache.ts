@@ -81,10 +81,8 @@ export class HistoryCache {
     await Promise.all(
       [...requests].map(async ([deviceId, { ids, from, to }]) => {
         const state = this.get(deviceId);
-        const unknown = ids.filter((id) => !state.lookup(id));
-        if (unknown.length === 0) return;
-        const rows = await this.warehouse.knownReadings(deviceId, unknown, new Date(from).toISOString(), new Date(to).toISOString());
-        for (const row of rows) state.addKnown(row.reading_id, { sent: sentOf(row), messageId: row.message_id, ts: Date.parse(row.ts) });
+        const rows = await this.warehouse.knownReadings(deviceId, ids, new Date(from).toISOString(), new Date(to).toISOString());
+        for (const row of rows) state.addKnown(row.metric, { sent: sentOf(row), messageId: row.message_id, ts: Date.parse(row.ts) });
       }),
     );
   }
