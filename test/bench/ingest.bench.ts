@@ -32,7 +32,24 @@ function best(runs: number, work: () => number): number {
 }
 
 /** In process, one core: decode, validate, normalise, clean and build rows, against JSON.parse alone. */
-export function inProcess(): Record<string, number> {
+export interface InProcessResult {
+  readings: number;
+  rows: number;
+  baselineReadingsPerS: number;
+  ingestReadingsPerS: number;
+  ingestRowsPerS: number;
+  ratioToJsonParse: number;
+}
+
+export interface EndToEndResult {
+  readings: number;
+  rows: number;
+  readingsPerS: number;
+  rowsPerS: number;
+  seconds: number;
+}
+
+export function inProcess(): InProcessResult {
   const registry = DeviceRegistry.fromFile('data/devices.json');
   const { bytes, readings } = messages(20, 24, 3);
   const baselineMs = best(5, () => {
@@ -68,7 +85,7 @@ export function inProcess(): Record<string, number> {
 }
 
 /** End to end on this machine: router → HTTP (functions framework) → ingest → DuckDB file. */
-export async function endToEnd(): Promise<Record<string, number>> {
+export async function endToEnd(): Promise<EndToEndResult> {
   setLogLevel('error');
   const dir = mkdtempSync(join(tmpdir(), 'kilowatch-bench-'));
   const stack = await startLocalStack(loadConfig({ KILOWATCH_DATA_DIR: dir, LOG_LEVEL: 'error' }), { routerPort: 0, functionsPort: 0 });

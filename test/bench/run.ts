@@ -1,0 +1,43 @@
+/**
+ * `npm run bench`: every benchmark, one after the other, each next to a baseline measured in the same
+ * run (machines are shared and noisy: compare the ratios). `npm run bench -- ingest` runs one group.
+ */
+import { measureCleaningQuality } from '../../shared/quality/cleaning-quality.js';
+import { endToEnd, inProcess } from './ingest.bench.js';
+
+type Group = () => Promise<void>;
+
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(3));
+
+const groups: Record<string, Group> = {
+  async ingest() {
+    const p = inProcess();
+    console.log('\n## Ingest in process, one core (batches of 500 simulated machine readings, 5 metrics each)');
+    console.log('| measure | value |\n| --- | --- |');
+    console.log(`| JSON.parse only (baseline), readings/s | ${fmt(p.baselineReadingsPerS)} |`);
+    console.log(`| decode + validate + normalise + clean + build rows, readings/s | ${fmt(p.ingestReadingsPerS)} |`);
+    console.log(`| same, rows (metric values)/s | ${fmt(p.ingestRowsPerS)} |`);
+    console.log(`| time ratio to JSON.parse | ${p.ratioToJsonParse.toFixed(1)}x |`);
+    const e = await endToEnd();
+    console.log('\n## Ingest end to end: local router → HTTP (functions framework) → ingest → DuckDB file');
+    console.log('| measure | value |\n| --- | --- |');
+    console.log(`| readings (5 metrics each) | ${fmt(e.readings)} |`);
+    console.log(`| readings/s | ${fmt(e.readingsPerS)} |`);
+    console.log(`| rows/s into DuckDB | ${fmt(e.rowsPerS)} |`);
+    console.log(`| end to end vs in process (readings/s) | ${(e.readingsPerS / p.ingestReadingsPerS).toFixed(2)} |`);
+  },
+  async cleaning() {
+    console.log('\n## Cleaning quality: simulator, 5 machines x 14 days at 1 min, seed 1, labelled faults');
+    for (const q of measureCleaningQuality({ machines: 5, days: 14, seed: 1, registryFile: 'data/devices.json' })) {
+      console.log(`\n### ${q.path} path: ${fmt(q.values)} values, false flags ${(100 * q.falseFlagRate).toFixed(3)} % of ${fmt(q.cleanValues)} clean values`);
+      console.log('| fault | labelled values | expected flag | recall |\n| --- | --- | --- | --- |');
+      for (const f of q.faults) console.log(`| ${f.fault} | ${f.labelled} | ${f.expectedFlag ?? '(none: a process anomaly)'} | ${f.recall === null ? '-' : f.recall.toFixed(3)} |`);
+    }
+  },
+};
+
+const wanted = process.argv.slice(2);
+for (const [name, run] of Object.entries(groups)) {
+  if (wanted.length && !wanted.includes(name)) continue;
+  await run();
+}
