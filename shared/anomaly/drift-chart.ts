@@ -1,5 +1,6 @@
 import { attr, encodeOnnxModel, type OnnxNode } from '../models/onnx-builder.js';
-import { chiSquareToZ, ERFC_POLY, logErfc, logTailScore } from './tail.js';
+import { erfcConstants, lnErfcNodes } from './onnx-math.js';
+import { chiSquareToZ, logErfc, logTailScore } from './tail.js';
 
 /**
  * Drift-aware multivariate control chart for steady-state sensor windows.
@@ -139,7 +140,7 @@ export function exportDriftChartOnnx(fit: DriftChartFit): Uint8Array {
     f32('one', [1]),
     f32('ln2', [Math.LN2]),
     f32('inv_10ln10', [1 / (10 * Math.LN10)]),
-    ...ERFC_POLY.map((c, i) => f32(`c${i}`, [c])),
+    ...erfcConstants(),
   ];
   const nodes: OnnxNode[] = [
     { opType: 'ReduceMean', inputs: [DRIFT_INPUT], outputs: ['level'], attributes: { axes: attr.ints([1]), keepdims: attr.int(0) } },
@@ -153,15 +154,8 @@ export function exportDriftChartOnnx(fit: DriftChartFit): Uint8Array {
     { opType: 'Sub', inputs: ['cube_root', 'wh_shift'], outputs: ['centred'] },
     { opType: 'Mul', inputs: ['centred', 'wh_inv_sd_over_sqrt2'], outputs: ['x_raw'] },
     { opType: 'Max', inputs: ['x_raw', 'zero'], outputs: ['x'] },
-    // ln erfc(x) = ln t − x² + P(t), t = 1/(1 + x/2); score = −log10(erfc(x)/2)/10 = (ln2 − ln erfc(x)) / (10 ln 10).
-    { opType: 'Mul', inputs: ['x', 'half'], outputs: ['half_x'] },
-    { opType: 'Add', inputs: ['half_x', 'one'], outputs: ['t_den'] },
-    { opType: 'Div', inputs: ['one', 't_den'], outputs: ['t'] },
-    ...hornerNodes('t', 'poly'),
-    { opType: 'Log', inputs: ['t'], outputs: ['ln_t'] },
-    { opType: 'Mul', inputs: ['x', 'x'], outputs: ['x2'] },
-    { opType: 'Sub', inputs: ['ln_t', 'x2'], outputs: ['ln_t_minus_x2'] },
-    { opType: 'Add', inputs: ['ln_t_minus_x2', 'poly'], outputs: ['ln_erfc'] },
+    // score = −log10(erfc(x)/2)/10 = (ln 2 − ln erfc(x)) / (10 ln 10).
+    ...lnErfcNodes('x', 'ln_erfc'),
     { opType: 'Sub', inputs: ['ln2', 'ln_erfc'], outputs: ['neg_ln_tail'] },
     { opType: 'Mul', inputs: ['neg_ln_tail', 'inv_10ln10'], outputs: ['score_raw'] },
     { opType: 'Clip', inputs: ['score_raw', 'zero', 'one'], outputs: ['score'] },
@@ -177,18 +171,4 @@ export function exportDriftChartOnnx(fit: DriftChartFit): Uint8Array {
     ],
     opsets: { '': 17 },
   });
-}
-
-/** Horner evaluation of ERFC_POLY at `t` as ONNX nodes, result in `out` (constants c0…c9 as initializers). */
-export function hornerNodes(t: string, out: string, prefix = 'h'): OnnxNode[] {
-  const nodes: OnnxNode[] = [];
-  let acc = `c${ERFC_POLY.length - 1}`;
-  for (let i = ERFC_POLY.length - 2; i >= 0; i--) {
-    const mul = `${prefix}_m${i}`;
-    const add = i === 0 ? out : `${prefix}_a${i}`;
-    nodes.push({ opType: 'Mul', inputs: [acc, t], outputs: [mul] });
-    nodes.push({ opType: 'Add', inputs: [mul, `c${i}`], outputs: [add] });
-    acc = add;
-  }
-  return nodes;
 }

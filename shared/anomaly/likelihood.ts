@@ -5,6 +5,8 @@
  * time stops alarming; a change in how surprising the series is alarms once. Parameters are Numenta's.
  */
 
+import { logErfc } from './tail.js';
+
 export interface LikelihoodParams {
   /** Records before the raw scores are trusted (skipped when the distribution is fitted). */
   readonly learningPeriod: number;
@@ -26,7 +28,15 @@ export const NUMENTA_LIKELIHOOD: LikelihoodParams = {
   averagingWindow: 10,
 };
 
-interface Normal {
+export interface LikelihoodStep {
+  likelihood: number;
+  /** Moving average of the raw score, null while learning. */
+  averaged: number | null;
+  distribution: Readonly<Normal> | null;
+  muted: boolean;
+}
+
+export interface Normal {
   mean: number;
   variance: number;
   stdev: number;
@@ -41,17 +51,9 @@ export function tailProbability(x: number, d: Normal): number {
   return 0.5 * erfc(z / 1.4142);
 }
 
-/** Complementary error function (W. J. Cody's rational approximations via Numerical Recipes' erfcc, |rel err| < 1.2e-7). */
+/** Complementary error function (Numerical Recipes' erfcc, |relative error| < 1.2e-7). */
 export function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
+  const r = Math.exp(logErfc(Math.abs(x)));
   return x >= 0 ? r : 2 - r;
 }
 
@@ -104,20 +106,26 @@ export class AnomalyLikelihood {
 
   /** Probability-like score in [0, 1] that the raw score's recent level is unusual; 0.5 while learning. */
   update(value: number, rawScore: number): number {
-    let likelihood = 0.5;
+    return this.updateDetailed(value, rawScore).likelihood;
+  }
+
+  /** The likelihood with what it was computed from: the averaged raw score, the fitted normal, and whether it was muted. */
+  updateDetailed(value: number, rawScore: number): LikelihoodStep {
+    let step: LikelihoodStep = { likelihood: 0.5, averaged: null, distribution: null, muted: false };
     if (this.iteration >= this.probationaryPeriod) {
       if (this.distribution === null || this.iteration % this.params.reestimationPeriod === 0) this.reestimate();
-      const avg = this.movingAverage(rawScore);
-      const tail = tailProbability(avg, this.distribution as Normal);
+      const averaged = this.movingAverage(rawScore);
+      const distribution = this.distribution as Normal;
+      const tail = tailProbability(averaged, distribution);
       // Only the first record of a run in the red zone stays red; the rest are muted to yellow.
-      const filtered = tail <= RED && this.previousLikelihood <= RED ? YELLOW : tail;
+      const muted = tail <= RED && this.previousLikelihood <= RED;
       this.previousLikelihood = tail;
-      likelihood = 1 - filtered;
+      step = { likelihood: 1 - (muted ? YELLOW : tail), averaged, distribution, muted };
     }
     this.rawHistory.push(rawScore);
     this.valueHistory.push(value);
     this.iteration++;
-    return likelihood;
+    return step;
   }
 
   private movingAverage(raw: number): number {

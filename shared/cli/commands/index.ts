@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { cleanCommand } from './clean.js';
+import { detectCommand } from './detect.js';
 import { simulateCommand } from './simulate.js';
 import { modelsCommand } from './models.js';
 import { statsCommand } from './stats.js';
@@ -7,3 +8,4 @@ import { statsCommand } from './stats.js';
 /** Every CLI command; each lives in its own file and calls a use-case. */
 export const commands: Command[] = [statsCommand, cleanCommand, simulateCommand];
 commands.push(modelsCommand);
+commands.push(detectCommand);

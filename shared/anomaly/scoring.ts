@@ -1,0 +1,246 @@
+import { z } from 'zod';
+import { driftChartModel, isolationForestModel, windowAt, type CardMeta, type DetectorKind } from './cards.js';
+import { fitDriftChart } from './drift-chart.js';
+import { trainIsolationForest } from './iforest/library.js';
+import { inMemoryModel } from './session.js';
+import { StreamingDetector, type StreamParams } from './stream/detector.js';
+import { featureRow, STREAM_FEATURES, STREAM_INPUT, STREAM_OUTPUT } from './stream/head.js';
+import { rowsOf, type SeriesTable } from './table.js';
+
+/** The parts of a model (verified folder, or fitted in memory) that scoring needs. */
+export interface DetectorModel {
+  readonly card: {
+    readonly name: string;
+    readonly version: string;
+    readonly threshold?: number | undefined;
+    readonly features: readonly { readonly name: string }[];
+    readonly params?: Record<string, unknown> | undefined;
+  };
+  run(inputs: Record<string, { data: Float32Array | Float64Array; dims: readonly number[] }>): Promise<Record<string, { data: ArrayLike<number> }>>;
+}
+
+export interface ScoredRows {
+  /** First output row (the rows before it were fit rows). */
+  readonly startRow: number;
+  /** One score per output row, in [0, 1]. */
+  readonly scores: Float64Array;
+  readonly flags: Uint8Array;
+  readonly threshold: number;
+  readonly model: { name: string; version: string; kind: DetectorKind; fittedOnRows?: number; columns: string[] };
+}
+
+const likelihoodSchema = z.object({
+  learningPeriod: z.number().int().nonnegative(),
+  estimationSamples: z.number().int().positive(),
+  historicWindowSize: z.number().int().positive(),
+  reestimationPeriod: z.number().int().positive(),
+  averagingWindow: z.number().int().positive(),
+});
+const streamSchema = z.object({
+  detector: z.literal('stream-univariate'),
+  resolutions: z.array(z.number().int().positive()).min(1),
+  orders: z.array(z.number().int().positive()).min(1),
+  neighbourCredit: z.number().min(0).max(1),
+  spatialTolerance: z.number().nonnegative(),
+  likelihood: likelihoodSchema,
+});
+const driftSchema = z.object({ detector: z.literal('drift-chart'), tau: z.number().int().positive(), alarmTail: z.number().gt(0).lt(1) });
+const forestSchema = z.object({
+  detector: z.literal('isolation-forest'),
+  trees: z.number().int().positive(),
+  subsample: z.number().int().positive(),
+  seed: z.number().int(),
+  fitThresholdQuantile: z.number().gt(0).max(1),
+});
+const paramsSchema = z.discriminatedUnion('detector', [streamSchema, driftSchema, forestSchema]);
+
+export function detectorParams(model: DetectorModel): z.infer<typeof paramsSchema> {
+  const parsed = paramsSchema.safeParse(model.card.params ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `model ${model.card.name} ${model.card.version} is not an anomaly detector this command runs: card params.${issue?.path.join('.') || 'detector'}: ${issue?.message}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Missing values carry the last known value forward (leading gaps take the first known one) so a gap never alarms. */
+export function fillGaps(rows: number[][], columns: readonly string[], path: string): number[][] {
+  const m = columns.length;
+  for (let j = 0; j < m; j++) {
+    const first = rows.findIndex((r) => Number.isFinite(r[j]));
+    if (first < 0) throw new Error(`${path}: column '${columns[j]}' has no numeric value at all; drop it or fill it`);
+    let last = (rows[first] as number[])[j] as number;
+    for (const r of rows) {
+      if (Number.isFinite(r[j])) last = r[j] as number;
+      else r[j] = last;
+    }
+  }
+  return rows;
+}
+
+const BATCH_ROWS = 4096;
+
+function thresholdOf(model: DetectorModel): number {
+  if (model.card.threshold === undefined) throw new Error(`model ${model.card.name} ${model.card.version}: card has no threshold`);
+  return model.card.threshold;
+}
+
+function flagsOf(scores: Float64Array, threshold: number): Uint8Array {
+  return Uint8Array.from(scores, (s) => (s >= threshold ? 1 : 0));
+}
+
+function fitMeta(kind: string, table: SeriesTable, fitRows: number, base: DetectorModel): CardMeta {
+  return {
+    name: `${base.card.name}-fit`.slice(0, 64),
+    version: 'fit',
+    description: `${kind} fitted at detect time on the first ${fitRows} rows of ${table.path}`,
+    training: { data: table.path, from: table.timestamps[0] ?? '', to: table.timestamps[fitRows - 1] ?? '', rows: fitRows },
+    metrics: { primary: 'none', higherIsBetter: false, values: {} },
+    codeVersion: 'detect --fit-rows',
+    createdAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * Scores a table with a detector, row by row in file order; a row's score depends only on the rows before it
+ * and the model. With fitRows > 0 the first fitRows rows fit the detector (multivariate kinds refit with the
+ * card's hyper-parameters on the file's columns; the streaming detector warms up on them) and are not output.
+ */
+export async function scoreTable(table: SeriesTable, model: DetectorModel, options: { fitRows?: number } = {}): Promise<ScoredRows> {
+  const params = detectorParams(model);
+  const n = table.timestamps.length;
+  const fitRows = options.fitRows ?? 0;
+  if (fitRows < 0 || fitRows >= n) throw new Error(`--fit-rows ${fitRows}: the file has ${n} rows; fit on fewer rows than that so some are left to score`);
+  if (params.detector === 'stream-univariate') return scoreStream(table, model, params, fitRows);
+  if (params.detector === 'drift-chart') return scoreDrift(table, model, params, fitRows);
+  return scoreForest(table, model, params, fitRows);
+}
+
+async function scoreStream(table: SeriesTable, model: DetectorModel, params: z.infer<typeof streamSchema>, fitRows: number): Promise<ScoredRows> {
+  if (table.columns.length !== 1) {
+    throw new Error(
+      `${table.path}: model ${model.card.name} scores one series but the file has ${table.columns.length} sensor columns (${table.columns.join(', ')}); ` +
+        'pass a multivariate model with --model, or a file with one value column',
+    );
+  }
+  const values = table.values[0] as Float64Array;
+  const detector = new StreamingDetector(params as StreamParams);
+  const n = values.length;
+  const features = new Float64Array((n - fitRows) * STREAM_FEATURES.length);
+  const missing = new Uint8Array(n - fitRows);
+  for (let i = 0; i < n; i++) {
+    const f = detector.step(values[i] as number);
+    if (i < fitRows) continue;
+    features.set(featureRow(f), (i - fitRows) * STREAM_FEATURES.length);
+    if (!Number.isFinite(values[i] as number)) missing[i - fitRows] = 1;
+  }
+  const scores = new Float64Array(n - fitRows);
+  for (let start = 0; start < scores.length; start += BATCH_ROWS) {
+    const rows = Math.min(BATCH_ROWS, scores.length - start);
+    const out = await model.run({ [STREAM_INPUT]: { data: features.subarray(start * 3, (start + rows) * 3), dims: [rows, 3] } });
+    const s = (out[STREAM_OUTPUT] as { data: ArrayLike<number> }).data;
+    for (let i = 0; i < rows; i++) scores[start + i] = missing[start + i] ? 0 : (s[i] as number);
+  }
+  const threshold = thresholdOf(model);
+  return {
+    startRow: fitRows,
+    scores,
+    flags: flagsOf(scores, threshold),
+    threshold,
+    model: { name: model.card.name, version: model.card.version, kind: 'stream-univariate', columns: [...table.columns] },
+  };
+}
+
+function modelColumns(table: SeriesTable, model: DetectorModel): string[] {
+  const wanted = model.card.features.map((f) => f.name);
+  const missing = wanted.filter((c) => !table.columns.includes(c));
+  if (missing.length) {
+    throw new Error(
+      `${table.path}: model ${model.card.name} ${model.card.version} scores columns ${wanted.join(', ')} but the file lacks ${missing.join(', ')} ` +
+        `(it has ${table.columns.join(', ')}); pass --fit-rows N to fit the detector on the file's first N rows, or --model one trained on these columns`,
+    );
+  }
+  return wanted;
+}
+
+async function scoreDrift(table: SeriesTable, base: DetectorModel, params: z.infer<typeof driftSchema>, fitRows: number): Promise<ScoredRows> {
+  let model = base;
+  let columns: string[];
+  let tau = params.tau;
+  if (fitRows > 0) {
+    columns = [...table.columns];
+    const rows = fillGaps(rowsOf(table, columns), columns, table.path);
+    const fit = fitDriftChart(columns, rows.slice(0, fitRows), { tau: params.tau, alarmTail: params.alarmTail });
+    const built = driftChartModel(fit, params, fitMeta('drift chart', table, fitRows, base), [windowAt(rows, fitRows - 1, tau)]);
+    model = { card: { ...built.card, name: built.card.name, version: built.card.version, features: built.card.features, params: built.card.params }, ...(await inMemoryModel(built.onnx)) };
+    return runDrift(table, model, columns, rows, fitRows, tau, fitRows);
+  }
+  columns = modelColumns(table, base);
+  tau = params.tau;
+  return runDrift(table, model, columns, fillGaps(rowsOf(table, columns), columns, table.path), 0, tau, undefined);
+}
+
+async function runDrift(table: SeriesTable, model: DetectorModel, columns: string[], rows: number[][], start: number, tau: number, fittedOnRows: number | undefined): Promise<ScoredRows> {
+  const m = columns.length;
+  const n = rows.length;
+  const scores = new Float64Array(n - start);
+  for (let b = start; b < n; b += BATCH_ROWS) {
+    const count = Math.min(BATCH_ROWS, n - b);
+    const data = new Float32Array(count * tau * m);
+    for (let i = 0; i < count; i++) {
+      const end = b + i;
+      for (let k = 0; k < tau; k++) data.set(rows[Math.max(0, end - tau + 1 + k)] as number[], (i * tau + k) * m);
+    }
+    const out = await model.run({ window: { data, dims: [count, tau, m] } });
+    const s = (out.score as { data: ArrayLike<number> }).data;
+    for (let i = 0; i < count; i++) scores[b - start + i] = s[i] as number;
+  }
+  const threshold = thresholdOf(model);
+  return {
+    startRow: start,
+    scores,
+    flags: flagsOf(scores, threshold),
+    threshold,
+    model: { name: model.card.name, version: model.card.version, kind: 'drift-chart', columns, ...(fittedOnRows ? { fittedOnRows } : {}) },
+  };
+}
+
+async function scoreForest(table: SeriesTable, base: DetectorModel, params: z.infer<typeof forestSchema>, fitRows: number): Promise<ScoredRows> {
+  let model = base;
+  let columns: string[];
+  let rows: number[][];
+  if (fitRows > 0) {
+    columns = [...table.columns];
+    rows = fillGaps(rowsOf(table, columns), columns, table.path);
+    const fitPart = rows.slice(0, fitRows).map((r) => r.map(Math.fround));
+    const forest = trainIsolationForest(fitPart, { trees: params.trees, subsample: params.subsample, seed: params.seed });
+    const fitScores = forest.predict(fitPart).sort((a, b) => a - b);
+    const threshold = fitScores[Math.min(fitScores.length - 1, Math.floor(params.fitThresholdQuantile * fitScores.length))] as number;
+    const built = isolationForestModel(forest, columns, threshold, params, fitMeta('Isolation Forest', table, fitRows, base), fitPart.slice(0, 4));
+    model = { card: { ...built.card, name: built.card.name, version: built.card.version, features: built.card.features, params: built.card.params }, ...(await inMemoryModel(built.onnx)) };
+  } else {
+    columns = modelColumns(table, base);
+    rows = fillGaps(rowsOf(table, columns), columns, table.path);
+  }
+  const m = columns.length;
+  const n = rows.length;
+  const scores = new Float64Array(n - fitRows);
+  for (let b = fitRows; b < n; b += BATCH_ROWS) {
+    const count = Math.min(BATCH_ROWS, n - b);
+    const data = new Float32Array(count * m);
+    for (let i = 0; i < count; i++) data.set(rows[b + i] as number[], i * m);
+    const out = await model.run({ x: { data, dims: [count, m] } });
+    const s = (out.score as { data: ArrayLike<number> }).data;
+    for (let i = 0; i < count; i++) scores[b - fitRows + i] = s[i] as number;
+  }
+  const threshold = thresholdOf(model);
+  return {
+    startRow: fitRows,
+    scores,
+    flags: flagsOf(scores, threshold),
+    threshold,
+    model: { name: model.card.name, version: model.card.version, kind: 'isolation-forest', columns, ...(fitRows ? { fittedOnRows: fitRows } : {}) },
+  };
+}
