@@ -2,12 +2,14 @@ import { loadConfig } from '../../shared/config/env.js';
 import { loadSteel, STEEL_DEVICE_ID, steelReading } from '../../shared/demo/steel.js';
 import { replay } from '../../shared/demo/replay.js';
 import { log } from '../../shared/log/logger.js';
+import { runSimulation } from '../../shared/simulate/run.js';
 import { statsOf } from '../../shared/stats/warehouse-stats.js';
 import { startLocalStack } from './host.js';
 
 /**
  * `npm start`: the whole pipeline on this machine with the embedded adapters, fed by the steel plant's
- * year of readings replayed as device steel-plant/main-meter (one day per message, 20 days a second).
+ * year of readings replayed as device steel-plant/main-meter (one day per message, 20 days a second)
+ * and by five simulated machines.
  */
 const config = loadConfig();
 const stack = await startLocalStack(config);
@@ -35,11 +37,22 @@ const resumeAfter = latest ? Date.parse(latest.ts) : -Infinity;
 const steel = loadSteel()
   .map((row, i) => ({ row, seq: i }))
   .filter(({ row }) => row.tsMs > resumeAfter);
-const published = await replay(
-  stack.deps.bus,
-  steel.map(({ row, seq }) => steelReading(row, seq)),
-  { batch: 96, messagesPerSecond: 20, signal: abort.signal },
-);
+const [published, simulated] = await Promise.all([
+  replay(
+    stack.deps.bus,
+    steel.map(({ row, seq }) => steelReading(row, seq)),
+    { batch: 96, messagesPerSecond: 20, signal: abort.signal },
+  ),
+  // Five simulated machines, the last six hours at one reading a minute, faults included.
+  runSimulation(
+    { machines: 5, startMs: Math.round((Date.now() - 6 * 3_600_000) / 1000) * 1000, durationS: 6 * 3600, seed: Date.now() % 1_000_000 },
+    { batch: 500, maxBytes: config.KILOWATCH_MAX_MESSAGE_BYTES, bus: stack.deps.bus, messagesPerSecond: 5 },
+  ),
+]);
 await stack.router.idle();
-log.info('steel replay done', { published, stats: await statsOf(config, stack.deps.warehouse) });
+log.info('demo data published', {
+  steelReadings: published,
+  simulatedReadings: simulated.readings,
+  stats: await statsOf(config, stack.deps.warehouse),
+});
 log.info('stack keeps running: publish to the readings topic, try `npx kilowatch stats`; Ctrl-C stops');
