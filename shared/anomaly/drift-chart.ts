@@ -41,7 +41,10 @@ export interface DriftChartFit {
   readonly dof: number;
 }
 
-/** Least-squares line V(L) ≈ s² + q·L through the variogram at lags 1…span, both kept ≥ 0. */
+/**
+ * Least-squares line γ(L) ≈ s² + (q/2)·L through the semivariogram γ(L) = ½·mean((x[t+L] − x[t])²) at lags
+ * 1…span, both kept ≥ 0: white noise of variance s² gives γ = s², a random walk with step variance q adds q·L/2.
+ */
 export function fitVariogram(x: ArrayLike<number>, span: number): { noiseVar: number; walkVar: number } {
   const lags: number[] = [];
   const v: number[] = [];
@@ -53,6 +56,7 @@ export function fitVariogram(x: ArrayLike<number>, span: number): { noiseVar: nu
   }
   const n = lags.length;
   if (n === 0) return { noiseVar: 0, walkVar: 0 };
+  // q below is the slope of γ, i.e. half the random walk's step variance.
   const mL = lags.reduce((a, b) => a + b, 0) / n;
   const mV = v.reduce((a, b) => a + b, 0) / n;
   let sLL = 0;
@@ -71,7 +75,7 @@ export function fitVariogram(x: ArrayLike<number>, span: number): { noiseVar: nu
     s2 = 0;
     q = lags.reduce((a, L, i) => a + L * (v[i] as number), 0) / lags.reduce((a, L) => a + L * L, 0);
   }
-  return { noiseVar: s2, walkVar: q };
+  return { noiseVar: s2, walkVar: 2 * q };
 }
 
 export function fitDriftChart(columns: readonly string[], rows: readonly (readonly number[])[], params: DriftChartParams = DRIFT_CHART_DEFAULTS): DriftChartFit {

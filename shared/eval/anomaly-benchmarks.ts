@@ -4,7 +4,7 @@ import type { SeriesTable } from '../anomaly/table.js';
 import { loadNabCorpus, type NabSeries } from './nab/corpus.js';
 import { NAB_PROFILES, scoreAtThreshold, scoreOptimized, type NabFile } from './nab/scorer.js';
 import { loadSkabCorpus, type SkabFile } from './skab/corpus.js';
-import { changepointMetrics, edgeAlarms, outlierMetrics, SKAB_TRAIN_ROWS, type SkabChangepointMetrics, type SkabFileResult, type SkabOutlierMetrics } from './skab/evaluator.js';
+import { changepointMetrics, edgeAlarms, outlierMetrics, SKAB_TRAIN_ROWS, trailingMaxAlarms, type SkabChangepointMetrics, type SkabFileResult, type SkabOutlierMetrics } from './skab/evaluator.js';
 import { nabSplit, skabSplit } from './splits.js';
 
 export interface NabProfileScores {
@@ -76,7 +76,10 @@ export interface SkabReport {
   seconds: number;
 }
 
-/** SKAB protocol: per file, fit on the first 400 rows, flag the rest; changepoint alarms on flag edges. */
+/**
+ * SKAB protocol: per file, fit on the first 400 rows, flag the rest. Changepoint alarms on the edges of the
+ * flag; for the pointwise Isolation Forest, as the leaderboard does, on the edges of its 30-row trailing maximum.
+ */
 export async function evaluateOnSkab(dir: string, model: DetectorModel, corpus: SkabFile[] = loadSkabCorpus(dir)): Promise<SkabReport> {
   const started = performance.now();
   const results: SkabFileResult[] = [];
@@ -88,7 +91,7 @@ export async function evaluateOnSkab(dir: string, model: DetectorModel, corpus: 
       anomaly: f.anomaly.slice(SKAB_TRAIN_ROWS),
       changepoint: f.changepoint.slice(SKAB_TRAIN_ROWS),
       flags: scored.flags,
-      alarms: edgeAlarms(scored.flags),
+      alarms: scored.model.kind === 'isolation-forest' ? trailingMaxAlarms(scored.flags) : edgeAlarms(scored.flags),
     });
   }
   const seconds = (performance.now() - started) / 1000;

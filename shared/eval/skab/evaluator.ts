@@ -156,3 +156,19 @@ export function edgeAlarms(flags: ArrayLike<number>): Uint8Array {
   }
   return out;
 }
+
+/**
+ * The leaderboard's Isolation Forest rule: edges of the outlier flag's maximum over the trailing 30 rows
+ * (0 for the first 29 rows); the first row's alarm is its own flag.
+ */
+export function trailingMaxAlarms(flags: ArrayLike<number>, window = 30): Uint8Array {
+  const held = new Float64Array(flags.length);
+  for (let i = window - 1; i < flags.length; i++) {
+    let m = 0;
+    for (let k = i - window + 1; k <= i; k++) m = Math.max(m, (flags[k] as number) >= 0.5 ? 1 : 0);
+    held[i] = m;
+  }
+  const out = edgeAlarms(held);
+  if (flags.length) out[0] = (flags[0] as number) >= 0.5 ? 1 : 0;
+  return out;
+}
