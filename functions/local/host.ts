@@ -63,7 +63,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
         maxAttempts: options.maxAttempts ?? 5,
         minBackoffMs: options.minBackoffMs ?? 200,
         maxBackoffMs: 10_000,
-        concurrency: 4,
+        concurrency: 8,
       },
     ],
     routes: { [LOCAL_STATS_PATH]: () => statsOf(config, (deps as IngestDeps).warehouse) },
