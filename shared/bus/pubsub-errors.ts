@@ -1,4 +1,4 @@
-import { TransientError } from '../errors/transient.js';
+import { anyCause, classifyClientError, NETWORK_ERROR_CODES, TRANSIENT_HTTP_STATUSES } from '../errors/transient.js';
 
 /**
  * gRPC codes worth a retry: the ones Pub/Sub's own client retries for Publish, less CANCELLED (our own doing).
@@ -6,24 +6,8 @@ import { TransientError } from '../errors/transient.js';
  */
 const TRANSIENT_GRPC_CODES = new Set([2, 4, 8, 10, 13, 14]);
 const TRANSIENT_GRPC_NAMES = new Set(['UNKNOWN', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED', 'ABORTED', 'INTERNAL', 'UNAVAILABLE']);
-const TRANSIENT_HTTP = new Set([408, 429, 500, 502, 503, 504]);
-
-/** Socket-level failures: the request may never have reached Pub/Sub. */
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_SOCKET',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'TimeoutError',
-  'AbortError',
-]);
+/** Names a timed-out or aborted request carries instead of a code. */
+const TIMEOUT_NAMES = new Set(['TimeoutError', 'AbortError']);
 
 interface ErrorShape {
   code?: unknown;
@@ -33,10 +17,10 @@ interface ErrorShape {
 }
 
 function transientCode(code: unknown): boolean {
-  if (typeof code === 'number') return code < 100 ? TRANSIENT_GRPC_CODES.has(code) : TRANSIENT_HTTP.has(code);
+  if (typeof code === 'number') return code < 100 ? TRANSIENT_GRPC_CODES.has(code) : TRANSIENT_HTTP_STATUSES.has(code);
   if (typeof code === 'string') {
-    if (/^\d{3}$/.test(code)) return TRANSIENT_HTTP.has(Number(code));
-    return NETWORK_CODES.has(code) || TRANSIENT_GRPC_NAMES.has(code);
+    if (/^\d{3}$/.test(code)) return TRANSIENT_HTTP_STATUSES.has(Number(code));
+    return NETWORK_ERROR_CODES.has(code) || TIMEOUT_NAMES.has(code) || TRANSIENT_GRPC_NAMES.has(code);
   }
   return false;
 }
@@ -46,20 +30,13 @@ function transientCode(code: unknown): boolean {
  * over the REST fallback they are GaxiosErrors carrying the HTTP status; socket failures carry errno names.
  */
 export function isTransientPubSubError(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
-    const shape = e as ErrorShape;
-    if (transientCode(shape.code) || transientCode(shape.status)) return true;
-    if (shape.name === 'TimeoutError' || shape.name === 'AbortError') return true;
-    e = shape.cause;
-  }
-  return false;
+  return anyCause<ErrorShape>(
+    error,
+    (e) => transientCode(e.code) || transientCode(e.status) || (typeof e.name === 'string' && TIMEOUT_NAMES.has(e.name)),
+  );
 }
 
 /** Wraps a client failure: TransientError when a retry may help, else a plain (permanent) Error. */
 export function classifyPubSubError(error: unknown, what: string): Error {
-  const message = error instanceof Error ? error.message : String(error);
-  if (isTransientPubSubError(error)) {
-    return new TransientError(`Pub/Sub ${what} failed, worth a retry: ${message}`, { cause: error });
-  }
-  return new Error(`Pub/Sub ${what} failed: ${message}`, { cause: error });
+  return classifyClientError(error, 'Pub/Sub', what, isTransientPubSubError);
 }
