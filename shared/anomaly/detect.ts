@@ -29,6 +29,8 @@ export interface DetectSummary {
   anomalies: number;
   threshold: number;
   seconds: number;
+  /** Set when the output looks like a model/data mismatch rather than anomalies. */
+  warning?: string;
 }
 
 async function load(ref: string): Promise<DetectorModel> {
@@ -64,14 +66,21 @@ export async function detectFile(options: DetectOptions): Promise<DetectSummary>
     records.push([table.timestamps[scored.startRow + i] as string, Number((scored.scores[i] as number).toPrecision(9)), scored.flags[i] as number]);
   }
   writeFileSync(options.output, stringify(records, { header: true, columns: ['timestamp', 'anomaly_score', 'is_anomaly'] }));
+  const anomalies = scored.flags.reduce((a, b) => a + b, 0);
+  const warning =
+    anomalies > 0.5 * scored.scores.length
+      ? `${anomalies} of ${scored.scores.length} rows are anomalous for ${scored.model.name}: the file's operating state differs from the model's training data; ` +
+        'fit on the file itself with --fit-rows N (N rows of normal operation)'
+      : undefined;
   return {
     input: options.input,
     output: options.output,
     model: scored.model,
     rows: table.timestamps.length,
     scoredRows: scored.scores.length,
-    anomalies: scored.flags.reduce((a, b) => a + b, 0),
+    anomalies,
     threshold: scored.threshold,
     seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+    ...(warning ? { warning } : {}),
   };
 }

@@ -25,6 +25,8 @@ export interface NabReport {
   splitA: NabProfileScores;
   splitB: NabProfileScores;
   counts: { tp: number; fp: number; fn: number; tn: number };
+  /** Rows at or above the card threshold per 10,000 rows, over all rows of all files (operator load). */
+  alarmsPer10k: number;
   seconds: number;
 }
 
@@ -63,6 +65,7 @@ export async function evaluateOnNab(dir: string, model: DetectorModel): Promise<
     splitA: byProfile((p) => scoreOptimized(subset(split.A), p).score),
     splitB: byProfile((p) => scoreOptimized(subset(split.B), p).score),
     counts: optimized[0]!.counts,
+    alarmsPer10k: (1e4 * files.reduce((a, f) => a + Array.from(f.scores).filter((v) => v >= threshold).length, 0)) / files.reduce((a, f) => a + f.scores.length, 0),
     seconds,
   };
 }

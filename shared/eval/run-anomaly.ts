@@ -79,7 +79,8 @@ async function main(): Promise<void> {
   log(`| null | 0.00 | 0.00 | 0.00 |`);
   log(`\nstream-univariate by split (each scored as its own corpus): A (design choices) ${f2(nab.splitA.standard)} / ${f2(nab.splitA.reward_low_FP_rate)} / ${f2(nab.splitA.reward_low_FN_rate)}, ` +
     `B (held out) ${f2(nab.splitB.standard)} / ${f2(nab.splitB.reward_low_FP_rate)} / ${f2(nab.splitB.reward_low_FN_rate)}; ` +
-    `standard threshold ${nab.thresholds.standard.toFixed(4)}, ${nab.counts.tp} TP rows / ${nab.counts.fp} FP rows; scored ${corpus.reduce((a, s) => a + s.values.length, 0)} rows in ${nab.seconds.toFixed(1)} s.`);
+    `standard threshold ${nab.thresholds.standard.toFixed(4)}, ${nab.counts.tp} TP rows / ${nab.counts.fp} FP rows; ` +
+    `at the card threshold ${nab.alarmsPer10k.toFixed(1)} alarms per 10,000 readings; scored ${corpus.reduce((a, s) => a + s.values.length, 0)} rows in ${nab.seconds.toFixed(1)} s.`);
 
   // SKAB: our detectors refitted per file, and two references computed here.
   const skabCorpus = loadSkabCorpus(skabDir);
