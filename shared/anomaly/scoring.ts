@@ -165,24 +165,25 @@ function modelColumns(table: SeriesTable, model: DetectorModel): string[] {
   return wanted;
 }
 
-async function scoreDrift(table: SeriesTable, base: DetectorModel, params: z.infer<typeof driftSchema>, fitRows: number): Promise<ScoredRows> {
-  let model = base;
-  let columns: string[];
-  let tau = params.tau;
-  if (fitRows > 0) {
-    columns = [...table.columns];
-    const rows = fillGaps(rowsOf(table, columns), columns, table.path);
-    const fit = fitDriftChart(columns, rows.slice(0, fitRows), { tau: params.tau, alarmTail: params.alarmTail });
-    const built = driftChartModel(fit, params, fitMeta('drift chart', table, fitRows, base), [windowAt(rows, fitRows - 1, tau)]);
-    model = { card: { ...built.card, name: built.card.name, version: built.card.version, features: built.card.features, params: built.card.params }, ...(await inMemoryModel(built.onnx)) };
-    return runDrift(table, model, columns, rows, fitRows, tau, fitRows);
-  }
-  columns = modelColumns(table, base);
-  tau = params.tau;
-  return runDrift(table, model, columns, fillGaps(rowsOf(table, columns), columns, table.path), 0, tau, undefined);
+/** A model built in memory at detect time, shaped like a verified one. */
+async function fitted(built: { onnx: Uint8Array; card: DetectorModel['card'] }): Promise<DetectorModel> {
+  const session = await inMemoryModel(built.onnx);
+  return { card: built.card, run: (inputs) => session.run(inputs) };
 }
 
-async function runDrift(table: SeriesTable, model: DetectorModel, columns: string[], rows: number[][], start: number, tau: number, fittedOnRows: number | undefined): Promise<ScoredRows> {
+async function scoreDrift(table: SeriesTable, base: DetectorModel, params: z.infer<typeof driftSchema>, fitRows: number): Promise<ScoredRows> {
+  if (fitRows === 0) {
+    const columns = modelColumns(table, base);
+    return runDrift(base, columns, fillGaps(rowsOf(table, columns), columns, table.path), 0, params.tau, undefined);
+  }
+  const columns = [...table.columns];
+  const rows = fillGaps(rowsOf(table, columns), columns, table.path);
+  const fit = fitDriftChart(columns, rows.slice(0, fitRows), { tau: params.tau, alarmTail: params.alarmTail });
+  const model = await fitted(driftChartModel(fit, params, fitMeta('drift chart', table, fitRows, base), [windowAt(rows, fitRows - 1, params.tau)]));
+  return runDrift(model, columns, rows, fitRows, params.tau, fitRows);
+}
+
+async function runDrift(model: DetectorModel, columns: string[], rows: number[][], start: number, tau: number, fittedOnRows: number | undefined): Promise<ScoredRows> {
   const m = columns.length;
   const n = rows.length;
   const scores = new Float64Array(n - start);
@@ -218,8 +219,7 @@ async function scoreForest(table: SeriesTable, base: DetectorModel, params: z.in
     const forest = trainIsolationForest(fitPart, { trees: params.trees, subsample: params.subsample, seed: params.seed });
     const fitScores = forest.predict(fitPart).sort((a, b) => a - b);
     const threshold = fitScores[Math.min(fitScores.length - 1, Math.floor(params.fitThresholdQuantile * fitScores.length))] as number;
-    const built = isolationForestModel(forest, columns, threshold, params, fitMeta('Isolation Forest', table, fitRows, base), fitPart.slice(0, 4));
-    model = { card: { ...built.card, name: built.card.name, version: built.card.version, features: built.card.features, params: built.card.params }, ...(await inMemoryModel(built.onnx)) };
+    model = await fitted(isolationForestModel(forest, columns, threshold, params, fitMeta('Isolation Forest', table, fitRows, base), fitPart.slice(0, 4)));
   } else {
     columns = modelColumns(table, base);
     rows = fillGaps(rowsOf(table, columns), columns, table.path);
