@@ -22,7 +22,13 @@ const TIMESTAMP_COLUMNS = ['timestamp', 'datetime'];
 const LABEL_COLUMNS = ['anomaly', 'changepoint', 'label'];
 
 export function readSeriesCsv(path: string): SeriesTable {
-  const text = readFileSync(path, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`${path}: cannot read the input file (${code === 'ENOENT' ? 'no such file' : code ?? (error as Error).message}); check the --input path`);
+  }
   const firstLine = text.slice(0, text.search(/\r?\n|$/));
   const delimiter = firstLine.includes(';') ? ';' : ',';
   const records = parse(text, { delimiter, skip_empty_lines: true, trim: true, bom: true }) as string[][];
