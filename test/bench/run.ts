@@ -3,6 +3,7 @@
  * run (machines are shared and noisy: compare the ratios). `npm run bench -- ingest` runs one group.
  */
 import { measureCleaningQuality } from '../../shared/quality/cleaning-quality.js';
+import { anomalyBench } from './anomaly.bench.js';
 import { endToEnd, inProcess } from './ingest.bench.js';
 
 type Group = () => Promise<void>;
@@ -35,6 +36,8 @@ const groups: Record<string, Group> = {
     }
   },
 };
+
+groups.anomaly = anomalyBench;
 
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(groups)) {
