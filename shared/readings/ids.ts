@@ -2,15 +2,35 @@ import { hash } from 'node:crypto';
 
 // One-shot hashing is about three times faster than createHash() on ids this short.
 function digest(text: string): string {
-  return hash('sha256', text, 'hex').slice(0, 32);
+  return hash('sha256', text, 'hex');
 }
 
-/** Deterministic id of a (device, time, metric): the same reading delivered twice gets the same id. */
-export function readingId(deviceId: string, tsMs: number, metric: string): string {
-  return digest(`${deviceId}\u0000${tsMs}\u0000${metric}`);
+const metricDigests = new Map<string, string>();
+
+/** The metric's part of a reading id: 8 hex digits, computed once per metric name. */
+function metricPart(metric: string): string {
+  let part = metricDigests.get(metric);
+  if (part === undefined) {
+    part = digest(`metric\u0000${metric}`).slice(0, 8);
+    if (metricDigests.size < 100_000) metricDigests.set(metric, part);
+  }
+  return part;
+}
+
+/** The part of a reading id every metric of one device at one time shares: 24 hex digits. */
+export function readingIdPrefix(deviceId: string, tsMs: number): string {
+  return digest(`${deviceId}\u0000${tsMs}`).slice(0, 24);
+}
+
+/**
+ * Deterministic id of a (device, time, metric): the same reading delivered twice gets the same id.
+ * A hash of (device, time) then one of the metric, so that the metrics of a reading share one hash.
+ */
+export function readingId(deviceId: string, tsMs: number, metric: string, prefix = readingIdPrefix(deviceId, tsMs)): string {
+  return prefix + metricPart(metric);
 }
 
 /** Deterministic id of a rejection, so a redelivered message cannot record it twice. */
 export function rejectionId(messageId: string, index: number | null, metric: string | null, reason: string): string {
-  return digest(`${messageId}\u0000${index ?? ''}\u0000${metric ?? ''}\u0000${reason}`);
+  return digest(`${messageId}\u0000${index ?? ''}\u0000${metric ?? ''}\u0000${reason}`).slice(0, 32);
 }

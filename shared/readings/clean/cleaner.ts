@@ -2,7 +2,7 @@ import type { Device, MetricSpec } from '../../devices/registry.js';
 import type { DeviceRegistry } from '../../devices/registry.js';
 import type { ReadingRow, RejectedRow } from '../../warehouse/schema/tables.js';
 import type { Flag, RejectionReason } from '../flags.js';
-import { readingId, rejectionId } from '../ids.js';
+import { readingId, readingIdPrefix, rejectionId } from '../ids.js';
 import { parseTimestamp } from '../timestamps.js';
 import { conversionTo } from '../units.js';
 import { describeIssues, wireReading, type WireReading } from '../wire.js';
@@ -50,7 +50,15 @@ interface PendingValue {
   readonly originalValue: number | null;
   readonly originalUnit: string | null;
   status: 'accepted' | 'repaired';
-  readonly flags: Flag[];
+  /** NO_FLAGS until the first flag: most values carry none, and an array each is garbage to collect. */
+  flags: Flag[];
+}
+
+const NO_FLAGS: Flag[] = Object.freeze([]) as unknown as Flag[];
+
+function addFlag(v: { flags: Flag[] }, flag: Flag): void {
+  if (v.flags === NO_FLAGS) v.flags = [flag];
+  else v.flags.push(flag);
 }
 
 /**
@@ -88,8 +96,9 @@ export class ReadingCleaner {
       const ts = parseTimestamp(r.ts, device.timezone);
       if (!ts.ok || ts.ms >= stateOf(r.deviceId).coveredFrom) continue;
       const request = requests.get(r.deviceId) ?? { ids: [], from: ts.ms, to: ts.ms };
+      const idPrefix = readingIdPrefix(r.deviceId, ts.ms);
       for (const metric of Object.keys(r.metrics)) {
-        if (device.metricSpecs.has(metric)) request.ids.push(readingId(r.deviceId, ts.ms, metric));
+        if (device.metricSpecs.has(metric)) request.ids.push(readingId(r.deviceId, ts.ms, metric, idPrefix));
       }
       request.from = Math.min(request.from, ts.ms);
       request.to = Math.max(request.to, ts.ms);
@@ -189,6 +198,7 @@ export class ReadingCleaner {
     tsIso: string,
   ): PendingValue[] {
     const values: PendingValue[] = [];
+    const idPrefix = readingIdPrefix(reading.deviceId, tsMs);
     for (const [metric, sentValue] of Object.entries(reading.metrics)) {
       const spec = device.metricSpecs.get(metric);
       const where = { device_id: reading.deviceId, ts: tsIso, metric };
@@ -203,12 +213,11 @@ export class ReadingCleaner {
         continue;
       }
       const value = sentValue === null ? null : conversion.convert(sentValue);
-      const flags: Flag[] = [];
-      if (conversion.converted) flags.push('unit_converted');
+      const flags: Flag[] = conversion.converted ? ['unit_converted'] : NO_FLAGS;
       values.push({
         metric,
         spec,
-        id: readingId(reading.deviceId, tsMs, metric),
+        id: readingId(reading.deviceId, tsMs, metric, idPrefix),
         sent: value,
         value,
         originalValue: sentValue,
@@ -225,10 +234,10 @@ export class ReadingCleaner {
     let offCount = 0;
     let zeroCount = 0;
     for (const v of values) {
-      if (future) v.flags.push('future_ts');
-      if (outOfOrder) v.flags.push('out_of_order');
+      if (future) addFlag(v, 'future_ts');
+      if (outOfOrder) addFlag(v, 'out_of_order');
       if (v.value === null) {
-        v.flags.push('missing');
+        addFlag(v, 'missing');
         continue;
       }
       if (v.spec.zeroWhenOff) {
@@ -241,12 +250,12 @@ export class ReadingCleaner {
     const corroborated = device.type === 'energy-meter' ? checkEnergyMeter(values) : NONE;
     for (const v of values) {
       if (shutdown) {
-        v.flags.push('shutdown');
+        addFlag(v, 'shutdown');
         continue;
       }
       if (v.value === null) continue;
       if (v.value < v.spec.min || v.value > v.spec.max) {
-        v.flags.push('out_of_range');
+        addFlag(v, 'out_of_range');
         continue;
       }
       // A value the physics of the other metrics confirms is real, however unusual it looks alone.
@@ -254,12 +263,12 @@ export class ReadingCleaner {
       const series = state.seriesOf(v.metric);
       // A run of zeros is an idle metric, not a frozen meter: shutdown covers a machine that is off.
       if (v.spec.stuckAfter !== undefined && v.value !== 0 && series.runWith(v.value, tsMs) >= v.spec.stuckAfter) {
-        v.flags.push('stuck');
+        addFlag(v, 'stuck');
       }
       // Cached statistics screen the value; a suspect one is judged on fresh statistics.
       const cached = series.stats(SPIKE_MIN_HISTORY);
       if (cached && isSpike(v.value, v.spec, cached, SCREEN_MARGIN)) {
-        if (isSpike(v.value, v.spec, series.stats(SPIKE_MIN_HISTORY, true) as Stats, 1)) v.flags.push('spike');
+        if (isSpike(v.value, v.spec, series.stats(SPIKE_MIN_HISTORY, true) as Stats, 1)) addFlag(v, 'spike');
       }
     }
   }
@@ -291,11 +300,11 @@ function checkEnergyMeter(values: PendingValue[]): ReadonlySet<string> {
   if (energy.value === null) {
     energy.value = Math.round(estimate.kwh * 1000) / 1000;
     energy.status = 'repaired';
-    energy.flags.push('imputed');
+    addFlag(energy, 'imputed');
     return NONE;
   }
   if (Math.abs(energy.value - estimate.kwh) > consistencyTolerance(estimate)) {
-    energy.flags.push('inconsistent');
+    addFlag(energy, 'inconsistent');
     return NONE;
   }
   const confirmed = new Set<string>([M.energy]);

@@ -72,7 +72,7 @@ export function repairDevice(device: Device, rows: ReadingRow[]): void {
 function repaired(row: ReadingRow, value: number): void {
   row.value = Math.round(value * 1e6) / 1e6;
   row.status = 'repaired';
-  if (!row.flags.includes('imputed')) row.flags.push('imputed');
+  if (!row.flags.includes('imputed')) row.flags = [...row.flags, 'imputed'];
 }
 
 function energyFromPhysics(row: ReadingRow, values: Float64Array, column: Map<string, number>): number | undefined {
@@ -102,7 +102,7 @@ function flagWholeStuckRuns(device: Device, metrics: string[], cells: Array<Arra
       if (t - start >= after && prev !== 0 && prev !== null && prev !== undefined) {
         for (let i = start; i < t; i++) {
           const row = cells[i]?.[c];
-          if (row && !row.flags.includes('stuck')) row.flags.push('stuck');
+          if (row && !row.flags.includes('stuck')) row.flags = [...row.flags, 'stuck'];
         }
       }
       start = t;
