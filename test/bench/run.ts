@@ -3,6 +3,7 @@
  * run (machines are shared and noisy: compare the ratios). `npm run bench -- ingest` runs one group.
  */
 import { measureCleaningQuality } from '../../shared/quality/cleaning-quality.js';
+import { measureImputation } from '../../shared/quality/imputation-quality.js';
 import { anomalyBench } from './anomaly.bench.js';
 import { endToEnd, inProcess } from './ingest.bench.js';
 
@@ -34,6 +35,14 @@ const groups: Record<string, Group> = {
       console.log('| fault | labelled values | expected flag | recall |\n| --- | --- | --- | --- |');
       for (const f of q.faults) console.log(`| ${f.fault} | ${f.labelled} | ${f.expectedFlag ?? '(none: a process anomaly)'} | ${f.recall === null ? '-' : f.recall.toFixed(3)} |`);
     }
+  },
+  async imputation() {
+    const q = measureImputation({ days: 365, share: 0.05, allColumnsShare: 0.01, seed: 7, registryFile: 'data/devices.json' });
+    console.log('\n## Imputation: the steel plant year, 5 % of energy values masked (1 % with every electrical column)');
+    console.log('| measure | value |\n| --- | --- |');
+    console.log(`| masked values | ${fmt(q.masked)} (${q.unrepaired} not repaired) |`);
+    console.log(`| RMSE, kilowatch clean (physics, KNN, interpolation), kWh | ${q.imputedRmse.toFixed(3)} |`);
+    console.log(`| RMSE, linear interpolation between neighbours (baseline), kWh | ${q.linearRmse.toFixed(3)} |`);
   },
 };
 

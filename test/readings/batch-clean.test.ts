@@ -3,60 +3,19 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSteel, steelReading } from '../../shared/demo/steel.js';
 import { DeviceRegistry } from '../../shared/devices/registry.js';
 import { cleanMessages } from '../../shared/readings/clean/batch/clean-file.js';
+import { measureImputation } from '../../shared/quality/imputation-quality.js';
 
 const registry = DeviceRegistry.fromFile('data/devices.json');
 const limits = { futureToleranceS: 300, futureRejectS: 86_400, maxBatch: 1000, maxMessageBytes: 480 * 1024 };
 
-function rmse(errors: number[]): number {
-  return Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length);
-}
-
 describe('kilowatch clean: imputation', () => {
   it('imputes masked energy values far closer to the truth than linear interpolation between neighbours', () => {
-    const steel = loadSteel().slice(0, 96 * 60);
-    let seed = 11;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-    const truth = new Map<string, number>();
-    const lines: string[] = [];
-    for (let day = 0; day < 60; day++) {
-      const readings = steel.slice(day * 96, day * 96 + 96).map((row, i) => {
-        const reading = steelReading(row, day * 96 + i);
-        const u = random();
-        if (u < 0.08) {
-          truth.set(new Date(row.tsMs).toISOString(), row.metrics.usage_kwh);
-          reading.metrics.usage_kwh = null;
-          // A share of the gaps lose the electrical columns too: only KNN over co2 and calendar is left.
-          if (u < 0.015) for (const m of ['lagging_reactive_kvarh', 'lagging_pf', 'leading_reactive_kvarh', 'leading_pf']) reading.metrics[m] = null;
-        }
-        return reading;
-      });
-      lines.push(JSON.stringify({ readings }));
-    }
-    const { rows, rejected } = cleanMessages(lines, registry, limits);
-    expect(rejected).toEqual([]);
-    const usage = rows.filter((r) => r.metric === 'usage_kwh').sort((a, b) => a.ts.localeCompare(b.ts));
-    const known = usage.map((r) => (truth.has(r.ts) ? null : r.value));
-    const imputedErrors: number[] = [];
-    const linearErrors: number[] = [];
-    usage.forEach((r, i) => {
-      const actual = truth.get(r.ts);
-      if (actual === undefined) return;
-      expect(r).toMatchObject({ status: 'repaired', originalValue: null });
-      expect(r.flags).toEqual(expect.arrayContaining(['missing', 'imputed']));
-      imputedErrors.push((r.value as number) - actual);
-      let a = i - 1;
-      while (a >= 0 && known[a] === null) a--;
-      let b = i + 1;
-      while (b < known.length && known[b] === null) b++;
-      const left = known[a] ?? (known[b] as number);
-      const right = known[b] ?? left;
-      linearErrors.push(a >= 0 && b < known.length ? left + ((right - left) * (i - a)) / (b - a) - actual : left - actual);
-    });
-    expect(imputedErrors.length).toBeGreaterThan(300);
-    expect(rmse(imputedErrors)).toBeLessThan(rmse(linearErrors) / 3);
+    const quality = measureImputation({ days: 60, share: 0.08, allColumnsShare: 0.015, seed: 11, registryFile: 'data/devices.json' });
+    expect(quality.masked).toBeGreaterThan(300);
+    expect(quality.unrepaired).toBe(0);
+    expect(quality.imputedRmse).toBeLessThan(quality.linearRmse / 3);
   });
 
   it('flags a whole stuck run and repairs it; keeps a shutdown as real zeros', () => {
