@@ -1,0 +1,16 @@
+import { Command } from 'commander';
+import { DEFAULT_ESTIMATE_MODEL, estimateFile } from '../../estimate/estimate.js';
+import { resolveModel } from '../../models/runtime.js';
+
+export const estimateCommand = new Command('estimate')
+  .description("estimate each interval's energy from its reactive energies, power factors, CO2 and calendar; writes ts,estimate")
+  .requiredOption('--input <csv>', 'readings in the export format (ts + metric columns named as in the warehouse)')
+  .requiredOption('--output <csv>', 'where to write ts,estimate (empty where a row has no electrical reading)')
+  .option('--model <dir|name>', `model folder or name (default: ${DEFAULT_ESTIMATE_MODEL}, the demo plant's champion)`)
+  .option('--timestamp <col>', "timestamp column (default: the card's, ts)")
+  .option('--tz <zone>', 'zone of timestamps without an offset (default UTC)')
+  .action(async (options: { input: string; output: string; model?: string; timestamp?: string; tz?: string }) => {
+    const model = await resolveModel(options.model ?? DEFAULT_ESTIMATE_MODEL);
+    const summary = await estimateFile(model, options);
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  });

@@ -1,0 +1,131 @@
+import { writeFileSync } from 'node:fs';
+import { checkZone } from '../forecast/calendar.js';
+import { columnIndex, numbersOf, readCsvTable, timestampsOf, type CsvTable } from '../forecast/table.js';
+import type { VerifiedModel } from '../models/runtime.js';
+import { buildEstimateFeatures, ESTIMATE_FEATURES, type FeasibleStatus, type MeterRow } from './features.js';
+import { estimateParamsOf, type EstimateParams } from './params.js';
+
+/** Model name of the demo plant's estimator (champion in the registry, else models/steel-estimate). */
+export const DEFAULT_ESTIMATE_MODEL = 'steel-estimate';
+const BATCH = 8192;
+
+export interface Estimator {
+  readonly model: VerifiedModel;
+  readonly params: EstimateParams;
+  readonly center: Float64Array;
+  readonly scale: Float64Array;
+}
+
+export function estimatorOf(model: VerifiedModel): Estimator {
+  const params = estimateParamsOf(model.card);
+  const names = model.card.features.map((f) => f.name);
+  if (names.join(',') !== ESTIMATE_FEATURES.join(',')) {
+    throw new Error(`model ${model.name} ${model.version}: its features (${names.join(', ')}) are not the ones this code builds (${ESTIMATE_FEATURES.join(', ')})`);
+  }
+  return {
+    model,
+    params,
+    center: Float64Array.from(model.card.features, (f) => f.center),
+    scale: Float64Array.from(model.card.features, (f) => f.scale),
+  };
+}
+
+/** The model input for raw features: (raw - center) / scale, float32. */
+export function normaliseEstimate(e: Estimator, raw: Float64Array): Float32Array {
+  const F = ESTIMATE_FEATURES.length;
+  const out = new Float32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const c = i % F;
+    out[i] = ((raw[i] as number) - (e.center[c] as number)) / (e.scale[c] as number);
+  }
+  return out;
+}
+
+/** Estimates of rows (NaN where no electrical reading or CO2 was given), in batches. */
+export async function estimateRows(e: Estimator, rows: readonly MeterRow[], stampsMs: ArrayLike<number>): Promise<{ estimates: Float32Array; status: FeasibleStatus[] }> {
+  const { raw, status } = buildEstimateFeatures(rows, stampsMs, e.params);
+  const input = normaliseEstimate(e, raw);
+  const F = ESTIMATE_FEATURES.length;
+  const estimates = new Float32Array(rows.length);
+  for (let s = 0; s < rows.length; s += BATCH) {
+    const n = Math.min(BATCH, rows.length - s);
+    const out = await e.model.run({ features: input.subarray(s * F, (s + n) * F) });
+    const y = out.estimate;
+    if (!y || y.data.length !== n) throw new Error(`model ${e.model.name} ${e.model.version}: expected output 'estimate' of ${n} values`);
+    estimates.set(y.data, s);
+  }
+  status.forEach((st, i) => {
+    if (st === 'none') estimates[i] = Number.NaN;
+  });
+  return { estimates, status };
+}
+
+export interface EstimateFileOptions {
+  input: string;
+  output: string;
+  timestamp?: string;
+  tz?: string;
+}
+
+export interface EstimateSummary {
+  model: string;
+  version: string;
+  rows: number;
+  estimated: number;
+  /** Rows without any usable electrical reading or CO2: written with an empty estimate. */
+  withoutReadings: number;
+  /** Rows whose two sides contradict each other: estimated by the physics formula alone. */
+  inconsistent: number;
+  output: string;
+  seconds: number;
+}
+
+export function meterRowsOf(table: CsvTable, p: EstimateParams): MeterRow[] {
+  const col = (name: string, required: boolean) => {
+    const i = table.header.indexOf(name);
+    if (i < 0 && required) columnIndex(table, name, 'the export format (metric names of the warehouse)');
+    return i < 0 ? undefined : numbersOf(table, i);
+  };
+  const lagQ = col(p.columns.lagging_kvarh, true) as Float64Array;
+  const lagPf = col(p.columns.lagging_pf, true) as Float64Array;
+  const leadQ = col(p.columns.leading_kvarh, true) as Float64Array;
+  const leadPf = col(p.columns.leading_pf, true) as Float64Array;
+  const co2 = col(p.columns.co2, false);
+  return table.rows.map((_, i) => ({
+    laggingKvarh: lagQ[i] as number,
+    laggingPf: lagPf[i] as number,
+    leadingKvarh: leadQ[i] as number,
+    leadingPf: leadPf[i] as number,
+    co2: co2 ? (co2[i] as number) : Number.NaN,
+  }));
+}
+
+function fmt(v: number): string {
+  return Number.isNaN(v) ? '' : String(Math.round(v * 1e4) / 1e4);
+}
+
+/** `kilowatch estimate`: ts,estimate for every row of the input, in input order. */
+export async function estimateFile(model: VerifiedModel, options: EstimateFileOptions): Promise<EstimateSummary> {
+  const started = performance.now();
+  const e = estimatorOf(model);
+  const table = readCsvTable(options.input);
+  const zone = options.tz ?? 'UTC';
+  checkZone(zone);
+  const stamps = timestampsOf(table, columnIndex(table, options.timestamp ?? e.params.timestamp, '--timestamp'), zone);
+  const rows = meterRowsOf(table, e.params);
+  const { estimates, status } = await estimateRows(e, rows, stamps);
+  const lines = ['ts,estimate'];
+  for (let i = 0; i < rows.length; i++) lines.push(`${new Date(stamps[i] as number).toISOString()},${fmt(estimates[i] as number)}`);
+  writeFileSync(options.output, `${lines.join('\n')}\n`);
+  const withoutReadings = status.filter((s) => s === 'none').length;
+  return {
+    model: model.name,
+    version: model.version,
+    rows: rows.length,
+    estimated: rows.length - withoutReadings,
+    withoutReadings,
+    inconsistent: status.filter((s) => s === 'inconsistent').length,
+    output: options.output,
+    seconds: Math.round((performance.now() - started) / 10) / 100,
+  };
+}

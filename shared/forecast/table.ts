@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { ACCEPTED_TS_FORMS, parseTimestamp } from '../readings/timestamps.js';
+
+/**
+ * A CSV in kilowatch's export format: a timestamp column (`ts`, ISO 8601) and one column per metric named as in
+ * the warehouse. Other column names are passed as `--timestamp` / `--target`.
+ */
+export interface CsvTable {
+  readonly path: string;
+  readonly header: readonly string[];
+  readonly rows: readonly string[][];
+}
+
+export function readCsvTable(path: string): CsvTable {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read --input ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)}`);
+  }
+  const records = parse(text, { skip_empty_lines: true, trim: true, bom: true, relax_column_count: true }) as string[][];
+  const header = records[0];
+  if (!header) throw new Error(`${path} is empty; expected a header row such as 'ts,usage_kwh'`);
+  return { path, header, rows: records.slice(1) };
+}
+
+/** Index of a column, or an error naming the columns the file has and the flag that names another. */
+export function columnIndex(table: CsvTable, name: string, flag: string): number {
+  const i = table.header.indexOf(name);
+  if (i < 0) throw new Error(`${table.path}: no column '${name}' (columns: ${table.header.join(', ')}); name it with ${flag}`);
+  return i;
+}
+
+/** UTC epoch ms of every row; timestamps without an offset are read in `zone`. */
+export function timestampsOf(table: CsvTable, column: number, zone: string): Float64Array {
+  const out = new Float64Array(table.rows.length);
+  table.rows.forEach((row, r) => {
+    const parsed = parseTimestamp(row[column] ?? '', zone);
+    if (!parsed.ok) {
+      throw new Error(`${table.path}: line ${r + 2}: column '${table.header[column]}': ${parsed.reason}; accepted: ${ACCEPTED_TS_FORMS}`);
+    }
+    out[r] = parsed.ms;
+  });
+  return out;
+}
+
+/** Numbers of a column; an empty or non-numeric cell is missing (NaN). */
+export function numbersOf(table: CsvTable, column: number): Float64Array {
+  const out = new Float64Array(table.rows.length);
+  table.rows.forEach((row, r) => {
+    const raw = (row[column] ?? '').trim();
+    const v = raw === '' ? Number.NaN : Number(raw);
+    out[r] = Number.isFinite(v) ? v : Number.NaN;
+  });
+  return out;
+}

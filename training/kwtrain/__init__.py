@@ -1,0 +1,1 @@
+"""kilowatch trainers: day-ahead quantile forecaster and energy estimator, PyTorch -> ONNX + model card."""

@@ -1,0 +1,296 @@
+"""Day-ahead quantile forecaster: one small MLP shared by every step of the horizon, fed the step's lags and
+calendar plus the origin's recent level; ensembled over seeds, early-stopped and interval-calibrated on a
+validation slice carved from the end of the training data."""
+import datetime as dt
+import math
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import common
+from .calendar import check_zone, holiday_days, local_midnights
+from .forecast_features import ORIGIN_FEATURES, STEP_FEATURES, FeatureBuilder, Layout, feature_specs
+from .series import InputError, infer_step, parse_freq, read_csv
+
+QUANTILES = (0.1, 0.5, 0.9)
+BASE = STEP_FEATURES.index("week_mean")
+
+
+class StepNet(nn.Module):
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 3))
+
+    def forward(self, z):  # z: [B, H, Ps+G] normalised -> quantiles [B, H, 3], normalised
+        o = self.body(z)
+        p50 = z[:, :, BASE] + o[:, :, 1]
+        lo = p50 - nn.functional.softplus(o[:, :, 0])
+        hi = p50 + nn.functional.softplus(o[:, :, 2])
+        return torch.stack([lo, p50, hi], 2)
+
+
+def split(x, H, Ps):
+    B = x.shape[0]
+    step = x[:, : H * Ps].reshape(B, H, Ps)
+    origin = x[:, H * Ps:].unsqueeze(1).expand(B, H, x.shape[1] - H * Ps)
+    return torch.cat([step, origin], 2)
+
+
+class Served(nn.Module):
+    """What model.onnx computes: features [B, F] -> p10, p50, p90 [B, H, 3] in the target's unit."""
+
+    def __init__(self, members, H, Ps, center, scale, lower, upper, nonnegative):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.H, self.Ps = H, Ps
+        self.register_buffer("center", torch.tensor(float(center)))
+        self.register_buffer("scale", torch.tensor(float(scale)))
+        self.register_buffer("lower", torch.tensor(float(lower)))
+        self.register_buffer("upper", torch.tensor(float(upper)))
+        self.nonnegative = nonnegative
+
+    def raw(self, x):
+        z = split(x, self.H, self.Ps)
+        return torch.stack([m(z) for m in self.members], 0).mean(0)
+
+    def forward(self, x):
+        q = self.raw(x)
+        p50 = q[:, :, 1]
+        lo = p50 - self.lower * (p50 - q[:, :, 0])
+        hi = p50 + self.upper * (q[:, :, 2] - p50)
+        y = torch.stack([lo, p50, hi], 2) * self.scale + self.center
+        return torch.relu(y) if self.nonnegative else y
+
+
+def pinball(pred, y):
+    q = torch.tensor(QUANTILES, device=pred.device)
+    mask = ~torch.isnan(y)
+    e = torch.nan_to_num(y).unsqueeze(2) - pred
+    loss = torch.maximum(q * e, (q - 1) * e) * mask.unsqueeze(2)
+    return loss.sum() / (mask.sum() * 3).clamp(min=1)
+
+
+def read_holidays(path):
+    if not path:
+        return []
+    try:
+        lines = open(path).read().splitlines()
+    except OSError as e:
+        raise InputError(f"cannot read --holidays {path}: {e.strerror}")
+    out = []
+    for n, line in enumerate(lines, 1):
+        s = line.split("#", 1)[0].strip()
+        if not s:
+            continue
+        try:
+            dt.date.fromisoformat(s)
+        except ValueError:
+            raise InputError(f"{path}: line {n}: '{s}' is not a date (YYYY-MM-DD)")
+        out.append(s)
+    return sorted(set(out))
+
+
+def regular_series(ts, values, step_s, path):
+    order = sorted(range(len(ts)), key=lambda i: ts[i])
+    ts = [ts[i] for i in order]
+    values = [values[i] for i in order]
+    anchor = ts[0]
+    step_ms = step_s * 1000
+    n = (ts[-1] - anchor) // step_ms + 1
+    out = np.full(n, np.nan)
+    seen = set()
+    for t, v in zip(ts, values):
+        off = t - anchor
+        if off % step_ms:
+            raise InputError(f"{path}: timestamp {common.iso_utc(t)} is not on the {step_s} s grid that starts at "
+                             f"{common.iso_utc(anchor)}; resample the file or pass the right --freq")
+        i = off // step_ms
+        if i in seen:
+            raise InputError(f"{path}: timestamp {common.iso_utc(t)} appears more than once")
+        seen.add(i)
+        out[i] = v
+    return anchor, out
+
+
+def evaluate(pred, y, scale_mase):
+    """pred [B,H,3] and y [B,H] in the target's unit -> metrics over finite y."""
+    m = np.isfinite(y)
+    e = pred[:, :, 1][m] - y[m]
+    yy = y[m]
+    cov = np.mean((yy >= pred[:, :, 0][m]) & (yy <= pred[:, :, 2][m]))
+    rmse = float(np.sqrt(np.mean(e ** 2)))
+    return {"mae": float(np.mean(np.abs(e))), "rmse": rmse, "mase": float(np.mean(np.abs(e)) / scale_mase),
+            "cv_rmse_pct": float(100 * rmse / np.mean(yy)), "coverage80": float(cov), "n": int(m.sum())}
+
+
+def train(a):
+    t_start = time.time()
+    check_zone(a.tz)
+    if a.label not in ("end", "start"):
+        raise InputError("--interval-label must be 'end' or 'start'")
+    ts, vals, _ = read_csv(a.input, a.timestamp, [a.target], a.tz)
+    if len(ts) < 3:
+        raise InputError(f"{a.input}: fewer than 3 rows")
+    step_s = parse_freq(a.freq) if a.freq else infer_step(ts)
+    anchor, values = regular_series(ts, vals[a.target], step_s, a.input)
+    if 86400 % step_s:
+        raise InputError(f"the frequency ({step_s} s) must divide a day (e.g. 15min, 30min, 1h, 2h)")
+    try:
+        layout = Layout(step_s, a.horizon or 86400 // step_s)
+    except ValueError as e:
+        raise InputError(str(e))
+    D, W, H = layout.D, layout.W, layout.H
+    N = len(values)
+    finite_vals = values[np.isfinite(values)]
+    if len(finite_vals) < 3 * D:
+        raise InputError(f"{a.input}: {len(finite_vals)} values of {a.target!r}; the forecaster needs at least three days")
+    center = float(np.mean(finite_vals))
+    scale = float(np.std(finite_vals)) or 1.0
+    holidays = read_holidays(a.holidays)
+    builder = FeatureBuilder(values, anchor, layout, a.tz, a.label, holiday_days(holidays), center, scale)
+    specs = feature_specs(center, scale)
+    Ps, G = len(STEP_FEATURES), len(ORIGIN_FEATURES)
+
+    # Validation: the daily origins of the last val_days (at most a quarter of the data); fitting origins end before.
+    val_days = min(a.val_days, max(1, (N // D) // 4))
+    last_ms = anchor + (N - 1) * step_s * 1000
+    val_first_ms = last_ms - val_days * 86400 * 1000
+    mids = local_midnights(val_first_ms, last_ms, a.tz)
+    val_o = [int((m - anchor) // (step_s * 1000)) for m in mids if (m - anchor) % (step_s * 1000) == 0]
+    val_o = [o for o in val_o if o >= 1 and o + H <= N - 1]
+    if not val_o:
+        raise InputError(f"{a.input}: no validation origin (local midnight on the {step_s} s grid) in the last {val_days} days")
+    val_start = val_o[0] + 1
+    io_min = min(4 * W, max(1, (val_start - H) // 3))
+    stride = a.stride or max(1, D // 12)
+    fit_o = list(range(io_min, val_start - H, stride))
+    if len(fit_o) < 10:
+        raise InputError(f"{a.input}: only {len(fit_o)} training origins before the validation slice; give more history")
+    device = common.setup(a.seed, a.device)
+    print(f"forecast: {N} steps of {step_s} s from {common.iso_utc(anchor)}; horizon {H}; {len(fit_o)} fitting origins "
+          f"(stride {stride}), {len(val_o)} validation origins (daily, last {val_days} days); device {common.device_name(device)}",
+          file=sys.stderr)
+
+    Xf = torch.tensor(builder.normalised(fit_o, specs), dtype=torch.float32)
+    Yf = torch.tensor((builder.targets(fit_o) - center) / scale, dtype=torch.float32)
+    Xv = torch.tensor(builder.normalised(val_o, specs), dtype=torch.float32)
+    yv = builder.targets(val_o)
+    Yv = torch.tensor((yv - center) / scale, dtype=torch.float32)
+    Xf_d, Yf_d, Xv_d, Yv_d = Xf.to(device), Yf.to(device), Xv.to(device), Yv.to(device)
+
+    members, best_epochs = [], []
+    for m in range(a.members):
+        torch.manual_seed(a.seed + 1000 * m)
+        net = StepNet(Ps + G, a.hidden).to(device)
+        opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
+        gen = torch.Generator().manual_seed(a.seed + 1000 * m)
+        best, best_state, best_ep, waited = math.inf, None, 0, 0
+        for ep in range(1, a.epochs + 1):
+            net.train()
+            perm = torch.randperm(len(Xf), generator=gen)
+            for s in range(0, len(perm), a.batch):
+                b = perm[s:s + a.batch].to(device)
+                loss = pinball(net(split(Xf_d[b], H, Ps)), Yf_d[b])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            net.eval()
+            with torch.no_grad():
+                vl = pinball(net(split(Xv_d, H, Ps)), Yv_d).item()
+            if vl < best - 1e-6:
+                best, best_ep, waited = vl, ep, 0
+                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            else:
+                waited += 1
+                if waited >= a.patience:
+                    break
+        net.load_state_dict(best_state)
+        members.append(net.cpu().eval())
+        best_epochs.append(best_ep)
+        print(f"  member {m + 1}/{a.members}: best validation pinball {best:.5f} at epoch {best_ep}", file=sys.stderr)
+
+    nonneg = bool(np.min(finite_vals) >= 0)
+    served = Served(members, H, Ps, center, scale, 1.0, 1.0, nonneg).eval()
+    with torch.no_grad():
+        q = served.raw(Xv).numpy()
+    # Conformal-style scaling of each half-interval: 10 % of validation values below p10, 10 % above p90.
+    p50 = q[:, :, 1]
+    yvn = (yv - center) / scale
+    ok = np.isfinite(yvn)
+    lower = float(np.quantile(((p50 - yvn) / np.maximum(p50 - q[:, :, 0], 1e-6))[ok], 0.9))
+    upper = float(np.quantile(((yvn - p50) / np.maximum(q[:, :, 2] - p50, 1e-6))[ok], 0.9))
+    lower, upper = min(max(lower, 0.2), 5.0), min(max(upper, 0.2), 5.0)
+    served = Served(members, H, Ps, center, scale, lower, upper, nonneg).eval()
+    with torch.no_grad():
+        pv = served(Xv).numpy().astype(np.float64)
+        pv_raw = Served(members, H, Ps, center, scale, 1.0, 1.0, nonneg).eval()(Xv).numpy().astype(np.float64)
+
+    # MASE scale: in-sample MAE of the weekly seasonal naive forecast over the fitting part.
+    fit_part = values[:val_start]
+    d = np.abs(fit_part[W:] - fit_part[:-W])
+    mase_scale = float(np.nanmean(d)) if np.isfinite(d).any() else scale
+    metrics = evaluate(pv, yv, mase_scale)
+    raw_cov = evaluate(pv_raw, yv, mase_scale)["coverage80"]
+    # Baselines on the same validation origins, for the card.
+    idx = np.asarray(val_o)[:, None] + np.arange(1, H + 1)[None, :]
+    step_raw, _ = builder.raw(val_o)
+    naive_week = step_raw[:, :, STEP_FEATURES.index("lag_week_1")]
+    last4 = step_raw[:, :, BASE]
+    base = {}
+    for name, p in (("seasonal_naive_week", naive_week), ("mean_last4_weekdays", last4)):
+        m = np.isfinite(yv)
+        base[f"{name}_mae"] = float(np.mean(np.abs(p[m] - yv[m])))
+    print(f"  validation: MAE {metrics['mae']:.3f}, MASE {metrics['mase']:.3f}, coverage80 {metrics['coverage80']:.3f} "
+          f"(before scaling {raw_cov:.3f}; lower x{lower:.3f}, upper x{upper:.3f}); weekly naive MAE "
+          f"{base['seasonal_naive_week_mae']:.3f}, last-4 mean MAE {base['mean_last4_weekdays_mae']:.3f}", file=sys.stderr)
+
+    F = H * Ps + G
+    onnx_bytes = common.export_onnx(served, Xv[:2], "features", "quantiles")
+    golden_idx = sorted(set([0, len(val_o) // 2, len(val_o) - 1]))
+    with torch.no_grad():
+        golden = [{"inputs": {"features": common.finite(Xv[i].numpy())},
+                   "outputs": {"quantiles": common.finite(served(Xv[i:i + 1]).numpy())}} for i in golden_idx]
+    first_ms, last_train_ms = anchor, last_ms
+    values_out = common.rounded({k: v for k, v in metrics.items() if k != "n"})
+    values_out.update(common.rounded(base))
+    values_out["coverage80_before_scaling"] = round(raw_cov, 6)
+    card = {
+        "name": a.name,
+        "version": a.version or dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S"),
+        "task": "forecast",
+        "description": f"Day-ahead forecast of {a.target}: p10/p50/p90 of the next {H} steps of {step_s} s at an origin, "
+                       f"from the history strictly before it and the calendar ({a.tz}).",
+        "algorithm": "mlp-quantile-per-step",
+        "inputs": [{"name": "features", "shape": ["batch", F], "type": "float32"}],
+        "outputs": [{"name": "quantiles", "shape": ["batch", H, 3], "type": "float32"}],
+        "features": [{"name": n, "center": float(c), "scale": float(s)} for n, c, s in specs],
+        "outputMeaning": f"p10, p50, p90 of {a.target} at origin + k steps, k = 1..{H}",
+        "quantiles": list(QUANTILES),
+        "params": {
+            "target": a.target, "timestamp": a.timestamp, "stepSeconds": step_s, "horizon": H, "timezone": a.tz,
+            "intervalLabel": a.label, "holidays": holidays,
+            "stepFeatures": len(STEP_FEATURES), "originFeatures": len(ORIGIN_FEATURES),
+            "inputLayout": "for k = 1..horizon the step.* features of target k, then the origin.* features",
+            "center": center, "scale": scale, "minHistorySteps": W,
+            "intervalScale": {"lower": lower, "upper": upper}, "nonNegative": nonneg,
+            "members": a.members, "hidden": a.hidden, "bestEpochs": best_epochs, "stride": stride,
+            "validation": {"from": common.iso_utc(anchor + val_start * step_s * 1000), "to": common.iso_utc(last_ms),
+                           "origins": len(val_o), "rule": "daily local-midnight origins of the last validation days"},
+            "maseScale": mase_scale,
+            "trainSeconds": round(time.time() - t_start, 1),
+        },
+        "training": {"data": a.data_name or a.input, "from": common.iso_utc(first_ms), "to": common.iso_utc(last_train_ms),
+                     "rows": int(np.isfinite(values).sum()), "seed": a.seed, "device": common.device_name(device)},
+        "metrics": {"primary": "mae", "higherIsBetter": False, "values": values_out},
+        "codeVersion": common.code_version(),
+        "createdAt": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "golden": golden,
+        "goldenTolerance": 2e-3,
+    }
+    card = common.write_model(a.out, onnx_bytes, card)
+    print(f"forecast: wrote {a.out}/model.onnx ({len(onnx_bytes)} bytes) and card.json in {time.time() - t_start:.0f} s",
+          file=sys.stderr)
+    return card
