@@ -74,19 +74,22 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
       deps.warehouse.insert(readingsTable, result.rows),
       deps.warehouse.insert(rejectedTable, result.rejected),
     ]);
-    await publishClean(deps.bus, result.rows);
+    // A redelivery may follow a first delivery that stored but failed to publish: publish those again.
+    await publishClean(deps.bus, [...result.rows, ...result.redelivered]);
   } catch (error) {
     deps.history.invalidate(deviceIds);
     throw error;
   }
-  return { ...summary, stored: result.rows.length, rejected: result.rejected.length, redelivered: result.redelivered };
+  return { ...summary, stored: result.rows.length, rejected: result.rejected.length, redelivered: result.redelivered.length };
 }
 
+/** Stored rows to readings-clean, never splitting one reading's metrics across two messages. */
 async function publishClean(bus: Bus, rows: readonly ReadingRow[]): Promise<void> {
-  if (rows.length === 0) return;
   const messages = [];
-  for (let i = 0; i < rows.length; i += CLEAN_ROWS_PER_MESSAGE) {
-    const chunk = rows.slice(i, i + CLEAN_ROWS_PER_MESSAGE).map((r) => ({
+  for (let start = 0; start < rows.length; ) {
+    let end = Math.min(rows.length, start + CLEAN_ROWS_PER_MESSAGE);
+    while (end < rows.length && rows[end]!.device_id === rows[end - 1]!.device_id && rows[end]!.ts === rows[end - 1]!.ts) end++;
+    const chunk = rows.slice(start, end).map((r) => ({
       readingId: r.reading_id,
       deviceId: r.device_id,
       ts: r.ts,
@@ -96,6 +99,7 @@ async function publishClean(bus: Bus, rows: readonly ReadingRow[]): Promise<void
       flags: r.flags,
     }));
     messages.push({ data: JSON.stringify({ readings: chunk }), attributes: { kind: 'readings-clean' } });
+    start = end;
   }
-  await bus.publish('readingsClean', messages);
+  if (messages.length > 0) await bus.publish('readingsClean', messages);
 }

@@ -26,8 +26,8 @@ export interface MessageContext {
 export interface CleanResult {
   readonly rows: ReadingRow[];
   readonly rejected: RejectedRow[];
-  /** Readings this message already stored on an earlier delivery: skipped, not rejected. */
-  redelivered: number;
+  /** Rows this message already stored on an earlier delivery: not stored again, not rejected. */
+  readonly redelivered: ReadingRow[];
 }
 
 /** Fewest trusted values before the spike rule speaks. */
@@ -108,7 +108,7 @@ export class ReadingCleaner {
   }
 
   clean(readings: readonly unknown[], ctx: MessageContext, stateOf: (deviceId: string) => DeviceState): CleanResult {
-    const result: CleanResult = { rows: [], rejected: [], redelivered: 0 };
+    const result: CleanResult = { rows: [], rejected: [], redelivered: [] };
     const receivedIso = new Date(ctx.receivedAt).toISOString();
     const reject = (index: number, reason: RejectionReason, detail: string, payload: unknown, extra: Partial<RejectedRow> = {}) => {
       result.rejected.push({
@@ -150,25 +150,7 @@ export class ReadingCleaner {
       const values = this.pendingValues(reading, device, ts.ms, index, raw, reject, tsIso);
       this.applyRules(values, device, state, ts.ms, ahead > this.limits.futureToleranceS);
       for (const v of values) {
-        const known = state.lookup(ts.ms, v.metric);
-        if (known) {
-          if (sameValue(known.sent, v.sent)) {
-            if (known.messageId === ctx.messageId) {
-              result.redelivered++;
-              continue;
-            }
-            reject(index, 'duplicate', `${v.metric}: same device, time, metric and value as message ${known.messageId}`, raw, {
-              device_id: reading.deviceId, ts: tsIso, metric: v.metric,
-            });
-          } else {
-            reject(index, 'conflict', `${v.metric}: ${v.sent} differs from ${known.sent} stored first (message ${known.messageId}); the first is kept`, raw, {
-              device_id: reading.deviceId, ts: tsIso, metric: v.metric,
-            });
-          }
-          continue;
-        }
-        state.remember({ sent: v.sent, messageId: ctx.messageId, ts: ts.ms }, v.metric, v.value, v.flags);
-        result.rows.push({
+        const row: ReadingRow = {
           reading_id: v.id,
           device_id: reading.deviceId,
           ts: tsIso,
@@ -182,7 +164,22 @@ export class ReadingCleaner {
           message_id: ctx.messageId,
           seq: reading.seq ?? null,
           ingested_at: receivedIso,
-        });
+        };
+        const known = state.lookup(ts.ms, v.metric);
+        if (!known) {
+          state.remember({ sent: v.sent, messageId: ctx.messageId, ts: ts.ms }, v.metric, v.value, v.flags);
+          result.rows.push(row);
+        } else if (!sameValue(known.sent, v.sent)) {
+          reject(index, 'conflict', `${v.metric}: ${v.sent} differs from ${known.sent} stored first (message ${known.messageId}); the first is kept`, raw, {
+            device_id: reading.deviceId, ts: tsIso, metric: v.metric,
+          });
+        } else if (known.messageId === ctx.messageId) {
+          result.redelivered.push(row);
+        } else {
+          reject(index, 'duplicate', `${v.metric}: same device, time, metric and value as message ${known.messageId}`, raw, {
+            device_id: reading.deviceId, ts: tsIso, metric: v.metric,
+          });
+        }
       }
     });
     return result;
