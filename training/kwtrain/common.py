@@ -4,6 +4,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import subprocess
 
 import numpy as np
@@ -72,9 +73,17 @@ def write_model(out_dir, onnx_bytes, card):
     with open(os.path.join(out_dir, "model.onnx"), "wb") as f:
         f.write(onnx_bytes)
     with open(os.path.join(out_dir, "card.json"), "w") as f:
-        json.dump(card, f, indent=2, allow_nan=False)
-        f.write("\n")
+        f.write(card_json(card))
     return card
+
+
+NUMBER_LIST = re.compile(r"\[\s*(-?[0-9][-+0-9.eE]*(?:,\s*-?[0-9][-+0-9.eE]*)*)\s*\]")
+
+
+def card_json(card):
+    """Indented JSON with lists of numbers (golden pairs) kept on one line."""
+    text = json.dumps(card, indent=2, allow_nan=False)
+    return NUMBER_LIST.sub(lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text) + "\n"
 
 
 def rounded(d, digits=6):
