@@ -97,14 +97,15 @@ export function stageFunction(name: string, o: StageOptions): StageResult {
 export function importedPackages(dir: string): Set<string> {
   const found = new Set<string>();
   const builtins = new Set(builtinModules);
-  const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"./][^'"]*)['"]/g;
+  // Statements only (tsc writes one per line): a quote inside a string literal must not read as an import.
+  const re = /^\s*(?:import|export)\b[^'"\n]*?\bfrom\s*['"]([^'"./][^'"]*)['"]|^\s*import\s*['"]([^'"./][^'"]*)['"]|\bimport\(\s*['"]([^'"./][^'"]*)['"]\s*\)/gm;
   const walk = (d: string): void => {
     for (const entry of readdirSync(d)) {
       const p = join(d, entry);
       if (statSync(p).isDirectory()) walk(p);
       else if (p.endsWith('.js')) {
         for (const m of readFileSync(p, 'utf8').matchAll(re)) {
-          const spec = m[1]!;
+          const spec = (m[1] ?? m[2] ?? m[3])!;
           if (spec.startsWith('node:') || builtins.has(spec.split('/')[0]!)) continue;
           found.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
         }
