@@ -24,7 +24,7 @@ beforeAll(async () => {
   tmp = await tempDir('kw-parity-');
   // Fails (not skips) without a Python that has PyTorch: CI installs Debian's python3-torch.
   python = findPython();
-});
+}, 120_000);
 afterAll(() => tmp.remove());
 
 function pythonFeatures(kind: 'forecast' | 'estimate', card: string, input: string, extra: string[] = []): { raw: number[][]; status?: string[]; origins?: number[] } {

@@ -17,7 +17,7 @@ let tmp: Awaited<ReturnType<typeof tempDir>>;
 beforeAll(async () => {
   tmp = await tempDir('kw-train-');
   findPython();
-});
+}, 120_000);
 afterAll(() => tmp.remove());
 
 /** Eight weeks of the steel plant summed to hourly energy, as a user's own file with other column names. */
@@ -63,7 +63,7 @@ describe('kilowatch train forecast', () => {
     const rows = parseCsv(readFileSync(output, 'utf8'));
     expect(rows[1]?.[1]).toBe('2018-01-08T16:00:00.000Z');
     expect((rows.length - 1) % 24).toBe(0);
-  });
+  }, 240_000);
 
   it('refuses a file off the grid with the row and the fix', async () => {
     const input = join(tmp.path, 'offgrid.csv');
@@ -71,7 +71,7 @@ describe('kilowatch train forecast', () => {
     const r = await kilowatch(['train', 'forecast', '--input', input, '--timestamp', 'time', '--target', 'energy', '--freq', '1h', '--out', join(tmp.path, 'never')], {}, 120_000);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/2018-02-26T00:30:00Z is not on the 3600 s grid/);
-  });
+  }, 120_000);
 });
 
 describe('kilowatch train estimate', () => {
@@ -89,5 +89,5 @@ describe('kilowatch train estimate', () => {
     expect(card.metrics.values.rmse).toBeLessThanOrEqual((card.metrics.values.feasible_mid_rmse as number) + 1e-7);
     expect(card.metrics.values.rmse).toBeLessThan(0.1);
     expect((await loadModel(out)).report.maxAbsError).toBeLessThanOrEqual(card.goldenTolerance);
-  });
+  }, 240_000);
 });
