@@ -1,6 +1,7 @@
 """Device, determinism, ONNX export and the model card, shared by both trainers."""
 import datetime as dt
 import hashlib
+import inspect
 import io
 import json
 import os
@@ -48,10 +49,14 @@ def code_version():
 def export_onnx(module, example, input_name, output_name):
     module = module.cpu().eval()
     buf = io.BytesIO()
+    kwargs = {}
+    # PyTorch 2.9+ defaults to the dynamo exporter; the TorchScript one gives the same graph on every version.
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kwargs["dynamo"] = False
     with torch.no_grad():
         torch.onnx.export(module, example.cpu(), buf, input_names=[input_name], output_names=[output_name],
                           dynamic_axes={input_name: {0: "batch"}, output_name: {0: "batch"}}, opset_version=17,
-                          do_constant_folding=True)
+                          do_constant_folding=True, **kwargs)
     data = buf.getvalue()
     import onnx
     onnx.checker.check_model(onnx.load_from_string(data))
