@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { UNTRUSTED, type Flag } from '../readings/flags.js';
 import { parseTimestamp } from '../readings/timestamps.js';
-import type { RangeReading, ReadingsRange } from './readings-range.js';
+import type { Warehouse } from '../warehouse/port.js';
+import type { ReadingRow } from '../warehouse/schema/tables.js';
 
 /**
  * clean (default): a value the cleaning step replaced (status repaired, flag imputed) or distrusts (out_of_range,
@@ -41,7 +42,7 @@ function isoArg(text: string, flag: string): string {
   return new Date(parsed.ms).toISOString();
 }
 
-function dropReason(r: RangeReading): string | undefined {
+function dropReason(r: ReadingRow): string | undefined {
   if (r.value === null) return 'missing';
   if (r.status === 'repaired') return 'repaired';
   const flag = r.flags.find((f) => f === 'imputed' || UNTRUSTED.has(f as Flag));
@@ -53,7 +54,7 @@ function cell(v: number | null | undefined): string {
 }
 
 /** Pivots readings into `ts,<metric>...` rows, one per timestamp, in time order. */
-export function pivotReadings(readings: readonly RangeReading[], metrics: readonly string[], quality: ExportQuality) {
+export function pivotReadings(readings: readonly ReadingRow[], metrics: readonly string[], quality: ExportQuality) {
   const byTs = new Map<string, Map<string, number | null>>();
   const dropped: Record<string, number> = {};
   const seen = new Set<string>();
@@ -80,7 +81,7 @@ export function pivotReadings(readings: readonly RangeReading[], metrics: readon
 }
 
 /** `kilowatch export-training-set`: a device's metrics over [from, to) as a CSV in the export format. */
-export async function exportTrainingSet(source: ReadingsRange, options: TrainingSetOptions): Promise<TrainingSetSummary> {
+export async function exportTrainingSet(source: Pick<Warehouse, 'readingsBetween'>, options: TrainingSetOptions): Promise<TrainingSetSummary> {
   const from = isoArg(options.from, '--from');
   const to = isoArg(options.to, '--to');
   if (!(Date.parse(from) < Date.parse(to))) throw new Error(`--from ${from} must be before --to ${to}`);

@@ -169,6 +169,15 @@ export class BigQueryWarehouse implements Warehouse {
     return rows.map((r) => fromBigQueryRow(readings, r));
   }
 
+  async readingsBetween(deviceId: string, metrics: readonly string[], from: string, to: string): Promise<ReadingRow[]> {
+    if (metrics.length === 0) return [];
+    const query =
+      this.deviceReadingsSql('device_id = @device_id AND metric IN UNNEST(@metrics) AND ts >= TIMESTAMP(@from) AND ts < TIMESTAMP(@to)') +
+      ' ORDER BY ts, metric';
+    const rows = await this.query(query, { device_id: deviceId, metrics: [...metrics], from, to }, 'readingsBetween');
+    return rows.map((r) => fromBigQueryRow(readings, r));
+  }
+
   private deviceReadingsSql(where: string): string {
     const columns = Object.keys(readings.columns).join(', ');
     return (

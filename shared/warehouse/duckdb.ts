@@ -189,15 +189,26 @@ export class DuckDbWarehouse implements Warehouse {
     );
   }
 
+  readingsBetween(deviceId: string, metrics: readonly string[], from: string, to: string): Promise<ReadingRow[]> {
+    if (metrics.length === 0) return Promise.resolve([]);
+    return this.readReadings(
+      `device_id = $device AND list_contains($metrics, metric) AND ts >= $from::TIMESTAMPTZ AND ts < $to::TIMESTAMPTZ
+       QUALIFY row_number() OVER (PARTITION BY reading_id ORDER BY ingested_at) = 1`,
+      '',
+      { device: deviceId, metrics: listValue([...metrics]), from, to },
+      'ts, metric',
+    );
+  }
+
   /** Readings of one device, deduplicated after filtering on the device (duplicates share it). */
-  private readReadings(where: string, outer: string, params: Record<string, DuckDBValue>): Promise<ReadingRow[]> {
+  private readReadings(where: string, outer: string, params: Record<string, DuckDBValue>, order = 'ts DESC'): Promise<ReadingRow[]> {
     return this.serial(async () => {
       const reader = await this.connection.runAndReadAll(
         `SELECT reading_id, device_id, strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS ts, metric, value, unit,
                 original_value, original_unit, status, flags, message_id, seq,
                 strftime(ingested_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS ingested_at
          FROM (SELECT * FROM readings WHERE ${where}) WHERE TRUE ${outer}
-         ORDER BY ts DESC`,
+         ORDER BY ${order}`,
         params,
       );
       return reader.getRowObjectsJS().map((r) => readings.row.parse({ ...r, seq: r.seq === null ? null : Number(r.seq) }));

@@ -20,6 +20,8 @@ export interface Warehouse {
    * warehouse prune partitions. Used for readings older than the history an instance holds.
    */
   knownReadings(deviceId: string, readingIds: readonly string[], from: string, to: string): Promise<ReadingRow[]>;
+  /** A device's readings of some metrics over [from, to) (ISO), deduplicated, oldest first. */
+  readingsBetween(deviceId: string, metrics: readonly string[], from: string, to: string): Promise<ReadingRow[]>;
   /** Row counts of every table (deduplicated). */
   counts(): Promise<Record<string, number>>;
   close(): Promise<void>;

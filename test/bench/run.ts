@@ -47,6 +47,10 @@ const groups: Record<string, Group> = {
 };
 
 groups.anomaly = anomalyBench;
+groups.forecast = async () => {
+  const { forecastBench, forecastBenchMarkdown } = await import('./forecast.bench.js');
+  console.log(forecastBenchMarkdown(await forecastBench()));
+};
 
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(groups)) {

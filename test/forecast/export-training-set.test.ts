@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bigQueryRange } from '../../shared/forecast/readings-range.js';
 import { exportTrainingSet } from '../../shared/forecast/training-set.js';
+import { BigQueryWarehouse } from '../../shared/warehouse/bigquery.js';
 import { DuckDbWarehouse } from '../../shared/warehouse/duckdb.js';
+import { bigQueryFields } from '../../shared/warehouse/schema/ddl.js';
 import { TABLES, readings, type ReadingRow } from '../../shared/warehouse/schema/tables.js';
 import { FakeBigQuery } from '../support/fake-bigquery.js';
 import { guardAgainstGoogleAuth } from '../support/no-google-auth.js';
@@ -99,18 +100,14 @@ describe('export-training-set on BigQuery (local REST fake)', () => {
         expect(q.params.device_id?.value).toBe(DEVICE);
         expect(q.params.from?.value).toBe('2018-01-01T00:00:00.000Z');
         expect(q.params.to?.value).toBe('2018-01-01T01:00:00.000Z');
+        expect(q.query).toContain('metric IN UNNEST(@metrics)');
+        expect(q.query).not.toContain(DEVICE);
         return {
-          fields: [
-            { name: 'ts', type: 'STRING', mode: 'NULLABLE' },
-            { name: 'metric', type: 'STRING', mode: 'NULLABLE' },
-            { name: 'value', type: 'FLOAT64', mode: 'NULLABLE' },
-            { name: 'status', type: 'STRING', mode: 'NULLABLE' },
-            { name: 'flags', type: 'STRING', mode: 'REPEATED' },
-          ],
-          rows: ROWS.filter((x) => x.device_id === DEVICE && x.ts < '2018-01-01T01:00').map((x) => ({ ts: x.ts, metric: x.metric, value: x.value, status: x.status, flags: x.flags })),
+          fields: bigQueryFields(readings),
+          rows: ROWS.filter((x) => x.device_id === DEVICE && x.ts < '2018-01-01T01:00'),
         };
       });
-      const source = await bigQueryRange({ projectId: 'kw-test', dataset: 'kw', location: 'EU', apiEndpoint: fake.url });
+      const source = new BigQueryWarehouse({ projectId: 'kw-test', dataset: 'kw', location: 'EU', apiEndpoint: fake.url });
       const output = join(tmp.path, 'bq.csv');
       const summary = await exportTrainingSet(source, { deviceId: DEVICE, metrics: ['usage_kwh', 'lagging_pf'], from: '2018-01-01T00:00:00Z', to: '2018-01-01T01:00:00Z', output });
       expect(summary).toMatchObject({ rows: 4, values: 6 });

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config/env.js';
-import { openReadingsRange } from '../../forecast/readings-range.js';
+import { openWarehouse } from '../../runtime/adapters.js';
 import { exportTrainingSet, type ExportQuality } from '../../forecast/training-set.js';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -21,7 +21,7 @@ export const exportTrainingSetCommand = new Command('export-training-set')
   .requiredOption('--output <csv>', 'where to write the CSV')
   .option('--quality <clean|all>', 'clean: repaired, imputed and untrusted (out_of_range, stuck, inconsistent) values become empty cells; all: values as stored', quality, 'clean')
   .action(async (options: { device: string; metric: string[]; from: string; to: string; output: string; quality: ExportQuality }) => {
-    const source = await openReadingsRange(loadConfig());
+    const source = await openWarehouse(loadConfig());
     try {
       const summary = await exportTrainingSet(source, { deviceId: options.device, metrics: options.metric, from: options.from, to: options.to, output: options.output, quality: options.quality });
       process.stdout.write(`${JSON.stringify(summary)}\n`);
