@@ -10,6 +10,8 @@ import type { IngestDeps } from '../../shared/ingest/ingest-message.js';
 import type { Warehouse } from '../../shared/warehouse/port.js';
 import { deadLetterPath, LOCAL_PROJECT } from '../../shared/runtime/adapters.js';
 import { createIngestDeps, provideIngestRuntime } from '../../shared/runtime/ingest-runtime.js';
+import { createScoreDeps, provideScoreRuntime } from '../../shared/runtime/score-runtime.js';
+import type { ScoreDeps } from '../../shared/scoring/score-readings.js';
 import { LOCAL_STATS_PATH, statsOf } from '../../shared/stats/warehouse-stats.js';
 
 export interface LocalStack {
@@ -17,7 +19,10 @@ export interface LocalStack {
   readonly router: LocalPushRouter;
   readonly routerPort: number;
   readonly ingestUrl: string;
+  readonly scoreUrl: string;
   readonly deps: IngestDeps;
+  /** The score function's dependencies: the same warehouse and bus, its own series states. */
+  readonly scoreDeps: ScoreDeps;
   /** The embedded warehouse itself (deps.warehouse may be wrapped by a test). */
   readonly warehouse: Warehouse;
   close(): Promise<void>;
@@ -45,10 +50,14 @@ function listen(server: Server, port: number): Promise<number> {
  * standing in for Pub/Sub, and each function under the functions framework, served over real HTTP.
  */
 export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
-  await import('../ingest/index.js');
+  await Promise.all([import('../ingest/index.js'), import('../score/index.js')]);
   const ingestServer = getTestServer('ingest');
   const ingestPort = await listen(ingestServer, options.functionsPort ?? config.KILOWATCH_LOCAL_PORT + 1);
   const ingestUrl = `http://127.0.0.1:${ingestPort}/`;
+  const scoreServer = getTestServer('score');
+  const scorePort = await listen(scoreServer, options.functionsPort === 0 ? 0 : (options.functionsPort ?? config.KILOWATCH_LOCAL_PORT + 1) + 1);
+  const scoreUrl = `http://127.0.0.1:${scorePort}/`;
+  const retry = { maxAttempts: options.maxAttempts ?? 5, minBackoffMs: options.minBackoffMs ?? 200, maxBackoffMs: 10_000, concurrency: 8 };
 
   let deps: IngestDeps | undefined;
   const router = new LocalPushRouter({
@@ -60,11 +69,9 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
         name: 'readings-ingest',
         topic: topicName(config, 'readings'),
         endpoint: ingestUrl,
-        maxAttempts: options.maxAttempts ?? 5,
-        minBackoffMs: options.minBackoffMs ?? 200,
-        maxBackoffMs: 10_000,
-        concurrency: 8,
+        ...retry,
       },
+      { name: 'readings-clean-score', topic: topicName(config, 'readingsClean'), endpoint: scoreUrl, ...retry },
     ],
     routes: { [LOCAL_STATS_PATH]: () => statsOf(config, (deps as IngestDeps).warehouse) },
   });
@@ -76,18 +83,25 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   provideIngestRuntime(deps);
   await seedDevices(built.warehouse, DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE));
   const ready = deps;
+  // Scoring reads and writes the real warehouse: a test's faulty wrapper targets ingest's retries only.
+  const scoreDeps = await createScoreDeps(config, { warehouse: built.warehouse, bus: ready.bus });
+  provideScoreRuntime(scoreDeps);
 
   return {
     config,
     router,
     routerPort,
     ingestUrl,
+    scoreUrl,
     deps: ready,
+    scoreDeps,
     warehouse: built.warehouse,
     async close() {
       await router.close();
       await new Promise<void>((resolve) => ingestServer.close(() => resolve()));
       ingestServer.closeAllConnections?.();
+      await new Promise<void>((resolve) => scoreServer.close(() => resolve()));
+      scoreServer.closeAllConnections?.();
       await ready.bus.close();
       await built.warehouse.close();
     },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Names of the deployable functions; infra creates one Cloud Run function per entry. */
-export const FUNCTION_NAMES = ['ingest'] as const;
+export const FUNCTION_NAMES = ['ingest', 'score'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Pub/Sub topics, by role; the names are suffixed with the environment in the cloud. */
@@ -47,6 +47,8 @@ export const configSchema = z.object({
   KILOWATCH_MODEL_CACHE_DIR: z.string().min(1).optional(),
   /** How often a serving process re-reads a model's champion pointer, in seconds. */
   KILOWATCH_CHAMPION_REFRESH_S: positiveInt.default(60),
+  /** Anomaly model the score function serves to every (device, metric) series: a streaming univariate detector. */
+  KILOWATCH_SCORE_MODEL: z.string().regex(/^[a-z][a-z0-9-]{1,63}$/, 'a model name').default('stream-univariate'),
   STORAGE_API_ENDPOINT: z.url().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });

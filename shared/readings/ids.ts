@@ -34,3 +34,8 @@ export function readingId(deviceId: string, tsMs: number, metric: string, prefix
 export function rejectionId(messageId: string, index: number | null, metric: string | null, reason: string): string {
   return digest(`${messageId}\u0000${index ?? ''}\u0000${metric ?? ''}\u0000${reason}`).slice(0, 32);
 }
+
+/** Deterministic id of something derived from other ids (a score of a reading by a model version, an alert of a score). */
+export function stableId(kind: string, ...parts: readonly string[]): string {
+  return digest([kind, ...parts].join('\u0000')).slice(0, 32);
+}

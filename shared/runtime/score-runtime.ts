@@ -1,0 +1,61 @@
+import { detectorParams, type DetectorModel } from '../anomaly/scoring.js';
+import type { Bus } from '../bus/port.js';
+import { loadConfig, type Config } from '../config/env.js';
+import { championModel } from '../models/runtime.js';
+import { KeyedQueue, SeriesCache } from '../scoring/series-cache.js';
+import type { ScoreDeps } from '../scoring/score-readings.js';
+import type { Warehouse } from '../warehouse/port.js';
+import { openBus, openWarehouse } from './adapters.js';
+
+/**
+ * Series one instance keeps detectors for. A detector holds up to 8,640 rows of likelihood history plus its
+ * transition memories (about 0.1–0.2 MB once long-running), so 2,000 series stay within a few hundred MB.
+ */
+export const SCORE_MAX_SERIES = 2000;
+/** Rows per metric a cold series is rebuilt from: past the detector's 388 learning rows, with room to spare. */
+export const SCORE_WARMUP_ROWS = 1000;
+
+export interface ScoreRuntimeOptions {
+  /** Adapters to share (the local host's one DuckDB and bus); opened from the configuration otherwise. */
+  readonly warehouse?: Warehouse;
+  readonly bus?: Bus;
+  readonly maxSeries?: number;
+  readonly warmupRows?: number;
+}
+
+export async function createScoreDeps(config: Config, options: ScoreRuntimeOptions = {}): Promise<ScoreDeps> {
+  const holder = await championModel(config.KILOWATCH_SCORE_MODEL, config);
+  // Fail at start-up, not on the first message, when the configured model cannot be served per series.
+  const first = (await holder.get()) as unknown as DetectorModel;
+  const params = detectorParams(first);
+  if (params.detector !== 'stream-univariate') {
+    throw new Error(
+      `KILOWATCH_SCORE_MODEL: ${config.KILOWATCH_SCORE_MODEL} is a ${params.detector} detector; the score function needs a stream-univariate one (one detector per device metric)`,
+    );
+  }
+  const [warehouse, bus] = await Promise.all([options.warehouse ?? openWarehouse(config), options.bus ?? openBus(config)]);
+  return {
+    warehouse,
+    bus,
+    model: async () => (await holder.get()) as unknown as DetectorModel,
+    series: new SeriesCache(options.maxSeries ?? SCORE_MAX_SERIES),
+    queue: new KeyedQueue(),
+    warmupRows: options.warmupRows ?? SCORE_WARMUP_ROWS,
+  };
+}
+
+let runtime: Promise<ScoreDeps> | undefined;
+
+/** The score dependencies of this process, built once from the environment (a warm instance keeps its series states). */
+export function scoreRuntime(): Promise<ScoreDeps> {
+  runtime ??= createScoreDeps(loadConfig()).catch((error: unknown) => {
+    runtime = undefined;
+    throw error;
+  });
+  return runtime;
+}
+
+/** Lets the local host hand its own adapters (one DuckDB per process) to the score function it hosts. */
+export function provideScoreRuntime(deps: ScoreDeps): void {
+  runtime = Promise.resolve(deps);
+}
