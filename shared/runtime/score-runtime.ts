@@ -8,10 +8,11 @@ import type { Warehouse } from '../warehouse/port.js';
 import { openBus, openWarehouse } from './adapters.js';
 
 /**
- * Series one instance keeps detectors for. A detector holds up to 8,640 rows of likelihood history plus its
- * transition memories (about 0.1–0.2 MB once long-running), so 2,000 series stay within a few hundred MB.
+ * Series one instance keeps detectors for. A detector's transition memories grow with the values it has seen:
+ * measured after 20,000 values, about 0.3 MB for a periodic series and 4 MB for white noise (the worst case),
+ * so 500 series stay within a 1 GiB instance for typical meters. Evicted series are rebuilt from the warehouse.
  */
-export const SCORE_MAX_SERIES = 2000;
+export const SCORE_MAX_SERIES = 500;
 /** Rows per metric a cold series is rebuilt from: past the detector's 388 learning rows, with room to spare. */
 export const SCORE_WARMUP_ROWS = 1000;
 
