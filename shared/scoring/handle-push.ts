@@ -13,6 +13,8 @@ export async function handleCleanPush(deps: ScoreDeps, event: PushEvent): Promis
   }
   const summary = await scoreCleanReadings(deps, envelope.message.messageId, envelope.message.data);
   if (summary.deadLettered) log.warn('readings-clean message dead-lettered', { messageId: summary.messageId });
+  // Late values (out-of-order delivery, redelivery) are not scored: visible, since ordering is not guaranteed.
+  else if (summary.late > 0) log.info('message scored; late values skipped', { ...summary });
   else log.debug('message scored', { ...summary });
   return summary;
 }
