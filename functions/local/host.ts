@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { DeadLetterFile } from '../../shared/bus/dead-letter-sink.js';
 import { LocalPushRouter } from '../../shared/bus/local-router.js';
-import { topicName, type Config } from '../../shared/config/env.js';
+import { topicName, type Config, type FunctionName, type TopicRole } from '../../shared/config/env.js';
 import { DeviceRegistry } from '../../shared/devices/registry.js';
 import { seedDevices } from '../../shared/devices/seed-devices.js';
 import type { IngestDeps } from '../../shared/ingest/ingest-message.js';
 import type { Warehouse } from '../../shared/warehouse/port.js';
 import { deadLetterPath, LOCAL_PROJECT } from '../../shared/runtime/adapters.js';
 import { createIngestDeps, provideIngestRuntime } from '../../shared/runtime/ingest-runtime.js';
+import { createForecastDeps, provideForecastRuntime } from '../../shared/runtime/forecast-runtime.js';
 import { createScoreDeps, provideScoreRuntime } from '../../shared/runtime/score-runtime.js';
 import type { ScoreDeps } from '../../shared/scoring/score-readings.js';
 import { LOCAL_STATS_PATH, statsOf } from '../../shared/stats/warehouse-stats.js';
@@ -20,6 +21,7 @@ export interface LocalStack {
   readonly routerPort: number;
   readonly ingestUrl: string;
   readonly scoreUrl: string;
+  readonly forecastUrl: string;
   readonly deps: IngestDeps;
   /** The score function's dependencies: the same warehouse and bus, its own series states. */
   readonly scoreDeps: ScoreDeps;
@@ -45,18 +47,28 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
+/** The functions the host serves, the topic each is pushed from, in the order they take ports. */
+const PUSHED_FUNCTIONS = [
+  { name: 'ingest', topic: 'readings', subscription: 'readings-ingest' },
+  { name: 'score', topic: 'readingsClean', subscription: 'readings-clean-score' },
+  { name: 'forecast', topic: 'forecastTick', subscription: 'forecast-tick-forecast' },
+] as const satisfies ReadonlyArray<{ name: FunctionName; topic: TopicRole; subscription: string }>;
+
 /**
  * Everything `npm start` runs, in one process (DuckDB allows one writer per file): the local push router
- * standing in for Pub/Sub, and each function under the functions framework, served over real HTTP.
+ * standing in for Pub/Sub, and each function under the functions framework, served over real HTTP:
+ * readings → ingest → readings-clean → score; forecast-tick → forecast.
  */
 export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
-  await Promise.all([import('../ingest/index.js'), import('../score/index.js')]);
-  const ingestServer = getTestServer('ingest');
-  const ingestPort = await listen(ingestServer, options.functionsPort ?? config.KILOWATCH_LOCAL_PORT + 1);
-  const ingestUrl = `http://127.0.0.1:${ingestPort}/`;
-  const scoreServer = getTestServer('score');
-  const scorePort = await listen(scoreServer, options.functionsPort === 0 ? 0 : (options.functionsPort ?? config.KILOWATCH_LOCAL_PORT + 1) + 1);
-  const scoreUrl = `http://127.0.0.1:${scorePort}/`;
+  await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js')]);
+  const firstPort = options.functionsPort ?? config.KILOWATCH_LOCAL_PORT + 1;
+  const servers: Server[] = [];
+  const urls = {} as Record<(typeof PUSHED_FUNCTIONS)[number]['name'], string>;
+  for (const [i, fn] of PUSHED_FUNCTIONS.entries()) {
+    const server = getTestServer(fn.name);
+    servers.push(server);
+    urls[fn.name] = `http://127.0.0.1:${await listen(server, firstPort === 0 ? 0 : firstPort + i)}/`;
+  }
   const retry = { maxAttempts: options.maxAttempts ?? 5, minBackoffMs: options.minBackoffMs ?? 200, maxBackoffMs: 10_000, concurrency: 8 };
 
   let deps: IngestDeps | undefined;
@@ -64,15 +76,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     project: LOCAL_PROJECT,
     deadLetterTopic: topicName(config, 'deadLetter'),
     deadLetters: new DeadLetterFile(deadLetterPath(config)),
-    subscriptions: [
-      {
-        name: 'readings-ingest',
-        topic: topicName(config, 'readings'),
-        endpoint: ingestUrl,
-        ...retry,
-      },
-      { name: 'readings-clean-score', topic: topicName(config, 'readingsClean'), endpoint: scoreUrl, ...retry },
-    ],
+    subscriptions: PUSHED_FUNCTIONS.map((fn) => ({ name: fn.subscription, topic: topicName(config, fn.topic), endpoint: urls[fn.name], ...retry })),
     routes: { [LOCAL_STATS_PATH]: () => statsOf(config, (deps as IngestDeps).warehouse) },
   });
   const routerPort = await router.listen(options.routerPort ?? config.KILOWATCH_LOCAL_PORT);
@@ -83,25 +87,32 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   provideIngestRuntime(deps);
   await seedDevices(built.warehouse, DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE));
   const ready = deps;
-  // Scoring reads and writes the real warehouse: a test's faulty wrapper targets ingest's retries only.
+  // Scoring and forecasting use the real warehouse: a test's faulty wrapper targets ingest's retries only.
   const scoreDeps = await createScoreDeps(config, { warehouse: built.warehouse, bus: ready.bus });
   provideScoreRuntime(scoreDeps);
+  provideForecastRuntime(await createForecastDeps(config, built.warehouse));
 
   return {
     config,
     router,
     routerPort,
-    ingestUrl,
-    scoreUrl,
+    ingestUrl: urls.ingest,
+    scoreUrl: urls.score,
+    forecastUrl: urls.forecast,
     deps: ready,
     scoreDeps,
     warehouse: built.warehouse,
     async close() {
       await router.close();
-      await new Promise<void>((resolve) => ingestServer.close(() => resolve()));
-      ingestServer.closeAllConnections?.();
-      await new Promise<void>((resolve) => scoreServer.close(() => resolve()));
-      scoreServer.closeAllConnections?.();
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              server.closeAllConnections();
+            }),
+        ),
+      );
       await ready.bus.close();
       await built.warehouse.close();
     },

@@ -9,7 +9,7 @@ import { startLocalStack } from './host.js';
 /**
  * `npm start`: the whole pipeline on this machine with the embedded adapters, fed by the steel plant's
  * year of readings replayed as device steel-plant/main-meter (one day per message, 20 days a second)
- * and by five simulated machines.
+ * and by five simulated machines; then one forecast tick, as Cloud Scheduler sends every night.
  */
 const config = loadConfig();
 const stack = await startLocalStack(config);
@@ -43,12 +43,16 @@ const [published, simulated] = await Promise.all([
     steel.map(({ row, seq }) => steelReading(row, seq)),
     { batch: 96, messagesPerSecond: 20, signal: abort.signal },
   ),
-  // Five simulated machines, the last six hours at one reading a minute, faults included.
+  // Five simulated machines, the last twelve hours at one reading a minute, faults included: enough for
+  // the streaming detector to learn each series (388 values) and then score it.
   runSimulation(
-    { machines: 5, startMs: Math.round((Date.now() - 6 * 3_600_000) / 1000) * 1000, durationS: 6 * 3600, seed: Date.now() % 1_000_000 },
+    { machines: 5, startMs: Math.round((Date.now() - 12 * 3_600_000) / 1000) * 1000, durationS: 12 * 3600, seed: Date.now() % 1_000_000 },
     { batch: 500, maxBytes: config.KILOWATCH_MAX_MESSAGE_BYTES, bus: stack.deps.bus, messagesPerSecond: 5 },
   ),
 ]);
+await stack.router.idle();
+// What Cloud Scheduler does every night: a forecast tick; the steel plant gets its day-ahead forecast.
+await stack.deps.bus.publish('forecastTick', [{ data: '{}' }]);
 await stack.router.idle();
 log.info('demo data published', {
   steelReadings: published,

@@ -101,7 +101,7 @@ export class KilowatchFunction extends Construct {
 
 /** Runtime configuration, validated by shared/config/env.ts's configSchema in the function. */
 export function functionEnvironment(props: KilowatchFunctionProps): Record<string, string> {
-  const { config, names, spec, storage, secrets } = props;
+  const { config, names, spec, secrets } = props;
   const vars: Record<string, string> = {
     KILOWATCH_BACKEND: 'gcp',
     GOOGLE_CLOUD_PROJECT: config.project,
@@ -109,8 +109,9 @@ export function functionEnvironment(props: KilowatchFunctionProps): Record<strin
     KILOWATCH_BQ_DATASET: names.dataset,
     KILOWATCH_BQ_LOCATION: config.location,
   };
-  if (spec.access.models) vars.KILOWATCH_MODELS_BUCKET = storage.models.name;
-  if (spec.access.archive) vars.KILOWATCH_ARCHIVE_BUCKET = storage.archive.name;
+  // Literal names, not the resources' tokens: the function's config schema validates them as bucket names.
+  if (spec.access.models) vars.KILOWATCH_MODELS_BUCKET = names.bucket('models');
+  if (spec.access.archive) vars.KILOWATCH_ARCHIVE_BUCKET = names.bucket('archive');
   if (spec.access.apiKeys) vars.KILOWATCH_API_KEYS_SECRET = secrets.apiKeys.id;
   return vars;
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { forecastTargets } from '../forecast/targets.js';
 
 /** Names of the deployable functions; infra creates one Cloud Run function per entry. */
-export const FUNCTION_NAMES = ['ingest', 'score'] as const;
+export const FUNCTION_NAMES = ['ingest', 'score', 'forecast'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Pub/Sub topics, by role; the names are suffixed with the environment in the cloud. */
@@ -49,6 +50,8 @@ export const configSchema = z.object({
   KILOWATCH_CHAMPION_REFRESH_S: positiveInt.default(60),
   /** Anomaly model the score function serves to every (device, metric) series: a streaming univariate detector. */
   KILOWATCH_SCORE_MODEL: z.string().regex(/^[a-z][a-z0-9-]{1,63}$/, 'a model name').default('stream-univariate'),
+  /** Series the forecast function forecasts on each tick: `<deviceId>:<metric>=<model>`, comma-separated. */
+  KILOWATCH_FORECAST_TARGETS: forecastTargets.default([{ deviceId: 'steel-plant/main-meter', metric: 'usage_kwh', model: 'steel-forecast' }]),
   STORAGE_API_ENDPOINT: z.url().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
