@@ -1,10 +1,9 @@
-import { loadConfig, type Config } from '../config/env.js';
+import type { Config } from '../config/env.js';
 import type { ForecastTickDeps } from '../forecast/tick.js';
 import { championModel } from '../models/runtime.js';
 import type { Warehouse } from '../warehouse/port.js';
 import { openWarehouse } from './adapters.js';
-
-let runtime: Promise<ForecastTickDeps> | undefined;
+import { perProcess } from './per-process.js';
 
 /** Built from the environment; the local host passes its own warehouse (one DuckDB writer per file). */
 export async function createForecastDeps(config: Config, warehouse?: Warehouse): Promise<ForecastTickDeps> {
@@ -15,16 +14,8 @@ export async function createForecastDeps(config: Config, warehouse?: Warehouse):
   };
 }
 
-/** The forecast dependencies of this process, built once from the environment. */
-export function forecastRuntime(): Promise<ForecastTickDeps> {
-  runtime ??= createForecastDeps(loadConfig()).catch((error: unknown) => {
-    runtime = undefined;
-    throw error;
-  });
-  return runtime;
-}
+const runtime = perProcess((config) => createForecastDeps(config));
 
-/** Lets the local host share its warehouse (one DuckDB per process) with the forecast function. */
-export function provideForecastRuntime(deps: ForecastTickDeps): void {
-  runtime = Promise.resolve(deps);
-}
+/** The forecast function's dependencies in this process. */
+export const forecastRuntime = runtime.get;
+export const provideForecastRuntime = runtime.provide;

@@ -1,11 +1,10 @@
-import { historyLookbackMs, loadConfig, type Config } from '../config/env.js';
+import { historyLookbackMs, type Config } from '../config/env.js';
 import { DeviceRegistry } from '../devices/registry.js';
 import type { IngestDeps } from '../ingest/ingest-message.js';
 import { ReadingCleaner } from '../readings/clean/cleaner.js';
 import { HistoryCache } from '../readings/clean/history-cache.js';
 import { openBus, openWarehouse } from './adapters.js';
-
-let runtime: Promise<IngestDeps> | undefined;
+import { perProcess } from './per-process.js';
 
 export async function createIngestDeps(config: Config): Promise<IngestDeps> {
   const registry = DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE);
@@ -22,16 +21,8 @@ export async function createIngestDeps(config: Config): Promise<IngestDeps> {
   };
 }
 
-/** The ingest dependencies of this process, built once from the environment (a warm instance reuses them). */
-export function ingestRuntime(): Promise<IngestDeps> {
-  runtime ??= createIngestDeps(loadConfig()).catch((error: unknown) => {
-    runtime = undefined;
-    throw error;
-  });
-  return runtime;
-}
+const runtime = perProcess(createIngestDeps);
 
-/** Lets the local host hand its own adapters (one DuckDB per process) to the functions it hosts. */
-export function provideIngestRuntime(deps: IngestDeps): void {
-  runtime = Promise.resolve(deps);
-}
+/** The ingest function's dependencies in this process. */
+export const ingestRuntime = runtime.get;
+export const provideIngestRuntime = runtime.provide;

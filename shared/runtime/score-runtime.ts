@@ -1,11 +1,12 @@
 import { detectorParams, type DetectorModel } from '../anomaly/scoring.js';
 import type { Bus } from '../bus/port.js';
-import { loadConfig, type Config } from '../config/env.js';
+import type { Config } from '../config/env.js';
 import { championModel } from '../models/runtime.js';
 import { KeyedQueue, SeriesCache } from '../scoring/series-cache.js';
 import type { ScoreDeps } from '../scoring/score-readings.js';
 import type { Warehouse } from '../warehouse/port.js';
 import { openBus, openWarehouse } from './adapters.js';
+import { perProcess } from './per-process.js';
 
 /**
  * Series one instance keeps detectors for. A detector's transition memories grow with the values it has seen:
@@ -45,18 +46,8 @@ export async function createScoreDeps(config: Config, options: ScoreRuntimeOptio
   };
 }
 
-let runtime: Promise<ScoreDeps> | undefined;
+const runtime = perProcess((config) => createScoreDeps(config));
 
-/** The score dependencies of this process, built once from the environment (a warm instance keeps its series states). */
-export function scoreRuntime(): Promise<ScoreDeps> {
-  runtime ??= createScoreDeps(loadConfig()).catch((error: unknown) => {
-    runtime = undefined;
-    throw error;
-  });
-  return runtime;
-}
-
-/** Lets the local host hand its own adapters (one DuckDB per process) to the score function it hosts. */
-export function provideScoreRuntime(deps: ScoreDeps): void {
-  runtime = Promise.resolve(deps);
-}
+/** The score function's dependencies in this process (a warm instance keeps its series states). */
+export const scoreRuntime = runtime.get;
+export const provideScoreRuntime = runtime.provide;
