@@ -36,6 +36,8 @@ export interface LocalStackOptions {
   readonly functionsPort?: number;
   readonly maxAttempts?: number;
   readonly minBackoffMs?: number;
+  /** Functions whose subscriptions the router pushes to (default: all); a benchmark of ingest alone names one. */
+  readonly subscribe?: ReadonlyArray<FunctionName>;
   /** Lets tests put a faulty warehouse between the functions and DuckDB, to see retries at work. */
   readonly wrapWarehouse?: (warehouse: Warehouse) => Warehouse;
 }
@@ -76,7 +78,12 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     project: LOCAL_PROJECT,
     deadLetterTopic: topicName(config, 'deadLetter'),
     deadLetters: new DeadLetterFile(deadLetterPath(config)),
-    subscriptions: PUSHED_FUNCTIONS.map((fn) => ({ name: fn.subscription, topic: topicName(config, fn.topic), endpoint: urls[fn.name], ...retry })),
+    subscriptions: PUSHED_FUNCTIONS.filter((fn) => !options.subscribe || options.subscribe.includes(fn.name)).map((fn) => ({
+      name: fn.subscription,
+      topic: topicName(config, fn.topic),
+      endpoint: urls[fn.name],
+      ...retry,
+    })),
     routes: { [LOCAL_STATS_PATH]: () => statsOf(config, (deps as IngestDeps).warehouse) },
   });
   const routerPort = await router.listen(options.routerPort ?? config.KILOWATCH_LOCAL_PORT);

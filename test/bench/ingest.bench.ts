@@ -84,11 +84,18 @@ export function inProcess(): InProcessResult {
   };
 }
 
-/** End to end on this machine: router → HTTP (functions framework) → ingest → DuckDB file. */
-export async function endToEnd(): Promise<EndToEndResult> {
+/**
+ * End to end on this machine: router → HTTP (functions framework) → ingest → DuckDB file; with `withScoring`
+ * the score function takes every readings-clean message too, and the run ends when it has scored them.
+ */
+export async function endToEnd(withScoring = false): Promise<EndToEndResult> {
   setLogLevel('error');
   const dir = mkdtempSync(join(tmpdir(), 'kilowatch-bench-'));
-  const stack = await startLocalStack(loadConfig({ KILOWATCH_DATA_DIR: dir, LOG_LEVEL: 'error' }), { routerPort: 0, functionsPort: 0 });
+  const stack = await startLocalStack(loadConfig({ KILOWATCH_DATA_DIR: dir, LOG_LEVEL: 'error' }), {
+    routerPort: 0,
+    functionsPort: 0,
+    subscribe: withScoring ? ['ingest', 'score'] : ['ingest'],
+  });
   try {
     const { bytes, readings } = messages(50, 24, 4);
     const started = performance.now();

@@ -27,6 +27,11 @@ const groups: Record<string, Group> = {
     console.log(`| readings/s | ${fmt(e.readingsPerS)} |`);
     console.log(`| rows/s into DuckDB | ${fmt(e.rowsPerS)} |`);
     console.log(`| end to end vs in process (readings/s) | ${(e.readingsPerS / p.ingestReadingsPerS).toFixed(2)} |`);
+    const s = await endToEnd(true);
+    console.log('\n## The same with the score function subscribed to readings-clean (ends when every value is scored)');
+    console.log('| measure | value |\n| --- | --- |');
+    console.log(`| readings/s | ${fmt(s.readingsPerS)} |`);
+    console.log(`| ratio to ingest alone | ${(s.readingsPerS / e.readingsPerS).toFixed(2)} |`);
   },
   async cleaning() {
     console.log('\n## Cleaning quality: simulator, 5 machines x 14 days at 1 min, seed 1, labelled faults');
