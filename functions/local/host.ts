@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { DeadLetterFile } from '../../shared/bus/dead-letter-sink.js';
 import { LocalPushRouter } from '../../shared/bus/local-router.js';
-import { topicName, type Config, type FunctionName, type TopicRole } from '../../shared/config/env.js';
+import { ORDERED_TOPICS, topicName, type Config, type FunctionName, type TopicRole } from '../../shared/config/env.js';
 import { DeviceRegistry } from '../../shared/devices/registry.js';
 import { seedDevices } from '../../shared/devices/seed-devices.js';
 import type { IngestDeps } from '../../shared/ingest/ingest-message.js';
@@ -82,6 +82,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
       name: fn.subscription,
       topic: topicName(config, fn.topic),
       endpoint: urls[fn.name],
+      ordered: ORDERED_TOPICS.includes(fn.topic),
       ...retry,
     })),
     routes: { [LOCAL_STATS_PATH]: () => statsOf(config, (deps as IngestDeps).warehouse) },

@@ -4,7 +4,7 @@ import { PubsubSubscriptionIamMember } from '@cdktf/provider-google/lib/pubsub-s
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member/index.js';
 import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member/index.js';
-import type { TopicRole } from '../../shared/config/env.js';
+import { ORDERED_TOPICS, type TopicRole } from '../../shared/config/env.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { Names } from '../naming.js';
 import type { PubSub } from './pubsub.js';
@@ -73,6 +73,7 @@ export class Delivery extends Construct {
         deadLetterTopic: deadLetter.topic.id,
         maxDeliveryAttempts: config.delivery.maxDeliveryAttempts,
       },
+      enableMessageOrdering: ORDERED_TOPICS.includes(source),
       expirationPolicy: { ttl: '' },
     });
     // Dead-lettering requires the service agent to be able to acknowledge (subscriber) on the source.

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { log } from '../log/logger.js';
 import type { DeadLetterFile } from './dead-letter-sink.js';
-import { pushBody } from './push-envelope.js';
+import { pushBody, type PushedMessage } from './push-envelope.js';
 
 export interface PushSubscription {
   readonly name: string;
@@ -16,6 +16,11 @@ export interface PushSubscription {
   readonly maxBackoffMs: number;
   /** Deliveries in flight at once, like Pub/Sub's flow control. */
   readonly concurrency: number;
+  /**
+   * Pub/Sub's enable_message_ordering: messages that share an ordering key are pushed one at a time, in
+   * publish order; the next waits until the one before is acknowledged or dead-lettered.
+   */
+  readonly ordered?: boolean;
 }
 
 export interface RouterOptions {
@@ -28,12 +33,8 @@ export interface RouterOptions {
   readonly routes?: Readonly<Record<string, () => Promise<unknown>>>;
 }
 
-interface Delivery {
+interface Delivery extends PushedMessage {
   readonly sub: PushSubscription;
-  readonly messageId: string;
-  readonly data: Uint8Array;
-  readonly attributes: Record<string, string>;
-  readonly publishTime: string;
   attempt: number;
 }
 
@@ -64,6 +65,8 @@ export class LocalPushRouter {
   private sequence = 0;
   private readonly queues = new Map<string, Delivery[]>();
   private readonly inFlight = new Map<string, number>();
+  /** Ordered subscriptions: per "subscription key", the deliveries waiting behind the one under way. */
+  private readonly heldBack = new Map<string, Delivery[]>();
   private pending = 0;
   private idleWaiters: Array<() => void> = [];
   private server: Server | undefined;
@@ -72,7 +75,7 @@ export class LocalPushRouter {
 
   constructor(private readonly options: RouterOptions) {}
 
-  publish(topic: string, messages: ReadonlyArray<{ data: Uint8Array; attributes?: Record<string, string> }>): string[] {
+  publish(topic: string, messages: ReadonlyArray<{ data: Uint8Array; attributes?: Record<string, string>; orderingKey?: string }>): string[] {
     const publishTime = new Date().toISOString();
     return messages.map((m) => {
       const messageId = `${this.prefix}${(++this.sequence).toString().padStart(10, '0')}`;
@@ -84,7 +87,7 @@ export class LocalPushRouter {
       }
       for (const sub of this.options.subscriptions) {
         if (sub.topic !== topic) continue;
-        this.enqueue({ sub, messageId, data: m.data, attributes, publishTime, attempt: 0 });
+        this.enqueue({ sub, messageId, data: m.data, attributes, publishTime, attempt: 0, ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}) });
       }
       return messageId;
     });
@@ -102,6 +105,12 @@ export class LocalPushRouter {
 
   private enqueue(delivery: Delivery): void {
     this.pending++;
+    const key = orderKey(delivery);
+    if (key !== undefined) {
+      const waiting = this.heldBack.get(key);
+      if (waiting) return void waiting.push(delivery);
+      this.heldBack.set(key, []);
+    }
     this.requeue(delivery);
   }
 
@@ -140,13 +149,13 @@ export class LocalPushRouter {
           'ce-subscription': d.sub.name,
         },
         body: JSON.stringify(
-          pushBody(`projects/${this.options.project}/subscriptions/${d.sub.name}`, d.messageId, d.data, d.attributes, d.publishTime),
+          pushBody(`projects/${this.options.project}/subscriptions/${d.sub.name}`, d),
         ),
       });
       await response.arrayBuffer();
       if (response.ok) {
         this.stats.delivered++;
-        return this.settle();
+        return this.settle(d);
       }
       failure = `HTTP ${response.status}`;
     } catch (error) {
@@ -154,7 +163,7 @@ export class LocalPushRouter {
     }
     if (d.attempt >= d.sub.maxAttempts || this.closed) {
       this.deadLetter(d.messageId, `delivery_failed: ${d.attempt} attempts to ${d.sub.name}, last: ${failure}`, d.data, d.attributes);
-      return this.settle();
+      return this.settle(d);
     }
     this.stats.retried++;
     const backoff = Math.min(d.sub.maxBackoffMs, d.sub.minBackoffMs * 2 ** (d.attempt - 1));
@@ -174,7 +183,15 @@ export class LocalPushRouter {
     });
   }
 
-  private settle(): void {
+  private settle(d: Delivery): void {
+    const key = orderKey(d);
+    if (key !== undefined) {
+      // The key's next message goes out only now, as Pub/Sub does for ordered push subscriptions.
+      const waiting = this.heldBack.get(key) ?? [];
+      const next = waiting.shift();
+      if (next) this.requeue(next);
+      else this.heldBack.delete(key);
+    }
     this.pending--;
     if (this.pending === 0) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
@@ -210,7 +227,11 @@ export class LocalPushRouter {
     const topic = decodeURIComponent(publish[2] as string);
     const messageIds = this.publish(
       topic,
-      parsed.data.messages.map((m) => ({ data: Buffer.from(m.data ?? '', 'base64'), attributes: m.attributes })),
+      parsed.data.messages.map((m) => ({
+        data: Buffer.from(m.data ?? '', 'base64'),
+        ...(m.attributes ? { attributes: m.attributes } : {}),
+        ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}),
+      })),
     );
     answer(res, 200, { messageIds });
   }
@@ -220,6 +241,10 @@ export class LocalPushRouter {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
   }
+}
+
+function orderKey(d: Delivery): string | undefined {
+  return d.sub.ordered && d.orderingKey ? `${d.sub.name}\u0000${d.orderingKey}` : undefined;
 }
 
 function answer(res: ServerResponse, status: number, body: unknown): void {

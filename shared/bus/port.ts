@@ -4,6 +4,11 @@ export interface OutgoingMessage {
   /** The message body: JSON text or raw bytes. */
   readonly data: string | Uint8Array;
   readonly attributes?: Readonly<Record<string, string>>;
+  /**
+   * Messages with the same key reach an ordered subscription one at a time, in publish order (Pub/Sub
+   * message ordering). Publishers key by device so a device's readings are scored in time order.
+   */
+  readonly orderingKey?: string;
 }
 
 export interface DeadLetter {

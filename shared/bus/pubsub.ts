@@ -98,6 +98,8 @@ export class PubSubBus implements Bus {
     this.client = new PubSub(config as ClientConfig);
     const retry = { ...DEFAULT_RETRY, ...options.retry };
     this.publishOptions = {
+      // Needed to publish with ordering keys; messages without a key are unaffected.
+      messageOrdering: true,
       batching: { maxMilliseconds: 10 },
       gaxOpts: {
         retry: {
@@ -120,7 +122,11 @@ export class PubSubBus implements Bus {
   async publish(role: TopicRole, messages: readonly OutgoingMessage[]): Promise<string[]> {
     return this.publishAll(
       role,
-      messages.map((m) => ({ data: toBuffer(m.data), ...(m.attributes ? { attributes: { ...m.attributes } } : {}) })),
+      messages.map((m) => ({
+        data: toBuffer(m.data),
+        ...(m.attributes ? { attributes: { ...m.attributes } } : {}),
+        ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}),
+      })),
     );
   }
 
@@ -144,12 +150,18 @@ export class PubSubBus implements Bus {
   }
 
   /** Waits for every message (none left in flight), then fails with the first error if any failed. */
-  private async publishAll(role: TopicRole, messages: Array<{ data: Buffer; attributes?: Record<string, string> }>) {
+  private async publishAll(role: TopicRole, messages: Array<{ data: Buffer; attributes?: Record<string, string>; orderingKey?: string }>) {
     if (messages.length === 0) return [];
     const topic = this.topic(role);
     const results = await Promise.allSettled(messages.map((m) => topic.publishMessage(m)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
+      // The client pauses a key whose publish failed while more of its messages wait; the caller's
+      // redelivery publishes again, so let the key go on.
+      for (const [i, r] of results.entries()) {
+        const key = messages[i]?.orderingKey;
+        if (r.status === 'rejected' && key) topic.resumePublishing(key);
+      }
       const count = results.filter((r) => r.status === 'rejected').length;
       throw classifyPubSubError(failed.reason, `publish to ${topic.name} (${count} of ${messages.length} messages)`);
     }

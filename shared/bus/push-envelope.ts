@@ -52,11 +52,26 @@ export function readEnvelope(body: unknown, fallbackId: string): EnvelopeResult 
   };
 }
 
+export interface PushedMessage {
+  readonly messageId: string;
+  readonly data: Uint8Array;
+  readonly attributes: Record<string, string>;
+  readonly publishTime: string;
+  readonly orderingKey?: string;
+}
+
 /** The push body the local router sends: what a Pub/Sub push subscription or Eventarc delivers. */
-export function pushBody(subscription: string, messageId: string, data: Uint8Array, attributes: Record<string, string>, publishTime: string) {
-  const dataB64 = Buffer.from(data).toString('base64');
+export function pushBody(subscription: string, m: PushedMessage) {
   return {
-    message: { data: dataB64, attributes, messageId, message_id: messageId, publishTime, publish_time: publishTime },
+    message: {
+      data: Buffer.from(m.data).toString('base64'),
+      attributes: m.attributes,
+      messageId: m.messageId,
+      message_id: m.messageId,
+      publishTime: m.publishTime,
+      publish_time: m.publishTime,
+      ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}),
+    },
     subscription,
   };
 }

@@ -15,6 +15,13 @@ export const TOPICS = {
 } as const;
 export type TopicRole = keyof typeof TOPICS;
 
+/**
+ * Topics whose push subscriptions deliver in order per ordering key (one message of a key at a time).
+ * Keys are device ids: the ingest function keys readings-clean so the scorer steps a device's series in
+ * time order; devices may key their readings the same way.
+ */
+export const ORDERED_TOPICS: readonly TopicRole[] = ['readings', 'readingsClean'];
+
 /** Pub/Sub push events reaching a Cloud Run function are capped at 512 KB; stay well below. */
 export const PUBSUB_EVENT_LIMIT_BYTES = 512 * 1024;
 

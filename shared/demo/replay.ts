@@ -19,7 +19,10 @@ export async function replay(bus: Bus, readings: Iterable<WireReading>, options:
   let messages = 0;
   const flush = async () => {
     if (batch.length === 0) return;
-    await bus.publish('readings', [{ data: JSON.stringify({ readings: batch }) }]);
+    // A message from one device is keyed by it, so ingest sees the device's messages in order.
+    const deviceId = batch[0]!.deviceId;
+    const oneDevice = batch.every((r) => r.deviceId === deviceId);
+    await bus.publish('readings', [{ data: JSON.stringify({ readings: batch }), ...(oneDevice ? { orderingKey: deviceId } : {}) }]);
     published += batch.length;
     batch = [];
     messages++;

@@ -1,4 +1,4 @@
-import type { Bus } from '../bus/port.js';
+import type { Bus, OutgoingMessage } from '../bus/port.js';
 import type { ReadingCleaner } from '../readings/clean/cleaner.js';
 import type { HistoryCache } from '../readings/clean/history-cache.js';
 import { decodeMessage, type DecodeLimits } from '../readings/decode.js';
@@ -83,23 +83,34 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
   return { ...summary, stored: result.rows.length, rejected: result.rejected.length, redelivered: result.redelivered.length };
 }
 
-/** Stored rows to readings-clean, never splitting one reading's metrics across two messages. */
+/**
+ * Stored rows to readings-clean, one device per message with the device as ordering key (the scorer steps
+ * each series in time order), never splitting one reading's metrics across two messages.
+ */
 async function publishClean(bus: Bus, rows: readonly ReadingRow[]): Promise<void> {
-  const messages = [];
-  for (let start = 0; start < rows.length; ) {
-    let end = Math.min(rows.length, start + CLEAN_ROWS_PER_MESSAGE);
-    while (end < rows.length && rows[end]!.device_id === rows[end - 1]!.device_id && rows[end]!.ts === rows[end - 1]!.ts) end++;
-    const chunk = rows.slice(start, end).map((r) => ({
-      readingId: r.reading_id,
-      deviceId: r.device_id,
-      ts: r.ts,
-      metric: r.metric,
-      value: r.value,
-      unit: r.unit,
-      flags: r.flags,
-    }));
-    messages.push({ data: JSON.stringify({ readings: chunk }), attributes: { kind: 'readings-clean' } });
-    start = end;
+  const byDevice = new Map<string, ReadingRow[]>();
+  for (const row of rows) {
+    const group = byDevice.get(row.device_id);
+    if (group) group.push(row);
+    else byDevice.set(row.device_id, [row]);
+  }
+  const messages: OutgoingMessage[] = [];
+  for (const [deviceId, group] of byDevice) {
+    for (let start = 0; start < group.length; ) {
+      let end = Math.min(group.length, start + CLEAN_ROWS_PER_MESSAGE);
+      while (end < group.length && group[end]!.ts === group[end - 1]!.ts) end++;
+      const chunk = group.slice(start, end).map((r) => ({
+        readingId: r.reading_id,
+        deviceId: r.device_id,
+        ts: r.ts,
+        metric: r.metric,
+        value: r.value,
+        unit: r.unit,
+        flags: r.flags,
+      }));
+      messages.push({ data: JSON.stringify({ readings: chunk }), attributes: { kind: 'readings-clean' }, orderingKey: deviceId });
+      start = end;
+    }
   }
   if (messages.length > 0) await bus.publish('readingsClean', messages);
 }

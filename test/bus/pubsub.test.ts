@@ -78,6 +78,26 @@ describe('PubSubBus.publish', () => {
     expect(fake.publishRequests().length).toBeLessThan(10);
   });
 
+  it('sends ordering keys, keeps one key in publish order, and publishes a key again after a failed publish', async () => {
+    const b = bus();
+    await b.publish('readingsClean', [
+      { data: 'a1', orderingKey: 'plant/a' },
+      { data: 'b1', orderingKey: 'plant/b' },
+      { data: 'a2', orderingKey: 'plant/a' },
+      { data: 'none' },
+    ]);
+    const received = fake.messages('readings-clean-test');
+    expect(received.filter((m) => m.orderingKey === 'plant/a').map((m) => m.data.toString())).toEqual(['a1', 'a2']);
+    expect(received.find((m) => m.data.toString() === 'b1')!.orderingKey).toBe('plant/b');
+    expect(received.find((m) => m.data.toString() === 'none')!.orderingKey).toBeUndefined();
+
+    // The client pauses a key whose publish failed; the adapter resumes it so the redelivery can publish.
+    fake.failNext(1, { kind: 'status', status: 503 });
+    await expect(b.publish('readingsClean', [{ data: 'a3', orderingKey: 'plant/a' }])).rejects.toBeInstanceOf(TransientError);
+    await b.publish('readingsClean', [{ data: 'a3', orderingKey: 'plant/a' }]);
+    expect(fake.messages('readings-clean-test').filter((m) => m.orderingKey === 'plant/a').map((m) => m.data.toString())).toEqual(['a1', 'a2', 'a3']);
+  });
+
   it('resolves each topic name once and reuses the Topic', async () => {
     const asked: TopicRole[] = [];
     const b = bus((role) => (asked.push(role), topicName(role)));

@@ -221,6 +221,9 @@ describe('delivery', () => {
         expect(attempts).toBeGreaterThanOrEqual(5);
         expect(attempts).toBeLessThanOrEqual(10);
         expect(sub.expiration_policy).toEqual({ ttl: '' });
+        // Device-keyed topics deliver one message per device at a time, in order (the scorer relies on it).
+        const source = s.ref(sub.topic).body.name as string;
+        expect(sub.enable_message_ordering).toBe(/^readings(-clean)?-/.test(source));
         const dlTopic = s.ref(sub.dead_letter_policy.dead_letter_topic);
         expect(dlTopic.body.name).toMatch(/dead-letter/);
         // The service agent must be able to acknowledge on the source subscription to forward dead letters.

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TransientError } from '../../shared/errors/transient.js';
+import type { Warehouse } from '../../shared/warehouse/port.js';
 import { startTestStack, type TestStack } from '../support/local-stack.js';
 
 const DEVICE = 'sim-plant/machine-score';
@@ -7,10 +9,10 @@ const T0 = Date.UTC(2024, 0, 1) / 1000;
 const HISTORY = 600;
 
 /** A machine running a production cycle (30 min for power, 60 for temperature) with sensor noise: no fault. */
-function machine(minute: number, power?: number) {
+function machine(minute: number, power?: number, deviceId = DEVICE) {
   const noise = (k: number) => ((Math.sin(minute * 12.9898 + k * 78.233) * 43758.5453) % 1) * 3;
   return {
-    deviceId: DEVICE,
+    deviceId,
     ts: T0 + minute * 60,
     metrics: {
       power_kw: power ?? 120 + 30 * Math.sin((2 * Math.PI * minute) / 30) + noise(1),
@@ -158,6 +160,49 @@ describe('score: readings-clean through the streaming detector, per series', () 
       expect(Number.isFinite(next!.score)).toBe(true);
       // Rebuilt from every stored value of the series before this one (the spike included), then this one.
       expect(stack.scoreDeps.series.get(DEVICE, metric)!.stepped).toBe(HISTORY + 2);
+    }
+  });
+});
+
+describe('score: ordering keys', () => {
+  /** Every `n`th insert into readings fails once (transient): its message is retried while later ones go on. */
+  function flakyEvery(n: number) {
+    return (inner: Warehouse): Warehouse => {
+      let calls = 0;
+      return {
+        ...inner,
+        init: () => inner.init(),
+        recentReadings: (...a) => inner.recentReadings(...a),
+        readingsBetween: (...a) => inner.readingsBetween(...a),
+        knownReadings: (...a) => inner.knownReadings(...a),
+        counts: () => inner.counts(),
+        close: () => inner.close(),
+        insert: (table, rows) =>
+          table.name === 'readings' && ++calls % n === 0 ? Promise.reject(new TransientError('warehouse busy')) : inner.insert(table, rows),
+      };
+    };
+  }
+
+  it('scores every value of a device whose burst meets retries, when it keys its messages by its id', async () => {
+    const burst = await startTestStack({ wrapWarehouse: flakyEvery(7) });
+    try {
+      const device = 'sim-plant/machine-burst';
+      const minutes = 420;
+      // All at once, 3 readings a message: the router pushes up to 8 messages at a time, but one per key.
+      burst.router.publish(
+        'readings',
+        Array.from({ length: minutes / 3 }, (_, m) => ({
+          data: Buffer.from(JSON.stringify({ readings: [0, 1, 2].map((i) => machine(3 * m + i, undefined, device)) })),
+          orderingKey: device,
+        })),
+      );
+      await burst.router.idle();
+      expect(burst.router.stats.retried).toBeGreaterThan(10);
+      expect(burst.scoreDeps.series.get(device, 'power_kw')!.stepped).toBe(minutes);
+      const [scored] = await burst.sql(`SELECT count(*)::INT AS n FROM anomaly_scores WHERE device_id = $d AND metric = 'power_kw'`, { d: device });
+      expect(scored!.n).toBe(minutes - 388);
+    } finally {
+      await burst.stop();
     }
   });
 });
