@@ -87,8 +87,28 @@ function thresholdOf(model: DetectorModel): number {
   return model.card.threshold;
 }
 
-function flagsOf(scores: Float64Array, threshold: number): Uint8Array {
-  return Uint8Array.from(scores, (s) => (s >= threshold ? 1 : 0));
+type ModelInputs = Parameters<DetectorModel['run']>[0];
+
+/** Runs the model over output rows [0, count) in batches; `inputs(first, rows)` builds one batch's tensors. */
+async function batchScores(model: DetectorModel, count: number, output: string, inputs: (first: number, rows: number) => ModelInputs): Promise<Float64Array> {
+  const scores = new Float64Array(count);
+  for (let first = 0; first < count; first += BATCH_ROWS) {
+    const rows = Math.min(BATCH_ROWS, count - first);
+    const s = ((await model.run(inputs(first, rows)))[output] as { data: ArrayLike<number> }).data;
+    for (let i = 0; i < rows; i++) scores[first + i] = s[i] as number;
+  }
+  return scores;
+}
+
+function scoredRows(model: DetectorModel, kind: DetectorKind, columns: string[], startRow: number, scores: Float64Array, fittedOnRows = 0): ScoredRows {
+  const threshold = thresholdOf(model);
+  return {
+    startRow,
+    scores,
+    flags: Uint8Array.from(scores, (s) => (s >= threshold ? 1 : 0)),
+    threshold,
+    model: { name: model.card.name, version: model.card.version, kind, columns, ...(fittedOnRows ? { fittedOnRows } : {}) },
+  };
 }
 
 function fitMeta(kind: string, table: SeriesTable, fitRows: number, base: DetectorModel): CardMeta {
@@ -136,21 +156,12 @@ async function scoreStream(table: SeriesTable, model: DetectorModel, params: z.i
     features.set(featureRow(f), (i - fitRows) * STREAM_FEATURES.length);
     if (!Number.isFinite(values[i] as number)) missing[i - fitRows] = 1;
   }
-  const scores = new Float64Array(n - fitRows);
-  for (let start = 0; start < scores.length; start += BATCH_ROWS) {
-    const rows = Math.min(BATCH_ROWS, scores.length - start);
-    const out = await model.run({ [STREAM_INPUT]: { data: features.subarray(start * 3, (start + rows) * 3), dims: [rows, 3] } });
-    const s = (out[STREAM_OUTPUT] as { data: ArrayLike<number> }).data;
-    for (let i = 0; i < rows; i++) scores[start + i] = missing[start + i] ? 0 : (s[i] as number);
-  }
-  const threshold = thresholdOf(model);
-  return {
-    startRow: fitRows,
-    scores,
-    flags: flagsOf(scores, threshold),
-    threshold,
-    model: { name: model.card.name, version: model.card.version, kind: 'stream-univariate', columns: [...table.columns] },
-  };
+  const scores = await batchScores(model, n - fitRows, STREAM_OUTPUT, (first, rows) => ({
+    [STREAM_INPUT]: { data: features.subarray(first * 3, (first + rows) * 3), dims: [rows, 3] },
+  }));
+  // A missing value scores 0: the detector left its state alone.
+  missing.forEach((gap, i) => gap && (scores[i] = 0));
+  return scoredRows(model, 'stream-univariate', [...table.columns], fitRows, scores);
 }
 
 function modelColumns(table: SeriesTable, model: DetectorModel): string[] {
@@ -174,38 +185,27 @@ async function fitted(built: { onnx: Uint8Array; card: DetectorModel['card'] }):
 async function scoreDrift(table: SeriesTable, base: DetectorModel, params: z.infer<typeof driftSchema>, fitRows: number): Promise<ScoredRows> {
   if (fitRows === 0) {
     const columns = modelColumns(table, base);
-    return runDrift(base, columns, fillGaps(rowsOf(table, columns), columns, table.path), 0, params.tau, undefined);
+    return runDrift(base, columns, fillGaps(rowsOf(table, columns), columns, table.path), 0, params.tau);
   }
   const columns = [...table.columns];
   const rows = fillGaps(rowsOf(table, columns), columns, table.path);
   const fit = fitDriftChart(columns, rows.slice(0, fitRows), { tau: params.tau, alarmTail: params.alarmTail });
   const model = await fitted(driftChartModel(fit, params, fitMeta('drift chart', table, fitRows, base), [windowAt(rows, fitRows - 1, params.tau)]));
-  return runDrift(model, columns, rows, fitRows, params.tau, fitRows);
+  return runDrift(model, columns, rows, fitRows, params.tau);
 }
 
-async function runDrift(model: DetectorModel, columns: string[], rows: number[][], start: number, tau: number, fittedOnRows: number | undefined): Promise<ScoredRows> {
+/** Scores rows [fitRows, n) on their trailing τ-row windows. */
+async function runDrift(model: DetectorModel, columns: string[], rows: number[][], fitRows: number, tau: number): Promise<ScoredRows> {
   const m = columns.length;
-  const n = rows.length;
-  const scores = new Float64Array(n - start);
-  for (let b = start; b < n; b += BATCH_ROWS) {
-    const count = Math.min(BATCH_ROWS, n - b);
+  const scores = await batchScores(model, rows.length - fitRows, 'score', (first, count) => {
     const data = new Float32Array(count * tau * m);
     for (let i = 0; i < count; i++) {
-      const end = b + i;
+      const end = fitRows + first + i;
       for (let k = 0; k < tau; k++) data.set(rows[Math.max(0, end - tau + 1 + k)] as number[], (i * tau + k) * m);
     }
-    const out = await model.run({ window: { data, dims: [count, tau, m] } });
-    const s = (out.score as { data: ArrayLike<number> }).data;
-    for (let i = 0; i < count; i++) scores[b - start + i] = s[i] as number;
-  }
-  const threshold = thresholdOf(model);
-  return {
-    startRow: start,
-    scores,
-    flags: flagsOf(scores, threshold),
-    threshold,
-    model: { name: model.card.name, version: model.card.version, kind: 'drift-chart', columns, ...(fittedOnRows ? { fittedOnRows } : {}) },
-  };
+    return { window: { data, dims: [count, tau, m] } };
+  });
+  return scoredRows(model, 'drift-chart', columns, fitRows, scores, fitRows);
 }
 
 async function scoreForest(table: SeriesTable, base: DetectorModel, params: z.infer<typeof forestSchema>, fitRows: number): Promise<ScoredRows> {
@@ -225,22 +225,10 @@ async function scoreForest(table: SeriesTable, base: DetectorModel, params: z.in
     rows = fillGaps(rowsOf(table, columns), columns, table.path);
   }
   const m = columns.length;
-  const n = rows.length;
-  const scores = new Float64Array(n - fitRows);
-  for (let b = fitRows; b < n; b += BATCH_ROWS) {
-    const count = Math.min(BATCH_ROWS, n - b);
+  const scores = await batchScores(model, rows.length - fitRows, 'score', (first, count) => {
     const data = new Float32Array(count * m);
-    for (let i = 0; i < count; i++) data.set(rows[b + i] as number[], i * m);
-    const out = await model.run({ x: { data, dims: [count, m] } });
-    const s = (out.score as { data: ArrayLike<number> }).data;
-    for (let i = 0; i < count; i++) scores[b - fitRows + i] = s[i] as number;
-  }
-  const threshold = thresholdOf(model);
-  return {
-    startRow: fitRows,
-    scores,
-    flags: flagsOf(scores, threshold),
-    threshold,
-    model: { name: model.card.name, version: model.card.version, kind: 'isolation-forest', columns, ...(fitRows ? { fittedOnRows: fitRows } : {}) },
-  };
+    for (let i = 0; i < count; i++) data.set(rows[fitRows + first + i] as number[], i * m);
+    return { x: { data, dims: [count, m] } };
+  });
+  return scoredRows(model, 'isolation-forest', columns, fitRows, scores, fitRows);
 }
