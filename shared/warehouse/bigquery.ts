@@ -6,7 +6,7 @@ import { classifyBigQueryError, isTransientBigQueryError } from './bigquery-erro
 import { chunkInsertRows, fromBigQueryRow, toInsertRows, type InsertAllRow } from './bigquery-rows.js';
 import { bigQueryFields, dedupViewName } from './schema/ddl.js';
 import type { RowOf, Table } from './schema/table.js';
-import { TABLES, readings, type ReadingRow } from './schema/tables.js';
+import { TABLES, forecasts, readings, type ForecastRow, type ReadingRow } from './schema/tables.js';
 
 export interface BigQueryRetryOptions {
   /** Retries of a retryable answer (5xx, 429, rate limits, network) inside one call; 0 turns them off. */
@@ -176,6 +176,21 @@ export class BigQueryWarehouse implements Warehouse {
       ' ORDER BY ts, metric';
     const rows = await this.query(query, { device_id: deviceId, metrics: [...metrics], from, to }, 'readingsBetween');
     return rows.map((r) => fromBigQueryRow(readings, r));
+  }
+
+  async latestForecasts(deviceId: string, metric: string, from: string, to: string): Promise<ForecastRow[]> {
+    // The target range prunes partitions; deduplicate after filtering (duplicates share device, metric
+    // and target), then keep the latest origin of each target.
+    const columns = Object.keys(forecasts.columns).join(', ');
+    const query =
+      `SELECT * FROM (` +
+      `SELECT ${columns} FROM ${this.qualified(forecasts.name)} ` +
+      `WHERE device_id = @device_id AND metric = @metric AND target_ts BETWEEN TIMESTAMP(@from) AND TIMESTAMP(@to) ` +
+      `QUALIFY ROW_NUMBER() OVER (PARTITION BY forecast_id ORDER BY issued_at) = 1` +
+      `) WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY target_ts ORDER BY origin DESC, issued_at DESC) = 1 ` +
+      `ORDER BY target_ts`;
+    const rows = await this.query(query, { device_id: deviceId, metric, from, to }, 'latestForecasts');
+    return rows.map((r) => fromBigQueryRow(forecasts, r));
   }
 
   private deviceReadingsSql(where: string): string {

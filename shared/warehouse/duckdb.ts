@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { Column } from './schema/columns.js';
-import { dedupViewName, dedupViewSql, duckdbCreateTable } from './schema/ddl.js';
+import { dedupViewName, dedupViewSql, duckdbAddNullableColumns, duckdbCreateTable } from './schema/ddl.js';
 import type { RowOf, Table } from './schema/table.js';
-import { readings, TABLES, type ReadingRow } from './schema/tables.js';
+import { forecasts, readings, TABLES, type ForecastRow, type ReadingRow } from './schema/tables.js';
 import type { Warehouse } from './port.js';
 import { TransientError } from '../errors/transient.js';
 
@@ -44,6 +44,11 @@ function appendValue(appender: DuckDBAppender, column: Column, value: Appendable
   }
 }
 
+/** A TIMESTAMPTZ column as the ISO UTC text rows carry, under its own name. */
+function isoUtc(column: string): string {
+  return `strftime(${column} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS ${column}`;
+}
+
 function stageName(table: Table): string {
   return `_stage_${table.name}`;
 }
@@ -52,6 +57,7 @@ function stageName(table: Table): string {
 function moveStagedSql(table: Table): string {
   const stage = `"${stageName(table)}"`;
   const cols = Object.entries(table.columns);
+  const names = cols.map(([n]) => `"${n}"`).join(', ');
   const select = cols.map(([n, c]) => fromStage(n, c)).join(', ');
   const key = `"${table.key}"`;
   const part = `"${table.partitionBy}"`;
@@ -60,7 +66,8 @@ function moveStagedSql(table: Table): string {
       `(SELECT min(${part}::TIMESTAMPTZ) FROM ${stage}) AND (SELECT max(${part}::TIMESTAMPTZ) FROM ${stage})`
     : `SELECT ${key} FROM "${table.name}"`;
   return (
-    `INSERT INTO "${table.name}" SELECT ${select} FROM ${stage} ` +
+    // Columns by name: a file that gained columns in init may order them otherwise than the schema does.
+    `INSERT INTO "${table.name}" (${names}) SELECT ${select} FROM ${stage} ` +
     `WHERE ${key} NOT IN (${existing}) QUALIFY row_number() OVER (PARTITION BY ${key}) = 1`
   );
 }
@@ -105,6 +112,7 @@ export class DuckDbWarehouse implements Warehouse {
     return this.serial(async () => {
       for (const table of TABLES) {
         await this.connection.run(duckdbCreateTable(table));
+        for (const sql of duckdbAddNullableColumns(table)) await this.connection.run(sql);
         const stageCols = Object.entries(table.columns).map(([n, c]) => `"${n}" ${stageType(c)}`);
         // Temporary: staged rows never touch the file or its write-ahead log, only the final insert does.
         await this.connection.run(`CREATE OR REPLACE TEMP TABLE "${stageName(table)}" (${stageCols.join(', ')})`);
@@ -204,14 +212,35 @@ export class DuckDbWarehouse implements Warehouse {
   private readReadings(where: string, outer: string, params: Record<string, DuckDBValue>, order = 'ts DESC'): Promise<ReadingRow[]> {
     return this.serial(async () => {
       const reader = await this.connection.runAndReadAll(
-        `SELECT reading_id, device_id, strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS ts, metric, value, unit,
-                original_value, original_unit, status, flags, message_id, seq,
-                strftime(ingested_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS ingested_at
+        `SELECT reading_id, device_id, ${isoUtc('ts')}, metric, value, unit,
+                original_value, original_unit, status, flags, message_id, seq, ${isoUtc('ingested_at')}
          FROM (SELECT * FROM readings WHERE ${where}) WHERE TRUE ${outer}
          ORDER BY ${order}`,
         params,
       );
       return reader.getRowObjectsJS().map((r) => readings.row.parse({ ...r, seq: r.seq === null ? null : Number(r.seq) }));
+    });
+  }
+
+  latestForecasts(deviceId: string, metric: string, from: string, to: string): Promise<ForecastRow[]> {
+    return this.serial(async () => {
+      // Deduplicate after filtering on device, metric and target (duplicates share them), then keep the
+      // latest origin of each target. ISO text only outermost, where its aliases cannot shadow the timestamps
+      // the windows and the ORDER BY compare.
+      const reader = await this.connection.runAndReadAll(
+        `SELECT forecast_id, device_id, metric, ${isoUtc('issued_at')}, ${isoUtc('origin')}, ${isoUtc('target_ts')},
+                p10, p50, p90, model, model_version
+         FROM (
+           SELECT * FROM (
+             SELECT * FROM forecasts
+             WHERE device_id = $device AND metric = $metric AND target_ts BETWEEN $from::TIMESTAMPTZ AND $to::TIMESTAMPTZ
+             QUALIFY row_number() OVER (PARTITION BY forecast_id ORDER BY issued_at) = 1
+           ) WHERE TRUE QUALIFY row_number() OVER (PARTITION BY target_ts ORDER BY origin DESC, issued_at DESC) = 1
+         ) AS latest
+         ORDER BY latest.target_ts`,
+        { device: deviceId, metric, from, to },
+      );
+      return reader.getRowObjectsJS().map((r) => forecasts.row.parse(r));
     });
   }
 

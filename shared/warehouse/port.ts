@@ -1,5 +1,5 @@
 import type { Table, RowOf } from './schema/table.js';
-import type { ReadingRow } from './schema/tables.js';
+import type { ForecastRow, ReadingRow } from './schema/tables.js';
 
 /**
  * The warehouse port: BigQuery in the cloud, DuckDB locally. Adapters hold no business rules and
@@ -22,6 +22,11 @@ export interface Warehouse {
   knownReadings(deviceId: string, readingIds: readonly string[], from: string, to: string): Promise<ReadingRow[]>;
   /** A device's readings of some metrics over [from, to) (ISO), deduplicated, oldest first. */
   readingsBetween(deviceId: string, metrics: readonly string[], from: string, to: string): Promise<ReadingRow[]>;
+  /**
+   * The forecast of each target time of a device's metric in [from, to] (inclusive, ISO), from the latest
+   * origin that forecast it (deduplicated), oldest target first.
+   */
+  latestForecasts(deviceId: string, metric: string, from: string, to: string): Promise<ForecastRow[]>;
   /** Row counts of every table (deduplicated). */
   counts(): Promise<Record<string, number>>;
   close(): Promise<void>;

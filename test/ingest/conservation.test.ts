@@ -18,6 +18,8 @@ function unavailableFor(failures: number) {
       init: () => inner.init(),
       recentReadings: (...a) => inner.recentReadings(...a),
       knownReadings: (...a) => inner.knownReadings(...a),
+      readingsBetween: (...a) => inner.readingsBetween(...a),
+      latestForecasts: (...a) => inner.latestForecasts(...a),
       counts: () => inner.counts(),
       close: () => inner.close(),
       insert: (table, rows) => (left-- > 0 ? Promise.reject(new TransientError('warehouse unavailable')) : inner.insert(table, rows)),

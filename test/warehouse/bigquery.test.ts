@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { isTransient, TransientError } from '../../shared/errors/transient.js';
 import { BigQueryWarehouse, type BigQueryWarehouseOptions } from '../../shared/warehouse/bigquery.js';
 import { bigQueryFields } from '../../shared/warehouse/schema/ddl.js';
-import { TABLES, readings, type ReadingRow } from '../../shared/warehouse/schema/tables.js';
+import { TABLES, forecasts, readings, type ForecastRow, type ReadingRow } from '../../shared/warehouse/schema/tables.js';
 import { FakeBigQuery, type SeenQuery } from '../support/fake-bigquery.js';
 import { guardAgainstGoogleAuth } from '../support/no-google-auth.js';
 
@@ -328,6 +328,51 @@ describe('BigQueryWarehouse.knownReadings', () => {
   it('asks nothing for no ids', async () => {
     expect(await warehouse().knownReadings('pump-1', [], '2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z')).toEqual([]);
     expect(fake.queryRequests()).toHaveLength(0);
+  });
+});
+
+describe('BigQueryWarehouse.latestForecasts', () => {
+  const forecast = (target: string, over: Partial<ForecastRow> = {}): ForecastRow =>
+    forecasts.row.parse({
+      forecast_id: `fc-${target}`,
+      device_id: 'pump-1',
+      metric: 'power_kw',
+      issued_at: '2024-01-01T02:00:05.000Z',
+      origin: '2024-01-01T02:00:00.000Z',
+      target_ts: target,
+      p10: 1.5,
+      p50: 2.25,
+      p90: 3,
+      model: 'lgbm',
+      model_version: '3',
+      ...over,
+    });
+
+  it('keeps the latest origin per target after deduplicating, the target range pruning partitions', async () => {
+    const answer = [
+      forecast('2024-01-01T03:00:00.000Z', { origin: '2024-01-01T00:00:00.000Z', issued_at: '2024-01-01T00:00:05.123456Z' }),
+      forecast('2024-01-01T04:00:00.000Z', { p50: -0.5 }),
+    ];
+    fake.onQuery((q) => (q.query.includes('.forecasts`') ? { fields: bigQueryFields(forecasts), rows: answer } : undefined));
+    const rows = await warehouse().latestForecasts('pump-1', 'power_kw', '2024-01-01T03:00:00Z', '2024-01-01T05:00:00Z');
+
+    const body = fake.queryRequests()[0]!.body as { query: string; queryParameters: Array<Record<string, unknown>> };
+    expect(body.query).toContain(
+      `FROM \`${PROJECT}.${DATASET}.forecasts\` WHERE device_id = @device_id AND metric = @metric ` +
+        'AND target_ts BETWEEN TIMESTAMP(@from) AND TIMESTAMP(@to) ' +
+        'QUALIFY ROW_NUMBER() OVER (PARTITION BY forecast_id ORDER BY issued_at) = 1',
+    );
+    expect(body.query).toContain('QUALIFY ROW_NUMBER() OVER (PARTITION BY target_ts ORDER BY origin DESC, issued_at DESC) = 1');
+    expect(body.query).toMatch(/ORDER BY target_ts$/);
+    expect(body.query).not.toContain('pump-1');
+    expect(body.queryParameters).toEqual([
+      { name: 'device_id', parameterType: { type: 'STRING' }, parameterValue: { value: 'pump-1' } },
+      { name: 'metric', parameterType: { type: 'STRING' }, parameterValue: { value: 'power_kw' } },
+      { name: 'from', parameterType: { type: 'STRING' }, parameterValue: { value: '2024-01-01T03:00:00Z' } },
+      { name: 'to', parameterType: { type: 'STRING' }, parameterValue: { value: '2024-01-01T05:00:00Z' } },
+    ]);
+    // Back in the row shape: ISO timestamps (microseconds kept), numbers as numbers.
+    expect(rows).toEqual(answer);
   });
 });
 

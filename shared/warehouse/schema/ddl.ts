@@ -25,6 +25,16 @@ export function duckdbCreateTable(table: Table): string {
   return `CREATE TABLE IF NOT EXISTS "${table.name}" (\n${cols.join(',\n')}\n)`;
 }
 
+/**
+ * Schema evolution of the embedded warehouse: a file created before a NULLABLE column existed gains it
+ * (NULL in its old rows). Only NULLABLE columns can be added this way, as in BigQuery; run after the CREATE.
+ */
+export function duckdbAddNullableColumns(table: Table): string[] {
+  return Object.entries(table.columns)
+    .filter(([, c]) => c.mode === 'NULLABLE')
+    .map(([n, c]) => `ALTER TABLE "${table.name}" ADD COLUMN IF NOT EXISTS ${duckdbColumn(n, c)}`);
+}
+
 export interface BigQueryField {
   name: string;
   type: Exclude<ColumnType, 'BOOL'> | 'BOOLEAN';

@@ -83,6 +83,14 @@ export const anomalyScores = defineTable({
     threshold: col.float('Alarm threshold from the model card.'),
     is_anomaly: col.bool('score >= threshold after calibration.'),
     scored_at: col.timestamp('Time the score was computed.'),
+    // Nullable and last: existing BigQuery tables take it as an in-place addition, DuckDB files gain it in init.
+    signal: nullable(
+      col.enumOf(
+        ['value', 'forecast_residual'] as const,
+        'What was scored: the reading itself (value) or the reading minus the p50 of its latest forecast ' +
+          '(forecast_residual); NULL in rows written before this column existed, which scored the value.',
+      ),
+    ),
   },
   key: 'score_id',
   partitionBy: 'ts',
