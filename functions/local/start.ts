@@ -8,8 +8,8 @@ import { startLocalStack } from './host.js';
 
 /**
  * `npm start`: the whole pipeline on this machine with the embedded adapters, fed by the steel plant's
- * year of readings replayed as device steel-plant/main-meter (one day per message, 20 days a second)
- * and by five simulated machines; then one forecast tick, as Cloud Scheduler sends every night.
+ * year of readings replayed as device steel-plant/main-meter (one day per message, 20 days a second; the
+ * last ten days each after a forecast tick) and by five simulated machines.
  */
 const config = loadConfig();
 const stack = await startLocalStack(config);
@@ -37,12 +37,19 @@ const resumeAfter = latest ? Date.parse(latest.ts) : -Infinity;
 const steel = loadSteel()
   .map((row, i) => ({ row, seq: i }))
   .filter(({ row }) => row.tsMs > resumeAfter);
-const [published, simulated] = await Promise.all([
-  replay(
-    stack.deps.bus,
-    steel.map(({ row, seq }) => steelReading(row, seq)),
-    { batch: 96, messagesPerSecond: 20, signal: abort.signal },
-  ),
+const readings = steel.map(({ row, seq }) => steelReading(row, seq));
+// The year's last days go one at a time, each after a forecast tick as Cloud Scheduler sends every night:
+// the day gets its day-ahead forecast before its readings arrive, and the score function scores them
+// against it (after four days of residuals to learn from). The rest of the year goes first, unpaced by ticks.
+const STEEL_DAY = 96;
+const FORECASTED_DAYS = 10;
+const split = Math.max(0, readings.length - FORECASTED_DAYS * STEEL_DAY);
+const tick = async () => {
+  await stack.deps.bus.publish('forecastTick', [{ data: '{}' }]);
+  await stack.router.idle();
+};
+const [bulk, simulated] = await Promise.all([
+  replay(stack.deps.bus, readings.slice(0, split), { batch: STEEL_DAY, messagesPerSecond: 20, signal: abort.signal }),
   // Five simulated machines, the last twelve hours at one reading a minute, faults included: enough for
   // the streaming detector to learn each series (388 values) and then score it.
   runSimulation(
@@ -51,9 +58,14 @@ const [published, simulated] = await Promise.all([
   ),
 ]);
 await stack.router.idle();
-// What Cloud Scheduler does every night: a forecast tick; the steel plant gets its day-ahead forecast.
-await stack.deps.bus.publish('forecastTick', [{ data: '{}' }]);
-await stack.router.idle();
+let published = bulk;
+for (let day = split; day < readings.length && !abort.signal.aborted; day += STEEL_DAY) {
+  await tick();
+  published += await replay(stack.deps.bus, readings.slice(day, day + STEEL_DAY), { batch: STEEL_DAY, messagesPerSecond: 0, signal: abort.signal });
+  await stack.router.idle();
+}
+// The last tick forecasts the day after the data: what an operator sees as tomorrow's forecast.
+await tick();
 log.info('demo data published', {
   steelReadings: published,
   simulatedReadings: simulated.readings,

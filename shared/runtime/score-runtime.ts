@@ -2,6 +2,7 @@ import { detectorParams, type DetectorModel } from '../anomaly/scoring.js';
 import type { Bus } from '../bus/port.js';
 import type { Config } from '../config/env.js';
 import { championModel } from '../models/runtime.js';
+import { forecastedSeries } from '../scoring/forecast-residuals.js';
 import { KeyedQueue, SeriesCache } from '../scoring/series-cache.js';
 import type { ScoreDeps } from '../scoring/score-readings.js';
 import type { Warehouse } from '../warehouse/port.js';
@@ -43,6 +44,8 @@ export async function createScoreDeps(config: Config, options: ScoreRuntimeOptio
     series: new SeriesCache(options.maxSeries ?? SCORE_MAX_SERIES),
     queue: new KeyedQueue(),
     warmupRows: options.warmupRows ?? SCORE_WARMUP_ROWS,
+    // The series the forecast function forecasts are the ones with forecasts to score residuals against.
+    forecasted: forecastedSeries(config.KILOWATCH_FORECAST_TARGETS),
   };
 }
 

@@ -4,8 +4,9 @@ import { detectorParams, type DetectorModel } from '../anomaly/scoring.js';
 import type { Bus } from '../bus/port.js';
 import { stableId } from '../readings/ids.js';
 import type { Warehouse } from '../warehouse/port.js';
-import { alerts as alertsTable, anomalyScores, type AlertRow, type AnomalyScoreRow } from '../warehouse/schema/tables.js';
+import { alerts as alertsTable, anomalyScores, type AlertRow, type AnomalyScoreRow, type ForecastRow } from '../warehouse/schema/tables.js';
 import { decodeCleanMessage, scorable, type CleanReading } from './clean-message.js';
+import { forecastsByTime, residualSeries, type ScoredSignal } from './forecast-residuals.js';
 import { KeyedQueue, SeriesCache, SeriesState } from './series-cache.js';
 
 export interface ScoreDeps {
@@ -17,13 +18,17 @@ export interface ScoreDeps {
   readonly queue: KeyedQueue;
   /** Rows per metric read from the warehouse to warm up a series this instance has not seen. */
   readonly warmupRows: number;
+  /** Series that have forecasts: also scored on their forecast residual (forecast-residuals.ts). */
+  readonly forecasted: (deviceId: string, metric: string) => boolean;
   readonly now?: () => number;
 }
 
 export interface ScoreSummary {
   readonly messageId: string;
-  /** Values written to anomaly_scores. */
+  /** Scores written to anomaly_scores (a value with a forecast can get two: its own and its residual's). */
   readonly scored: number;
+  /** Of those, scores of forecast residuals. */
+  readonly againstForecast: number;
   readonly anomalies: number;
   /** Values fed to a detector still in its learning rows: no score written. */
   readonly learning: number;
@@ -42,7 +47,17 @@ export const CRITICAL_SCORE = 0.9;
 interface Pending {
   readonly reading: CleanReading;
   readonly value: number;
+  readonly signal: ScoredSignal;
   readonly features: [number, number, number];
+  /** The forecast a residual was taken from. */
+  readonly forecast?: ForecastRow;
+}
+
+/** What one series' detector steps on: the reading's value, or its residual against a forecast. */
+interface SeriesInput {
+  readonly reading: CleanReading;
+  readonly input: number;
+  readonly forecast?: ForecastRow;
 }
 
 /**
@@ -53,7 +68,7 @@ interface Pending {
  * them from the warehouse; deterministic ids keep anything already written from being written twice.
  */
 export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, data: Uint8Array): Promise<ScoreSummary> {
-  const summary = { messageId, scored: 0, anomalies: 0, learning: 0, late: 0, skipped: 0, warmedUp: 0, deadLettered: false };
+  const summary = { messageId, scored: 0, againstForecast: 0, anomalies: 0, learning: 0, late: 0, skipped: 0, warmedUp: 0, deadLettered: false };
   const decoded = decodeCleanMessage(data);
   if (!decoded.ok) {
     await deps.bus.deadLetter({ reason: decoded.reason, raw: data, messageId, attributes: { kind: 'readings-clean' } });
@@ -83,28 +98,38 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
   }
 
   const pending: Pending[] = [];
+  /** Steps a series in time order; values not newer than its state are late, values while it learns unscored. */
+  const step = (state: SeriesState, inputs: readonly SeriesInput[], signal: ScoredSignal) => {
+    for (const { reading, input, forecast } of inputs) {
+      const tsMs = Date.parse(reading.ts);
+      if (tsMs <= state.lastTsMs) {
+        summary.late++;
+        continue;
+      }
+      const warm = state.warm;
+      const features = state.detector.step(input);
+      state.stepped++;
+      state.lastTsMs = tsMs;
+      if (warm) pending.push({ reading, value: reading.value as number, signal, features: featureRow(features), ...(forecast ? { forecast } : {}) });
+      else summary.learning++;
+    }
+  };
   await Promise.all(
     [...byDevice].map(([deviceId, metrics]) =>
       deps.queue.run(deviceId, async () => {
+        for (const readings of metrics.values()) readings.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
         const { states, warmed } = await statesOf(deps, deviceId, metrics, params as StreamParams);
         summary.warmedUp += warmed;
         for (const [metric, readings] of metrics) {
-          const state = states.get(metric) as SeriesState;
-          readings.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
-          for (const reading of readings) {
-            const tsMs = Date.parse(reading.ts);
-            if (tsMs <= state.lastTsMs) {
-              summary.late++;
-              continue;
-            }
-            const value = reading.value as number;
-            const warm = state.warm;
-            const features = state.detector.step(value);
-            state.stepped++;
-            state.lastTsMs = tsMs;
-            if (warm) pending.push({ reading, value, features: featureRow(features) });
-            else summary.learning++;
-          }
+          step(states.get(metric) as SeriesState, readings.map((reading) => ({ reading, input: reading.value as number })), 'value');
+          if (!deps.forecasted(deviceId, metric)) continue;
+          const residual = await residualStateOf(deps, deviceId, metric, readings, params as StreamParams);
+          summary.warmedUp += residual.warmed;
+          const inputs = readings.flatMap((reading): SeriesInput[] => {
+            const forecast = residual.forecasts.get(Date.parse(reading.ts));
+            return forecast ? [{ reading, input: (reading.value as number) - forecast.p50, forecast }] : [];
+          });
+          step(residual.state, inputs, 'forecast_residual');
         }
       }),
     ),
@@ -117,9 +142,13 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
     const threshold = model.card.threshold as number;
     const scoreRows: AnomalyScoreRow[] = [];
     const alertRows: AlertRow[] = [];
-    pending.forEach(({ reading, value }, i) => {
+    pending.forEach(({ reading, value, signal, forecast }, i) => {
       const score = scores[i] as number;
-      const scoreId = stableId('score', reading.readingId, model.card.name, model.card.version);
+      // Scores of values keep the ids they had before residuals were scored too.
+      const scoreId =
+        signal === 'value'
+          ? stableId('score', reading.readingId, model.card.name, model.card.version)
+          : stableId('score', reading.readingId, model.card.name, model.card.version, signal);
       const isAnomaly = score >= threshold;
       scoreRows.push({
         score_id: scoreId,
@@ -133,8 +162,9 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
         threshold,
         is_anomaly: isAnomaly,
         scored_at: scoredAt,
+        signal,
       });
-      if (isAnomaly) alertRows.push(anomalyAlert(reading, value, score, threshold, scoreId, scoredAt, model.card.name));
+      if (isAnomaly) alertRows.push(anomalyAlert({ reading, value, score, threshold, scoreId, createdAt: scoredAt, model: model.card.name, forecast }));
     });
     await Promise.all([deps.warehouse.insert(anomalyScores, scoreRows), deps.warehouse.insert(alertsTable, alertRows)]);
     if (alertRows.length > 0) {
@@ -144,6 +174,7 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
       );
     }
     summary.scored = scoreRows.length;
+    summary.againstForecast = scoreRows.filter((r) => r.signal === 'forecast_residual').length;
     summary.anomalies = alertRows.length;
   } catch (error) {
     deps.series.invalidate(byDevice.keys());
@@ -190,6 +221,40 @@ async function statesOf(
   return { states, warmed: cold.length };
 }
 
+/**
+ * The residual series of a forecasted metric, rebuilt when this instance does not hold it from the device's
+ * latest stored values older than the message that have a forecast; and the forecasts of the message's values.
+ * One forecasts query covers both.
+ */
+async function residualStateOf(
+  deps: ScoreDeps,
+  deviceId: string,
+  metric: string,
+  readings: readonly CleanReading[],
+  params: StreamParams,
+): Promise<{ state: SeriesState; forecasts: Map<number, ForecastRow>; warmed: number }> {
+  const first = (readings[0] as CleanReading).ts;
+  const last = (readings[readings.length - 1] as CleanReading).ts;
+  const held = deps.series.get(deviceId, residualSeries(metric));
+  if (held) return { state: held, forecasts: forecastsByTime(await deps.warehouse.latestForecasts(deviceId, metric, first, last)), warmed: 0 };
+  const firstMs = Date.parse(first);
+  const history = (await deps.warehouse.recentReadings(deviceId, deps.warmupRows))
+    .filter((r) => r.metric === metric && scorable(r.value, r.flags) && Date.parse(r.ts) < firstMs)
+    .sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
+  const forecasts = forecastsByTime(await deps.warehouse.latestForecasts(deviceId, metric, history[0]?.ts ?? first, last));
+  const state = new SeriesState(params);
+  for (const r of history) {
+    const tsMs = Date.parse(r.ts);
+    const forecast = forecasts.get(tsMs);
+    if (!forecast) continue;
+    state.detector.step((r.value as number) - forecast.p50);
+    state.stepped++;
+    state.lastTsMs = tsMs;
+  }
+  deps.series.set(deviceId, residualSeries(metric), state);
+  return { state, forecasts, warmed: 1 };
+}
+
 /** The card's scoring head over every pending value of the message, in one call. */
 async function runHead(model: DetectorModel, pending: readonly Pending[]): Promise<ArrayLike<number>> {
   const width = STREAM_FEATURES.length;
@@ -199,20 +264,35 @@ async function runHead(model: DetectorModel, pending: readonly Pending[]): Promi
   return (out[STREAM_OUTPUT] as { data: ArrayLike<number> }).data;
 }
 
-function anomalyAlert(reading: CleanReading, value: number, score: number, threshold: number, scoreId: string, createdAt: string, model: string): AlertRow {
-  const severity = score >= CRITICAL_SCORE ? 'critical' : 'warning';
+interface AlertCause {
+  readonly reading: CleanReading;
+  readonly value: number;
+  readonly score: number;
+  readonly threshold: number;
+  readonly scoreId: string;
+  readonly createdAt: string;
+  readonly model: string;
+  /** Set for a residual's alert: the forecast the value strayed from. */
+  readonly forecast?: ForecastRow | undefined;
+}
+
+function anomalyAlert(c: AlertCause): AlertRow {
+  const { reading, value, forecast } = c;
+  const kind = forecast ? 'forecast_breach' : 'anomaly';
+  const what = forecast
+    ? `is ${fmt(Math.abs(value - forecast.p50))} ${reading.unit} ${value >= forecast.p50 ? 'above' : 'below'} its forecast ` +
+      `(p50 ${fmt(forecast.p50)}, 80 % interval ${fmt(forecast.p10)}–${fmt(forecast.p90)}, ${forecast.model} ${forecast.model_version})`
+    : 'is anomalous';
   return {
-    alert_id: stableId('alert', 'anomaly', scoreId),
+    alert_id: stableId('alert', kind, c.scoreId),
     device_id: reading.deviceId,
     ts: reading.ts,
     metric: reading.metric,
-    kind: 'anomaly',
-    severity,
-    message:
-      `${reading.deviceId} ${reading.metric} = ${fmt(value)} ${reading.unit} at ${reading.ts} is anomalous: ` +
-      `score ${fmt(score)} ≥ threshold ${fmt(threshold)} (${model})`,
-    score,
-    created_at: createdAt,
+    kind,
+    severity: c.score >= CRITICAL_SCORE ? 'critical' : 'warning',
+    message: `${reading.deviceId} ${reading.metric} = ${fmt(value)} ${reading.unit} at ${reading.ts} ${what}: score ${fmt(c.score)} ≥ threshold ${fmt(c.threshold)} (${c.model})`,
+    score: c.score,
+    created_at: c.createdAt,
   };
 }
 

@@ -174,6 +174,7 @@ describe('score: ordering keys', () => {
         init: () => inner.init(),
         recentReadings: (...a) => inner.recentReadings(...a),
         readingsBetween: (...a) => inner.readingsBetween(...a),
+        latestForecasts: (...a) => inner.latestForecasts(...a),
         knownReadings: (...a) => inner.knownReadings(...a),
         counts: () => inner.counts(),
         close: () => inner.close(),
