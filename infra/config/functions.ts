@@ -50,7 +50,7 @@ export const FUNCTION_CATALOG = {
     bundle: ['data/devices.json'],
   },
   score: {
-    description: 'Scores clean readings with the champion anomaly model; writes anomaly_scores, publishes alerts.',
+    description: 'Scores clean readings, and forecasted ones against their forecast, with the champion anomaly model; writes anomaly_scores and alerts, publishes alerts.',
     trigger: { kind: 'push', topic: 'readingsClean' },
     access: { dataset: 'editor', queries: true, publish: ['alerts', 'deadLetter'], models: 'read' },
     bundle: ['models'],
