@@ -2,7 +2,7 @@ import { detectorParams, type DetectorModel } from '../anomaly/scoring.js';
 import type { Bus } from '../bus/port.js';
 import type { Config } from '../config/env.js';
 import { championModel } from '../models/runtime.js';
-import { forecastedSeries } from '../scoring/forecast-residuals.js';
+import { ForecastCache, forecastedSeries } from '../scoring/forecast-residuals.js';
 import { KeyedQueue, SeriesCache } from '../scoring/series-cache.js';
 import type { ScoreDeps } from '../scoring/score-readings.js';
 import type { Warehouse } from '../warehouse/port.js';
@@ -46,6 +46,8 @@ export async function createScoreDeps(config: Config, options: ScoreRuntimeOptio
     warmupRows: options.warmupRows ?? SCORE_WARMUP_ROWS,
     // The series the forecast function forecasts are the ones with forecasts to score residuals against.
     forecasted: forecastedSeries(config.KILOWATCH_FORECAST_TARGETS),
+    // Forecasts are issued nightly for the day ahead: read a day ahead, again after 10 minutes.
+    forecasts: new ForecastCache(warehouse, { ttlMs: 10 * 60_000, aheadMs: 86_400_000, maxSeries: options.maxSeries ?? SCORE_MAX_SERIES }),
   };
 }
 

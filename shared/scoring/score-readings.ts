@@ -6,7 +6,7 @@ import { stableId } from '../readings/ids.js';
 import type { Warehouse } from '../warehouse/port.js';
 import { alerts as alertsTable, anomalyScores, type AlertRow, type AnomalyScoreRow, type ForecastRow } from '../warehouse/schema/tables.js';
 import { decodeCleanMessage, scorable, type CleanReading } from './clean-message.js';
-import { forecastsByTime, residualSeries, type ScoredSignal } from './forecast-residuals.js';
+import { forecastsByTime, residualSeries, type ForecastCache, type ScoredSignal } from './forecast-residuals.js';
 import { KeyedQueue, SeriesCache, SeriesState } from './series-cache.js';
 
 export interface ScoreDeps {
@@ -20,6 +20,8 @@ export interface ScoreDeps {
   readonly warmupRows: number;
   /** Series that have forecasts: also scored on their forecast residual (forecast-residuals.ts). */
   readonly forecasted: (deviceId: string, metric: string) => boolean;
+  /** Their forecasts, read ahead and kept while fresh. */
+  readonly forecasts: ForecastCache;
   readonly now?: () => number;
 }
 
@@ -236,7 +238,7 @@ async function residualStateOf(
   const first = (readings[0] as CleanReading).ts;
   const last = (readings[readings.length - 1] as CleanReading).ts;
   const held = deps.series.get(deviceId, residualSeries(metric));
-  if (held) return { state: held, forecasts: forecastsByTime(await deps.warehouse.latestForecasts(deviceId, metric, first, last)), warmed: 0 };
+  if (held) return { state: held, forecasts: await deps.forecasts.forTimes(deviceId, metric, readings.map((r) => Date.parse(r.ts))), warmed: 0 };
   const firstMs = Date.parse(first);
   const history = (await deps.warehouse.recentReadings(deviceId, deps.warmupRows))
     .filter((r) => r.metric === metric && scorable(r.value, r.flags) && Date.parse(r.ts) < firstMs)
