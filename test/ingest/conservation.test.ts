@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TransientError } from '../../shared/errors/transient.js';
 import type { Warehouse } from '../../shared/warehouse/port.js';
+import { withInsert } from '../support/warehouse-wrapper.js';
 import { startTestStack, type TestStack } from '../support/local-stack.js';
 
 let stack: TestStack | undefined;
@@ -13,17 +14,7 @@ afterEach(async () => {
 function unavailableFor(failures: number) {
   return (inner: Warehouse): Warehouse => {
     let left = failures;
-    return {
-      ...inner,
-      init: () => inner.init(),
-      recentReadings: (...a) => inner.recentReadings(...a),
-      knownReadings: (...a) => inner.knownReadings(...a),
-      readingsBetween: (...a) => inner.readingsBetween(...a),
-      latestForecasts: (...a) => inner.latestForecasts(...a),
-      counts: () => inner.counts(),
-      close: () => inner.close(),
-      insert: (table, rows) => (left-- > 0 ? Promise.reject(new TransientError('warehouse unavailable')) : inner.insert(table, rows)),
-    };
+    return withInsert(inner, (table, rows) => (left-- > 0 ? Promise.reject(new TransientError('warehouse unavailable')) : inner.insert(table, rows)));
   };
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TransientError } from '../../shared/errors/transient.js';
 import type { Warehouse } from '../../shared/warehouse/port.js';
+import { withInsert } from '../support/warehouse-wrapper.js';
 import { startTestStack, type TestStack } from '../support/local-stack.js';
 
 const DEVICE = 'sim-plant/machine-score';
@@ -169,18 +170,9 @@ describe('score: ordering keys', () => {
   function flakyEvery(n: number) {
     return (inner: Warehouse): Warehouse => {
       let calls = 0;
-      return {
-        ...inner,
-        init: () => inner.init(),
-        recentReadings: (...a) => inner.recentReadings(...a),
-        readingsBetween: (...a) => inner.readingsBetween(...a),
-        latestForecasts: (...a) => inner.latestForecasts(...a),
-        knownReadings: (...a) => inner.knownReadings(...a),
-        counts: () => inner.counts(),
-        close: () => inner.close(),
-        insert: (table, rows) =>
-          table.name === 'readings' && ++calls % n === 0 ? Promise.reject(new TransientError('warehouse busy')) : inner.insert(table, rows),
-      };
+      return withInsert(inner, (table, rows) =>
+        table.name === 'readings' && ++calls % n === 0 ? Promise.reject(new TransientError('warehouse busy')) : inner.insert(table, rows),
+      );
     };
   }
 
