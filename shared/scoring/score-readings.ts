@@ -4,7 +4,7 @@ import { detectorParams, type DetectorModel } from '../anomaly/scoring.js';
 import type { Bus } from '../bus/port.js';
 import { stableId } from '../readings/ids.js';
 import type { Warehouse } from '../warehouse/port.js';
-import { alerts as alertsTable, anomalyScores, type AlertRow, type AnomalyScoreRow, type ForecastRow } from '../warehouse/schema/tables.js';
+import { alerts as alertsTable, anomalyScores, type AlertRow, type AnomalyScoreRow, type ForecastRow, type ReadingRow } from '../warehouse/schema/tables.js';
 import { decodeCleanMessage, scorable, type CleanReading } from './clean-message.js';
 import { forecastsByTime, residualSeries, type ForecastCache, type ScoredSignal } from './forecast-residuals.js';
 import { KeyedQueue, SeriesCache, SeriesState } from './series-cache.js';
@@ -120,12 +120,15 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
     [...byDevice].map(([deviceId, metrics]) =>
       deps.queue.run(deviceId, async () => {
         for (const readings of metrics.values()) readings.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
-        const { states, warmed } = await statesOf(deps, deviceId, metrics, params as StreamParams);
+        // A cold device's stored values, read at most once for its value and residual series alike.
+        let stored: Promise<ReadingRow[]> | undefined;
+        const storedRows = () => (stored ??= deps.warehouse.recentReadings(deviceId, deps.warmupRows));
+        const { states, warmed } = await statesOf(deps, deviceId, metrics, params as StreamParams, storedRows);
         summary.warmedUp += warmed;
         for (const [metric, readings] of metrics) {
           step(states.get(metric) as SeriesState, readings.map((reading) => ({ reading, input: reading.value as number })), 'value');
           if (!deps.forecasted(deviceId, metric)) continue;
-          const residual = await residualStateOf(deps, deviceId, metric, readings, params as StreamParams);
+          const residual = await residualStateOf(deps, deviceId, metric, readings, params as StreamParams, storedRows);
           summary.warmedUp += residual.warmed;
           const inputs = readings.flatMap((reading): SeriesInput[] => {
             const forecast = residual.forecasts.get(Date.parse(reading.ts));
@@ -195,6 +198,7 @@ async function statesOf(
   deviceId: string,
   metrics: Map<string, CleanReading[]>,
   params: StreamParams,
+  storedRows: () => Promise<ReadingRow[]>,
 ): Promise<{ states: Map<string, SeriesState>; warmed: number }> {
   const states = new Map<string, SeriesState>();
   for (const metric of metrics.keys()) {
@@ -203,7 +207,7 @@ async function statesOf(
   }
   const cold = [...metrics.keys()].filter((m) => !states.has(m));
   if (cold.length === 0) return { states, warmed: 0 };
-  const stored = await deps.warehouse.recentReadings(deviceId, deps.warmupRows);
+  const stored = await storedRows();
   for (const metric of cold) {
     const first = Math.min(...(metrics.get(metric) as CleanReading[]).map((r) => Date.parse(r.ts)));
     const history = stored
@@ -234,13 +238,14 @@ async function residualStateOf(
   metric: string,
   readings: readonly CleanReading[],
   params: StreamParams,
+  storedRows: () => Promise<ReadingRow[]>,
 ): Promise<{ state: SeriesState; forecasts: Map<number, ForecastRow>; warmed: number }> {
   const first = (readings[0] as CleanReading).ts;
   const last = (readings[readings.length - 1] as CleanReading).ts;
   const held = deps.series.get(deviceId, residualSeries(metric));
   if (held) return { state: held, forecasts: await deps.forecasts.forTimes(deviceId, metric, readings.map((r) => Date.parse(r.ts))), warmed: 0 };
   const firstMs = Date.parse(first);
-  const history = (await deps.warehouse.recentReadings(deviceId, deps.warmupRows))
+  const history = (await storedRows())
     .filter((r) => r.metric === metric && scorable(r.value, r.flags) && Date.parse(r.ts) < firstMs)
     .sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
   const forecasts = forecastsByTime(await deps.warehouse.latestForecasts(deviceId, metric, history[0]?.ts ?? first, last));
