@@ -63,6 +63,13 @@ const PUSHED_FUNCTIONS = [
  */
 export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
   await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js')]);
+  // The functions get the host's adapters before anything listens: a delivery that arrives while the stack
+  // starts waits for them, and no function ever opens a warehouse of its own.
+  const ready = deferred<{ deps: IngestDeps; scoreDeps: ScoreDeps; warehouse: Warehouse }>();
+  provideIngestRuntime(ready.promise.then((r) => r.deps));
+  provideScoreRuntime(ready.promise.then((r) => r.scoreDeps));
+  provideForecastRuntime(ready.promise.then(async (r) => createForecastDeps(config, r.warehouse)));
+
   const firstPort = options.functionsPort ?? config.KILOWATCH_LOCAL_PORT + 1;
   const servers: Server[] = [];
   const urls = {} as Record<(typeof PUSHED_FUNCTIONS)[number]['name'], string>;
@@ -73,7 +80,6 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   }
   const retry = { maxAttempts: options.maxAttempts ?? 5, minBackoffMs: options.minBackoffMs ?? 200, maxBackoffMs: 10_000, concurrency: 8 };
 
-  let deps: IngestDeps | undefined;
   const router = new LocalPushRouter({
     project: LOCAL_PROJECT,
     deadLetterTopic: topicName(config, 'deadLetter'),
@@ -85,20 +91,25 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
       ordered: ORDERED_TOPICS.includes(fn.topic),
       ...retry,
     })),
-    routes: { [LOCAL_STATS_PATH]: () => statsOf(config, (deps as IngestDeps).warehouse) },
+    routes: { [LOCAL_STATS_PATH]: async () => statsOf(config, (await ready.promise).warehouse) },
   });
   const routerPort = await router.listen(options.routerPort ?? config.KILOWATCH_LOCAL_PORT);
 
-  // The functions publish through the Pub/Sub client library to the router's REST API, as in the cloud.
-  const built = await createIngestDeps({ ...config, PUBSUB_API_ENDPOINT: config.PUBSUB_API_ENDPOINT ?? `127.0.0.1:${routerPort}` });
-  deps = options.wrapWarehouse ? { ...built, warehouse: options.wrapWarehouse(built.warehouse) } : built;
-  provideIngestRuntime(deps);
-  await seedDevices(built.warehouse, DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE));
-  const ready = deps;
-  // Scoring and forecasting use the real warehouse: a test's faulty wrapper targets ingest's retries only.
-  const scoreDeps = await createScoreDeps(config, { warehouse: built.warehouse, bus: ready.bus });
-  provideScoreRuntime(scoreDeps);
-  provideForecastRuntime(await createForecastDeps(config, built.warehouse));
+  try {
+    // The functions publish through the Pub/Sub client library to the router's REST API, as in the cloud.
+    const built = await createIngestDeps({ ...config, PUBSUB_API_ENDPOINT: config.PUBSUB_API_ENDPOINT ?? `127.0.0.1:${routerPort}` });
+    const deps = options.wrapWarehouse ? { ...built, warehouse: options.wrapWarehouse(built.warehouse) } : built;
+    await seedDevices(built.warehouse, DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE));
+    // Scoring and forecasting use the real warehouse: a test's faulty wrapper targets ingest's retries only.
+    const scoreDeps = await createScoreDeps(config, { warehouse: built.warehouse, bus: deps.bus });
+    ready.resolve({ deps, scoreDeps, warehouse: built.warehouse });
+  } catch (error) {
+    ready.reject(error);
+    await router.close();
+    for (const server of servers) server.close();
+    throw error;
+  }
+  const { deps, scoreDeps, warehouse } = await ready.promise;
 
   return {
     config,
@@ -107,9 +118,9 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     ingestUrl: urls.ingest,
     scoreUrl: urls.score,
     forecastUrl: urls.forecast,
-    deps: ready,
+    deps,
     scoreDeps,
-    warehouse: built.warehouse,
+    warehouse,
     async close() {
       await router.close();
       await Promise.all(
@@ -121,8 +132,20 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
             }),
         ),
       );
-      await ready.bus.close();
-      await built.warehouse.close();
+      await deps.bus.close();
+      await warehouse.close();
     },
   };
+}
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Rejections reach whoever awaits; this keeps an unobserved one from crashing the process.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { DuckDBInstance, listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { Column } from './schema/columns.js';
 import { dedupViewName, dedupViewSql, duckdbAddNullableColumns, duckdbCreateTable } from './schema/ddl.js';
@@ -73,6 +73,13 @@ function moveStagedSql(table: Table): string {
 }
 
 /**
+ * Files this process holds open. DuckDB's file lock is per process, so a second instance on the same file in
+ * the same process is not refused by DuckDB itself; two instances writing one file and its write-ahead log
+ * lose committed rows and can leave a file that no longer opens.
+ */
+const openFiles = new Set<string>();
+
+/**
  * The embedded warehouse: one DuckDB file. Rows are appended to a staging table and moved in one
  * statement that skips keys already present, so writes are idempotent on the table key.
  * One connection, one operation at a time: DuckDB transactions on a connection do not interleave.
@@ -84,14 +91,22 @@ export class DuckDbWarehouse implements Warehouse {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly file: string | undefined,
   ) {}
 
+  /** Opens the file; a file this process already holds is refused (one handle per file per process). */
   static async open(path: string): Promise<DuckDbWarehouse> {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const file = path === ':memory:' ? undefined : resolve(path);
+    if (file) {
+      if (openFiles.has(file)) throw new Error(`warehouse ${file} is already open in this process: share that handle`);
+      mkdirSync(dirname(file), { recursive: true });
+      openFiles.add(file);
+    }
     try {
       const instance = await DuckDBInstance.create(path);
-      return new DuckDbWarehouse(instance, await instance.connect());
+      return new DuckDbWarehouse(instance, await instance.connect(), file);
     } catch (error) {
+      if (file) openFiles.delete(file);
       const message = (error as Error).message;
       if (/lock/i.test(message)) {
         throw new TransientError(`warehouse ${path} is locked by another process (is \`npm start\` running?)`, {
@@ -261,6 +276,7 @@ export class DuckDbWarehouse implements Warehouse {
     return this.serial(async () => {
       this.connection.closeSync();
       this.instance.closeSync();
+      if (this.file) openFiles.delete(this.file);
     });
   }
 }
