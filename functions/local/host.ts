@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { DeadLetterFile } from '../../shared/bus/dead-letter-sink.js';
 import { LocalPushRouter } from '../../shared/bus/local-router.js';
-import { ORDERED_TOPICS, topicName, type Config, type FunctionName, type TopicRole } from '../../shared/config/env.js';
+import { ORDERED_TOPICS, TOPICS, topicName, type Config, type FunctionName, type TopicRole } from '../../shared/config/env.js';
 import { DeviceRegistry } from '../../shared/devices/registry.js';
 import { seedDevices } from '../../shared/devices/seed-devices.js';
 import type { IngestDeps } from '../../shared/ingest/ingest-message.js';
 import type { Warehouse } from '../../shared/warehouse/port.js';
-import { deadLetterPath, LOCAL_PROJECT } from '../../shared/runtime/adapters.js';
+import { deadLetterPath, LOCAL_PROJECT, routerJournalDir } from '../../shared/runtime/adapters.js';
 import { createIngestDeps, provideIngestRuntime } from '../../shared/runtime/ingest-runtime.js';
 import { createForecastDeps, provideForecastRuntime } from '../../shared/runtime/forecast-runtime.js';
 import { createScoreDeps, provideScoreRuntime } from '../../shared/runtime/score-runtime.js';
@@ -56,6 +56,9 @@ const PUSHED_FUNCTIONS = [
   { name: 'forecast', topic: 'forecastTick', subscription: 'forecast-tick-forecast' },
 ] as const satisfies ReadonlyArray<{ name: FunctionName; topic: TopicRole; subscription: string }>;
 
+/** Topics the hosted functions publish to while handling a delivery: the router never refuses them. */
+const INTERNAL_TOPICS: readonly TopicRole[] = ['readingsClean', 'alerts', 'deadLetter'];
+
 /**
  * Everything `npm start` runs, in one process (DuckDB allows one writer per file): the local push router
  * standing in for Pub/Sub, and each function under the functions framework, served over real HTTP:
@@ -92,6 +95,10 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
       ...retry,
     })),
     routes: { [LOCAL_STATS_PATH]: async () => statsOf(config, (await ready.promise).warehouse) },
+    topics: (Object.keys(TOPICS) as TopicRole[]).map((role) => topicName(config, role)),
+    journalDir: routerJournalDir(config),
+    maxBacklog: { messages: config.KILOWATCH_ROUTER_MAX_BACKLOG, bytes: config.KILOWATCH_ROUTER_MAX_BACKLOG_BYTES },
+    internalTopics: INTERNAL_TOPICS.map((role) => topicName(config, role)),
   });
   const routerPort = await router.listen(options.routerPort ?? config.KILOWATCH_LOCAL_PORT);
 
