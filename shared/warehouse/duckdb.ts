@@ -86,7 +86,7 @@ const openFiles = new Set<string>();
  */
 export class DuckDbWarehouse implements Warehouse {
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly pending = new Map<Table, { rows: unknown[]; waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> }>();
+  private readonly pending = new Map<Table, Array<{ rows: readonly unknown[]; resolve: () => void; reject: (e: unknown) => void }>>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -150,24 +150,30 @@ export class DuckDbWarehouse implements Warehouse {
     return new Promise((resolve, reject) => {
       let group = this.pending.get(table);
       if (!group) {
-        group = { rows: [], waiters: [] };
+        group = [];
         this.pending.set(table, group);
         void this.serial(() => this.flush(table));
       }
-      for (const row of rows) group.rows.push(row);
-      group.waiters.push({ resolve, reject });
+      group.push({ rows, resolve, reject });
     });
   }
 
+  /**
+   * One transaction for the group; if it fails, each caller's rows are written again on their own, so a
+   * write that cannot succeed fails only its own caller, never the others coalesced with it.
+   */
   private async flush(table: Table): Promise<void> {
-    const group = this.pending.get(table);
+    const group = this.pending.get(table) ?? [];
     this.pending.delete(table);
-    if (!group) return;
+    if (group.length === 0) return;
     try {
-      await this.write(table, group.rows);
-      for (const w of group.waiters) w.resolve();
+      await this.write(table, group.flatMap((w) => w.rows));
+      for (const w of group) w.resolve();
     } catch (error) {
-      for (const w of group.waiters) w.reject(error);
+      if (group.length === 1) return group[0]?.reject(error);
+      for (const w of group) {
+        await this.write(table, w.rows).then(w.resolve, w.reject);
+      }
     }
   }
 
