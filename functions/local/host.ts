@@ -83,7 +83,10 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     servers.push(server);
     urls[fn.name] = `http://127.0.0.1:${await listen(server, firstPort === 0 ? 0 : firstPort + i)}/`;
   }
-  const retry = { maxAttempts: options.maxAttempts ?? 5, minBackoffMs: options.minBackoffMs ?? 200, maxBackoffMs: 10_000, concurrency: 8 };
+  // 64 deliveries in flight per subscription (ordered ones still one per key): small messages are bound by
+  // latency (a DuckDB commit, a journal sync), and more in flight share each commit and sync (2x messages/s
+  // for single-reading messages over 8, docs/BENCHMARKS.md).
+  const retry = { maxAttempts: options.maxAttempts ?? 5, minBackoffMs: options.minBackoffMs ?? 200, maxBackoffMs: 10_000, concurrency: 64 };
 
   const router: LocalPushRouter = new LocalPushRouter({
     project: LOCAL_PROJECT,
