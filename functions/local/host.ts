@@ -56,6 +56,8 @@ const PUSHED_FUNCTIONS = [
   { name: 'forecast', topic: 'forecastTick', subscription: 'forecast-tick-forecast' },
 ] as const satisfies ReadonlyArray<{ name: FunctionName; topic: TopicRole; subscription: string }>;
 
+export const LOCAL_ROUTER_PATH = '/_local/router';
+
 /** Topics the hosted functions publish to while handling a delivery: the router never refuses them. */
 const INTERNAL_TOPICS: readonly TopicRole[] = ['readingsClean', 'alerts', 'deadLetter'];
 
@@ -83,7 +85,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   }
   const retry = { maxAttempts: options.maxAttempts ?? 5, minBackoffMs: options.minBackoffMs ?? 200, maxBackoffMs: 10_000, concurrency: 8 };
 
-  const router = new LocalPushRouter({
+  const router: LocalPushRouter = new LocalPushRouter({
     project: LOCAL_PROJECT,
     deadLetterTopic: topicName(config, 'deadLetter'),
     deadLetters: new DeadLetterFile(deadLetterPath(config)),
@@ -94,7 +96,11 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
       ordered: ORDERED_TOPICS.includes(fn.topic),
       ...retry,
     })),
-    routes: { [LOCAL_STATS_PATH]: async () => statsOf(config, (await ready.promise).warehouse) },
+    routes: {
+      [LOCAL_STATS_PATH]: async () => statsOf(config, (await ready.promise).warehouse),
+      // Deliveries still to make: how `npm run chaos` and scripts know the pipeline has caught up.
+      [LOCAL_ROUTER_PATH]: async () => ({ pendingDeliveries: router.pendingDeliveries, ...router.stats }),
+    },
     topics: (Object.keys(TOPICS) as TopicRole[]).map((role) => topicName(config, role)),
     journalDir: routerJournalDir(config),
     maxBacklog: { messages: config.KILOWATCH_ROUTER_MAX_BACKLOG, bytes: config.KILOWATCH_ROUTER_MAX_BACKLOG_BYTES },
