@@ -102,7 +102,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     routes: {
       [LOCAL_STATS_PATH]: async () => statsOf(config, (await ready.promise).warehouse),
       // Deliveries still to make: how `npm run chaos` and scripts know the pipeline has caught up.
-      [LOCAL_ROUTER_PATH]: async () => ({ pendingDeliveries: router.pendingDeliveries, ...router.stats }),
+      [LOCAL_ROUTER_PATH]: () => Promise.resolve({ pendingDeliveries: router.pendingDeliveries, ...router.stats }),
     },
     topics: (Object.keys(TOPICS) as TopicRole[]).map((role) => topicName(config, role)),
     journalDir: routerJournalDir(config),
