@@ -29,6 +29,7 @@ export const REJECTION_REASONS = [
   'invalid_reading',
   'unknown_device',
   'invalid_timestamp',
+  'ambiguous_local_time',
   'future_ts',
   'unknown_metric',
   'unit_mismatch',
