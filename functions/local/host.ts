@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { DeadLetterFile } from '../../shared/bus/dead-letter-sink.js';
 import { LocalPushRouter } from '../../shared/bus/local-router.js';
-import { ORDERED_TOPICS, topicName, type Config, type FunctionName, type TopicRole } from '../../shared/config/env.js';
+import { ORDERED_TOPICS, siteTopicName, topicName, type Config, type FunctionName, type TopicRole } from '../../shared/config/env.js';
 import { DeviceRegistry } from '../../shared/devices/registry.js';
 import { seedDevices } from '../../shared/devices/seed-devices.js';
 import type { IngestDeps } from '../../shared/ingest/ingest-message.js';
@@ -74,17 +74,26 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   const retry = { maxAttempts: options.maxAttempts ?? 5, minBackoffMs: options.minBackoffMs ?? 200, maxBackoffMs: 10_000, concurrency: 8 };
 
   let deps: IngestDeps | undefined;
+  const registry = DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE);
+  const subscribed = PUSHED_FUNCTIONS.filter((fn) => !options.subscribe || options.subscribe.includes(fn.name));
+  // Each site's own topic pushes to ingest too, as in the cloud: ingest takes from it only the site's devices.
+  const siteSubscriptions = subscribed.some((fn) => fn.name === 'ingest')
+    ? registry.sites().map((site) => ({ name: `readings-ingest.${site}`, topic: siteTopicName(config, site), endpoint: urls.ingest, ordered: true, ...retry }))
+    : [];
   const router = new LocalPushRouter({
     project: LOCAL_PROJECT,
     deadLetterTopic: topicName(config, 'deadLetter'),
     deadLetters: new DeadLetterFile(deadLetterPath(config)),
-    subscriptions: PUSHED_FUNCTIONS.filter((fn) => !options.subscribe || options.subscribe.includes(fn.name)).map((fn) => ({
-      name: fn.subscription,
-      topic: topicName(config, fn.topic),
-      endpoint: urls[fn.name],
-      ordered: ORDERED_TOPICS.includes(fn.topic),
-      ...retry,
-    })),
+    subscriptions: [
+      ...subscribed.map((fn) => ({
+        name: fn.subscription,
+        topic: topicName(config, fn.topic),
+        endpoint: urls[fn.name],
+        ordered: ORDERED_TOPICS.includes(fn.topic),
+        ...retry,
+      })),
+      ...siteSubscriptions,
+    ],
     routes: { [LOCAL_STATS_PATH]: () => statsOf(config, (deps as IngestDeps).warehouse) },
   });
   const routerPort = await router.listen(options.routerPort ?? config.KILOWATCH_LOCAL_PORT);
@@ -93,7 +102,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   const built = await createIngestDeps({ ...config, PUBSUB_API_ENDPOINT: config.PUBSUB_API_ENDPOINT ?? `127.0.0.1:${routerPort}` });
   deps = options.wrapWarehouse ? { ...built, warehouse: options.wrapWarehouse(built.warehouse) } : built;
   provideIngestRuntime(deps);
-  await seedDevices(built.warehouse, DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE));
+  await seedDevices(built.warehouse, registry);
   const ready = deps;
   // Scoring and forecasting use the real warehouse: a test's faulty wrapper targets ingest's retries only.
   const scoreDeps = await createScoreDeps(config, { warehouse: built.warehouse, bus: ready.bus });

@@ -92,6 +92,18 @@ export class DeviceRegistry {
     return [...this.exact.values(), ...this.families.map(([, d]) => d)];
   }
 
+  /** Every site of the registry, sorted. */
+  sites(): string[] {
+    return [...new Set(this.all().map((d) => d.site))].sort();
+  }
+
+  /** Ids and `prefix*` families registered for a site. */
+  devicesOf(site: string): string[] {
+    return this.all()
+      .filter((d) => d.site === site)
+      .map((d) => d.deviceId);
+  }
+
   static fromFile(path: string): DeviceRegistry {
     let json: unknown;
     try {

@@ -6,6 +6,8 @@ import { ingestMessage, type IngestDeps, type IngestSummary } from './ingest-mes
 export interface PushEvent {
   readonly id: string;
   readonly data?: unknown;
+  /** CloudEvent source: the topic, which binds the message to a site. */
+  readonly source?: string;
 }
 
 /** A push delivery (CloudEvent; its id is absent when a POST carried none) into the ingest use-case; throws only for failures worth a redelivery. */
@@ -18,7 +20,7 @@ export async function handleReadingsPush(deps: IngestDeps, event: Omit<PushEvent
     log.warn('push envelope dead-lettered', { eventId, reason: envelope.reason });
     return { messageId: eventId, stored: 0, rejected: 0, redelivered: 0, deadLettered: true };
   }
-  const summary = await ingestMessage(deps, envelope.message);
+  const summary = await ingestMessage(deps, { ...envelope.message, binding: deps.sites.bindingOf(event.source) });
   log.debug('message ingested', { ...summary });
   return summary;
 }

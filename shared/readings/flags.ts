@@ -28,6 +28,7 @@ export const REJECTION_REASONS = [
   'batch_too_large',
   'invalid_reading',
   'unknown_device',
+  'forbidden_device',
   'invalid_timestamp',
   'ambiguous_local_time',
   'future_ts',

@@ -1,5 +1,6 @@
 import type { Device, MetricSpec } from '../../devices/registry.js';
 import type { DeviceRegistry } from '../../devices/registry.js';
+import type { SiteBinding } from '../../devices/sites.js';
 import type { ReadingRow, RejectedRow } from '../../warehouse/schema/tables.js';
 import type { Flag, RejectionReason } from '../flags.js';
 import { readingId, readingIdPrefix, rejectionId } from '../ids.js';
@@ -21,6 +22,8 @@ export interface MessageContext {
   readonly messageId: string;
   /** When the message reached us (epoch ms); also the clock for future timestamps. */
   readonly receivedAt: number;
+  /** The site whose topic the message came through: only that site's devices are accepted. */
+  readonly binding?: SiteBinding;
 }
 
 export interface CleanResult {
@@ -169,6 +172,9 @@ export class ReadingCleaner {
           device_id: reading.deviceId,
         });
       }
+      if (ctx.binding && device.site !== ctx.binding.site) {
+        return reject(index, 'forbidden_device', this.forbidden(reading.deviceId, ctx.binding), raw, { device_id: reading.deviceId });
+      }
       const ts = timestampOf(reading.ts, device, reading.deviceId);
       if (!ts.ok) return reject(index, ts.code, `ts: ${ts.reason}`, raw, { device_id: reading.deviceId });
       const tsIso = new Date(ts.ms).toISOString();
@@ -217,6 +223,14 @@ export class ReadingCleaner {
       }
     });
     return result;
+  }
+
+  private forbidden(deviceId: string, binding: SiteBinding): string {
+    if (binding.site === undefined) return `deviceId: '${deviceId}' came through topic ${binding.topic}, which belongs to no registered site`;
+    return (
+      `deviceId: '${deviceId}' is not a device of site ${binding.site}, whose topic ${binding.topic} this message came through; ` +
+      `its devices: ${this.registry.devicesOf(binding.site).join(', ')}`
+    );
   }
 
   private pendingValues(
