@@ -15,17 +15,19 @@ const plainObject = (what: string) =>
  * An object of untrusted keys as a Map of its own entries, each value validated: a key such as `__proto__`
  * stays a key (an object copy would turn it into a prototype and lose it), and no key meets Object.prototype.
  */
-function entriesOf<V>(what: string, value: z.ZodType<V>) {
+function entriesOf<V>(what: string, valid: (v: unknown) => v is V, message: string) {
   return plainObject(what).transform((o, ctx) => {
     const entries = new Map<string, V>();
     for (const [key, raw] of Object.entries(o)) {
-      const parsed = value.safeParse(raw);
-      if (parsed.success) entries.set(key, parsed.data);
-      else ctx.addIssue({ code: 'custom', path: [key], message: parsed.error.issues[0]?.message ?? 'invalid' });
+      if (valid(raw)) entries.set(key, raw);
+      else ctx.addIssue({ code: 'custom', path: [key], message });
     }
     return entries;
   });
 }
+
+const metricValue = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isFinite(v));
+const unitName = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 16;
 
 export const wireTimestamp = z.union([
   z.string().min(1).max(64),
@@ -36,10 +38,10 @@ export const wireTimestamp = z.union([
 export const wireReading = z.strictObject({
   deviceId: z.string().regex(DEVICE_ID, DEVICE_ID_RULE),
   ts: wireTimestamp,
-  metrics: entriesOf('metric values', z.number({ error: 'must be a finite number or null' }).nullable())
+  metrics: entriesOf('metric values', metricValue, 'must be a finite number or null')
     .refine((m) => m.size > 0, 'at least one metric')
     .refine((m) => m.size <= MAX_METRICS_PER_READING, `at most ${MAX_METRICS_PER_READING} metrics`),
-  units: entriesOf('units', z.string().min(1).max(16)).optional(),
+  units: entriesOf('units', unitName, 'must be a unit symbol of 1 to 16 characters').optional(),
   seq: z.number().int().nonnegative().optional(),
 });
 

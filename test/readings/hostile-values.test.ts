@@ -203,6 +203,18 @@ describe('duplicates inside one message', () => {
   });
 });
 
+describe('redelivery of a batch of several devices at one time', () => {
+  it('stores nothing twice and rejects nothing', () => {
+    const cleaner = new ReadingCleaner(registry, { futureToleranceS: 300, futureRejectS: 86_400 });
+    const states = new Map<string, DeviceState>();
+    const stateOf = (id: string) => states.get(id) ?? states.set(id, new DeviceState(32, 100)).get(id)!;
+    const batch = ['sim-plant/machine-a', 'sim-plant/machine-b'].map((deviceId) => ({ deviceId, ts: '2024-06-01T00:00:00Z', metrics: { power_kw: 1 } }));
+    expect(cleaner.clean(batch, { messageId: 'm', receivedAt: NOW }, stateOf).rows).toHaveLength(2);
+    const again = cleaner.clean(batch, { messageId: 'm', receivedAt: NOW }, stateOf);
+    expect([again.rows.length, again.redelivered.length, again.rejected]).toEqual([0, 2, []]);
+  });
+});
+
 describe('message nesting', () => {
   it('rejects a reading nested 10,000 levels deep with a reason', () => {
     const deep = `{"readings":[{"deviceId":"sim-plant/machine-01","ts":1,"metrics":{"power_kw":${'['.repeat(10_000)}${']'.repeat(10_000)}}}]}`;

@@ -205,7 +205,7 @@ export class ReadingCleaner {
           ingested_at: receivedIso,
         };
         const known = state.lookup(ts.ms, v.metric);
-        const here = `${ts.ms}|${v.metric}`;
+        const here = `${reading.deviceId}\u0000${ts.ms}\u0000${v.metric}`;
         const earlier = storedHere.get(here);
         storedHere.set(here, earlier ?? index);
         const first = earlier === undefined ? `message ${known?.messageId}` : `reading ${earlier} of this message`;
