@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { DeadLetterFile } from '../../shared/bus/dead-letter-sink.js';
 import { LocalPushRouter } from '../../shared/bus/local-router.js';
-import { ORDERED_TOPICS, TOPICS, topicName, type Config, type FunctionName, type TopicRole } from '../../shared/config/env.js';
+import { ORDERED_TOPICS, TOPICS, siteTopicName, topicName, type Config, type FunctionName, type TopicRole } from '../../shared/config/env.js';
 import { DeviceRegistry } from '../../shared/devices/registry.js';
 import { seedDevices } from '../../shared/devices/seed-devices.js';
 import type { IngestDeps } from '../../shared/ingest/ingest-message.js';
@@ -85,23 +85,32 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   }
   const retry = { maxAttempts: options.maxAttempts ?? 5, minBackoffMs: options.minBackoffMs ?? 200, maxBackoffMs: 10_000, concurrency: 8 };
 
+  const registry = DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE);
+  const subscribed = PUSHED_FUNCTIONS.filter((fn) => !options.subscribe || options.subscribe.includes(fn.name));
+  // Each site's own topic pushes to ingest too, as in the cloud: ingest takes from it only the site's devices.
+  const siteSubscriptions = subscribed.some((fn) => fn.name === 'ingest')
+    ? registry.sites().map((site) => ({ name: `readings-ingest.${site}`, topic: siteTopicName(config, site), endpoint: urls.ingest, ordered: true, ...retry }))
+    : [];
   const router: LocalPushRouter = new LocalPushRouter({
     project: LOCAL_PROJECT,
     deadLetterTopic: topicName(config, 'deadLetter'),
     deadLetters: new DeadLetterFile(deadLetterPath(config)),
-    subscriptions: PUSHED_FUNCTIONS.filter((fn) => !options.subscribe || options.subscribe.includes(fn.name)).map((fn) => ({
-      name: fn.subscription,
-      topic: topicName(config, fn.topic),
-      endpoint: urls[fn.name],
-      ordered: ORDERED_TOPICS.includes(fn.topic),
-      ...retry,
-    })),
+    subscriptions: [
+      ...subscribed.map((fn) => ({
+        name: fn.subscription,
+        topic: topicName(config, fn.topic),
+        endpoint: urls[fn.name],
+        ordered: ORDERED_TOPICS.includes(fn.topic),
+        ...retry,
+      })),
+      ...siteSubscriptions,
+    ],
     routes: {
       [LOCAL_STATS_PATH]: async () => statsOf(config, (await ready.promise).warehouse),
       // Deliveries still to make: how `npm run chaos` and scripts know the pipeline has caught up.
       [LOCAL_ROUTER_PATH]: async () => ({ pendingDeliveries: router.pendingDeliveries, ...router.stats }),
     },
-    topics: (Object.keys(TOPICS) as TopicRole[]).map((role) => topicName(config, role)),
+    topics: [...(Object.keys(TOPICS) as TopicRole[]).map((role) => topicName(config, role)), ...registry.sites().map((site) => siteTopicName(config, site))],
     journalDir: routerJournalDir(config),
     maxBacklog: { messages: config.KILOWATCH_ROUTER_MAX_BACKLOG, bytes: config.KILOWATCH_ROUTER_MAX_BACKLOG_BYTES },
     internalTopics: INTERNAL_TOPICS.map((role) => topicName(config, role)),
@@ -112,7 +121,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     // The functions publish through the Pub/Sub client library to the router's REST API, as in the cloud.
     const built = await createIngestDeps({ ...config, PUBSUB_API_ENDPOINT: config.PUBSUB_API_ENDPOINT ?? `127.0.0.1:${routerPort}` });
     const deps = options.wrapWarehouse ? { ...built, warehouse: options.wrapWarehouse(built.warehouse) } : built;
-    await seedDevices(built.warehouse, DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE));
+    await seedDevices(built.warehouse, registry);
     // Scoring and forecasting use the real warehouse: a test's faulty wrapper targets ingest's retries only.
     const scoreDeps = await createScoreDeps(config, { warehouse: built.warehouse, bus: deps.bus });
     ready.resolve({ deps, scoreDeps, warehouse: built.warehouse });

@@ -88,6 +88,11 @@ export function historyLookbackMs(config: Config): number {
 }
 
 /** Topic name as deployed: suffixed with the environment in the cloud, plain locally. */
-export function topicName(config: Config, role: TopicRole): string {
+export function topicName(config: Pick<Config, 'KILOWATCH_BACKEND' | 'KILOWATCH_ENV'>, role: TopicRole): string {
   return config.KILOWATCH_BACKEND === 'gcp' ? `${TOPICS[role]}-${config.KILOWATCH_ENV}` : TOPICS[role];
+}
+
+/** A site's own readings topic, `readings.<site>[-<env>]`: only the site's devices may publish there. */
+export function siteTopicName(config: Pick<Config, 'KILOWATCH_BACKEND' | 'KILOWATCH_ENV'>, site: string): string {
+  return config.KILOWATCH_BACKEND === 'gcp' ? `${TOPICS.readings}.${site}-${config.KILOWATCH_ENV}` : `${TOPICS.readings}.${site}`;
 }

@@ -7,6 +7,7 @@ import type { RowOf, Table } from './schema/table.js';
 import { forecasts, readings, TABLES, type ForecastRow, type ReadingRow } from './schema/tables.js';
 import type { Warehouse } from './port.js';
 import { TransientError } from '../errors/transient.js';
+import { storedReadings } from './stored-readings.js';
 
 type Appendable = string | number | boolean | string[] | null;
 
@@ -239,7 +240,7 @@ export class DuckDbWarehouse implements Warehouse {
          ORDER BY ${order}`,
         params,
       );
-      return reader.getRowObjectsJS().map((r) => readings.row.parse({ ...r, seq: r.seq === null ? null : Number(r.seq) }));
+      return storedReadings(reader.getRowObjectsJS().map((r) => ({ ...r, seq: r.seq === null ? null : Number(r.seq) })));
     });
   }
 
