@@ -17,11 +17,11 @@ export interface DeviceView {
   readonly type: Device['type'];
   readonly timezone: string;
   readonly intervalSeconds: number;
-  readonly metrics: ReadonlyArray<{ name: string; unit: string }>;
+  readonly metrics: Array<{ name: string; unit: string }>;
   readonly status: DeviceStatus;
   readonly lastReadingAt: string | null;
   readonly lastStoredAt: string | null;
-  readonly lastFlags: readonly string[];
+  readonly lastFlags: string[];
   readonly readings: number;
   readonly openAlerts: number;
   readonly openCriticalAlerts: number;

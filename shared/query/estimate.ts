@@ -17,7 +17,7 @@ export interface EstimateInputRow {
 export interface EstimateResult {
   readonly model: string;
   readonly modelVersion: string;
-  readonly estimates: ReadonlyArray<{ ts: string; estimateKwh: number | null; status: 'ok' | 'inconsistent' | 'none' }>;
+  readonly estimates: Array<{ ts: string; estimateKwh: number | null; status: 'ok' | 'inconsistent' | 'none' }>;
 }
 
 const nan = (v: number | null | undefined) => (v === null || v === undefined ? Number.NaN : v);
@@ -26,7 +26,7 @@ const nan = (v: number | null | undefined) => (v === null || v === undefined ? N
  * Energy of each interval from its electrical readings (the steel paper's /predict) with the champion
  * estimator: a batch of at most 10,000 rows, answered in order with the model version.
  */
-export async function estimateBatch(deps: QueryDeps, input: { model: string; rows: readonly EstimateInputRow[] }): Promise<EstimateResult> {
+export async function estimateBatch(deps: QueryDeps, input: { model: string; rows: EstimateInputRow[] }): Promise<EstimateResult> {
   if (input.rows.length > ESTIMATE_MAX_ROWS) {
     throw overLimit('rows', `a batch may hold at most ${ESTIMATE_MAX_ROWS} rows, got ${input.rows.length}; split it`);
   }

@@ -16,9 +16,9 @@ export interface ModelView {
   readonly name: string;
   /** The serving version: the registry's champion, else the committed default; null when neither exists. */
   readonly champion: (ModelVersionView & { source: 'registry' | 'committed' }) | null;
-  readonly versions: readonly ModelVersionView[];
+  readonly versions: ModelVersionView[];
   /** Rows each version wrote to the warehouse over the range. */
-  readonly activity: readonly ModelActivity[];
+  readonly activity: ModelActivity[];
 }
 
 /** Every model: its champion with card metrics, its registered versions, and what its versions wrote recently. */

@@ -11,7 +11,7 @@ export interface PageInput {
 }
 
 export interface Listing<T> {
-  readonly items: readonly T[];
+  readonly items: T[];
   /** Pass as `cursor` with the same filters for the next page; null on the last page. */
   readonly nextCursor: string | null;
 }

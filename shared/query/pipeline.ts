@@ -14,7 +14,7 @@ export interface PipelineHealth {
   readonly lastHour: PipelineCounts;
   readonly lastDay: PipelineCounts;
   readonly deadLetters: number | null;
-  readonly devices: ReadonlyArray<Pick<DeviceView, 'deviceId' | 'status' | 'lastReadingAt' | 'lastStoredAt'>>;
+  readonly devices: Array<Pick<DeviceView, 'deviceId' | 'status' | 'lastReadingAt' | 'lastStoredAt'>>;
 }
 
 /**

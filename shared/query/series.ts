@@ -26,7 +26,7 @@ export interface SeriesView {
   readonly totalPoints: number;
   /** null: every reading is returned; else M4 over `buckets` equal time buckets, flagged and anomalous readings kept. */
   readonly downsampling: { readonly method: 'm4'; readonly buckets: number } | null;
-  readonly points: readonly SeriesPoint[];
+  readonly points: SeriesPoint[];
 }
 
 /** The registered device and metric of a request, or a 404 naming which one is unknown. */
