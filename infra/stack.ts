@@ -104,6 +104,7 @@ export class KilowatchStack extends TerraformStack {
       functions: deployed.map((name) => ({ name, access: FUNCTION_CATALOG[name].access })),
       topics: pubsub.topics,
       dataset: warehouse.dataset,
+      tables: warehouse.tables,
       storage,
       secrets,
       dependsOn,
