@@ -124,7 +124,7 @@ export class SeriesChart {
           label: 'anomaly',
           stroke: COLORS.anomaly,
           paths: () => null,
-          points: { show: true, size: 9, width: 1.5, stroke: '#ffffff', fill: COLORS.anomaly },
+          points: { show: true, size: 11, width: 2, stroke: '#ffffff', fill: COLORS.anomaly },
         },
       ],
       bands: [{ series: [3, 2], fill: COLORS.band }],

@@ -20,7 +20,7 @@ function kpis(devices: readonly DeviceView[], health: HealthResponse): HTMLEleme
     { class: 'kpis' },
     kpi('Devices', formatCount(devices.length), `${by('reporting')} reporting · ${by('silent')} silent · ${by('faulted')} faulted`, by('faulted') ? 'warn' : ''),
     kpi('Open alerts', formatCount(open), `${formatCount(critical)} critical`, critical ? 'bad' : open ? 'warn' : 'good'),
-    kpi('Stored, last 24 h', formatCount(day.stored.rows), `${formatCount(rejected)} rejected · ${formatCount(health.deadLetters)} dead letters`, health.deadLetters ? 'warn' : ''),
+    kpi('Stored, last 24 h', formatCount(day.stored.rows), `${formatCount(rejected)} rejected · ${formatCount(health.deadLetters)} dead letters`, rejected || health.deadLetters ? 'warn' : ''),
     kpi('Scored, last 24 h', formatCount(day.scored), `reading → score p50 ${formatDuration(day.scoreDelay.p50Ms)}`),
   );
 }
@@ -49,7 +49,7 @@ function deviceTable(devices: readonly DeviceView[]): HTMLElement {
 
 /** Plant overview: headline figures, the selected series, devices and the newest open alerts. */
 export async function overviewPage(main: HTMLElement, params: URLSearchParams): Promise<void> {
-  const [{ devices }, health, alerts] = await Promise.all([api.devices(), api.health(), api.alerts({ state: 'open', limit: 8 })]);
+  const [{ devices }, health] = await Promise.all([api.devices(), api.health()]);
   const series = new SeriesView(devices, {
     deviceId: params.get('device'),
     metric: params.get('metric'),
@@ -57,8 +57,7 @@ export async function overviewPage(main: HTMLElement, params: URLSearchParams): 
     from: params.get('from'),
     to: params.get('to'),
   });
-  const recent = alertTable({ compact: true });
-  recent.add(alerts.items);
+  const alerts = h('div', { class: 'table-wrap', id: 'open-alerts' }, h('p', { class: 'empty' }, 'Loading…'));
   fill(
     main,
     h('h1', {}, 'Plant overview'),
@@ -68,13 +67,14 @@ export async function overviewPage(main: HTMLElement, params: URLSearchParams): 
       'div',
       { class: 'columns' },
       h('section', { class: 'card', 'aria-label': 'Devices' }, h('h2', {}, 'Devices'), h('div', { class: 'table-wrap' }, deviceTable(devices))),
-      h(
-        'section',
-        { class: 'card', 'aria-label': 'Open alerts' },
-        h('h2', {}, 'Open alerts ', h('a', { class: 'small', href: href('alerts') }, 'all alerts →')),
-        h('div', { class: 'table-wrap' }, alerts.items.length ? recent.table : h('p', { class: 'empty' }, 'No open alerts.')),
-      ),
+      h('section', { class: 'card', 'aria-label': 'Open alerts' }, h('h2', {}, 'Open alerts ', h('a', { class: 'small', href: href('alerts') }, 'all alerts →')), alerts),
     ),
   );
-  await series.load();
+  const showAlerts = async () => {
+    const open = await api.openAlerts(devices, 8);
+    const table = alertTable({ compact: true });
+    table.add(open);
+    fill(alerts, open.length ? table.table : h('p', { class: 'empty' }, 'No open alerts.'));
+  };
+  await Promise.all([series.load(), showAlerts()]);
 }
