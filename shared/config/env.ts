@@ -68,6 +68,12 @@ export const configSchema = z.object({
   /** api function on BigQuery: bytes a read query may bill (maximumBytesBilled) and how long it may take. */
   KILOWATCH_API_MAX_BYTES_BILLED: positiveInt.default(1_000_000_000),
   KILOWATCH_API_QUERY_TIMEOUT_MS: positiveInt.max(600_000).default(10_000),
+  /**
+   * api function: remember read answers per warehouse version (locally: until the next committed write; on
+   * BigQuery: for KILOWATCH_API_CACHE_TTL_S seconds). Off measures the warehouse alone.
+   */
+  KILOWATCH_API_CACHE: z.stringbool().default(true),
+  KILOWATCH_API_CACHE_TTL_S: positiveInt.max(3600).default(30),
   /** api function: record acknowledgements under the identity Identity-Aware Proxy asserts (set only behind IAP). */
   KILOWATCH_API_TRUST_IAP: z.stringbool().default(false),
   /** Built dashboard the api function serves at / (npm run build:dashboard). */

@@ -81,6 +81,7 @@ export class DuckDbWarehouse implements Warehouse {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly pending = new Map<Table, { rows: unknown[]; waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> }>();
   private readonly readConnections: DuckDBConnection[] = [];
+  private version = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -151,6 +152,7 @@ export class DuckDbWarehouse implements Warehouse {
     if (!group) return;
     try {
       await this.write(table, group.rows);
+      this.version++;
       for (const w of group.waiters) w.resolve();
     } catch (error) {
       for (const w of group.waiters) w.reject(error);
@@ -256,6 +258,11 @@ export class DuckDbWarehouse implements Warehouse {
   /** Read-only SQL for local tools (CLI exports, the dashboard); parameters are bound, never spliced. */
   query(sql: string, params: Record<string, string | number | boolean | null> = {}): Promise<Record<string, unknown>[]> {
     return this.serial(async () => (await this.connection.runAndReadAll(sql, params)).getRowObjectsJS());
+  }
+
+  /** Count of committed writes since the warehouse opened: read caches start over when it changes. */
+  get writeVersion(): number {
+    return this.version;
   }
 
   /**
