@@ -120,6 +120,13 @@ describe.skipIf(noBrowser)('dashboard in chromium', () => {
     // The spike-flagged reading of day 2 gets an amber tick on the bottom edge, an unflagged one none.
     expect((await column(page, seedTs(SEED.spike), window)).some(isFlag)).toBe(true);
     expect(before.some(isFlag)).toBe(false);
+    // A wheel zoom over the plot asks the API for the narrower window (the server downsamples to the chart's width).
+    const box = (await page.locator('#series-chart .u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const [zoomed] = await Promise.all([page.waitForRequest((r) => r.url().includes('/v1/series')), page.mouse.wheel(0, -300)]);
+    const params = new URL(zoomed.url()).searchParams;
+    const span = Date.parse(params.get('to')!) - Date.parse(params.get('from')!);
+    expect(span).toBeLessThan(Date.parse(window.to) - Date.parse(window.from));
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -2,6 +2,7 @@ import { api, type AlertView } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatNumber, formatTime } from '../format.js';
 import { alertRange } from '../ranges.js';
+import { href } from '../route.js';
 
 const OPERATOR_KEY = 'kilowatch.operator';
 
@@ -47,6 +48,13 @@ function ackCell(alert: AlertView, onAcked: (a: AlertView) => void): HTMLElement
   return cell;
 }
 
+/** The overview's chart of the alert's series over the day before it. */
+function chartAround(a: AlertView): string {
+  const t = Date.parse(a.ts);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return href('overview', { device: a.deviceId, metric: a.metric ?? undefined, from: iso(t - 86_400_000), to: iso(t + 3_600_000) });
+}
+
 /** A table of alerts whose rows acknowledge themselves in place; `add` appends a further page. */
 export function alertTable(options: { compact?: boolean } = {}): { table: HTMLTableElement; add(alerts: readonly AlertView[]): void } {
   const body = h('tbody');
@@ -57,7 +65,7 @@ export function alertTable(options: { compact?: boolean } = {}): { table: HTMLTa
       'tr',
       { 'data-alert-id': a.alertId, class: a.acknowledgement ? 'is-acked' : undefined },
       h('td', {}, severityPill(a.severity)),
-      h('td', { class: 'nowrap' }, formatTime(a.ts)),
+      h('td', { class: 'nowrap' }, a.metric ? h('a', { href: chartAround(a), title: 'Show on the chart' }, formatTime(a.ts)) : formatTime(a.ts)),
       compact
         ? h('td', { class: 'message' }, h('div', { class: 'strong' }, a.deviceId, h('span', { class: 'muted' }, ` · ${what}`)), h('div', { class: 'muted clamp', title: a.message }, a.message))
         : h('td', {}, h('div', { class: 'strong' }, a.deviceId), h('div', { class: 'muted' }, what)),
