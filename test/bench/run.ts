@@ -57,6 +57,11 @@ groups.forecast = async () => {
   console.log(forecastBenchMarkdown(await forecastBench()));
 };
 
+groups.api = async () => {
+  const { apiBench, apiBenchMarkdown } = await import('./api.bench.js');
+  console.log(apiBenchMarkdown(await apiBench()));
+};
+
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(groups)) {
   if (wanted.length && !wanted.includes(name)) continue;
