@@ -122,7 +122,8 @@ export async function apiBench(): Promise<ApiBench> {
     if (check.totalPoints < 35_000 || check.points.length > 1000) throw new Error(`unexpected year series: ${check.totalPoints} readings, ${check.points.length} points`);
     const results = [];
     results.push(await load(base, '/healthz (baseline)', ['/healthz']));
-    results.push(await load(base, 'series, one day (364 different days)', days));
+    results.push(await load(base, 'series, one day (364 different days: mostly cache misses)', days));
+    results.push(await load(base, 'series, one day (the same day: cache hits)', [days[150] as string]));
     results.push(await load(base, 'series, full year, maxPoints=1000', [year]));
     const warehouse = stack.warehouse as DuckDbWarehouse;
     return {
