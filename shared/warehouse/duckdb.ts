@@ -88,6 +88,8 @@ const openFiles = new Set<string>();
 export class DuckDbWarehouse implements Warehouse {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly pending = new Map<Table, Array<{ rows: readonly unknown[]; resolve: () => void; reject: (e: unknown) => void }>>();
+  private readonly readConnections: DuckDBConnection[] = [];
+  private version = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -169,11 +171,15 @@ export class DuckDbWarehouse implements Warehouse {
     if (group.length === 0) return;
     try {
       await this.write(table, group.flatMap((w) => w.rows));
+      this.version++;
       for (const w of group) w.resolve();
     } catch (error) {
       if (group.length === 1) return group[0]?.reject(error);
       for (const w of group) {
-        await this.write(table, w.rows).then(w.resolve, w.reject);
+        await this.write(table, w.rows).then(() => {
+          this.version++;
+          w.resolve();
+        }, w.reject);
       }
     }
   }
@@ -279,8 +285,24 @@ export class DuckDbWarehouse implements Warehouse {
     return this.serial(async () => (await this.connection.runAndReadAll(sql, params)).getRowObjectsJS());
   }
 
+  /** Count of committed writes since the warehouse opened: read caches start over when it changes. */
+  get writeVersion(): number {
+    return this.version;
+  }
+
+  /**
+   * Another connection to the same database, for the read side: it sees committed writes and reads while
+   * this connection writes (one process owns the file, so readers share its instance). Closed with the warehouse.
+   */
+  async connectReader(): Promise<DuckDBConnection> {
+    const connection = await this.instance.connect();
+    this.readConnections.push(connection);
+    return connection;
+  }
+
   close(): Promise<void> {
     return this.serial(async () => {
+      for (const c of this.readConnections.splice(0)) c.closeSync();
       this.connection.closeSync();
       this.instance.closeSync();
       if (this.file) openFiles.delete(this.file);

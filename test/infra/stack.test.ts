@@ -131,12 +131,16 @@ describe('least privilege', () => {
     expect(readers.map((b) => b.account).sort()).toEqual(['kw-api-dev', 'kw-copilot-dev']);
   });
 
-  it('api reads the warehouse and writes nothing', () => {
+  it('api reads the warehouse and writes alert acknowledgements only', () => {
     expect(rolesOf(catalog, 'kw-api-dev')).toEqual([
       'bigquery_dataset:roles/bigquery.dataViewer',
+      'bigquery_table:roles/bigquery.dataEditor',
       'project:roles/bigquery.jobUser',
       'secret_manager_secret:roles/secretmanager.secretAccessor',
+      'storage_bucket:roles/storage.objectViewer',
     ]);
+    const [write] = catalog.bindings().filter((b) => b.account === 'kw-api-dev' && b.type === 'google_bigquery_table_iam_member');
+    expect(catalog.ref(write!.body.table_id).body.table_id).toBe('alert_acks');
   });
 
   it("each site's device identity can publish to its site's topic and nothing else; no device may publish to the shared topic", () => {
@@ -190,6 +194,31 @@ describe('public endpoints', () => {
     expect(pub).toHaveLength(1);
     expect(pub[0]!.role).toBe('roles/run.invoker');
     expect(s.ref(pub[0]!.body.name).body.name).toBe('api-dev');
+  });
+
+  it('the api is private by default: no run.invoker binding on it at all', () => {
+    const api = catalog.bodies('google_cloudfunctions2_function').find((f) => f.name === 'api-dev')!;
+    expect(api.service_config.ingress_settings).toBe('ALLOW_ALL');
+    const invokers = catalog.bindings().filter((b) => b.role === 'roles/run.invoker' && !b.account?.startsWith('kw-push-'));
+    expect(invokers).toEqual([]);
+  });
+
+  it('configured invokers (groups, service accounts) get run.invoker on the api only', () => {
+    const members = ['group:operators@example.com', 'serviceAccount:grafana@kw.iam.gserviceaccount.com'];
+    const s = synthEnv('dev', { functions: 'catalog', vars: { KILOWATCH_API_INVOKERS: members.join(',') } });
+    const invokers = s.bindings().filter((b) => b.role === 'roles/run.invoker' && !b.account?.startsWith('kw-push-'));
+    expect(invokers.map((b) => b.member).sort()).toEqual(members.sort());
+    for (const b of invokers) expect(s.ref(b.body.name).body.name).toBe('api-dev');
+    expect(() => synthEnv('dev', { vars: { KILOWATCH_API_INVOKERS: 'allUsers' } })).toThrow(/a member like group:/);
+  });
+
+  it('IAP mode: ingress from the load balancer only, and the api trusts the IAP identity header', () => {
+    const s = synthEnv('dev', { functions: 'catalog', vars: { KILOWATCH_API_IAP: 'true' } });
+    const api = s.bodies('google_cloudfunctions2_function').find((f) => f.name === 'api-dev')!;
+    expect(api.service_config.ingress_settings).toBe('ALLOW_INTERNAL_AND_GCLB');
+    expect(api.service_config.environment_variables.KILOWATCH_API_TRUST_IAP).toBe('true');
+    const others = s.bodies('google_cloudfunctions2_function').filter((f) => f.name !== 'api-dev');
+    for (const f of others) expect(f.service_config.environment_variables.KILOWATCH_API_TRUST_IAP).toBeUndefined();
   });
 
   it('a push-delivered function cannot be made public', () => {
