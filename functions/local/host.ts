@@ -89,7 +89,10 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     servers.push(server);
     urls[fn.name] = `http://127.0.0.1:${await listen(server, firstPort === 0 ? 0 : firstPort + i)}/`;
   }
-  const retry = { maxAttempts: options.maxAttempts ?? 5, minBackoffMs: options.minBackoffMs ?? 200, maxBackoffMs: 10_000, concurrency: 8 };
+  // 64 deliveries in flight per subscription (ordered ones still one per key): small messages are bound by
+  // latency (a DuckDB commit, a journal sync), and more in flight share each commit and sync (2x messages/s
+  // for single-reading messages over 8, docs/BENCHMARKS.md).
+  const retry = { maxAttempts: options.maxAttempts ?? 5, minBackoffMs: options.minBackoffMs ?? 200, maxBackoffMs: 10_000, concurrency: 64 };
 
   const registry = DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE);
   const subscribed = PUSHED_FUNCTIONS.filter((fn) => !options.subscribe || options.subscribe.includes(fn.name));
@@ -114,7 +117,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     routes: {
       [LOCAL_STATS_PATH]: async () => statsOf(config, (await ready.promise).warehouse),
       // Deliveries still to make: how `npm run chaos` and scripts know the pipeline has caught up.
-      [LOCAL_ROUTER_PATH]: async () => ({ pendingDeliveries: router.pendingDeliveries, ...router.stats }),
+      [LOCAL_ROUTER_PATH]: () => Promise.resolve({ pendingDeliveries: router.pendingDeliveries, ...router.stats }),
     },
     topics: [...(Object.keys(TOPICS) as TopicRole[]).map((role) => topicName(config, role)), ...registry.sites().map((site) => siteTopicName(config, site))],
     journalDir: routerJournalDir(config),
