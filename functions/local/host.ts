@@ -95,10 +95,11 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   const retry = { maxAttempts: options.maxAttempts ?? 5, minBackoffMs: options.minBackoffMs ?? 200, maxBackoffMs: 10_000, concurrency: 64 };
 
   const registry = DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE);
+  const siteTopics = registry.sites().map((site) => ({ site, topic: siteTopicName(config, site) }));
   const subscribed = PUSHED_FUNCTIONS.filter((fn) => !options.subscribe || options.subscribe.includes(fn.name));
   // Each site's own topic pushes to ingest too, as in the cloud: ingest takes from it only the site's devices.
   const siteSubscriptions = subscribed.some((fn) => fn.name === 'ingest')
-    ? registry.sites().map((site) => ({ name: `readings-ingest.${site}`, topic: siteTopicName(config, site), endpoint: urls.ingest, ordered: true, ...retry }))
+    ? siteTopics.map(({ site, topic }) => ({ name: `readings-ingest.${site}`, topic, endpoint: urls.ingest, ordered: true, ...retry }))
     : [];
   const router: LocalPushRouter = new LocalPushRouter({
     project: LOCAL_PROJECT,
@@ -119,7 +120,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
       // Deliveries still to make: how `npm run chaos` and scripts know the pipeline has caught up.
       [LOCAL_ROUTER_PATH]: () => Promise.resolve({ pendingDeliveries: router.pendingDeliveries, ...router.stats }),
     },
-    topics: [...(Object.keys(TOPICS) as TopicRole[]).map((role) => topicName(config, role)), ...registry.sites().map((site) => siteTopicName(config, site))],
+    topics: [...(Object.keys(TOPICS) as TopicRole[]).map((role) => topicName(config, role)), ...siteTopics.map((t) => t.topic)],
     journalDir: routerJournalDir(config),
     maxBacklog: { messages: config.KILOWATCH_ROUTER_MAX_BACKLOG, bytes: config.KILOWATCH_ROUTER_MAX_BACKLOG_BYTES },
     internalTopics: INTERNAL_TOPICS.map((role) => topicName(config, role)),
