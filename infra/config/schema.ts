@@ -94,6 +94,8 @@ export const environmentSchema = z.object({
       allowedAudiences: z.array(z.string().min(1)).default([]),
       /** CEL condition on the token, e.g. assertion.sub.startsWith("device:"). */
       attributeCondition: z.string().min(1),
+      /** CEL expression of the token's site: a device may act only as the publisher of that site. */
+      siteClaim: z.string().min(1).default('assertion.site'),
     })
     .optional(),
   /** Remote state: GCS bucket (created out of band); local state when absent. */
