@@ -40,10 +40,9 @@ export const api = {
   series: (q: T.SeriesRequest) => call<T.SeriesResponse>('/v1/series', { ...q }),
   /** The latest forecast with targets in the range, null when there is none. */
   forecast: (q: T.SeriesRequest) =>
-    call<T.ForecastRun>('/v1/forecasts/latest', { deviceId: q.deviceId, metric: q.metric, from: q.from, to: q.to }).catch((err: unknown) => {
-      if (err instanceof ApiError && err.status === 404) return null;
-      throw err;
-    }),
+    call<T.LatestForecastResponse>('/v1/forecasts/latest', { deviceId: q.deviceId, metric: q.metric, from: q.from, to: q.to }).then(
+      (r) => r.forecast,
+    ),
   alerts: (q: T.AlertQuery) => call<T.AlertsResponse>('/v1/alerts', { ...q }),
   acknowledge: (alertId: string, body: T.AckRequest) =>
     call<T.AlertView>(`/v1/alerts/${encodeURIComponent(alertId)}/ack`, undefined, {

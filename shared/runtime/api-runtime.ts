@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { ApiOptions } from '../api/app.js';
 import { DeadLetterFile } from '../bus/dead-letter-sink.js';
 import type { Config } from '../config/env.js';
@@ -60,7 +59,7 @@ export async function createApiRuntime(config: Config, warehouse?: Warehouse): P
     rateLimit: { perSecond: config.KILOWATCH_API_RATE_PER_S, burst: config.KILOWATCH_API_BURST },
     maxBodyBytes: config.KILOWATCH_API_MAX_BODY_BYTES,
     trustIap: config.KILOWATCH_API_TRUST_IAP,
-    ...(existsSync(config.KILOWATCH_DASHBOARD_DIR) ? { dashboardDir: config.KILOWATCH_DASHBOARD_DIR } : {}),
+    dashboardDir: config.KILOWATCH_DASHBOARD_DIR,
   };
   return { deps, options };
 }

@@ -48,6 +48,11 @@ function ackCell(alert: AlertView, onAcked: (a: AlertView) => void): HTMLElement
   return cell;
 }
 
+/** The message without the device id it starts with, where the row names the device already. */
+function withoutDevice(a: AlertView): string {
+  return a.message.startsWith(`${a.deviceId} `) ? a.message.slice(a.deviceId.length + 1) : a.message;
+}
+
 /** The overview's chart of the alert's series over the day before it. */
 function chartAround(a: AlertView): string {
   const t = Date.parse(a.ts);
@@ -67,7 +72,7 @@ export function alertTable(options: { compact?: boolean } = {}): { table: HTMLTa
       h('td', {}, severityPill(a.severity)),
       h('td', { class: 'nowrap' }, a.metric ? h('a', { href: chartAround(a), title: 'Show on the chart' }, formatTime(a.ts)) : formatTime(a.ts)),
       compact
-        ? h('td', { class: 'message' }, h('div', { class: 'strong' }, a.deviceId, h('span', { class: 'muted' }, ` · ${what}`)), h('div', { class: 'muted clamp', title: a.message }, a.message))
+        ? h('td', { class: 'message' }, h('div', { class: 'strong' }, a.deviceId, h('span', { class: 'muted' }, ` · ${what}`)), h('div', { class: 'muted clamp', title: a.message }, withoutDevice(a)))
         : h('td', {}, h('div', { class: 'strong' }, a.deviceId), h('div', { class: 'muted' }, what)),
       compact ? null : h('td', { class: 'num' }, formatNumber(a.score)),
       compact ? null : h('td', { class: 'message' }, a.message),

@@ -35,6 +35,7 @@ export class SeriesView {
   readonly root = h('section', { class: 'card series', 'aria-label': 'Series' });
   private readonly chartHost = h('div', { class: 'chart', id: 'series-chart' });
   private readonly summary = h('div', { class: 'series-summary', id: 'series-summary' });
+  private readonly emptyNote = h('p', { class: 'chart-empty' }, 'No readings or forecast in this range yet: pick another range, or Refresh while data arrives.');
   private readonly toolbar = h('div', { class: 'toolbar' });
   private chart: SeriesChart | undefined;
   private device: DeviceView | undefined;
@@ -49,7 +50,7 @@ export class SeriesView {
     selection: SeriesSelection,
   ) {
     this.select(selection);
-    this.root.append(this.toolbar, this.chartHost, this.summary);
+    this.root.append(this.toolbar, h('div', { class: 'chart-frame' }, this.chartHost, this.emptyNote), this.summary);
     this.renderToolbar();
   }
 
@@ -189,6 +190,7 @@ export class SeriesView {
         });
       } else this.chart.update(data, w);
       this.renderSummary(series, forecast, data);
+      this.root.classList.toggle('empty-series', data.x.length === 0);
       this.root.dataset.state = 'drawn';
     } catch (err) {
       if (request !== this.request) return;
