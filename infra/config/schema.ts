@@ -20,9 +20,9 @@ export const functionSizingSchema = z
     /** Grants allUsers run.invoker: only for HTTP functions, only when an endpoint must be reachable without auth. */
     public: z.boolean().default(false),
   })
-  .refine((s) => s.minInstances <= s.maxInstances, { message: 'minInstances must not exceed maxInstances' })
+  .refine((s) => s.minInstances <= s.maxInstances, { error: 'minInstances must not exceed maxInstances' })
   .refine((s) => s.concurrency === 1 || Number(s.cpu) >= 1, {
-    message: 'concurrency above 1 needs cpu of at least 1 (Cloud Run rule)',
+    error: 'concurrency above 1 needs cpu of at least 1 (Cloud Run rule)',
   });
 export type FunctionSizing = z.infer<typeof functionSizingSchema>;
 

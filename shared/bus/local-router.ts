@@ -155,7 +155,8 @@ export class LocalPushRouter {
       await response.arrayBuffer();
       if (response.ok) {
         this.stats.delivered++;
-        return this.settle(d);
+        this.settle(d);
+        return;
       }
       failure = `HTTP ${response.status}`;
     } catch (error) {
@@ -163,7 +164,8 @@ export class LocalPushRouter {
     }
     if (d.attempt >= d.sub.maxAttempts || this.closed) {
       this.deadLetter(d.messageId, `delivery_failed: ${d.attempt} attempts to ${d.sub.name}, last: ${failure}`, d.data, d.attributes);
-      return this.settle(d);
+      this.settle(d);
+      return;
     }
     this.stats.retried++;
     const backoff = Math.min(d.sub.maxBackoffMs, d.sub.minBackoffMs * 2 ** (d.attempt - 1));
@@ -200,7 +202,7 @@ export class LocalPushRouter {
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
     this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: Error) => answer(res, 500, { error: { code: 500, message: error.message } }));
+      this.handle(req, res).catch((error: unknown) => answer(res, 500, { error: { code: 500, message: (error as Error).message } }));
     });
     this.server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve) => this.server?.listen(port, host, resolve));
@@ -208,21 +210,26 @@ export class LocalPushRouter {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const [status, body] = await this.route(req);
+    answer(res, status, body);
+  }
+
+  private async route(req: IncomingMessage): Promise<[number, unknown]> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = req.method === 'GET' ? this.options.routes?.[url.pathname] : undefined;
-    if (route) return answer(res, 200, await route());
+    if (route) return [200, await route()];
     const publish = /^\/v1\/projects\/([^/]+)\/topics\/([^/:]+):publish$/.exec(url.pathname);
-    if (req.method !== 'POST' || !publish) return answer(res, 404, { error: { code: 404, message: `no route ${req.method} ${url.pathname}` } });
+    if (req.method !== 'POST' || !publish) return [404, { error: { code: 404, message: `no route ${req.method} ${url.pathname}` } }];
     const body = await readBody(req, MAX_PUBLISH_BYTES);
-    if (body === undefined) return answer(res, 413, { error: { code: 413, message: `request over ${MAX_PUBLISH_BYTES} bytes` } });
+    if (body === undefined) return [413, { error: { code: 413, message: `request over ${MAX_PUBLISH_BYTES} bytes` } }];
     let parsed;
     try {
       parsed = publishRequest.safeParse(JSON.parse(body.toString('utf8')));
     } catch {
-      return answer(res, 400, { error: { code: 400, message: 'body is not JSON', status: 'INVALID_ARGUMENT' } });
+      return [400, { error: { code: 400, message: 'body is not JSON', status: 'INVALID_ARGUMENT' } }];
     }
     if (!parsed.success) {
-      return answer(res, 400, { error: { code: 400, message: parsed.error.issues[0]?.message ?? 'invalid', status: 'INVALID_ARGUMENT' } });
+      return [400, { error: { code: 400, message: parsed.error.issues[0]?.message ?? 'invalid', status: 'INVALID_ARGUMENT' } }];
     }
     const topic = decodeURIComponent(publish[2] as string);
     const messageIds = this.publish(
@@ -233,7 +240,7 @@ export class LocalPushRouter {
         ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}),
       })),
     );
-    answer(res, 200, { messageIds });
+    return [200, { messageIds }];
   }
 
   async close(): Promise<void> {
