@@ -13,7 +13,7 @@ function prefix(table: SeriesTable, rows: number): SeriesTable {
 }
 
 async function model(name: string): Promise<DetectorModel> {
-  return (await loadModel(join(MODELS, name))) as unknown as DetectorModel;
+  return await loadModel(join(MODELS, name));
 }
 
 /** Scores of the first k rows must not change when later rows are appended. */

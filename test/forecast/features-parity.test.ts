@@ -30,7 +30,7 @@ afterAll(() => tmp.remove());
 function pythonFeatures(kind: 'forecast' | 'estimate', card: string, input: string, extra: string[] = []): { raw: number[][]; status?: string[]; origins?: number[] } {
   const output = join(tmp.path, `${kind}-features.json`);
   execFileSync(python, [TRAINER, 'features', kind, '--card', card, '--input', input, '--output', output, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return JSON.parse(readFileSync(output, 'utf8'));
+  return JSON.parse(readFileSync(output, 'utf8')) as { raw: number[][]; status?: string[]; origins?: number[] };
 }
 
 function expectClose(ts: ArrayLike<number>, py: number[], what: string): void {

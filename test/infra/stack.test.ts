@@ -348,7 +348,7 @@ describe('platform', () => {
     for (const [type, rs] of Object.entries(s.json.resource)) {
       if (skip.has(type) || type.endsWith('_iam_member')) continue;
       for (const body of Object.values(rs)) {
-        const key = nameKeys.find((k) => typeof body[k] === 'string' && !(body[k] as string).startsWith('${'));
+        const key = nameKeys.find((k) => typeof body[k] === 'string' && !(body[k]).startsWith('${'));
         if (!key) continue;
         checked += 1;
         expect(`${type}.${key}=${body[key]}`).toMatch(new RegExp(`[-_ ]${env}\\b|\\b${env}[-_:]`));
