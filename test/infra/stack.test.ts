@@ -34,6 +34,7 @@ describe('functions', () => {
       const name = f.build_config.entry_point as string;
       expect(f.name).toBe(`${name}-${env}`);
       expect(f.build_config.runtime).toBe('nodejs22');
+      expect(f.build_config.environment_variables).toEqual({ ONNXRUNTIME_NODE_INSTALL: 'skip' });
       expect(f.build_config.source.storage_source.object).toMatch(/^\$\{google_storage_bucket_object\./);
       const sa = s.ref(f.service_config.service_account_email).body.account_id as string;
       expect(sa).toBe(`kw-${name}-${env}`);
