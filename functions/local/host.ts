@@ -15,6 +15,7 @@ import { createForecastDeps, provideForecastRuntime } from '../../shared/runtime
 import { createScoreDeps, provideScoreRuntime } from '../../shared/runtime/score-runtime.js';
 import type { ScoreDeps } from '../../shared/scoring/score-readings.js';
 import { LOCAL_STATS_PATH, statsOf } from '../../shared/stats/warehouse-stats.js';
+import { acceptPushOnly } from './post-only.js';
 
 export interface LocalStack {
   readonly config: Config;
@@ -86,6 +87,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   const urls = {} as Record<(typeof PUSHED_FUNCTIONS)[number]['name'], string>;
   for (const [i, fn] of PUSHED_FUNCTIONS.entries()) {
     const server = getTestServer(fn.name);
+    acceptPushOnly(server, `POST of Pub/Sub push deliveries from subscription ${fn.subscription} (publish to topic ${topicName(config, fn.topic)} through the router)`);
     servers.push(server);
     urls[fn.name] = `http://127.0.0.1:${await listen(server, firstPort === 0 ? 0 : firstPort + i)}/`;
   }
