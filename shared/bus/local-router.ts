@@ -331,11 +331,6 @@ export class LocalPushRouter {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const [status, body] = await this.route(req);
-    answer(res, status, body);
-  }
-
-  private async route(req: IncomingMessage): Promise<[number, unknown]> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = req.method === 'GET' ? this.options.routes?.[url.pathname] : undefined;
     if (route) {
