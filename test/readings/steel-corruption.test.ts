@@ -31,7 +31,7 @@ describe('energy meter physics', () => {
 });
 
 describe('cleaning quality on an independent corruption of the steel year', () => {
-  it('imputes every metric closer to the truth than linear interpolation, flags error codes, few false flags', () => {
+  it('imputes every metric closer to the truth than linear interpolation, finds spikes and error codes, few false flags', () => {
     const q = measureSteelCleaning({ seed: 2, registryFile: 'data/devices.json' });
     expect(q.readings).toBe(35_040);
     for (const path of q.paths) {
@@ -39,6 +39,10 @@ describe('cleaning quality on an independent corruption of the steel year', () =
       for (const d of path.detection) expect(d.values, d.fault).toBeGreaterThan(50);
       expect(path.detection.find((d) => d.fault === 'error_code')?.recallNamed).toBe(1);
     }
+    // The batch path sees both neighbours: two-sided spikes the stream cannot tell from a step change.
+    const [streaming, batch] = q.paths;
+    expect(batch?.detection.find((d) => d.fault === 'spike')?.recallNamed).toBeGreaterThan(0.6);
+    expect(batch?.falseFlags).toBeLessThan(streaming?.falseFlags ?? 0);
     for (const row of [...q.imputation, ...q.usageByLength, ...q.usageByScope]) {
       expect(row.unrepaired, row.name).toBe(0);
       expect(row.rmse, row.name).toBeLessThanOrEqual(row.linearRmse);

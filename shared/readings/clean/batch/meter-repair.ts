@@ -47,9 +47,13 @@ export function emissionFactor(matrix: readonly Float64Array[], column: Readonly
 export function repairFromPhysics(targets: readonly Target[], matrix: Float64Array[], context: MeterContext): Target[] {
   const { grid, column, specs } = context;
   const inTime = new Map([...new Set(targets.map((x) => x.c))].map((c) => [c, grid.fill(matrix, c)]));
+  const co2Bounds = energyBounds(matrix, column);
   const plausible = (t: number, c: number, value: number) => {
     const spec = specs[c] as MetricSpec;
     if (value < spec.min || value > spec.max) return false;
+    // The reading's own CO2 agreeing is a second witness, however far the neighbours in time are.
+    const [lo, hi] = co2Bounds(t, c) ?? [Infinity, -Infinity];
+    if (value >= lo && value <= hi) return true;
     const fill = inTime.get(c) as Filled;
     const at = grid.position(t);
     const rmse = fill.rmse[at] as number;

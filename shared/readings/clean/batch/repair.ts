@@ -5,6 +5,7 @@ import type { Flag } from '../../flags.js';
 import { knnImpute } from './knn-imputer.js';
 import { energyBounds, repairFromPhysics } from './meter-repair.js';
 import { repaired, type Target } from './repair-target.js';
+import { flagTwoSidedSpikes } from './spikes.js';
 import { TimeGrid } from './time-grid.js';
 
 /** Flags whose value is not to be trusted and is replaced by an imputed one in the batch path. */
@@ -34,6 +35,7 @@ export function repairDevice(device: Device, rows: ReadingRow[]): void {
   }
 
   flagWholeStuckRuns(device, metrics, cells);
+  flagTwoSidedSpikes(device, metrics, cells);
 
   // Trusted values only; NaN where a value is missing or to be repaired.
   const matrix = cells.map((cellRow) => {
