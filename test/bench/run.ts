@@ -65,6 +65,17 @@ groups.forecast = async () => {
   console.log(forecastBenchMarkdown(await forecastBench()));
 };
 
+groups.api = async () => {
+  const { apiBench, apiBenchMarkdown } = await import('./api.bench.js');
+  console.log(apiBenchMarkdown(await apiBench()));
+};
+
+// Needs a running api with demo data for its first-render figure (npm start; KILOWATCH_API_URL elsewhere).
+groups.dashboard = async () => {
+  const { dashboardBenchMarkdown } = await import('./dashboard.bench.js');
+  console.log(await dashboardBenchMarkdown());
+};
+
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(groups)) {
   if (wanted.length && !wanted.includes(name)) continue;
