@@ -7,7 +7,7 @@ import { measureSteelCleaning } from '../../shared/quality/steel-cleaning-qualit
 import { anomalyBench } from './anomaly.bench.js';
 import { endToEnd, inProcess } from './ingest.bench.js';
 
-type Group = () => Promise<void>;
+type Group = () => Promise<void> | void;
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(3));
 
@@ -33,7 +33,7 @@ const groups: Record<string, Group> = {
     console.log(`| readings/s | ${fmt(s.readingsPerS)} |`);
     console.log(`| ratio to ingest alone | ${(s.readingsPerS / e.readingsPerS).toFixed(2)} |`);
   },
-  async cleaning() {
+  cleaning() {
     const q = measureSteelCleaning({ seed: 1, registryFile: 'data/devices.json' });
     console.log(`\n## Cleaning quality: the steel year (${fmt(q.readings)} readings x 6 metrics), independent corruption seed 1, ${fmt(q.corrupted)} corrupted values`);
     for (const p of q.paths) {
@@ -47,7 +47,7 @@ const groups: Record<string, Group> = {
       console.log(`| ${r.name} | ${r.values}${r.unrepaired ? ` (${r.unrepaired} not repaired)` : ''} | ${r.rmse.toFixed(4)} | ${r.linearRmse.toFixed(4)} | ${(r.rmse / r.linearRmse).toFixed(3)} |`);
     }
   },
-  async imputation() {
+  imputation() {
     const q = measureImputation({ days: 365, share: 0.05, allColumnsShare: 0.01, seed: 7, registryFile: 'data/devices.json' });
     console.log('\n## Imputation: the steel plant year, 5 % of energy values masked (1 % with every electrical column)');
     console.log('| measure | value |\n| --- | --- |');

@@ -42,7 +42,7 @@ describe('kilowatch train forecast', () => {
     const a = join(tmp.path, 'fa');
     const r = await train(a);
     expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout);
+    const summary = JSON.parse(r.stdout) as { golden: { pairs: number; maxAbsError: number; tolerance: number } };
     expect(summary.golden.pairs).toBeGreaterThan(0);
     expect(summary.golden.maxAbsError).toBeLessThanOrEqual(summary.golden.tolerance);
     const card = modelCard.parse(JSON.parse(readFileSync(join(a, 'card.json'), 'utf8')));

@@ -25,7 +25,7 @@ export interface Periods {
   readonly week: number;
 }
 
-const known = (x: Float64Array, i: number) => i >= 0 && i < x.length && !Number.isNaN(x[i] as number);
+const known = (x: Float64Array, i: number) => i >= 0 && i < x.length && !Number.isNaN(x[i]);
 
 /** Mean of the known values one period before and after i (and, for day+week, of both periods); NaN when none. */
 function profile(x: Float64Array, i: number, method: Exclude<FillMethod, 'linear'>, p: Periods): number {

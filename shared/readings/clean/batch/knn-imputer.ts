@@ -57,7 +57,7 @@ export function knnImpute(
 function rowDistances(scaled: Float64Array[], row: number, weights: Float64Array, minShared: number, out: Float64Array): void {
   const query = scaled[row] as Float64Array;
   let total = 0;
-  for (let j = 0; j < weights.length; j++) if (!Number.isNaN(query[j] as number)) total += weights[j] as number;
+  for (let j = 0; j < weights.length; j++) if (!Number.isNaN(query[j])) total += weights[j] as number;
   for (let other = 0; other < scaled.length; other++) {
     const candidate = scaled[other] as Float64Array;
     let sum = 0;
