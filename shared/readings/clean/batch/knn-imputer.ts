@@ -57,7 +57,7 @@ export function knnImpute(
 function rowDistances(scaled: Float64Array[], row: number, weights: Float64Array, minShared: number, out: Float64Array): void {
   const query = scaled[row] as Float64Array;
   let total = 0;
-  for (let j = 0; j < weights.length; j++) if (!Number.isNaN(query[j] as number)) total += weights[j] as number;
+  for (let j = 0; j < weights.length; j++) if (!Number.isNaN(query[j])) total += weights[j] as number;
   for (let other = 0; other < scaled.length; other++) {
     const candidate = scaled[other] as Float64Array;
     let sum = 0;
@@ -99,25 +99,4 @@ function weightedNearest(matrix: Float64Array[], column: number, distance: Float
     den += w;
   }
   return den === 0 ? NaN : num / den;
-}
-
-/** Linear interpolation in time between the nearest known values; the nearest one at the edges. */
-export function interpolate(times: readonly number[], values: readonly number[], at: number): number {
-  let before = -1;
-  let after = -1;
-  for (let i = 0; i < times.length; i++) {
-    if (Number.isNaN(values[i] as number)) continue;
-    if ((times[i] as number) <= at) before = i;
-    else {
-      after = i;
-      break;
-    }
-  }
-  if (before < 0 && after < 0) return NaN;
-  if (before < 0) return values[after] as number;
-  if (after < 0) return values[before] as number;
-  const t0 = times[before] as number;
-  const t1 = times[after] as number;
-  const f = t1 === t0 ? 0 : (at - t0) / (t1 - t0);
-  return (values[before] as number) + f * ((values[after] as number) - (values[before] as number));
 }
