@@ -63,10 +63,9 @@ def main(train_csv, test_csv, card="models/steel-estimate/card.json", target=0.0
             score = m & ~fit
             beta = np.linalg.lstsq(X[fit] * w[fit, None], (u[fit] - mid[fit]), rcond=None)[0]
             shift = np.clip(X[score] @ beta, -0.5, 0.5) * w[score]
-            sse = lambda e: float(np.sum(e ** 2))  # noqa: E731
             print(f"  learned shift (fit Jan-Apr, scored May-Sep, {int(score.sum())} wide rows): correlation with the "
-                  f"true offset {np.corrcoef(shift, (u - mid)[score])[0, 1]:.3f}; squared error {sse(mid[score] + shift - u[score]):.2f} "
-                  f"vs the middle's {sse(mid[score] - u[score]):.2f}")
+                  f"true offset {np.corrcoef(shift, (u - mid)[score])[0, 1]:.3f}; squared error {np.sum((mid[score] + shift - u[score]) ** 2):.2f} "
+                  f"vs the middle's {np.sum((mid[score] - u[score]) ** 2):.2f}")
 
 
 if __name__ == "__main__":
