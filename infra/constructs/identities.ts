@@ -3,6 +3,8 @@ import type { ITerraformDependable } from 'cdktf';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
 import { BigqueryDatasetIamMember } from '@cdktf/provider-google/lib/bigquery-dataset-iam-member/index.js';
+import { BigqueryTableIamMember } from '@cdktf/provider-google/lib/bigquery-table-iam-member/index.js';
+import type { BigqueryTable } from '@cdktf/provider-google/lib/bigquery-table/index.js';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member/index.js';
@@ -27,6 +29,7 @@ export interface IdentitiesProps {
   /** Per site, its own readings topic. */
   readonly siteTopics: ReadonlyMap<string, PubsubTopic>;
   readonly dataset: BigqueryDataset;
+  readonly tables: ReadonlyMap<string, BigqueryTable>;
   readonly storage: Storage;
   readonly secrets: Secrets;
   readonly dependsOn: ITerraformDependable[];
@@ -127,6 +130,17 @@ export class Identities extends Construct {
         project,
         datasetId: this.props.dataset.datasetId,
         role: access.dataset === 'editor' ? 'roles/bigquery.dataEditor' : 'roles/bigquery.dataViewer',
+        member: m,
+      });
+    }
+    for (const name of access.writeTables ?? []) {
+      const table = this.props.tables.get(name);
+      if (!table) throw new Error(`function ${fn}: writeTables names ${name}, which is not a warehouse table`);
+      new BigqueryTableIamMember(this, `${fn}-writes-${name}`, {
+        project,
+        datasetId: table.datasetId,
+        tableId: table.tableId,
+        role: 'roles/bigquery.dataEditor',
         member: m,
       });
     }

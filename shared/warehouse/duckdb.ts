@@ -88,6 +88,8 @@ const openFiles = new Set<string>();
 export class DuckDbWarehouse implements Warehouse {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly pending = new Map<Table, Array<{ rows: readonly unknown[]; resolve: () => void; reject: (e: unknown) => void }>>();
+  private readonly readConnections: DuckDBConnection[] = [];
+  private version = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -129,7 +131,7 @@ export class DuckDbWarehouse implements Warehouse {
       for (const table of TABLES) {
         await this.connection.run(duckdbCreateTable(table));
         for (const sql of duckdbAddNullableColumns(table)) await this.connection.run(sql);
-        const stageCols = Object.entries(table.columns).map(([n, c]) => `"${n}" ${stageType(c)}`);
+        const stageCols = Object.entries<Column>(table.columns).map(([n, c]) => `"${n}" ${stageType(c)}`);
         // Temporary: staged rows never touch the file or its write-ahead log, only the final insert does.
         await this.connection.run(`CREATE OR REPLACE TEMP TABLE "${stageName(table)}" (${stageCols.join(', ')})`);
         await this.connection.run(
@@ -169,11 +171,15 @@ export class DuckDbWarehouse implements Warehouse {
     if (group.length === 0) return;
     try {
       await this.write(table, group.flatMap((w) => w.rows));
+      this.version++;
       for (const w of group) w.resolve();
     } catch (error) {
       if (group.length === 1) return group[0]?.reject(error);
       for (const w of group) {
-        await this.write(table, w.rows).then(w.resolve, w.reject);
+        await this.write(table, w.rows).then(() => {
+          this.version++;
+          w.resolve();
+        }, w.reject);
       }
     }
   }
@@ -270,7 +276,7 @@ export class DuckDbWarehouse implements Warehouse {
     return this.serial(async () => {
       const sql = TABLES.map((t) => `SELECT '${t.name}' AS name, count(*) AS n FROM "${dedupViewName(t)}"`).join(' UNION ALL ');
       const reader = await this.connection.runAndReadAll(sql);
-      return Object.fromEntries(reader.getRowObjectsJS().map((r) => [String(r.name), Number(r.n)]));
+      return Object.fromEntries(reader.getRowObjectsJS().map((r) => [r.name as string, Number(r.n)]));
     });
   }
 
@@ -279,8 +285,24 @@ export class DuckDbWarehouse implements Warehouse {
     return this.serial(async () => (await this.connection.runAndReadAll(sql, params)).getRowObjectsJS());
   }
 
+  /** Count of committed writes since the warehouse opened: read caches start over when it changes. */
+  get writeVersion(): number {
+    return this.version;
+  }
+
+  /**
+   * Another connection to the same database, for the read side: it sees committed writes and reads while
+   * this connection writes (one process owns the file, so readers share its instance). Closed with the warehouse.
+   */
+  async connectReader(): Promise<DuckDBConnection> {
+    const connection = await this.instance.connect();
+    this.readConnections.push(connection);
+    return connection;
+  }
+
   close(): Promise<void> {
     return this.serial(async () => {
+      for (const c of this.readConnections.splice(0)) c.closeSync();
       this.connection.closeSync();
       this.instance.closeSync();
       if (this.file) openFiles.delete(this.file);

@@ -37,6 +37,7 @@ describe('functions', () => {
       const name = f.build_config.entry_point as string;
       expect(f.name).toBe(`${name}-${env}`);
       expect(f.build_config.runtime).toBe('nodejs22');
+      expect(f.build_config.environment_variables).toEqual({ ONNXRUNTIME_NODE_INSTALL: 'skip' });
       expect(f.build_config.source.storage_source.object).toMatch(/^\$\{google_storage_bucket_object\./);
       const sa = s.ref(f.service_config.service_account_email).body.account_id as string;
       expect(sa).toBe(`kw-${name}-${env}`);
@@ -131,12 +132,16 @@ describe('least privilege', () => {
     expect(readers.map((b) => b.account).sort()).toEqual(['kw-api-dev', 'kw-copilot-dev']);
   });
 
-  it('api reads the warehouse and writes nothing', () => {
+  it('api reads the warehouse and writes alert acknowledgements only', () => {
     expect(rolesOf(catalog, 'kw-api-dev')).toEqual([
       'bigquery_dataset:roles/bigquery.dataViewer',
+      'bigquery_table:roles/bigquery.dataEditor',
       'project:roles/bigquery.jobUser',
       'secret_manager_secret:roles/secretmanager.secretAccessor',
+      'storage_bucket:roles/storage.objectViewer',
     ]);
+    const [write] = catalog.bindings().filter((b) => b.account === 'kw-api-dev' && b.type === 'google_bigquery_table_iam_member');
+    expect(catalog.ref(write!.body.table_id).body.table_id).toBe('alert_acks');
   });
 
   it("each site's device identity can publish to its site's topic and nothing else; no device may publish to the shared topic", () => {
@@ -190,6 +195,31 @@ describe('public endpoints', () => {
     expect(pub).toHaveLength(1);
     expect(pub[0]!.role).toBe('roles/run.invoker');
     expect(s.ref(pub[0]!.body.name).body.name).toBe('api-dev');
+  });
+
+  it('the api is private by default: no run.invoker binding on it at all', () => {
+    const api = catalog.bodies('google_cloudfunctions2_function').find((f) => f.name === 'api-dev')!;
+    expect(api.service_config.ingress_settings).toBe('ALLOW_ALL');
+    const invokers = catalog.bindings().filter((b) => b.role === 'roles/run.invoker' && !b.account?.startsWith('kw-push-'));
+    expect(invokers).toEqual([]);
+  });
+
+  it('configured invokers (groups, service accounts) get run.invoker on the api only', () => {
+    const members = ['group:operators@example.com', 'serviceAccount:grafana@kw.iam.gserviceaccount.com'];
+    const s = synthEnv('dev', { functions: 'catalog', vars: { KILOWATCH_API_INVOKERS: members.join(',') } });
+    const invokers = s.bindings().filter((b) => b.role === 'roles/run.invoker' && !b.account?.startsWith('kw-push-'));
+    expect(invokers.map((b) => b.member).sort()).toEqual(members.sort());
+    for (const b of invokers) expect(s.ref(b.body.name).body.name).toBe('api-dev');
+    expect(() => synthEnv('dev', { vars: { KILOWATCH_API_INVOKERS: 'allUsers' } })).toThrow(/a member like group:/);
+  });
+
+  it('IAP mode: ingress from the load balancer only, and the api trusts the IAP identity header', () => {
+    const s = synthEnv('dev', { functions: 'catalog', vars: { KILOWATCH_API_IAP: 'true' } });
+    const api = s.bodies('google_cloudfunctions2_function').find((f) => f.name === 'api-dev')!;
+    expect(api.service_config.ingress_settings).toBe('ALLOW_INTERNAL_AND_GCLB');
+    expect(api.service_config.environment_variables.KILOWATCH_API_TRUST_IAP).toBe('true');
+    const others = s.bodies('google_cloudfunctions2_function').filter((f) => f.name !== 'api-dev');
+    for (const f of others) expect(f.service_config.environment_variables.KILOWATCH_API_TRUST_IAP).toBeUndefined();
   });
 
   it('a push-delivered function cannot be made public', () => {
@@ -370,7 +400,7 @@ describe('platform', () => {
     for (const [type, rs] of Object.entries(s.json.resource)) {
       if (skip.has(type) || type.endsWith('_iam_member')) continue;
       for (const body of Object.values(rs)) {
-        const key = nameKeys.find((k) => typeof body[k] === 'string' && !(body[k] as string).startsWith('${'));
+        const key = nameKeys.find((k) => typeof body[k] === 'string' && !(body[k]).startsWith('${'));
         if (!key) continue;
         checked += 1;
         expect(`${type}.${key}=${body[key]}`).toMatch(new RegExp(`[-_ ]${env}\\b|\\b${env}[-_:]`));

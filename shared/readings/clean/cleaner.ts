@@ -393,7 +393,7 @@ function sameValue(a: number | null, b: number | null): boolean {
 
 function safeJson(payload: unknown): string {
   try {
-    return JSON.stringify(payload) ?? 'null';
+    return payload === undefined ? 'null' : JSON.stringify(payload);
   } catch {
     return JSON.stringify({ unserialisable: String(payload).slice(0, 1000) });
   }
