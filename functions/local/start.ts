@@ -44,6 +44,7 @@ const readings = steel.map(({ row, seq }) => steelReading(row, seq));
 // the day gets its day-ahead forecast before its readings arrive, and the score function scores them
 // against it (after four days of residuals to learn from). The rest of the year goes first, unpaced by ticks.
 const STEEL_DAY = 96;
+const STEEL_SITE = { site: 'steel-plant' };
 const FORECASTED_DAYS = 10;
 const split = Math.max(0, readings.length - FORECASTED_DAYS * STEEL_DAY);
 const tick = async () => {
@@ -51,19 +52,20 @@ const tick = async () => {
   await stack.router.idle();
 };
 const [bulk, simulated] = await Promise.all([
-  replay(stack.deps.bus, readings.slice(0, split), { batch: STEEL_DAY, messagesPerSecond: 20, signal: abort.signal }),
+  // Each plant publishes to its own site topic, as its devices do in the cloud.
+  replay(stack.deps.bus, readings.slice(0, split), { batch: STEEL_DAY, messagesPerSecond: 20, signal: abort.signal, to: STEEL_SITE }),
   // Five simulated machines, the last twelve hours at one reading a minute, faults included: enough for
   // the streaming detector to learn each series (388 values) and then score it.
   runSimulation(
     { machines: 5, startMs: Math.round((Date.now() - 12 * 3_600_000) / 1000) * 1000, durationS: 12 * 3600, seed: Date.now() % 1_000_000 },
-    { batch: 500, maxBytes: config.KILOWATCH_MAX_MESSAGE_BYTES, bus: stack.deps.bus, messagesPerSecond: 5 },
+    { batch: 500, maxBytes: config.KILOWATCH_MAX_MESSAGE_BYTES, bus: stack.deps.bus, messagesPerSecond: 5, to: { site: 'sim-plant' } },
   ),
 ]);
 await stack.router.idle();
 let published = bulk;
 for (let day = split; day < readings.length && !abort.signal.aborted; day += STEEL_DAY) {
   await tick();
-  published += await replay(stack.deps.bus, readings.slice(day, day + STEEL_DAY), { batch: STEEL_DAY, messagesPerSecond: 0, signal: abort.signal });
+  published += await replay(stack.deps.bus, readings.slice(day, day + STEEL_DAY), { batch: STEEL_DAY, messagesPerSecond: 0, signal: abort.signal, to: STEEL_SITE });
   await stack.router.idle();
 }
 // The last tick forecasts the day after the data: what an operator sees as tomorrow's forecast.
@@ -73,4 +75,4 @@ log.info('demo data published', {
   simulatedReadings: simulated.readings,
   stats: await statsOf(config, stack.deps.warehouse),
 });
-log.info('stack keeps running: publish to the readings topic, try `npx kilowatch stats`; Ctrl-C stops');
+log.info('stack keeps running: devices publish to their site topic (readings.<site>), operators to readings; try `npx kilowatch stats`; Ctrl-C stops');
