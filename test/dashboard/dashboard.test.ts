@@ -41,10 +41,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await warehouse?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (noBrowser) return;
+  await browser.close();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await warehouse.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 async function open(hash: string, page?: Page) {

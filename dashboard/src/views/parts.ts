@@ -2,7 +2,7 @@ import { h, type Child } from '../dom.js';
 
 /** A titled card; `label` names it for assistive technology. */
 export function card(label: string, title: Child | readonly Child[], ...content: Child[]): HTMLElement {
-  const heading = Array.isArray(title) ? title : [title as Child];
+  const heading: readonly Child[] = Array.isArray(title) ? (title as readonly Child[]) : [title as Child];
   return h('section', { class: 'card', 'aria-label': label }, h('h2', {}, ...heading), ...content);
 }
 
