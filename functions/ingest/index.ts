@@ -6,5 +6,5 @@ import { ingestRuntime } from '../../shared/runtime/ingest-runtime.js';
 cloudEvent('ingest', async (event: CloudEvent<unknown>) => {
   // A POST without CloudEvent headers reaches us as its whole body: read the envelope there, or dead-letter all of it.
   const data = event.data !== undefined ? event.data : (event as unknown);
-  await handleReadingsPush(await ingestRuntime(), { id: event.id as string | undefined, data, source: event.source as string | undefined });
+  await handleReadingsPush(await ingestRuntime(), { id: event.id, data, source: event.source });
 });

@@ -32,9 +32,9 @@ export const functionSizingSchema = z
      */
     iap: z.boolean().default(false),
   })
-  .refine((s) => s.minInstances <= s.maxInstances, { message: 'minInstances must not exceed maxInstances' })
+  .refine((s) => s.minInstances <= s.maxInstances, { error: 'minInstances must not exceed maxInstances' })
   .refine((s) => s.concurrency === 1 || Number(s.cpu) >= 1, {
-    message: 'concurrency above 1 needs cpu of at least 1 (Cloud Run rule)',
+    error: 'concurrency above 1 needs cpu of at least 1 (Cloud Run rule)',
   });
 export type FunctionSizing = z.infer<typeof functionSizingSchema>;
 

@@ -13,6 +13,13 @@ import type { Secrets } from './secrets.js';
 
 export const RUNTIME = 'nodejs22';
 
+/**
+ * Cloud Build's `npm install` (the npm 10 that ships with Node 22, which ignores package.json allowScripts) would
+ * run onnxruntime-node's install script, which fetches the CUDA execution provider (hundreds of MB) on
+ * linux/x64. The script reads this variable; the functions run on CPU.
+ */
+export const BUILD_ENVIRONMENT = { ONNXRUNTIME_NODE_INSTALL: 'skip' } as const;
+
 export interface KilowatchFunctionProps {
   readonly name: CatalogName;
   readonly spec: FunctionSpec;
@@ -61,6 +68,7 @@ export class KilowatchFunction extends Construct {
         entryPoint: name,
         source: { storageSource: { bucket: storage.sources.name, object: object.name } },
         serviceAccount: props.builder.id,
+        environmentVariables: { ...BUILD_ENVIRONMENT },
       },
       serviceConfig: {
         availableMemory: sizing.memory,

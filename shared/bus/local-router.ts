@@ -127,7 +127,9 @@ export class LocalPushRouter {
   /** Accepts messages (durably once the journal has synced them) and returns their ids; refusals throw PublishRefused. */
   publish(topic: string, messages: readonly IncomingPublish[]): string[] {
     const { messageIds, durable } = this.accept(topic, messages);
-    durable.catch((error: Error) => log.error('router journal write failed; messages not delivered', { topic, error: error.message }));
+    durable.catch((error: unknown) => {
+      log.error('router journal write failed; messages not delivered', { topic, error: (error as Error).message });
+    });
     return messageIds;
   }
 
@@ -265,17 +267,22 @@ export class LocalPushRouter {
       await response.arrayBuffer();
       if (response.ok) {
         this.stats.delivered++;
-        return this.settle(d);
+        this.settle(d);
+        return;
       }
       failure = `HTTP ${response.status}`;
     } catch (error) {
       failure = (error as Error).message;
     }
     // A shutdown never dead-letters: the message stays in the journal and is pushed again after the restart.
-    if (this.stopping) return this.release(d);
+    if (this.stopping) {
+      this.release(d);
+      return;
+    }
     if (d.attempt >= d.sub.maxAttempts) {
       this.deadLetter(d.messageId, `delivery_failed: ${d.attempt} attempts to ${d.sub.name}, last: ${failure}`, d.data, d.attributes);
-      return this.settle(d);
+      this.settle(d);
+      return;
     }
     this.stats.retried++;
     const backoff = Math.min(d.sub.maxBackoffMs, d.sub.minBackoffMs * 2 ** (d.attempt - 1));
@@ -314,7 +321,9 @@ export class LocalPushRouter {
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
     this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: Error) => answer(res, 500, { error: { code: 500, message: error.message, status: 'INTERNAL' } }));
+      this.handle(req, res).catch((error: unknown) => {
+        answer(res, 500, { error: { code: 500, message: (error as Error).message, status: 'INTERNAL' } });
+      });
     });
     this.server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve) => this.server?.listen(port, host, resolve));
@@ -324,19 +333,30 @@ export class LocalPushRouter {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = req.method === 'GET' ? this.options.routes?.[url.pathname] : undefined;
-    if (route) return answer(res, 200, await route());
+    if (route) {
+      answer(res, 200, await route());
+      return;
+    }
     const publish = /^\/v1\/projects\/([^/]+)\/topics\/([^/:]+):publish$/.exec(url.pathname);
-    if (req.method !== 'POST' || !publish) return answer(res, 404, { error: { code: 404, message: `no route ${req.method} ${url.pathname}`, status: 'NOT_FOUND' } });
+    if (req.method !== 'POST' || !publish) {
+      answer(res, 404, { error: { code: 404, message: `no route ${req.method} ${url.pathname}`, status: 'NOT_FOUND' } });
+      return;
+    }
     const body = await readBody(req, MAX_PUBLISH_BYTES);
-    if (body === undefined) return answer(res, 413, { error: { code: 413, message: `request over ${MAX_PUBLISH_BYTES} bytes`, status: 'INVALID_ARGUMENT' } });
+    if (body === undefined) {
+      answer(res, 413, { error: { code: 413, message: `request over ${MAX_PUBLISH_BYTES} bytes`, status: 'INVALID_ARGUMENT' } });
+      return;
+    }
     let parsed;
     try {
       parsed = publishRequest.safeParse(JSON.parse(body.toString('utf8')));
     } catch {
-      return answer(res, 400, { error: { code: 400, message: 'body is not JSON', status: 'INVALID_ARGUMENT' } });
+      answer(res, 400, { error: { code: 400, message: 'body is not JSON', status: 'INVALID_ARGUMENT' } });
+      return;
     }
     if (!parsed.success) {
-      return answer(res, 400, { error: { code: 400, message: parsed.error.issues[0]?.message ?? 'invalid', status: 'INVALID_ARGUMENT' } });
+      answer(res, 400, { error: { code: 400, message: parsed.error.issues[0]?.message ?? 'invalid', status: 'INVALID_ARGUMENT' } });
+      return;
     }
     try {
       const { messageIds, durable } = this.accept(
@@ -351,7 +371,8 @@ export class LocalPushRouter {
       answer(res, 200, { messageIds });
     } catch (error) {
       if (!(error instanceof PublishRefused)) {
-        return answer(res, 503, { error: { code: 503, message: `not stored: ${(error as Error).message}`, status: 'UNAVAILABLE' } });
+        answer(res, 503, { error: { code: 503, message: `not stored: ${(error as Error).message}`, status: 'UNAVAILABLE' } });
+        return;
       }
       answer(res, error.code, { error: { code: error.code, message: error.message, status: error.status } });
     }

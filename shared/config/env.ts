@@ -41,7 +41,7 @@ export const configSchema = z.object({
   KILOWATCH_HISTORY_LOOKBACK_DAYS: z.coerce.number().nonnegative().optional(),
   KILOWATCH_LOCAL_PORT: positiveInt.max(65_535).default(8080),
   /** Local router flow control: deliveries (and their bytes) waiting before device publishes get 429 RESOURCE_EXHAUSTED. */
-  KILOWATCH_ROUTER_MAX_BACKLOG: positiveInt.default(20_000),
+  KILOWATCH_ROUTER_MAX_BACKLOG: positiveInt.default(5_000),
   KILOWATCH_ROUTER_MAX_BACKLOG_BYTES: positiveInt.default(64 * 1024 * 1024),
   GOOGLE_CLOUD_PROJECT: z.string().min(1).optional(),
   KILOWATCH_BQ_DATASET: z.string().regex(/^\w{1,1024}$/, 'letters, digits and underscores').default('kilowatch'),

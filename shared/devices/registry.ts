@@ -109,7 +109,7 @@ export class DeviceRegistry {
     try {
       json = JSON.parse(readFileSync(path, 'utf8'));
     } catch (error) {
-      throw new Error(`device registry ${path}: cannot be read as JSON (${(error as Error).message})`);
+      throw new Error(`device registry ${path}: cannot be read as JSON (${(error as Error).message})`, { cause: error });
     }
     const parsed = registryFile.safeParse(json);
     if (!parsed.success) {

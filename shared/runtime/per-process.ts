@@ -15,14 +15,14 @@ export interface PerProcess<T> {
 export function perProcess<T>(create: (config: Config) => Promise<T>): PerProcess<T> {
   let current: Promise<T> | undefined;
   return {
-    get() {
+    get: () => {
       current ??= create(loadConfig()).catch((error: unknown) => {
         current = undefined;
         throw error;
       });
       return current;
     },
-    provide(value) {
+    provide: (value) => {
       current = Promise.resolve(value);
       // The host reports its own start-up failure; a request still waiting gets the rejection too.
       current.catch(() => undefined);

@@ -93,7 +93,7 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
       continue;
     }
     let metrics = byDevice.get(r.deviceId);
-    if (!metrics) byDevice.set(r.deviceId, (metrics = new Map()));
+    if (!metrics) byDevice.set(r.deviceId, (metrics = new Map<string, CleanReading[]>()));
     const list = metrics.get(r.metric);
     if (list) list.push(r);
     else metrics.set(r.metric, [r]);

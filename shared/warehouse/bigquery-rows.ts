@@ -50,7 +50,7 @@ export function toInsertRows<T extends Table>(table: T, rows: ReadonlyArray<RowO
 function isoOf(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   // BigQueryTimestamp (and the other BigQuery value wrappers) keep the text in `.value`.
-  const text = value && typeof value === 'object' && 'value' in value ? (value as { value: unknown }).value : value;
+  const text = value && typeof value === 'object' && 'value' in value ? value.value : value;
   // BigQuery keeps microseconds; the client prints nanoseconds (".123456000Z") when the micros are not zero.
   return typeof text === 'string' ? text.replace(/(\.\d{6})0{3}Z$/, '$1Z') : text;
 }
@@ -62,7 +62,7 @@ function scalarFromBigQuery(c: Column, value: unknown): unknown {
     case 'FLOAT64':
     case 'INT64':
       // Numbers already; BigQueryInt (wrapIntegers) and numeric strings become numbers.
-      return typeof value === 'number' ? value : Number(value as string);
+      return typeof value === 'number' ? value : Number(value);
     case 'BOOL':
       return typeof value === 'boolean' ? value : String(value).toLowerCase() === 'true';
     case 'JSON':

@@ -131,7 +131,7 @@ export class DuckDbWarehouse implements Warehouse {
       for (const table of TABLES) {
         await this.connection.run(duckdbCreateTable(table));
         for (const sql of duckdbAddNullableColumns(table)) await this.connection.run(sql);
-        const stageCols = Object.entries(table.columns).map(([n, c]) => `"${n}" ${stageType(c)}`);
+        const stageCols = Object.entries<Column>(table.columns).map(([n, c]) => `"${n}" ${stageType(c)}`);
         // Temporary: staged rows never touch the file or its write-ahead log, only the final insert does.
         await this.connection.run(`CREATE OR REPLACE TEMP TABLE "${stageName(table)}" (${stageCols.join(', ')})`);
         await this.connection.run(
@@ -276,7 +276,7 @@ export class DuckDbWarehouse implements Warehouse {
     return this.serial(async () => {
       const sql = TABLES.map((t) => `SELECT '${t.name}' AS name, count(*) AS n FROM "${dedupViewName(t)}"`).join(' UNION ALL ');
       const reader = await this.connection.runAndReadAll(sql);
-      return Object.fromEntries(reader.getRowObjectsJS().map((r) => [String(r.name), Number(r.n)]));
+      return Object.fromEntries(reader.getRowObjectsJS().map((r) => [r.name as string, Number(r.n)]));
     });
   }
 

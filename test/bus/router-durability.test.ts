@@ -1,5 +1,5 @@
 import { appendFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,11 @@ async function heldEndpoint() {
 }
 
 const closing: Array<() => Promise<unknown>> = [];
+/** Closes a server; `hard` drops its open connections (deliveries it still holds) first. */
+function closeServer(server: Server, hard = false): Promise<void> {
+  if (hard) server.closeAllConnections();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+}
 afterEach(async () => {
   for (const close of closing.splice(0).reverse()) await close();
 });
@@ -86,7 +91,7 @@ describe('local router journal', () => {
     const journal = readFileSync(join(dir, 'router', 'router-journal.jsonl'), 'utf8');
     const second = await heldEndpoint();
     const b = router(dir, second.url);
-    closing.push(() => b.close(), async () => second.server.close(), async () => first.server.closeAllConnections(), async () => first.server.close());
+    closing.push(() => b.close(), () => closeServer(second.server), () => closeServer(first.server, true));
     expect(journal).toContain('"a":["readings-ingest"');
     await until(() => second.held.length === 2, 'replayed deliveries');
     expect(second.arrived.sort()).toEqual(['m2', 'm3']);
@@ -107,10 +112,11 @@ describe('local router journal', () => {
     appendFileSync(join(dir, 'router', 'router-journal.jsonl'), '{"p":{"messageId":"torn","topic":"readi');
     const second = await heldEndpoint();
     const b = router(dir, second.url);
-    closing.push(() => b.close(), async () => second.server.close(), async () => first.server.closeAllConnections(), async () => first.server.close());
+    closing.push(() => b.close(), () => closeServer(second.server), () => closeServer(first.server, true));
     await until(() => second.held.length === 1, 'the replayed delivery');
     expect(second.arrived).toEqual(['kept']);
     expect(readFileSync(join(dir, 'router', 'router-journal.jsonl'), 'utf8')).not.toContain('torn');
+    second.answer('kept', 204);
   });
 
   it('drains on close: a delivery that fails during shutdown is kept for the next start, never dead-lettered', async () => {
@@ -131,7 +137,7 @@ describe('local router journal', () => {
     expect(new DeadLetterFile(join(dir, 'dead.jsonl')).count()).toBe(0);
     const second = await heldEndpoint();
     const b = router(dir, second.url);
-    closing.push(() => b.close(), async () => second.server.close(), async () => first.server.close());
+    closing.push(() => b.close(), () => closeServer(second.server), () => closeServer(first.server));
     await until(() => second.held.length === 1, 'the replayed delivery');
     expect(second.arrived).toEqual(['in-flight']);
     second.answer('in-flight', 204);
@@ -144,7 +150,7 @@ describe('local router answers like Pub/Sub', () => {
     const target = await heldEndpoint();
     const r = router(dir, target.url);
     const port = await r.listen(0);
-    closing.push(() => r.close(), async () => target.server.close());
+    closing.push(() => r.close(), () => closeServer(target.server));
     expect(await restPublish(port, 'no-such-topic', ['x'])).toMatchObject({ status: 404, body: { error: { status: 'NOT_FOUND' } } });
     const bus = new PubSubBus({ projectId: 'local', topicName: () => 'no-such-topic', apiEndpoint: `127.0.0.1:${port}` });
     closing.push(() => bus.close());
@@ -157,7 +163,7 @@ describe('local router answers like Pub/Sub', () => {
     const target = await heldEndpoint();
     const r = router(dir, target.url, { subscriptions: [] });
     const port = await r.listen(0);
-    closing.push(() => r.close(), async () => target.server.close());
+    closing.push(() => r.close(), () => closeServer(target.server));
     const huge = 'x'.repeat(11 * 1024 * 1024);
     expect((await restPublish(port, TOPICS.readings, [huge])).status).toBe(413);
     for (let i = 0; i < 3; i++) {
@@ -171,7 +177,7 @@ describe('local router answers like Pub/Sub', () => {
     const target = await heldEndpoint();
     const r = router(dir, target.url, { maxBacklog: { messages: 2, bytes: 1 << 20 } });
     const port = await r.listen(0);
-    closing.push(() => r.close(), async () => target.server.closeAllConnections(), async () => target.server.close());
+    closing.push(() => r.close(), () => closeServer(target.server, true));
     expect((await restPublish(port, TOPICS.readings, ['a', 'b'])).status).toBe(200);
     expect(await restPublish(port, TOPICS.readings, ['c'])).toMatchObject({ status: 429, body: { error: { status: 'RESOURCE_EXHAUSTED' } } });
     // Topics the functions publish to while handling a delivery are never refused.

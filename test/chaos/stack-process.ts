@@ -53,11 +53,11 @@ export class StackProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    child.stdout?.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('"local stack up"')) this.ready = true;
     });
     // Warnings (push retries while the stack starts) are expected; errors are shown.
-    child.stderr?.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) if (line.includes('"ERROR"') || (line && !line.startsWith('{'))) process.stderr.write(`[stack] ${line}\n`);
     });
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));

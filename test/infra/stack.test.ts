@@ -37,6 +37,7 @@ describe('functions', () => {
       const name = f.build_config.entry_point as string;
       expect(f.name).toBe(`${name}-${env}`);
       expect(f.build_config.runtime).toBe('nodejs22');
+      expect(f.build_config.environment_variables).toEqual({ ONNXRUNTIME_NODE_INSTALL: 'skip' });
       expect(f.build_config.source.storage_source.object).toMatch(/^\$\{google_storage_bucket_object\./);
       const sa = s.ref(f.service_config.service_account_email).body.account_id as string;
       expect(sa).toBe(`kw-${name}-${env}`);
@@ -399,7 +400,7 @@ describe('platform', () => {
     for (const [type, rs] of Object.entries(s.json.resource)) {
       if (skip.has(type) || type.endsWith('_iam_member')) continue;
       for (const body of Object.values(rs)) {
-        const key = nameKeys.find((k) => typeof body[k] === 'string' && !(body[k] as string).startsWith('${'));
+        const key = nameKeys.find((k) => typeof body[k] === 'string' && !(body[k]).startsWith('${'));
         if (!key) continue;
         checked += 1;
         expect(`${type}.${key}=${body[key]}`).toMatch(new RegExp(`[-_ ]${env}\\b|\\b${env}[-_:]`));

@@ -31,7 +31,7 @@ describe('hostile input gets a clear reason and loses nothing', () => {
   ])('dead-letters or rejects %s', async (_name, body, reason) => {
     const { rejected, stored, dead } = await outcome(body);
     expect(stored).toEqual([]);
-    const reasons = [...dead.map((d) => d.reason), ...rejected.map((r) => `${r.reason}: ${r.detail}`)];
+    const reasons = [...dead.map((d) => d.reason), ...rejected.map((r) => `${String(r.reason)}: ${String(r.detail)}`)];
     expect(reasons).toHaveLength(1);
     expect(reasons[0]).toMatch(reason);
     if (dead.length) expect(Buffer.from(dead[0]!.dataBase64, 'base64')).toEqual(Buffer.from(body));

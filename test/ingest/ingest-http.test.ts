@@ -225,3 +225,17 @@ describe('envelopes as Google sends them', () => {
     ]);
   });
 });
+
+describe('function ports', () => {
+  it('answer anything but a push POST with 405 in JSON, naming what they accept', async () => {
+    for (const url of [stack.ingestUrl, stack.scoreUrl, stack.forecastUrl]) {
+      const response = await fetch(url);
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+      expect(response.headers.get('content-type')).toBe('application/json');
+      const body = (await response.json()) as { error: { code: number; message: string } };
+      expect(body.error.code).toBe(405);
+      expect(body.error.message).toMatch(/^GET is not accepted here: POST of Pub\/Sub push deliveries from subscription /);
+    }
+  });
+});

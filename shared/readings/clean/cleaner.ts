@@ -162,28 +162,37 @@ export class ReadingCleaner {
     // message is a duplicate or a conflict, not a redelivery.
     const storedHere = new Map<string, number>();
 
-    readings.forEach((raw, index) => {
+    for (const [index, raw] of readings.entries()) {
       const parsed = wireReading.safeParse(raw);
-      if (!parsed.success) return reject(index, 'invalid_reading', describeIssues(parsed.error), raw);
+      if (!parsed.success) {
+        reject(index, 'invalid_reading', describeIssues(parsed.error), raw);
+        continue;
+      }
       const reading = parsed.data;
       const device = this.registry.get(reading.deviceId);
       if (!device) {
-        return reject(index, 'unknown_device', `deviceId: '${reading.deviceId}' is not in the device registry; register it first`, raw, {
+        reject(index, 'unknown_device', `deviceId: '${reading.deviceId}' is not in the device registry; register it first`, raw, {
           device_id: reading.deviceId,
         });
+        continue;
       }
       if (ctx.binding && device.site !== ctx.binding.site) {
-        return reject(index, 'forbidden_device', this.forbidden(reading.deviceId, ctx.binding), raw, { device_id: reading.deviceId });
+        reject(index, 'forbidden_device', this.forbidden(reading.deviceId, ctx.binding), raw, { device_id: reading.deviceId });
+        continue;
       }
       const ts = timestampOf(reading.ts, device, reading.deviceId);
-      if (!ts.ok) return reject(index, ts.code, `ts: ${ts.reason}`, raw, { device_id: reading.deviceId });
+      if (!ts.ok) {
+        reject(index, ts.code, `ts: ${ts.reason}`, raw, { device_id: reading.deviceId });
+        continue;
+      }
       const tsIso = new Date(ts.ms).toISOString();
       const ahead = (ts.ms - ctx.receivedAt) / 1000;
       if (ahead > this.limits.futureRejectS) {
-        return reject(index, 'future_ts', `ts: ${tsIso} is ${Math.round(ahead)} s in the future; at most ${this.limits.futureRejectS} s is accepted`, raw, {
+        reject(index, 'future_ts', `ts: ${tsIso} is ${Math.round(ahead)} s in the future; at most ${this.limits.futureRejectS} s is accepted`, raw, {
           device_id: reading.deviceId,
           ts: tsIso,
         });
+        continue;
       }
       const state = stateOf(reading.deviceId);
       const values = this.pendingValues(reading, device, ts.ms, index, raw, reject, tsIso);
@@ -221,7 +230,7 @@ export class ReadingCleaner {
           reject(index, 'duplicate', `${v.metric}: same device, time, metric and value as ${first}`, raw, where);
         }
       }
-    });
+    }
     return result;
   }
 
@@ -384,7 +393,7 @@ function sameValue(a: number | null, b: number | null): boolean {
 
 function safeJson(payload: unknown): string {
   try {
-    return JSON.stringify(payload) ?? 'null';
+    return payload === undefined ? 'null' : JSON.stringify(payload);
   } catch {
     return JSON.stringify({ unserialisable: String(payload).slice(0, 1000) });
   }
