@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { checkZone } from '../forecast/calendar.js';
-import { columnIndex, numbersOf, readCsvTable, timestampsOf, type CsvTable } from '../forecast/table.js';
+import { columnIndex, numbersOf, readCsvTable, timestampsOf, zoneUsed, type CsvTable, type InputZone } from '../forecast/table.js';
 import type { VerifiedModel } from '../models/runtime.js';
 import { buildEstimateFeatures, ESTIMATE_FEATURES, type FeasibleStatus, type MeterRow } from './features.js';
 import { estimateParamsOf, type EstimateParams } from './params.js';
@@ -64,7 +64,8 @@ export interface EstimateFileOptions {
   input: string;
   output: string;
   timestamp?: string;
-  tz?: string;
+  /** Zone of timestamps without an offset; such timestamps are refused without it. */
+  zone?: InputZone;
 }
 
 export interface EstimateSummary {
@@ -77,6 +78,8 @@ export interface EstimateSummary {
   /** Rows whose two sides contradict each other: estimated by the physics formula alone. */
   inconsistent: number;
   output: string;
+  /** How the input's timestamps were read: 'offsets in the file' or '<zone> (<where the zone came from>)'. */
+  timestamps: string;
   seconds: number;
 }
 
@@ -109,9 +112,9 @@ export async function estimateFile(model: VerifiedModel, options: EstimateFileOp
   const started = performance.now();
   const e = estimatorOf(model);
   const table = readCsvTable(options.input);
-  const zone = options.tz ?? 'UTC';
-  checkZone(zone);
-  const stamps = timestampsOf(table, columnIndex(table, options.timestamp ?? e.params.timestamp, '--timestamp'), zone);
+  if (options.zone) checkZone(options.zone.zone);
+  const tsCol = columnIndex(table, options.timestamp ?? e.params.timestamp, '--timestamp');
+  const stamps = timestampsOf(table, tsCol, options.zone);
   const rows = meterRowsOf(table, e.params);
   const { estimates, status } = await estimateRows(e, rows, stamps);
   const lines = ['ts,estimate'];
@@ -126,6 +129,7 @@ export async function estimateFile(model: VerifiedModel, options: EstimateFileOp
     withoutReadings,
     inconsistent: status.filter((s) => s === 'inconsistent').length,
     output: options.output,
+    timestamps: zoneUsed(table, tsCol, options.zone),
     seconds: Math.round((performance.now() - started) / 10) / 100,
   };
 }

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { DEFAULT_ESTIMATE_MODEL, estimateFile } from '../../estimate/estimate.js';
+import { loadConfig } from '../../config/env.js';
+import { inputZoneOf } from '../../forecast/input-zone.js';
 import { resolveModel } from '../../models/runtime.js';
 
 export const estimateCommand = new Command('estimate')
@@ -8,9 +10,11 @@ export const estimateCommand = new Command('estimate')
   .requiredOption('--output <csv>', 'where to write ts,estimate (empty where a row has no electrical reading)')
   .option('--model <dir|name>', `model folder or name (default: ${DEFAULT_ESTIMATE_MODEL}, the demo plant's champion)`)
   .option('--timestamp <col>', "timestamp column (default: the card's, ts)")
-  .option('--tz <zone>', 'zone of timestamps without an offset (default UTC)')
-  .action(async (options: { input: string; output: string; model?: string; timestamp?: string; tz?: string }) => {
+  .option('--tz <zone>', 'IANA zone of timestamps without an offset; required for such timestamps unless --device')
+  .option('--device <id>', "read timestamps without an offset in this device's registry timezone")
+  .action(async (options: { input: string; output: string; model?: string; timestamp?: string; tz?: string; device?: string }) => {
+    const zone = inputZoneOf(options, loadConfig().KILOWATCH_DEVICES_FILE);
     const model = await resolveModel(options.model ?? DEFAULT_ESTIMATE_MODEL);
-    const summary = await estimateFile(model, options);
+    const summary = await estimateFile(model, { ...options, ...(zone ? { zone } : {}) });
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   });
