@@ -1,9 +1,9 @@
 import { loadConfig } from '../../shared/config/env.js';
 import { loadSteel, STEEL_DEVICE_ID, steelReading } from '../../shared/demo/steel.js';
 import { replay } from '../../shared/demo/replay.js';
-import { log } from '../../shared/log/logger.js';
 import { runSimulation } from '../../shared/simulate/run.js';
 import { statsOf } from '../../shared/stats/warehouse-stats.js';
+import { doneText, localEndpoints, progressText, say, startedText } from './console-summary.js';
 import { startLocalStack } from './host.js';
 
 /**
@@ -13,11 +13,9 @@ import { startLocalStack } from './host.js';
  */
 const config = loadConfig();
 const stack = await startLocalStack(config);
-log.info('local stack up', {
-  pubsubRestEndpoint: `http://127.0.0.1:${stack.routerPort}`,
-  ingest: stack.ingestUrl,
-  warehouse: `${config.KILOWATCH_DATA_DIR}/warehouse.duckdb`,
-});
+const endpoints = localEndpoints(stack);
+const warehousePath = `${config.KILOWATCH_DATA_DIR}/warehouse.duckdb`;
+say(startedText(endpoints, warehousePath), { endpoints, warehouse: warehousePath });
 
 const abort = new AbortController();
 let stopping = false;
@@ -44,12 +42,20 @@ const readings = steel.map(({ row, seq }) => steelReading(row, seq));
 const STEEL_DAY = 96;
 const FORECASTED_DAYS = 10;
 const split = Math.max(0, readings.length - FORECASTED_DAYS * STEEL_DAY);
+const PROGRESS_EVERY_MS = 3000;
+let lastProgress = Date.now();
+const progress = (steel: number, ticks?: { done: number; total: number }) => {
+  if (!ticks && Date.now() - lastProgress < PROGRESS_EVERY_MS) return;
+  lastProgress = Date.now();
+  say(progressText({ steel, steelTotal: readings.length, ...(ticks ? { ticks } : {}) }), { steel, steelTotal: readings.length, ...ticks });
+};
+if (readings.length === 0) say('demo: the steel plant year is already stored (a restart replays only what is missing)');
 const tick = async () => {
   await stack.deps.bus.publish('forecastTick', [{ data: '{}' }]);
   await stack.router.idle();
 };
 const [bulk, simulated] = await Promise.all([
-  replay(stack.deps.bus, readings.slice(0, split), { batch: STEEL_DAY, messagesPerSecond: 20, signal: abort.signal }),
+  replay(stack.deps.bus, readings.slice(0, split), { batch: STEEL_DAY, messagesPerSecond: 20, signal: abort.signal, onProgress: (p) => progress(p) }),
   // Five simulated machines, the last twelve hours at one reading a minute, faults included: enough for
   // the streaming detector to learn each series (388 values) and then score it.
   runSimulation(
@@ -57,18 +63,25 @@ const [bulk, simulated] = await Promise.all([
     { batch: 500, maxBytes: config.KILOWATCH_MAX_MESSAGE_BYTES, bus: stack.deps.bus, messagesPerSecond: 5 },
   ),
 ]);
+say(`demo: ${bulk.toLocaleString('en-US')} steel and ${simulated.readings.toLocaleString('en-US')} simulated readings published; waiting for ingest and scoring to catch up`);
+const catchUp = setInterval(() => {
+  const { delivered, published } = stack.router.stats;
+  say(`demo: ${delivered.toLocaleString('en-US')} of ${published.toLocaleString('en-US')} pushed messages handled`, { delivered, published });
+}, PROGRESS_EVERY_MS);
 await stack.router.idle();
+clearInterval(catchUp);
 let published = bulk;
 for (let day = split; day < readings.length && !abort.signal.aborted; day += STEEL_DAY) {
   await tick();
   published += await replay(stack.deps.bus, readings.slice(day, day + STEEL_DAY), { batch: STEEL_DAY, messagesPerSecond: 0, signal: abort.signal });
   await stack.router.idle();
+  progress(published, { done: (day - split) / STEEL_DAY + 1, total: Math.ceil((readings.length - split) / STEEL_DAY) });
 }
 // The last tick forecasts the day after the data: what an operator sees as tomorrow's forecast.
 await tick();
-log.info('demo data published', {
+const stats = await statsOf(config, stack.deps.warehouse);
+say(doneText(stats, { steel: published, simulated: simulated.readings }, endpoints), {
   steelReadings: published,
   simulatedReadings: simulated.readings,
-  stats: await statsOf(config, stack.deps.warehouse),
+  stats,
 });
-log.info('stack keeps running: publish to the readings topic, try `npx kilowatch stats`; Ctrl-C stops');

@@ -61,6 +61,8 @@ export const configSchema = z.object({
   KILOWATCH_FORECAST_TARGETS: forecastTargets.default([{ deviceId: 'steel-plant/main-meter', metric: 'usage_kwh', model: 'steel-forecast' }]),
   STORAGE_API_ENDPOINT: z.url().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** json: Cloud Logging's structured lines (default on Cloud Run and with the gcp backend); pretty: one readable line each. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
