@@ -14,6 +14,7 @@ import { createForecastDeps, provideForecastRuntime } from '../../shared/runtime
 import { createScoreDeps, provideScoreRuntime } from '../../shared/runtime/score-runtime.js';
 import type { ScoreDeps } from '../../shared/scoring/score-readings.js';
 import { LOCAL_STATS_PATH, statsOf } from '../../shared/stats/warehouse-stats.js';
+import { latestReadingMs, LOCAL_LATEST_PATH } from '../../shared/simulate/resume.js';
 import { acceptPushOnly } from './post-only.js';
 
 export interface LocalStack {
@@ -87,7 +88,10 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
       ordered: ORDERED_TOPICS.includes(fn.topic),
       ...retry,
     })),
-    routes: { [LOCAL_STATS_PATH]: () => statsOf(config, (deps as IngestDeps).warehouse) },
+    routes: {
+      [LOCAL_STATS_PATH]: () => statsOf(config, (deps as IngestDeps).warehouse),
+      [LOCAL_LATEST_PATH]: async (url) => ({ latestMs: (await latestReadingMs((deps as IngestDeps).warehouse, url.searchParams.getAll('device'))) ?? null }),
+    },
   });
   const routerPort = await router.listen(options.routerPort ?? config.KILOWATCH_LOCAL_PORT);
 

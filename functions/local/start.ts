@@ -1,6 +1,8 @@
 import { loadConfig } from '../../shared/config/env.js';
 import { loadSteel, STEEL_DEVICE_ID, steelReading } from '../../shared/demo/steel.js';
 import { replay } from '../../shared/demo/replay.js';
+import { continuationStartMs, latestReadingMs } from '../../shared/simulate/resume.js';
+import { deviceIdOf } from '../../shared/simulate/generator.js';
 import { runSimulation } from '../../shared/simulate/run.js';
 import { statsOf } from '../../shared/stats/warehouse-stats.js';
 import { doneText, localEndpoints, progressText, say, startedText } from './console-summary.js';
@@ -42,6 +44,18 @@ const readings = steel.map(({ row, seq }) => steelReading(row, seq));
 const STEEL_DAY = 96;
 const FORECASTED_DAYS = 10;
 const split = Math.max(0, readings.length - FORECASTED_DAYS * STEEL_DAY);
+async function simulatedSinceStored(): Promise<{ readings: number }> {
+  const machines = 5;
+  const ids = Array.from({ length: machines }, (_, i) => deviceIdOf(i, machines));
+  const startMs = continuationStartMs(await latestReadingMs(stack.deps.warehouse, ids), 12 * 3600, 60);
+  const durationS = Math.floor((Date.now() - startMs) / 60_000) * 60;
+  if (durationS < 60) return { readings: 0 };
+  return runSimulation(
+    { machines, startMs, durationS, seed: 1 },
+    { batch: 500, maxBytes: config.KILOWATCH_MAX_MESSAGE_BYTES, bus: stack.deps.bus, messagesPerSecond: 5 },
+  );
+}
+
 const PROGRESS_EVERY_MS = 3000;
 let lastProgress = Date.now();
 const progress = (steel: number, ticks?: { done: number; total: number }) => {
@@ -57,11 +71,9 @@ const tick = async () => {
 const [bulk, simulated] = await Promise.all([
   replay(stack.deps.bus, readings.slice(0, split), { batch: STEEL_DAY, messagesPerSecond: 20, signal: abort.signal, onProgress: (p) => progress(p) }),
   // Five simulated machines, the last twelve hours at one reading a minute, faults included: enough for
-  // the streaming detector to learn each series (388 values) and then score it.
-  runSimulation(
-    { machines: 5, startMs: Math.round((Date.now() - 12 * 3_600_000) / 1000) * 1000, durationS: 12 * 3600, seed: Date.now() % 1_000_000 },
-    { batch: 500, maxBytes: config.KILOWATCH_MAX_MESSAGE_BYTES, bus: stack.deps.bus, messagesPerSecond: 5 },
-  ),
+  // the streaming detector to learn each series (388 values) and then score it. A restart continues after
+  // what is stored, up to now, with the same seed: nothing twice.
+  simulatedSinceStored(),
 ]);
 say(`demo: ${bulk.toLocaleString('en-US')} steel and ${simulated.readings.toLocaleString('en-US')} simulated readings published; waiting for ingest and scoring to catch up`);
 const catchUp = setInterval(() => {

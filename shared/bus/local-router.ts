@@ -30,7 +30,7 @@ export interface RouterOptions {
   readonly deadLetterTopic: string;
   readonly deadLetters: DeadLetterFile;
   /** Extra GET routes answering JSON (the local host's status pages). */
-  readonly routes?: Readonly<Record<string, () => Promise<unknown>>>;
+  readonly routes?: Readonly<Record<string, (url: URL) => Promise<unknown>>>;
 }
 
 interface Delivery extends PushedMessage {
@@ -217,7 +217,7 @@ export class LocalPushRouter {
   private async route(req: IncomingMessage): Promise<[number, unknown]> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = req.method === 'GET' ? this.options.routes?.[url.pathname] : undefined;
-    if (route) return [200, await route()];
+    if (route) return [200, await route(url)];
     const publish = /^\/v1\/projects\/([^/]+)\/topics\/([^/:]+):publish$/.exec(url.pathname);
     if (req.method !== 'POST' || !publish) return [404, { error: { code: 404, message: `no route ${req.method} ${url.pathname}` } }];
     const body = await readBody(req, MAX_PUBLISH_BYTES);
