@@ -66,6 +66,8 @@ export interface EstimateFileOptions {
   timestamp?: string;
   /** Zone of timestamps without an offset; such timestamps are refused without it. */
   zone?: InputZone;
+  /** Input column names where they differ from the model card's (the warehouse's metric names). */
+  columns?: Partial<EstimateParams['columns']>;
 }
 
 export interface EstimateSummary {
@@ -83,17 +85,26 @@ export interface EstimateSummary {
   seconds: number;
 }
 
+/** The option of `kilowatch estimate` (and `train estimate`) that names each input column. */
+export const ESTIMATE_COLUMN_FLAGS = {
+  lagging_kvarh: '--lagging-kvarh',
+  lagging_pf: '--lagging-pf',
+  leading_kvarh: '--leading-kvarh',
+  leading_pf: '--leading-pf',
+  co2: '--co2',
+} as const;
+
 export function meterRowsOf(table: CsvTable, p: EstimateParams): MeterRow[] {
-  const col = (name: string, required: boolean) => {
-    const i = table.header.indexOf(name);
-    if (i < 0 && required) columnIndex(table, name, 'the export format (metric names of the warehouse)');
+  const col = (key: keyof typeof ESTIMATE_COLUMN_FLAGS, required: boolean) => {
+    const i = table.header.indexOf(p.columns[key]);
+    if (i < 0 && required) columnIndex(table, p.columns[key], ESTIMATE_COLUMN_FLAGS[key]);
     return i < 0 ? undefined : numbersOf(table, i);
   };
-  const lagQ = col(p.columns.lagging_kvarh, true) as Float64Array;
-  const lagPf = col(p.columns.lagging_pf, true) as Float64Array;
-  const leadQ = col(p.columns.leading_kvarh, true) as Float64Array;
-  const leadPf = col(p.columns.leading_pf, true) as Float64Array;
-  const co2 = col(p.columns.co2, false);
+  const lagQ = col('lagging_kvarh', true) as Float64Array;
+  const lagPf = col('lagging_pf', true) as Float64Array;
+  const leadQ = col('leading_kvarh', true) as Float64Array;
+  const leadPf = col('leading_pf', true) as Float64Array;
+  const co2 = col('co2', false);
   return table.rows.map((_, i) => ({
     laggingKvarh: lagQ[i] as number,
     laggingPf: lagPf[i] as number,
@@ -115,7 +126,7 @@ export async function estimateFile(model: VerifiedModel, options: EstimateFileOp
   if (options.zone) checkZone(options.zone.zone);
   const tsCol = columnIndex(table, options.timestamp ?? e.params.timestamp, '--timestamp');
   const stamps = timestampsOf(table, tsCol, options.zone);
-  const rows = meterRowsOf(table, e.params);
+  const rows = meterRowsOf(table, { ...e.params, columns: { ...e.params.columns, ...options.columns } });
   const { estimates, status } = await estimateRows(e, rows, stamps);
   const lines = ['ts,estimate'];
   for (let i = 0; i < rows.length; i++) lines.push(`${new Date(stamps[i] as number).toISOString()},${fmt(estimates[i] as number)}`);

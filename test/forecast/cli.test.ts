@@ -113,11 +113,19 @@ describe('kilowatch estimate', () => {
     expect(Math.sqrt(sq / actual.length)).toBeLessThan(0.05);
   });
 
+  it('reads a column under another name given by its option', async () => {
+    const input = join(tmp.path, 'renamed.csv');
+    writeFileSync(input, steelSliceCsv('2018-10-01T00:00:00Z', '2018-10-02T00:00:00Z').replace('lagging_reactive_kvarh', 'lag_q'));
+    const r = await kilowatch(['estimate', '--model', ESTIMATE_MODEL, '--input', input, '--lagging-kvarh', 'lag_q', '--output', join(tmp.path, 'renamed-out.csv')], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ rows: 96, estimated: 96 });
+  });
+
   it('names the missing column', async () => {
     const input = join(tmp.path, 'nometer.csv');
     writeFileSync(input, 'ts,usage_kwh\n2018-10-01T00:00:00Z,3\n');
     const r = await kilowatch(['estimate', '--model', ESTIMATE_MODEL, '--input', input, '--output', join(tmp.path, 'y.csv')], env);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/no column 'lagging_reactive_kvarh'/);
+    expect(r.stderr).toMatch(/no column 'lagging_reactive_kvarh' \(columns: ts, usage_kwh\); name it with --lagging-kvarh/);
   });
 });
