@@ -1,4 +1,7 @@
 import type { FunctionName, TopicRole } from '../../shared/config/env.js';
+import type { TABLES } from '../../shared/warehouse/schema/tables.js';
+
+export type TableName = (typeof TABLES)[number]['name'];
 
 /**
  * What each deployable function is allowed to touch. The stack turns these capabilities into IAM
@@ -8,6 +11,8 @@ import type { FunctionName, TopicRole } from '../../shared/config/env.js';
 export interface FunctionAccess {
   /** BigQuery dataset role: viewer reads tables, editor also writes rows. */
   readonly dataset?: 'viewer' | 'editor';
+  /** Tables the function writes rows to although its dataset role only reads (dataEditor on each table only). */
+  readonly writeTables?: readonly TableName[];
   /** roles/bigquery.jobUser on the project: needed to run queries (jobs are project-scoped). */
   readonly queries?: boolean;
   /** Topics the function publishes to (roles/pubsub.publisher on each topic only). */
@@ -62,10 +67,11 @@ export const FUNCTION_CATALOG = {
     bundle: ['models'],
   },
   api: {
-    description: 'REST API, OpenAPI document and dashboard over the warehouse.',
+    description: 'REST API, OpenAPI document and dashboard over the warehouse; writes alert acknowledgements only.',
     trigger: { kind: 'http' },
-    access: { dataset: 'viewer', queries: true, apiKeys: true },
-    bundle: [],
+    access: { dataset: 'viewer', writeTables: ['alert_acks'], queries: true, models: 'read', apiKeys: true },
+    // The device registry (devices and their metrics) and the committed default estimator.
+    bundle: ['data/devices.json', 'models'],
   },
   copilot: {
     description: 'Chat copilot: Vertex AI Gemini with read-only warehouse tools.',

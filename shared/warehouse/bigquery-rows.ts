@@ -73,11 +73,8 @@ function scalarFromBigQuery(c: Column, value: unknown): unknown {
   }
 }
 
-/**
- * A query result row (as @google-cloud/bigquery returns it) back in the table's row shape, validated by
- * the table's zod schema: timestamps as ISO strings with Z, REPEATED columns as arrays, numbers as numbers.
- */
-export function fromBigQueryRow<T extends Table>(table: T, raw: Record<string, unknown>): RowOf<T> {
+/** A query result row (as @google-cloud/bigquery returns it) in the table's row shape, not yet validated. */
+export function bigQueryRowValues(table: Table, raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, c] of Object.entries(table.columns)) {
     const value = raw[name];
@@ -87,7 +84,15 @@ export function fromBigQueryRow<T extends Table>(table: T, raw: Record<string, u
       out[name] = value === null || value === undefined ? null : scalarFromBigQuery(c, value);
     }
   }
-  const parsed = table.row.safeParse(out);
+  return out;
+}
+
+/**
+ * A query result row back in the table's row shape, validated by the table's zod schema: timestamps as
+ * ISO strings with Z, REPEATED columns as arrays, numbers as numbers.
+ */
+export function fromBigQueryRow<T extends Table>(table: T, raw: Record<string, unknown>): RowOf<T> {
+  const parsed = table.row.safeParse(bigQueryRowValues(table, raw));
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`${table.name}: a row read from BigQuery does not match the table schema (${issues})`);

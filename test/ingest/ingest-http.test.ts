@@ -131,8 +131,8 @@ describe('rejections name the field and what would be accepted', () => {
     const detail = (i: number) => String(rejected[i]!.detail);
     expect(detail(0)).toMatch(/deviceId: 'nobody\/knows' is not in the device registry/);
     expect(detail(1)).toMatch(/^ts: unrecognised timestamp 'yesterday'; accepted: ISO 8601/);
-    expect(detail(2)).toMatch(/^metrics\.colour: not a metric of sim-plant\/machine-\*; accepted: power_kw, temperature_c/);
-    expect(detail(3)).toMatch(/^units\.power_kw: 'furlongs' cannot be converted to kW; accepted: kW, w, kw, mw/);
+    expect(detail(2)).toMatch(/^metrics: colour is not a metric of sim-plant\/machine-rej; accepted: power_kw, temperature_c/);
+    expect(detail(3)).toMatch(/^units\.power_kw: 'furlongs' cannot be converted to kW; accepted: mW, W, kW, MW, GW/);
     expect(detail(4)).toMatch(/^metrics\.power_kw: must be a finite number or null/);
     expect(detail(5)).toMatch(/not a valid calendar date/);
     expect(JSON.parse(String(rejected[0]!.payload))).toEqual(batch.readings[1]);

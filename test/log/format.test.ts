@@ -9,10 +9,11 @@ describe('readable local output', () => {
   });
 
   it('says what runs where, how far the demo is, and what to do next', () => {
-    const endpoints = localEndpoints({ routerPort: 8080, ingestUrl: 'http://127.0.0.1:8081/', scoreUrl: 'http://127.0.0.1:8082/', forecastUrl: 'http://127.0.0.1:8083/' });
+    const endpoints = localEndpoints({ routerPort: 8080, ingestUrl: 'http://127.0.0.1:8081/', scoreUrl: 'http://127.0.0.1:8082/', forecastUrl: 'http://127.0.0.1:8083/', apiUrl: 'http://127.0.0.1:8084/' });
     const started = startedText(endpoints, '.kilowatch/warehouse.duckdb');
     expect(started).toContain('  stats      http://127.0.0.1:8080/_local/stats  row counts');
     expect(started).toContain('  ingest     http://127.0.0.1:8081/              function: readings');
+    expect(started).toContain('  api        http://127.0.0.1:8084/              query API and dashboard; reference at http://127.0.0.1:8084/docs');
     expect(started).toContain('  warehouse  .kilowatch/warehouse.duckdb         DuckDB file');
     expect(progressText({ steel: 12_480, steelTotal: 35_040, ticks: { done: 3, total: 10 } })).toBe(
       'demo: steel plant 12,480/35,040 readings published (36 %), forecast day 3/10',
