@@ -15,6 +15,7 @@ import { createForecastDeps, provideForecastRuntime } from '../../shared/runtime
 import { createScoreDeps, provideScoreRuntime } from '../../shared/runtime/score-runtime.js';
 import type { ScoreDeps } from '../../shared/scoring/score-readings.js';
 import { LOCAL_STATS_PATH, statsOf } from '../../shared/stats/warehouse-stats.js';
+import { latestReadingMs, LOCAL_LATEST_PATH } from '../../shared/simulate/resume.js';
 import { acceptPushOnly } from './post-only.js';
 
 export interface LocalStack {
@@ -121,6 +122,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
       [LOCAL_STATS_PATH]: async () => statsOf(config, (await ready.promise).warehouse),
       // Deliveries still to make: how `npm run chaos` and scripts know the pipeline has caught up.
       [LOCAL_ROUTER_PATH]: () => Promise.resolve({ pendingDeliveries: router.pendingDeliveries, ...router.stats }),
+      [LOCAL_LATEST_PATH]: async (url) => ({ latestMs: (await latestReadingMs((await ready.promise).warehouse, url.searchParams.getAll('device'))) ?? null }),
     },
     topics: [...(Object.keys(TOPICS) as TopicRole[]).map((role) => topicName(config, role)), ...siteTopics.map((t) => t.topic)],
     journalDir: routerJournalDir(config),
