@@ -12,8 +12,10 @@ import { deadLetterPath, LOCAL_PROJECT } from '../../shared/runtime/adapters.js'
 import { createIngestDeps, provideIngestRuntime } from '../../shared/runtime/ingest-runtime.js';
 import { createForecastDeps, provideForecastRuntime } from '../../shared/runtime/forecast-runtime.js';
 import { createScoreDeps, provideScoreRuntime } from '../../shared/runtime/score-runtime.js';
+import { createNotifyRuntime, provideNotifyRuntime } from '../../shared/runtime/notify-runtime.js';
 import type { ScoreDeps } from '../../shared/scoring/score-readings.js';
 import { LOCAL_STATS_PATH, statsOf } from '../../shared/stats/warehouse-stats.js';
+import { incidentsOf, LOCAL_INCIDENTS_PATH, recentFilter } from '../../shared/alerting/incident-use-cases.js';
 
 export interface LocalStack {
   readonly config: Config;
@@ -22,6 +24,7 @@ export interface LocalStack {
   readonly ingestUrl: string;
   readonly scoreUrl: string;
   readonly forecastUrl: string;
+  readonly notifyUrl: string;
   readonly deps: IngestDeps;
   /** The score function's dependencies: the same warehouse and bus, its own series states. */
   readonly scoreDeps: ScoreDeps;
@@ -40,6 +43,10 @@ export interface LocalStackOptions {
   readonly subscribe?: ReadonlyArray<FunctionName>;
   /** Lets tests put a faulty warehouse between the functions and DuckDB, to see retries at work. */
   readonly wrapWarehouse?: (warehouse: Warehouse) => Warehouse;
+  /** How often the host asks the notify function to sweep (what Cloud Scheduler does every 5 minutes); 0: never (tests sweep themselves). */
+  readonly alertsSweepMs?: number;
+  /** Clock of the notify function (tests). */
+  readonly now?: () => number;
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -49,12 +56,16 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
-/** The functions the host serves, the topic each is pushed from, in the order they take ports. */
+/** The functions the host serves, the topic each is pushed from, and their port after the router's (8084 and 8085 are the api's and copilot's). */
 const PUSHED_FUNCTIONS = [
-  { name: 'ingest', topic: 'readings', subscription: 'readings-ingest' },
-  { name: 'score', topic: 'readingsClean', subscription: 'readings-clean-score' },
-  { name: 'forecast', topic: 'forecastTick', subscription: 'forecast-tick-forecast' },
-] as const satisfies ReadonlyArray<{ name: FunctionName; topic: TopicRole; subscription: string }>;
+  { name: 'ingest', topic: 'readings', subscription: 'readings-ingest', port: 0 },
+  { name: 'score', topic: 'readingsClean', subscription: 'readings-clean-score', port: 1 },
+  { name: 'forecast', topic: 'forecastTick', subscription: 'forecast-tick-forecast', port: 2 },
+  { name: 'notify', topic: 'alerts', subscription: 'alerts-notify', port: 5 },
+] as const satisfies ReadonlyArray<{ name: FunctionName; topic: TopicRole; subscription: string; port: number }>;
+
+/** What the host publishes on the alerts topic every alertsSweepMs: Cloud Scheduler's sweep. */
+export const SWEEP_COMMAND = JSON.stringify({ command: 'sweep' });
 
 /**
  * Everything `npm start` runs, in one process (DuckDB allows one writer per file): the local push router
@@ -62,18 +73,20 @@ const PUSHED_FUNCTIONS = [
  * readings → ingest → readings-clean → score; forecast-tick → forecast.
  */
 export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
-  await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js')]);
+  await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js'), import('../notify/index.js')]);
   const firstPort = options.functionsPort ?? config.KILOWATCH_LOCAL_PORT + 1;
   const servers: Server[] = [];
   const urls = {} as Record<(typeof PUSHED_FUNCTIONS)[number]['name'], string>;
-  for (const [i, fn] of PUSHED_FUNCTIONS.entries()) {
+  for (const fn of PUSHED_FUNCTIONS) {
     const server = getTestServer(fn.name);
     servers.push(server);
-    urls[fn.name] = `http://127.0.0.1:${await listen(server, firstPort === 0 ? 0 : firstPort + i)}/`;
+    urls[fn.name] = `http://127.0.0.1:${await listen(server, firstPort === 0 ? 0 : firstPort + fn.port)}/`;
   }
   const retry = { maxAttempts: options.maxAttempts ?? 5, minBackoffMs: options.minBackoffMs ?? 200, maxBackoffMs: 10_000, concurrency: 8 };
 
   let deps: IngestDeps | undefined;
+  /** The embedded warehouse itself (deps.warehouse may be a test's wrapper). */
+  let embedded: Warehouse | undefined;
   const router = new LocalPushRouter({
     project: LOCAL_PROJECT,
     deadLetterTopic: topicName(config, 'deadLetter'),
@@ -85,12 +98,16 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
       ordered: ORDERED_TOPICS.includes(fn.topic),
       ...retry,
     })),
-    routes: { [LOCAL_STATS_PATH]: () => statsOf(config, (deps as IngestDeps).warehouse) },
+    routes: {
+      [LOCAL_STATS_PATH]: () => statsOf(config, (deps as IngestDeps).warehouse),
+      [LOCAL_INCIDENTS_PATH]: () => incidentsOf(embedded as Warehouse, recentFilter()),
+    },
   });
   const routerPort = await router.listen(options.routerPort ?? config.KILOWATCH_LOCAL_PORT);
 
   // The functions publish through the Pub/Sub client library to the router's REST API, as in the cloud.
   const built = await createIngestDeps({ ...config, PUBSUB_API_ENDPOINT: config.PUBSUB_API_ENDPOINT ?? `127.0.0.1:${routerPort}` });
+  embedded = built.warehouse;
   deps = options.wrapWarehouse ? { ...built, warehouse: options.wrapWarehouse(built.warehouse) } : built;
   provideIngestRuntime(deps);
   await seedDevices(built.warehouse, DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE));
@@ -99,6 +116,10 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   const scoreDeps = await createScoreDeps(config, { warehouse: built.warehouse, bus: ready.bus });
   provideScoreRuntime(scoreDeps);
   provideForecastRuntime(await createForecastDeps(config, built.warehouse));
+  provideNotifyRuntime(await createNotifyRuntime(config, { warehouse: built.warehouse, bus: ready.bus, ...(options.now ? { now: options.now } : {}) }));
+  const sweepMs = options.alertsSweepMs ?? 30_000;
+  const sweeper = sweepMs > 0 ? setInterval(() => router.publish('alerts', [{ data: Buffer.from(SWEEP_COMMAND) }]), sweepMs) : undefined;
+  sweeper?.unref();
 
   return {
     config,
@@ -107,10 +128,12 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     ingestUrl: urls.ingest,
     scoreUrl: urls.score,
     forecastUrl: urls.forecast,
+    notifyUrl: urls.notify,
     deps: ready,
     scoreDeps,
     warehouse: built.warehouse,
     async close() {
+      clearInterval(sweeper);
       await router.close();
       await Promise.all(
         servers.map(

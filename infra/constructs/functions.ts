@@ -74,10 +74,17 @@ export class KilowatchFunction extends Construct {
         ingressSettings: spec.trigger.kind === 'http' ? 'ALLOW_ALL' : 'ALLOW_INTERNAL_ONLY',
         allTrafficOnLatestRevision: true,
         environmentVariables: functionEnvironment(props),
+        // The secret's value reaches the function as a variable at start; it never sits in config or state.
+        ...(spec.access.webhooks
+          ? { secretEnvironmentVariables: [{ key: 'KILOWATCH_WEBHOOKS', projectId: config.project, secret: props.secrets.webhooks.secretId, version: 'latest' }] }
+          : {}),
       },
       dependsOn: props.dependsOn,
     });
 
+    if (spec.singleInstance && sizing.maxInstances > 1) {
+      throw new Error(`functions.${name}.maxInstances: ${name} keeps its state in the instance, so it runs as one (set maxInstances to 1)`);
+    }
     if (sizing.public) {
       if (spec.trigger.kind !== 'http') {
         throw new Error(`functions.${name}.public: only HTTP functions can be public, ${name} is push-delivered`);

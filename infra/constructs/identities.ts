@@ -153,6 +153,14 @@ export class Identities extends Construct {
         member: m,
       });
     }
+    if (access.webhooks) {
+      new SecretManagerSecretIamMember(this, `${fn}-webhooks`, {
+        project,
+        secretId: this.props.secrets.webhooks.secretId,
+        role: 'roles/secretmanager.secretAccessor',
+        member: m,
+      });
+    }
     if (access.vertex) {
       new ProjectIamMember(this, `${fn}-vertex`, { project, role: 'roles/aiplatform.user', member: m });
     }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { alertsCommand } from './alerts.js';
 import { cleanCommand } from './clean.js';
 import { detectCommand } from './detect.js';
 import { estimateCommand } from './estimate.js';
@@ -14,3 +15,4 @@ export const commands: Command[] = [statsCommand, cleanCommand, simulateCommand]
 commands.push(modelsCommand);
 commands.push(detectCommand);
 commands.push(exportTrainingSetCommand, trainCommand, estimateCommand, forecastCommand);
+commands.push(alertsCommand);

@@ -143,8 +143,65 @@ export const alerts = defineTable({
   firstBy: 'created_at',
 });
 
+export const INCIDENT_STATES = ['open', 'acknowledged', 'resolved'] as const;
+export const INCIDENT_CHANGES = ['opened', 'extended', 'escalated', 'acknowledged', 'resolved', 'auto_resolved', 'grouped'] as const;
+
+export const incidents = defineTable({
+  name: 'incidents',
+  description:
+    'The alerts people act on: one incident per (device, metric, kind) episode or per plant-wide storm, one row per change ' +
+    '(append-only; the row with the highest version is the current state).',
+  columns: {
+    event_id: col.string('Deterministic hash of incident_id and version.'),
+    incident_id: col.string('Deterministic hash of the episode: device, metric, kind and opened_at.'),
+    version: col.int('1 for the opening row, +1 for each change.'),
+    state: col.enumOf(INCIDENT_STATES, 'State after this change.'),
+    change: col.enumOf(INCIDENT_CHANGES, 'What changed.'),
+    device_id: col.string('Device; <site>/* for a storm.'),
+    metric: nullable(col.string('Metric; NULL for a storm.')),
+    kind: col.string('anomaly, forecast_breach, or storm (many devices of one site at once).'),
+    severity: col.enumOf(['info', 'warning', 'critical'] as const, 'From likelihood, duration and how many metrics or devices are involved.'),
+    opened_at: col.timestamp('Time of the first anomaly of the episode.'),
+    last_seen_at: col.timestamp('Time of the latest anomaly of the episode.'),
+    anomalies: col.int('Anomalies the episode has gathered.'),
+    peak_score: col.float('Highest anomaly score of the episode.'),
+    devices: col.strings('Devices involved.'),
+    metrics: col.strings('Metrics involved.'),
+    message: col.string('Text for operators.'),
+    actor: col.string('Who made the change: a person (acknowledge, resolve) or kilowatch.'),
+    changed_at: col.timestamp('Wall-clock time of the change.'),
+    resolved_at: nullable(col.timestamp('End of the episode: last anomaly + the normal stretch (auto), or the time a person resolved it.')),
+    group_id: nullable(col.string('The storm incident this one was folded into (change grouped).')),
+  },
+  key: 'event_id',
+  partitionBy: 'opened_at',
+  keyFixesPartition: true,
+  clusterBy: ['device_id', 'incident_id'],
+  firstBy: 'changed_at',
+});
+
+export const notifications = defineTable({
+  name: 'notifications',
+  description: 'Outcome of each notification of an incident change to a channel: delivered once, or dead-lettered.',
+  columns: {
+    notification_id: col.string('Deterministic hash of event_id and channel: one per incident state and channel.'),
+    event_id: col.string('The incidents row notified.'),
+    incident_id: col.string('Incident.'),
+    channel: col.string('Channel name (its format and target, never a secret URL).'),
+    status: col.enumOf(['delivered', 'dead_lettered'] as const, 'Outcome.'),
+    attempts: col.int('Delivery attempts made.'),
+    detail: col.string('Last answer or error.'),
+    sent_at: col.timestamp('Time of the outcome.'),
+  },
+  key: 'notification_id',
+  partitionBy: 'sent_at',
+  keyFixesPartition: false,
+  clusterBy: ['incident_id'],
+  firstBy: 'sent_at',
+});
+
 /** Every warehouse table; DDL, BigQuery schemas, infra and OpenAPI are generated from this list. */
-export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts] as const;
+export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts, incidents, notifications] as const;
 
 export type ReadingRow = RowOf<typeof readings>;
 export type RejectedRow = RowOf<typeof rejected>;
@@ -152,3 +209,5 @@ export type DeviceRow = RowOf<typeof devices>;
 export type AnomalyScoreRow = RowOf<typeof anomalyScores>;
 export type ForecastRow = RowOf<typeof forecasts>;
 export type AlertRow = RowOf<typeof alerts>;
+export type IncidentRow = RowOf<typeof incidents>;
+export type NotificationRow = RowOf<typeof notifications>;
