@@ -13,7 +13,10 @@ import { createIngestDeps, provideIngestRuntime } from '../../shared/runtime/ing
 import { createForecastDeps, provideForecastRuntime } from '../../shared/runtime/forecast-runtime.js';
 import { createScoreDeps, provideScoreRuntime } from '../../shared/runtime/score-runtime.js';
 import { createNotifyRuntime, provideNotifyRuntime } from '../../shared/runtime/notify-runtime.js';
+import { createRecommendDeps, provideRecommendRuntime } from '../../shared/runtime/recommend-runtime.js';
+import { LOCAL_RECOMMEND_PATH, recommendFromQuery } from '../../shared/maintenance/local-recommend.js';
 import type { ScoreDeps } from '../../shared/scoring/score-readings.js';
+import type { RecommendDeps } from '../../shared/maintenance/recommend-machines.js';
 import { LOCAL_STATS_PATH, statsOf } from '../../shared/stats/warehouse-stats.js';
 import { incidentsOf, LOCAL_INCIDENTS_PATH, recentFilter } from '../../shared/alerting/incident-use-cases.js';
 
@@ -62,6 +65,7 @@ const PUSHED_FUNCTIONS = [
   { name: 'score', topic: 'readingsClean', subscription: 'readings-clean-score', port: 1 },
   { name: 'forecast', topic: 'forecastTick', subscription: 'forecast-tick-forecast', port: 2 },
   { name: 'notify', topic: 'alerts', subscription: 'alerts-notify', port: 5 },
+  { name: 'recommend', topic: 'maintenanceTick', subscription: 'maintenance-tick-recommend', port: 6 },
 ] as const satisfies ReadonlyArray<{ name: FunctionName; topic: TopicRole; subscription: string; port: number }>;
 
 /** What the host publishes on the alerts topic every alertsSweepMs: Cloud Scheduler's sweep. */
@@ -73,7 +77,7 @@ export const SWEEP_COMMAND = JSON.stringify({ command: 'sweep' });
  * readings → ingest → readings-clean → score; forecast-tick → forecast.
  */
 export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
-  await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js'), import('../notify/index.js')]);
+  await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js'), import('../notify/index.js'), import('../recommend/index.js')]);
   const firstPort = options.functionsPort ?? config.KILOWATCH_LOCAL_PORT + 1;
   const servers: Server[] = [];
   const urls = {} as Record<(typeof PUSHED_FUNCTIONS)[number]['name'], string>;
@@ -87,6 +91,8 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   let deps: IngestDeps | undefined;
   /** The embedded warehouse itself (deps.warehouse may be a test's wrapper). */
   let embedded: Warehouse | undefined;
+  let readyRecommend: (deps: RecommendDeps) => void = () => undefined;
+  const recommendDeps = new Promise<RecommendDeps>((resolve) => (readyRecommend = resolve));
   const router = new LocalPushRouter({
     project: LOCAL_PROJECT,
     deadLetterTopic: topicName(config, 'deadLetter'),
@@ -101,6 +107,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     routes: {
       [LOCAL_STATS_PATH]: () => statsOf(config, (deps as IngestDeps).warehouse),
       [LOCAL_INCIDENTS_PATH]: () => incidentsOf(embedded as Warehouse, recentFilter()),
+      [LOCAL_RECOMMEND_PATH]: async (query) => recommendFromQuery(await recommendDeps, query),
     },
   });
   const routerPort = await router.listen(options.routerPort ?? config.KILOWATCH_LOCAL_PORT);
@@ -117,6 +124,9 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   provideScoreRuntime(scoreDeps);
   provideForecastRuntime(await createForecastDeps(config, built.warehouse));
   provideNotifyRuntime(await createNotifyRuntime(config, { warehouse: built.warehouse, bus: ready.bus, ...(options.now ? { now: options.now } : {}) }));
+  const recommend = await createRecommendDeps(config, built.warehouse);
+  provideRecommendRuntime(recommend);
+  readyRecommend(recommend);
   const sweepMs = options.alertsSweepMs ?? 30_000;
   const sweeper = sweepMs > 0 ? setInterval(() => router.publish('alerts', [{ data: Buffer.from(SWEEP_COMMAND) }]), sweepMs) : undefined;
   sweeper?.unref();

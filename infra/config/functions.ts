@@ -72,6 +72,12 @@ export const FUNCTION_CATALOG = {
     bundle: [],
     singleInstance: true,
   },
+  recommend: {
+    description: 'Daily maintenance recommendations per machine (risk, urgency, actions, evidence) from rules in data; writes recommendations.',
+    trigger: { kind: 'push', topic: 'maintenanceTick' },
+    access: { dataset: 'editor', queries: true },
+    bundle: ['data/maintenance-rules.json'],
+  },
   api: {
     description: 'REST API, OpenAPI document and dashboard over the warehouse.',
     trigger: { kind: 'http' },

@@ -9,11 +9,12 @@ import type { Names } from '../naming.js';
 export class Scheduler extends Construct {
   readonly forecastTick: CloudSchedulerJob;
   readonly alertsSweep: CloudSchedulerJob;
+  readonly maintenanceTick: CloudSchedulerJob;
 
   constructor(
     scope: Construct,
     id: string,
-    props: { config: EnvironmentConfig; names: Names; topic: PubsubTopic; alertsTopic: PubsubTopic; dependsOn: ITerraformDependable[] },
+    props: { config: EnvironmentConfig; names: Names; topic: PubsubTopic; alertsTopic: PubsubTopic; maintenanceTopic: PubsubTopic; dependsOn: ITerraformDependable[] },
   ) {
     super(scope, id);
     const body = JSON.stringify({ kind: 'forecast-tick', env: props.config.env });
@@ -45,6 +46,21 @@ export class Scheduler extends Construct {
         topicName: props.alertsTopic.id,
         data: Buffer.from(JSON.stringify({ command: 'sweep' })).toString('base64'),
         attributes: { kind: 'sweep' },
+      },
+      retryConfig: { retryCount: 3 },
+      dependsOn: props.dependsOn,
+    });
+    this.maintenanceTick = new CloudSchedulerJob(this, 'maintenance-tick', {
+      project: props.config.project,
+      region: props.config.region,
+      name: props.names.schedulerJob('maintenance-tick'),
+      description: 'Asks the recommend function for the daily maintenance recommendations.',
+      schedule: props.config.maintenanceSchedule,
+      timeZone: 'Etc/UTC',
+      pubsubTarget: {
+        topicName: props.maintenanceTopic.id,
+        data: Buffer.from(JSON.stringify({ kind: 'maintenance-tick' })).toString('base64'),
+        attributes: { kind: 'maintenance-tick' },
       },
       retryConfig: { retryCount: 3 },
       dependsOn: props.dependsOn,

@@ -30,7 +30,7 @@ export interface RouterOptions {
   readonly deadLetterTopic: string;
   readonly deadLetters: DeadLetterFile;
   /** Extra GET routes answering JSON (the local host's status pages). */
-  readonly routes?: Readonly<Record<string, () => Promise<unknown>>>;
+  readonly routes?: Readonly<Record<string, (query: URLSearchParams) => Promise<unknown>>>;
 }
 
 interface Delivery extends PushedMessage {
@@ -210,7 +210,7 @@ export class LocalPushRouter {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = req.method === 'GET' ? this.options.routes?.[url.pathname] : undefined;
-    if (route) return answer(res, 200, await route());
+    if (route) return answer(res, 200, await route(url.searchParams));
     const publish = /^\/v1\/projects\/([^/]+)\/topics\/([^/:]+):publish$/.exec(url.pathname);
     if (req.method !== 'POST' || !publish) return answer(res, 404, { error: { code: 404, message: `no route ${req.method} ${url.pathname}` } });
     const body = await readBody(req, MAX_PUBLISH_BYTES);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { forecastTargets } from '../forecast/targets.js';
 
 /** Names of the deployable functions; infra creates one Cloud Run function per entry. */
-export const FUNCTION_NAMES = ['ingest', 'score', 'forecast', 'notify'] as const;
+export const FUNCTION_NAMES = ['ingest', 'score', 'forecast', 'notify', 'recommend'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Pub/Sub topics, by role; the names are suffixed with the environment in the cloud. */
@@ -11,6 +11,7 @@ export const TOPICS = {
   readingsClean: 'readings-clean',
   alerts: 'alerts',
   forecastTick: 'forecast-tick',
+  maintenanceTick: 'maintenance-tick',
   deadLetter: 'readings-dead-letter',
 } as const;
 export type TopicRole = keyof typeof TOPICS;
@@ -75,6 +76,8 @@ export const configSchema = z.object({
   KILOWATCH_WEBHOOKS: z.string().default(''),
   /** The same list in a file (one channel per line), for URLs kept out of the environment. */
   KILOWATCH_WEBHOOKS_FILE: z.string().min(1).optional(),
+  /** Maintenance rules and thresholds, with their rationale (kilowatch recommend, the recommend function). */
+  KILOWATCH_MAINTENANCE_RULES_FILE: z.string().min(1).default('data/maintenance-rules.json'),
   /** Delivery attempts per notification before it goes to the dead-letter sink. */
   KILOWATCH_NOTIFY_MAX_ATTEMPTS: positiveInt.max(100).default(5),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

@@ -7,36 +7,15 @@
  *
  * Baseline measured in the same run: the score function's raw alerts (one per anomalous value), matched the same way.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startLocalStack, SWEEP_COMMAND } from '../../functions/local/host.js';
-import type { Bus } from '../bus/port.js';
-import { loadConfig } from '../config/env.js';
-import { DeviceRegistry } from '../devices/registry.js';
-import type { FaultLabel, FaultType } from '../simulate/faults.js';
-import { deviceIdOf } from '../simulate/generator.js';
-import { limitsFromSpecs } from '../simulate/metrics.js';
-import { runSimulation } from '../simulate/run.js';
+import { writeFileSync } from 'node:fs';
+import type { FaultType } from '../simulate/faults.js';
 import type { DuckDbWarehouse } from '../warehouse/duckdb.js';
-import { setLogLevel } from '../log/logger.js';
+import { intFlag as flag, runSimulatedPlant } from './alerts/simulated-plant.js';
 import { alertQuality, type AlertQuality, type RaisedAlert } from './alerts/alert-quality.js';
 import { episodesOf } from './alerts/episodes.js';
 
 const TARGETS: readonly FaultType[] = ['overheating', 'drift'];
 const MIN = 60_000;
-
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i < 0 ? fallback : Number(process.argv[i + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name}: a positive integer`);
-  return value;
-}
-
-/** Publishes every message of the run under one ordering key: ingest sees each machine's readings in time order. */
-function inOrder(bus: Bus): Bus {
-  return { ...bus, publish: (topic, messages) => bus.publish(topic, messages.map((m) => ({ ...m, orderingKey: 'simulation' }))), deadLetter: (l) => bus.deadLetter(l), close: () => bus.close() };
-}
 
 function table(name: string, q: AlertQuality): string[] {
   const lines = [`**${name}**: ${q.alerts} alerts; false alerts ${q.falseAlerts} (${q.falseAlertsPerMachineDay.toFixed(2)} per machine-day); explained by other labelled faults ${q.explainedByOtherFaults}`, ''];
@@ -52,29 +31,13 @@ async function main(): Promise<void> {
   const machines = flag('machines', 10);
   const days = flag('days', 7);
   const seed = flag('seed', 1);
-  setLogLevel('error');
-  const dir = mkdtempSync(join(tmpdir(), 'kilowatch-eval-alerts-'));
-  const config = loadConfig({ ...process.env, KILOWATCH_DATA_DIR: dir, LOG_LEVEL: 'error', KILOWATCH_WEBHOOKS: `json=file:${join(dir, 'notifications.jsonl')}` });
-  const stack = await startLocalStack(config, { routerPort: 0, functionsPort: 0, alertsSweepMs: 0 });
   const started = Date.now();
+  const { config, stack, labels, close } = await runSimulatedPlant({ machines, days, seed });
   try {
-    const device = DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE).get(deviceIdOf(0, machines));
-    if (!device) throw new Error(`${config.KILOWATCH_DEVICES_FILE} has no simulated machines`);
-    const labelsPath = join(dir, 'labels.jsonl');
-    const startMs = Date.UTC(2026, 0, 5);
-    await runSimulation(
-      { machines, intervalS: 60, startMs, durationS: days * 86_400, seed, timezone: device.timezone, limits: limitsFromSpecs(device.metricSpecs), historyPoints: config.KILOWATCH_HISTORY_POINTS },
-      { batch: 500, maxBytes: config.KILOWATCH_MAX_MESSAGE_BYTES, labelsPath, bus: inOrder(stack.deps.bus) },
-    );
-    await stack.router.idle();
-    stack.router.publish('alerts', [{ data: Buffer.from(SWEEP_COMMAND) }]);
-    await stack.router.idle();
-
     const sql = (q: string) => (stack.warehouse as DuckDbWarehouse).query(q);
     const first = new Map(
       (await sql(`SELECT device_id, metric, epoch_ms(min(ts)) AS ms FROM anomaly_scores GROUP BY ALL`)).map((r) => [`${r.device_id}/${r.metric}`, Number(r.ms)]),
     );
-    const labels = readFileSync(labelsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FaultLabel);
     // Episodes before their series had finished learning cannot be alerted on: left out, and counted.
     const all = episodesOf(labels);
     const episodes = all.filter((e) => [...e.metrics].every((m) => (first.get(`${e.deviceId}/${m}`) ?? Infinity) <= e.startMs));
@@ -108,8 +71,7 @@ async function main(): Promise<void> {
     const jsonAt = process.argv.indexOf('--json');
     if (jsonAt >= 0) writeFileSync(process.argv[jsonAt + 1] as string, `${JSON.stringify(out, null, 2)}\n`);
   } finally {
-    await stack.close();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 }
 

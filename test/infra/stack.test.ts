@@ -131,6 +131,10 @@ describe('least privilege', () => {
     expect(of('webhooks')).toEqual(['kw-notify-dev']);
   });
 
+  it('recommend: reads and writes the dataset, nothing else', () => {
+    expect(rolesOf(catalog, 'kw-recommend-dev')).toEqual(['bigquery_dataset:roles/bigquery.dataEditor', 'project:roles/bigquery.jobUser']);
+  });
+
   it('notify: one instance, webhooks from Secret Manager, writes incidents and dead-letters only', () => {
     for (const [env] of each()) {
       const fn = folders[env]!.bodies('google_cloudfunctions2_function').find((f) => f.name === `notify-${env}`)!;
@@ -287,6 +291,9 @@ describe('delivery', () => {
     expect(folders.dev!.ref(sweep.pubsub_target.topic_name).body.name).toBe('alerts-dev');
     expect(sweep.schedule).toBe('*/5 * * * *');
     expect(JSON.parse(Buffer.from(sweep.pubsub_target.data, 'base64').toString())).toEqual({ command: 'sweep' });
+    const daily = jobs.find((j) => String(j.name).includes('maintenance-tick'))!;
+    expect(folders.dev!.ref(daily.pubsub_target.topic_name).body.name).toBe('maintenance-tick-dev');
+    expect(daily.schedule).toBe('0 5 * * *');
     const job = jobs.find((j) => String(j.name).includes('forecast-tick'));
     expect(folders.dev!.ref(job!.pubsub_target.topic_name).body.name).toBe('forecast-tick-dev');
     expect(job!.schedule).toBe('0 * * * *');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { alertsCommand } from './alerts.js';
 import { cleanCommand } from './clean.js';
+import { recommendCommand } from './recommend.js';
 import { detectCommand } from './detect.js';
 import { estimateCommand } from './estimate.js';
 import { exportTrainingSetCommand } from './export-training-set.js';
@@ -15,4 +16,4 @@ export const commands: Command[] = [statsCommand, cleanCommand, simulateCommand]
 commands.push(modelsCommand);
 commands.push(detectCommand);
 commands.push(exportTrainingSetCommand, trainCommand, estimateCommand, forecastCommand);
-commands.push(alertsCommand);
+commands.push(alertsCommand, recommendCommand);

@@ -200,8 +200,30 @@ export const notifications = defineTable({
   firstBy: 'sent_at',
 });
 
+export const recommendations = defineTable({
+  name: 'recommendations',
+  description: 'Maintenance recommendation of a machine at a time: risk, urgency, actions and the evidence (rules in data/maintenance-rules.json).',
+  columns: {
+    recommendation_id: col.string('Deterministic hash of device, as_of and rules version.'),
+    device_id: col.string('Machine.'),
+    as_of: col.timestamp('End of the evidence window: the data the recommendation rests on ends here.'),
+    risk: col.int('0 (nothing to do) to 3 (act now).'),
+    urgency: col.enumOf(['hours', 'days', 'weeks', 'none'] as const, 'Act within hours, days, weeks, or no action.'),
+    actions: col.strings('Recommended actions in plain words, most urgent first.'),
+    rules: col.strings('Ids of the rules that fired.'),
+    evidence: col.json('Signals (anomaly trend, sensor drift, stuck and shutdown episodes, forecast bias, incidents) and findings.'),
+    rules_version: col.string('Version of the rules file.'),
+    created_at: col.timestamp('Time the recommendation was made.'),
+  },
+  key: 'recommendation_id',
+  partitionBy: 'as_of',
+  keyFixesPartition: true,
+  clusterBy: ['device_id'],
+  firstBy: 'created_at',
+});
+
 /** Every warehouse table; DDL, BigQuery schemas, infra and OpenAPI are generated from this list. */
-export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts, incidents, notifications] as const;
+export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts, incidents, notifications, recommendations] as const;
 
 export type ReadingRow = RowOf<typeof readings>;
 export type RejectedRow = RowOf<typeof rejected>;
@@ -211,3 +233,4 @@ export type ForecastRow = RowOf<typeof forecasts>;
 export type AlertRow = RowOf<typeof alerts>;
 export type IncidentRow = RowOf<typeof incidents>;
 export type NotificationRow = RowOf<typeof notifications>;
+export type RecommendationRow = RowOf<typeof recommendations>;
