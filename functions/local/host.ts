@@ -15,6 +15,8 @@ import { createScoreDeps, provideScoreRuntime } from '../../shared/runtime/score
 import { createNotifyRuntime, provideNotifyRuntime } from '../../shared/runtime/notify-runtime.js';
 import { createRecommendDeps, provideRecommendRuntime } from '../../shared/runtime/recommend-runtime.js';
 import { LOCAL_RECOMMEND_PATH, recommendFromQuery } from '../../shared/maintenance/local-recommend.js';
+import { driftFromQuery, LOCAL_DRIFT_PATH } from '../../shared/drift/local-drift.js';
+import { createDriftDeps } from '../../shared/runtime/drift-runtime.js';
 import type { ScoreDeps } from '../../shared/scoring/score-readings.js';
 import type { RecommendDeps } from '../../shared/maintenance/recommend-machines.js';
 import { LOCAL_STATS_PATH, statsOf } from '../../shared/stats/warehouse-stats.js';
@@ -108,6 +110,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
       [LOCAL_STATS_PATH]: () => statsOf(config, (deps as IngestDeps).warehouse),
       [LOCAL_INCIDENTS_PATH]: () => incidentsOf(embedded as Warehouse, recentFilter()),
       [LOCAL_RECOMMEND_PATH]: async (query) => recommendFromQuery(await recommendDeps, query),
+      [LOCAL_DRIFT_PATH]: async (query) => driftFromQuery(await createDriftDeps(config, embedded as Warehouse, (deps as IngestDeps).bus), query),
     },
   });
   const routerPort = await router.listen(options.routerPort ?? config.KILOWATCH_LOCAL_PORT);

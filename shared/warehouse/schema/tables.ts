@@ -222,8 +222,38 @@ export const recommendations = defineTable({
   firstBy: 'created_at',
 });
 
+export const modelHealth = defineTable({
+  name: 'model_health',
+  description: 'Drift watch: a served model on one input series over a window: input drift (PSI, KS against the card) and performance drift.',
+  columns: {
+    health_id: col.string('Deterministic hash of model, version, series and as_of.'),
+    model: col.string('Model name.'),
+    model_version: col.string('Model version.'),
+    device_id: col.string('Device of the series the model serves.'),
+    metric: col.string('Metric of the series.'),
+    as_of: col.timestamp('End of the window.'),
+    window_from: col.timestamp('Start of the window.'),
+    n: col.int('Values in the window.'),
+    psi: nullable(col.float('Population stability index of the window against the reference (10 reference-decile bins).')),
+    ks: nullable(col.float('Kolmogorov-Smirnov statistic: the largest gap between the window CDF and the reference CDF.')),
+    mae: nullable(col.float('Mean absolute error of the p50 forecasts of the window.')),
+    card_mae: nullable(col.float('The card holdout MAE.')),
+    bias: nullable(col.float('Mean (value - p50) over mean |value|: the residual bias.')),
+    input_drift: col.bool('PSI or KS beyond its threshold.'),
+    performance_drift: col.bool('MAE or bias beyond its threshold.'),
+    retrain_recommended: col.bool('Either drift.'),
+    detail: col.string('What was found, in words.'),
+    checked_at: col.timestamp('Time of the check.'),
+  },
+  key: 'health_id',
+  partitionBy: 'as_of',
+  keyFixesPartition: true,
+  clusterBy: ['model', 'device_id'],
+  firstBy: 'checked_at',
+});
+
 /** Every warehouse table; DDL, BigQuery schemas, infra and OpenAPI are generated from this list. */
-export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts, incidents, notifications, recommendations] as const;
+export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts, incidents, notifications, recommendations, modelHealth] as const;
 
 export type ReadingRow = RowOf<typeof readings>;
 export type RejectedRow = RowOf<typeof rejected>;
@@ -234,3 +264,4 @@ export type AlertRow = RowOf<typeof alerts>;
 export type IncidentRow = RowOf<typeof incidents>;
 export type NotificationRow = RowOf<typeof notifications>;
 export type RecommendationRow = RowOf<typeof recommendations>;
+export type ModelHealthRow = RowOf<typeof modelHealth>;
