@@ -128,7 +128,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   provideForecastRuntime(await createForecastDeps(config, built.warehouse));
   provideNotifyRuntime(await createNotifyRuntime(config, { warehouse: built.warehouse, bus: ready.bus, ...(options.now ? { now: options.now } : {}) }));
   const recommend = await createRecommendDeps(config, built.warehouse);
-  provideRecommendRuntime(recommend);
+  provideRecommendRuntime({ recommend, drift: await createDriftDeps(config, built.warehouse, ready.bus) });
   readyRecommend(recommend);
   const sweepMs = options.alertsSweepMs ?? 30_000;
   const sweeper = sweepMs > 0 ? setInterval(() => router.publish('alerts', [{ data: Buffer.from(SWEEP_COMMAND) }]), sweepMs) : undefined;

@@ -18,6 +18,8 @@ export interface FunctionAccess {
   readonly archive?: boolean;
   /** secretAccessor on the API keys secret. */
   readonly apiKeys?: boolean;
+  /** Model registry: write the drift watch's health marks (models/<name>/health.json) and nothing else. */
+  readonly modelHealth?: boolean;
   /** secretAccessor on the webhooks secret, mounted as KILOWATCH_WEBHOOKS. */
   readonly webhooks?: boolean;
   /** roles/aiplatform.user on the project: Vertex AI Gemini. */
@@ -73,10 +75,10 @@ export const FUNCTION_CATALOG = {
     singleInstance: true,
   },
   recommend: {
-    description: 'Daily maintenance recommendations per machine (risk, urgency, actions, evidence) from rules in data; writes recommendations.',
+    description: 'Daily operations checks: maintenance recommendations per machine (rules in data) and drift watch per served model; writes recommendations and model_health, publishes model_drift alerts, marks models for retraining.',
     trigger: { kind: 'push', topic: 'maintenanceTick' },
-    access: { dataset: 'editor', queries: true },
-    bundle: ['data/maintenance-rules.json'],
+    access: { dataset: 'editor', queries: true, publish: ['alerts'], models: 'read', modelHealth: true },
+    bundle: ['data/maintenance-rules.json', 'models'],
   },
   api: {
     description: 'REST API, OpenAPI document and dashboard over the warehouse.',

@@ -5,7 +5,9 @@ import type { RecommendDeps } from '../maintenance/recommend-machines.js';
 import { loadRules } from '../maintenance/rules.js';
 import { forecastedSeries } from '../scoring/forecast-residuals.js';
 import type { Warehouse } from '../warehouse/port.js';
-import { openWarehouse } from './adapters.js';
+import { openBus, openWarehouse } from './adapters.js';
+import { createDriftDeps } from './drift-runtime.js';
+import type { MaintenanceTickDeps } from '../maintenance/handle-tick.js';
 import { perProcess } from './per-process.js';
 
 export async function createRecommendDeps(config: Config, warehouse?: Warehouse): Promise<RecommendDeps> {
@@ -22,7 +24,10 @@ export async function createRecommendDeps(config: Config, warehouse?: Warehouse)
   };
 }
 
-const runtime = perProcess((config) => createRecommendDeps(config));
+const runtime = perProcess(async (config): Promise<MaintenanceTickDeps> => {
+  const recommend = await createRecommendDeps(config);
+  return { recommend, drift: await createDriftDeps(config, recommend.warehouse, await openBus(config)) };
+});
 
 export const recommendRuntime = runtime.get;
 export const provideRecommendRuntime = runtime.provide;

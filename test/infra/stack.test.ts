@@ -131,8 +131,16 @@ describe('least privilege', () => {
     expect(of('webhooks')).toEqual(['kw-notify-dev']);
   });
 
-  it('recommend: reads and writes the dataset, nothing else', () => {
-    expect(rolesOf(catalog, 'kw-recommend-dev')).toEqual(['bigquery_dataset:roles/bigquery.dataEditor', 'project:roles/bigquery.jobUser']);
+  it('recommend: the dataset, alerts, models read-only except the health marks', () => {
+    expect(rolesOf(catalog, 'kw-recommend-dev')).toEqual([
+      'bigquery_dataset:roles/bigquery.dataEditor',
+      'project:roles/bigquery.jobUser',
+      'pubsub_topic:roles/pubsub.publisher',
+      'storage_bucket:roles/storage.objectUser',
+      'storage_bucket:roles/storage.objectViewer',
+    ]);
+    const health = catalog.bindings().find((b) => b.account === 'kw-recommend-dev' && b.role === 'roles/storage.objectUser')!;
+    expect(health.body.condition).toEqual({ title: 'health-marks-only', expression: 'resource.name.endsWith("/health.json")' });
   });
 
   it('notify: one instance, webhooks from Secret Manager, writes incidents and dead-letters only', () => {
