@@ -4,7 +4,8 @@ import { incidents, type IncidentRow } from '../warehouse/schema/tables.js';
 import type { IncidentFilter, IncidentReads, LatestScore } from './reads.js';
 
 const COLUMNS = Object.keys(incidents.columns).join(', ');
-const epochMs = (v: unknown) => Date.parse(typeof v === 'object' && v !== null && 'value' in v ? String((v as { value: unknown }).value) : String(v));
+// TIMESTAMP cells arrive as BigQueryTimestamp objects ({ value: ISO }) or ISO strings.
+const epochMs = (v: unknown) => Date.parse(typeof v === 'object' && v !== null && 'value' in v ? String(v.value) : String(v));
 
 /** The alert lifecycle's reads on BigQuery, over the deduplicated views. */
 export class BigQueryIncidentReads implements IncidentReads {
@@ -43,6 +44,6 @@ export class BigQueryIncidentReads implements IncidentReads {
       `SELECT device_id, metric, MAX(ts) AS ts FROM ${this.warehouse.qualified('anomaly_scores')} ` +
       `WHERE device_id IN UNNEST(@devices) AND ts >= TIMESTAMP(@from) GROUP BY device_id, metric`;
     const rows = await this.warehouse.select(query, { devices: [...deviceIds], from }, 'latestScores');
-    return rows.map((r) => ({ deviceId: String(r.device_id), metric: r.metric === null ? null : String(r.metric), tsMs: epochMs(r.ts) }));
+    return rows.map((r) => ({ deviceId: String(r.device_id), metric: typeof r.metric === 'string' ? r.metric : null, tsMs: epochMs(r.ts) }));
   }
 }

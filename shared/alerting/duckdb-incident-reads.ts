@@ -59,6 +59,6 @@ export class DuckDbIncidentReads implements IncidentReads {
        GROUP BY device_id, metric`,
       { devices: deviceIds.join('\u001f'), from },
     );
-    return rows.map((r) => ({ deviceId: String(r.device_id), metric: r.metric === null ? null : String(r.metric), tsMs: Number(r.ts_ms) }));
+    return rows.map((r) => ({ deviceId: String(r.device_id), metric: typeof r.metric === 'string' ? r.metric : null, tsMs: Number(r.ts_ms) }));
   }
 }

@@ -22,7 +22,7 @@ export async function driftOnDemand(config: Config, options: DriftOptions, open:
       ...(options.windowDays ? { windowDays: String(options.windowDays) } : {}),
       store: options.store ? '1' : '0',
     });
-    const running = await fetch(`http://${localRouterEndpoint(config)}${LOCAL_DRIFT_PATH}?${query}`).catch(() => undefined);
+    const running = await fetch(`http://${localRouterEndpoint(config)}${LOCAL_DRIFT_PATH}?${query.toString()}`).catch(() => undefined);
     if (running?.ok) return (await running.json()) as ModelHealthRow[];
     if (running) throw new Error(`the running host answered ${running.status}: ${await running.text()}`);
   }

@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { FaultType } from '../simulate/faults.js';
-import type { DuckDbWarehouse } from '../warehouse/duckdb.js';
+import { DuckDbWarehouse } from '../warehouse/duckdb.js';
 import { intFlag as flag, runSimulatedPlant } from './alerts/simulated-plant.js';
 import { alertQuality, type AlertQuality, type RaisedAlert } from './alerts/alert-quality.js';
 import { episodesOf } from './alerts/episodes.js';
@@ -34,9 +34,11 @@ async function main(): Promise<void> {
   const started = Date.now();
   const { config, stack, labels, close } = await runSimulatedPlant({ machines, days, seed });
   try {
-    const sql = (q: string) => (stack.warehouse as DuckDbWarehouse).query(q);
+    const warehouse = stack.warehouse;
+    if (!(warehouse instanceof DuckDbWarehouse)) throw new Error('the evaluation reads the local DuckDB warehouse');
+    const sql = (q: string) => warehouse.query(q);
     const first = new Map(
-      (await sql(`SELECT device_id, metric, epoch_ms(min(ts)) AS ms FROM anomaly_scores GROUP BY ALL`)).map((r) => [`${r.device_id}/${r.metric}`, Number(r.ms)]),
+      (await sql(`SELECT device_id, metric, epoch_ms(min(ts)) AS ms FROM anomaly_scores GROUP BY ALL`)).map((r) => [`${String(r.device_id)}/${String(r.metric)}`, Number(r.ms)]),
     );
     // Episodes before their series had finished learning cannot be alerted on: left out, and counted.
     const all = episodesOf(labels);
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
     const raw: RaisedAlert[] = (await sql(`SELECT epoch_ms(ts) AS ms, device_id, metric FROM alerts`)).map((r) => ({
       openedMs: Number(r.ms),
       devices: [String(r.device_id)],
-      metrics: r.metric === null ? [] : [String(r.metric)],
+      metrics: typeof r.metric === 'string' ? [r.metric] : [],
     }));
     const options = { targets: TARGETS, leadMs: 5 * MIN, graceMs: config.KILOWATCH_ALERT_RESOLVE_AFTER_MIN * MIN, machineDays: machines * days };
     const lifecycle = alertQuality(incidents, episodes, options);

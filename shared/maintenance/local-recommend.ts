@@ -23,7 +23,7 @@ export async function recommendOnDemand(
 ): Promise<RecommendationRow[]> {
   if (config.KILOWATCH_BACKEND === 'local') {
     const query = new URLSearchParams({ ...(options.deviceId ? { device: options.deviceId } : {}), ...(options.asOf ? { asOf: options.asOf } : {}), store: options.store ? '1' : '0' });
-    const running = await fetch(`http://${localRouterEndpoint(config)}${LOCAL_RECOMMEND_PATH}?${query}`).catch(() => undefined);
+    const running = await fetch(`http://${localRouterEndpoint(config)}${LOCAL_RECOMMEND_PATH}?${query.toString()}`).catch(() => undefined);
     if (running?.ok) return (await running.json()) as RecommendationRow[];
     if (running) throw new Error(`the running host answered ${running.status}: ${await running.text()}`);
   }

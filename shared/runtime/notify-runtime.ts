@@ -34,5 +34,5 @@ export async function createNotifyRuntime(config: Config, options: NotifyRuntime
 const runtime = perProcess((config) => createNotifyRuntime(config));
 
 /** The notify function's dependencies in this process: a warm instance keeps its incidents. */
-export const notifyRuntime = runtime.get;
-export const provideNotifyRuntime = runtime.provide;
+export const notifyRuntime = () => runtime.get();
+export const provideNotifyRuntime = (value: NotifyRuntime | Promise<NotifyRuntime>) => runtime.provide(value);

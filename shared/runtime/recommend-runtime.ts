@@ -29,5 +29,5 @@ const runtime = perProcess(async (config): Promise<MaintenanceTickDeps> => {
   return { recommend, drift: await createDriftDeps(config, recommend.warehouse, await openBus(config)) };
 });
 
-export const recommendRuntime = runtime.get;
-export const provideRecommendRuntime = runtime.provide;
+export const recommendRuntime = () => runtime.get();
+export const provideRecommendRuntime = (value: MaintenanceTickDeps | Promise<MaintenanceTickDeps>) => runtime.provide(value);

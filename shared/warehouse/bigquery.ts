@@ -3,7 +3,8 @@ import { PassThroughClient } from 'google-auth-library';
 import { TransientError } from '../errors/transient.js';
 import type { Warehouse } from './port.js';
 import { classifyBigQueryError, isTransientBigQueryError } from './bigquery-errors.js';
-import { chunkInsertRows, fromBigQueryRow, toInsertRows, type InsertAllRow } from './bigquery-rows.js';
+import { bigQueryRowValues, chunkInsertRows, fromBigQueryRow, toInsertRows, type InsertAllRow } from './bigquery-rows.js';
+import { storedReadings } from './stored-readings.js';
 import { bigQueryFields, dedupViewName } from './schema/ddl.js';
 import type { RowOf, Table } from './schema/table.js';
 import { TABLES, forecasts, readings, type ForecastRow, type ReadingRow } from './schema/tables.js';
@@ -43,6 +44,29 @@ export function isGoogleEndpoint(apiEndpoint: string): boolean {
   return host === 'googleapis.com' || host.endsWith('.googleapis.com');
 }
 
+/** The client library configured for a warehouse: retries, location, and no credentials toward a local stand-in. */
+export function createBigQueryClient(options: BigQueryWarehouseOptions): BigQuery {
+  if (!PROJECT_ID.test(options.projectId)) throw new Error(`invalid BigQuery project id: ${options.projectId}`);
+  if (!DATASET_ID.test(options.dataset)) throw new Error(`invalid BigQuery dataset id: ${options.dataset}`);
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const clientOptions: BigQueryOptions = {
+    projectId: options.projectId,
+    location: options.location,
+    retryOptions: {
+      // The library reads maxRetries 0 as "default"; autoRetry false is how retries are turned off.
+      autoRetry: retry.maxRetries > 0,
+      maxRetries: retry.maxRetries,
+      maxRetryDelay: retry.maxRetryDelaySeconds,
+      totalTimeout: retry.totalTimeoutSeconds,
+    },
+  };
+  if (options.apiEndpoint) {
+    clientOptions.apiEndpoint = options.apiEndpoint;
+    if (!isGoogleEndpoint(options.apiEndpoint)) clientOptions.authClient = new PassThroughClient();
+  }
+  return new BigQuery(clientOptions);
+}
+
 /**
  * The warehouse on BigQuery: streaming inserts with insertId = row key, queries on the `<table>_dedup` views
  * (insertId deduplication is best effort only). Tables and views are created by infra, never here.
@@ -56,29 +80,11 @@ export class BigQueryWarehouse implements Warehouse {
   private readonly insertConcurrency: number;
 
   constructor(options: BigQueryWarehouseOptions) {
-    if (!PROJECT_ID.test(options.projectId)) throw new Error(`invalid BigQuery project id: ${options.projectId}`);
-    if (!DATASET_ID.test(options.dataset)) throw new Error(`invalid BigQuery dataset id: ${options.dataset}`);
+    this.client = createBigQueryClient(options);
     this.projectId = options.projectId;
     this.datasetId = options.dataset;
     this.location = options.location;
     this.insertConcurrency = Math.max(1, options.insertConcurrency ?? 4);
-    const retry = { ...DEFAULT_RETRY, ...options.retry };
-    const clientOptions: BigQueryOptions = {
-      projectId: options.projectId,
-      location: options.location,
-      retryOptions: {
-        // The library reads maxRetries 0 as "default"; autoRetry false is how retries are turned off.
-        autoRetry: retry.maxRetries > 0,
-        maxRetries: retry.maxRetries,
-        maxRetryDelay: retry.maxRetryDelaySeconds,
-        totalTimeout: retry.totalTimeoutSeconds,
-      },
-    };
-    if (options.apiEndpoint) {
-      clientOptions.apiEndpoint = options.apiEndpoint;
-      if (!isGoogleEndpoint(options.apiEndpoint)) clientOptions.authClient = new PassThroughClient();
-    }
-    this.client = new BigQuery(clientOptions);
     this.dataset = this.client.dataset(options.dataset, { projectId: options.projectId, location: options.location });
   }
 
@@ -157,7 +163,7 @@ export class BigQueryWarehouse implements Warehouse {
       `ORDER BY ts DESC, metric`;
     const params = { device_id: deviceId, n: perMetric, since: since ?? '1970-01-01T00:00:00Z' };
     const rows = await this.query(query, params, 'recentReadings');
-    return rows.map((r) => fromBigQueryRow(readings, r));
+    return storedReadings(rows.map((r) => bigQueryRowValues(readings, r)));
   }
 
   async knownReadings(deviceId: string, readingIds: readonly string[], from: string, to: string): Promise<ReadingRow[]> {
@@ -166,7 +172,7 @@ export class BigQueryWarehouse implements Warehouse {
       'device_id = @device_id AND ts BETWEEN TIMESTAMP(@from) AND TIMESTAMP(@to) AND reading_id IN UNNEST(@ids)',
     );
     const rows = await this.query(query, { device_id: deviceId, from, to, ids: [...readingIds] }, 'knownReadings');
-    return rows.map((r) => fromBigQueryRow(readings, r));
+    return storedReadings(rows.map((r) => bigQueryRowValues(readings, r)));
   }
 
   async readingsBetween(deviceId: string, metrics: readonly string[], from: string, to: string): Promise<ReadingRow[]> {
@@ -175,7 +181,7 @@ export class BigQueryWarehouse implements Warehouse {
       this.deviceReadingsSql('device_id = @device_id AND metric IN UNNEST(@metrics) AND ts >= TIMESTAMP(@from) AND ts < TIMESTAMP(@to)') +
       ' ORDER BY ts, metric';
     const rows = await this.query(query, { device_id: deviceId, metrics: [...metrics], from, to }, 'readingsBetween');
-    return rows.map((r) => fromBigQueryRow(readings, r));
+    return storedReadings(rows.map((r) => bigQueryRowValues(readings, r)));
   }
 
   async latestForecasts(deviceId: string, metric: string, from: string, to: string): Promise<ForecastRow[]> {

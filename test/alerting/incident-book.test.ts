@@ -108,10 +108,10 @@ describe('IncidentBook', () => {
     const opened = rows.filter((r) => r.change === 'opened');
     // The incidents of the first two devices (one per metric) before the third device made it a storm, then the storm:
     // 7 incidents for 40 devices x 3 metrics.
-    expect(opened.map((r) => r.kind)).toEqual([...Array(6).fill('anomaly'), 'storm']);
+    expect(opened.map((r) => r.kind)).toEqual([...Array<string>(6).fill('anomaly'), 'storm']);
     const storm = opened[6] as IncidentRow;
     expect(storm).toMatchObject({ device_id: 'plant-a/*', metric: null });
-    expect(rows.filter((r) => r.change === 'grouped').map((r) => r.group_id)).toEqual(Array(6).fill(storm.incident_id));
+    expect(rows.filter((r) => r.change === 'grouped').map((r) => r.group_id)).toEqual(Array<string>(6).fill(storm.incident_id));
     const latest = rows.filter((r) => r.incident_id === storm.incident_id).at(-1) as IncidentRow;
     expect(latest.devices).toHaveLength(40);
     expect(latest.severity).toBe('critical');

@@ -87,8 +87,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  for (const h of [json, chat, broken]) h?.server.close();
+  await stack.stop();
+  for (const h of [json, chat, broken]) h.server.close();
 });
 
 describe('notify function (local stack, real HTTP webhooks, DuckDB)', () => {
@@ -101,7 +101,7 @@ describe('notify function (local stack, real HTTP webhooks, DuckDB)', () => {
     expect(rows.filter((r) => r.change === 'opened')).toHaveLength(1);
     // The JSON hook answered 503 twice: retried on the following messages, not lost.
     expect(chat.bodies).toHaveLength(1);
-    expect(String((chat.bodies[0]?.body as { text: string }).text)).toMatch(/^\[(INFO|WARNING)\] anomaly opened: plant-n\/m1 temperature_c/);
+    expect((chat.bodies[0]?.body as { text: string }).text).toMatch(/^\[(INFO|WARNING)\] anomaly opened: plant-n\/m1 temperature_c/);
     expect(json.bodies).toHaveLength(1);
     const incident = (json.bodies[0]?.body as { incident: { id: string; state: string } }).incident;
     expect(incident.state).toBe('open');
@@ -146,7 +146,7 @@ describe('notify function (local stack, real HTTP webhooks, DuckDB)', () => {
       ['acknowledged', 'ana@plant'],
       ['resolved', 'bo@plant'],
     ]);
-    const changes = chat.bodies.slice(2).map((b) => String((b.body as { text: string }).text));
+    const changes = chat.bodies.slice(2).map((b) => (b.body as { text: string }).text);
     expect(changes[1]).toContain('acknowledged by ana@plant');
     expect(changes[2]).toContain('resolved by bo@plant');
     expect(changes).toHaveLength(3);

@@ -104,7 +104,7 @@ describe('drift watch: a replay of the steel plant with an injected shift', () =
     expect(shifted?.psi).toBeGreaterThan(0.25);
     expect(rows.find((r) => r.device_id === 'steel/unshifted')).toMatchObject({ retrain_recommended: false });
     expect(await warehouse.query(`SELECT device_id, kind FROM alerts`)).toEqual([{ device_id: 'steel/shifted', kind: 'model_drift' }]);
-    expect(published.map((m) => JSON.parse(String(m.data)).kind)).toEqual(['model_drift']);
+    expect(published.map((m) => (JSON.parse(String(m.data)) as { kind: string }).kind)).toEqual(['model_drift']);
     expect(marks.at(-1)).toMatchObject([card.name, { version: card.version, retrainRecommended: true, reasons: [expect.stringContaining('steel/shifted')] }]);
     expect((await warehouse.query(`SELECT count(*)::INT AS n FROM model_health`))[0]).toEqual({ n: 2 });
     await expect(watchDrift(deps, { model: 'nope', store: false })).rejects.toThrow(/nope/);

@@ -28,7 +28,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await stack?.stop();
+  await stack.stop();
 });
 
 describe('recommend function and kilowatch recommend (local stack)', () => {

@@ -116,7 +116,7 @@ describe('recommendMachines on DuckDB', () => {
     ]);
     const worn = rows[1];
     expect(worn?.as_of).toBe(new Date(END - MIN + 1).toISOString());
-    expect(JSON.parse(worn?.evidence as string).findings.map((f: { rule: string }) => f.rule)).toEqual(['vibration-rising', 'sensor-drift']);
+    expect((JSON.parse(worn?.evidence as string) as { findings: Array<{ rule: string }> }).findings.map((f) => f.rule)).toEqual(['vibration-rising', 'sensor-drift']);
     expect(recommendations.row.safeParse(worn).success).toBe(true);
     await recommendMachines(deps, { asOf: 'latest', store: true });
     expect(await warehouse.query('SELECT count(*)::INT AS n FROM recommendations')).toEqual([{ n: 2 }]);

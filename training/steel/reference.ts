@@ -21,7 +21,7 @@ const target = String(card.params.target);
 const zone = String(card.params.timezone);
 const from = Date.parse(card.training.from);
 const to = Date.parse(card.training.to);
-const rows = parse(readFileSync(csv, 'utf8'), { columns: true, bom: true }) as Array<Record<string, string>>;
+const rows: Array<Record<string, string>> = parse(readFileSync(csv, 'utf8'), { columns: true, bom: true });
 const column = Object.keys(rows[0] ?? {}).find((k) => k.toLowerCase() === target.toLowerCase());
 if (!column) throw new Error(`${csv}: no column ${target}`);
 const values = rows
@@ -33,7 +33,7 @@ const values = rows
   .filter(Number.isFinite);
 if (values.length !== card.training.rows) throw new Error(`${values.length} values in the training window, the card says ${card.training.rows}`);
 // Appended as one field, the rest of the file byte for byte (a re-serialisation would reformat the golden arrays).
-const text = readFileSync(cardPath, 'utf8').replace(/,\n  "reference": .*\n}\s*$/, '\n}\n');
+const text = readFileSync(cardPath, 'utf8').replace(/,\n {2}"reference": .*\n}\s*$/, '\n}\n');
 const field = `  "reference": ${JSON.stringify({ [target]: referenceOf(values) })}`;
 writeFileSync(cardPath, text.replace(/\n}\s*$/, `,\n${field}\n}\n`));
 modelCard.parse(JSON.parse(readFileSync(cardPath, 'utf8')));

@@ -17,7 +17,9 @@ export const driftCommand = new Command('drift')
     const config = loadConfig();
     const rows = await driftOnDemand(config, { ...(flags.model ? { model: flags.model } : {}), ...(flags.asOf ? { asOf: flags.asOf } : {}), windowDays, store: flags.store }, async () => {
       const [warehouse, bus] = await Promise.all([openWarehouse(config), openBus(config)]);
-      return { deps: await createDriftDeps(config, warehouse, bus), close: async () => void (await Promise.all([warehouse.close(), bus.close()])) };
+      return { deps: await createDriftDeps(config, warehouse, bus), close: async () => {
+        await Promise.all([warehouse.close(), bus.close()]);
+      } };
     });
     if (flags.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     else for (const r of rows) process.stdout.write(`${r.retrain_recommended ? 'RETRAIN RECOMMENDED' : 'ok'}  ${r.model} ${r.model_version} ${r.device_id} ${r.metric} ${r.window_from} → ${r.as_of}: ${r.detail}\n`);

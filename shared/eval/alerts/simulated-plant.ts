@@ -25,7 +25,7 @@ export interface SimulatedPlant {
   readonly stack: LocalStack;
   readonly labels: FaultLabel[];
   readonly startMs: number;
-  close(): Promise<void>;
+  readonly close: () => Promise<void>;
 }
 
 /** Publishes every message of the run under one ordering key: ingest sees each machine's readings in time order. */

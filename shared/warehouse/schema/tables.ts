@@ -1,5 +1,6 @@
 import { col, nullable } from './columns.js';
 import { defineTable, type RowOf } from './table.js';
+import { REJECTION_REASONS } from '../../readings/flags.js';
 
 export const READING_STATUSES = ['accepted', 'repaired'] as const;
 
@@ -38,7 +39,7 @@ export const rejected = defineTable({
     device_id: nullable(col.string('Device, when it could be read.')),
     ts: nullable(col.timestamp('Reading time, when it could be read.')),
     metric: nullable(col.string('Metric, when the rejection concerns one metric.')),
-    reason: col.string('Machine-readable reason, e.g. invalid_reading, conflict, duplicate, unknown_device.'),
+    reason: col.enumOf(REJECTION_REASONS, 'Machine-readable reason.'),
     detail: col.string('Human-readable explanation naming the field and what would be accepted.'),
     payload: col.json('The reading (or message) as received.'),
     received_at: col.timestamp('Time the rejection was recorded.'),
@@ -252,8 +253,27 @@ export const modelHealth = defineTable({
   firstBy: 'checked_at',
 });
 
+export const alertAcks = defineTable({
+  name: 'alert_acks',
+  description: 'Acknowledgements of alerts by operators; the latest one of an alert is its state.',
+  columns: {
+    ack_id: col.string('Deterministic hash of alert_id, acknowledged_by and acknowledged_at.'),
+    alert_id: col.string('Acknowledged alert.'),
+    alert_ts: col.timestamp('Time of the alert (its partition): reads of alerts prune both tables alike.'),
+    device_id: col.string('Device of the alert.'),
+    acknowledged_by: col.string('Who acknowledged it: the caller\'s identity or the name they gave.'),
+    acknowledged_at: col.timestamp('When it was acknowledged.'),
+    note: nullable(col.string('Free text from the operator.')),
+  },
+  key: 'ack_id',
+  partitionBy: 'alert_ts',
+  keyFixesPartition: true,
+  clusterBy: ['device_id', 'alert_id'],
+  firstBy: 'acknowledged_at',
+});
+
 /** Every warehouse table; DDL, BigQuery schemas, infra and OpenAPI are generated from this list. */
-export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts, incidents, notifications, recommendations, modelHealth] as const;
+export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts, alertAcks, incidents, notifications, recommendations, modelHealth] as const;
 
 export type ReadingRow = RowOf<typeof readings>;
 export type RejectedRow = RowOf<typeof rejected>;
@@ -265,3 +285,4 @@ export type IncidentRow = RowOf<typeof incidents>;
 export type NotificationRow = RowOf<typeof notifications>;
 export type RecommendationRow = RowOf<typeof recommendations>;
 export type ModelHealthRow = RowOf<typeof modelHealth>;
+export type AlertAckRow = RowOf<typeof alertAcks>;

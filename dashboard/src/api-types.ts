@@ -1,0 +1,26 @@
+/**
+ * The API's request and response types, inferred from the zod schemas the api function validates with and
+ * documents (shared/api/schemas.ts). Type-only: nothing of zod reaches the bundle.
+ */
+import type { z } from '@hono/zod-openapi';
+import type * as S from '../../shared/api/schemas.js';
+
+export type Range = z.output<typeof S.rangeQuery>;
+export type DevicesResponse = z.output<typeof S.devicesResponse>;
+export type DeviceView = DevicesResponse['devices'][number];
+export type DeviceStatus = DeviceView['status'];
+export type SeriesRequest = z.output<typeof S.seriesQuery>;
+export type SeriesResponse = z.output<typeof S.seriesResponse>;
+export type SeriesPoint = SeriesResponse['points'][number];
+export type LatestForecastResponse = z.output<typeof S.forecastResponse>;
+export type ForecastRun = NonNullable<LatestForecastResponse['forecast']>;
+export type ForecastPoint = ForecastRun['points'][number];
+export type AlertQuery = z.output<typeof S.alertsQuery>;
+export type AlertsResponse = z.output<typeof S.alertsResponse>;
+export type AlertView = AlertsResponse['items'][number];
+export type AckRequest = z.output<typeof S.ackBody>;
+export type HealthResponse = z.output<typeof S.healthResponse>;
+export type PipelineCounts = HealthResponse['lastDay'];
+export type DelayStats = PipelineCounts['storeDelay'];
+export type ModelsResponse = z.output<typeof S.modelsResponse>;
+export type ModelView = ModelsResponse['models'][number];
