@@ -23,6 +23,10 @@ export interface FunctionAccess {
   readonly archive?: boolean;
   /** secretAccessor on the API keys secret. */
   readonly apiKeys?: boolean;
+  /** Model registry: write the drift watch's health marks (models/<name>/health.json) and nothing else. */
+  readonly modelHealth?: boolean;
+  /** secretAccessor on the webhooks secret, mounted as KILOWATCH_WEBHOOKS. */
+  readonly webhooks?: boolean;
   /** roles/aiplatform.user on the project: Vertex AI Gemini. */
   readonly vertex?: boolean;
 }
@@ -39,6 +43,8 @@ export interface FunctionSpec {
   readonly access: FunctionAccess;
   /** Repo paths (files or folders) copied next to the build output; the function reads them at runtime. */
   readonly bundle: readonly string[];
+  /** State lives in the instance (the notify function's incidents): synth refuses a maxInstances above 1. */
+  readonly singleInstance?: boolean;
 }
 
 /**
@@ -65,6 +71,19 @@ export const FUNCTION_CATALOG = {
     trigger: { kind: 'push', topic: 'forecastTick' },
     access: { dataset: 'editor', queries: true, models: 'read' },
     bundle: ['models'],
+  },
+  notify: {
+    description: 'Turns alerts into incidents (one per episode, storms grouped, auto-resolved, acknowledged by people) and notifies webhooks once per state; writes incidents and notifications.',
+    trigger: { kind: 'push', topic: 'alerts' },
+    access: { dataset: 'editor', queries: true, publish: ['deadLetter'], webhooks: true },
+    bundle: [],
+    singleInstance: true,
+  },
+  recommend: {
+    description: 'Daily operations checks: maintenance recommendations per machine (rules in data) and drift watch per served model; writes recommendations and model_health, publishes model_drift alerts, marks models for retraining.',
+    trigger: { kind: 'push', topic: 'maintenanceTick' },
+    access: { dataset: 'editor', queries: true, publish: ['alerts'], models: 'read', modelHealth: true },
+    bundle: ['data/maintenance-rules.json', 'models'],
   },
   api: {
     description: 'REST API, OpenAPI document and dashboard over the warehouse; writes alert acknowledgements only.',

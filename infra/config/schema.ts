@@ -70,6 +70,10 @@ export const environmentSchema = z.object({
   }),
   /** Cron (UTC) for the forecast tick. */
   forecastSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression'),
+  /** Cron (UTC) for the daily maintenance recommendations. */
+  maintenanceSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression').default('0 5 * * *'),
+  /** Cron (UTC) for the notify function's sweep (auto-resolution, notification retries). */
+  alertsSweepSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression').default('*/5 * * * *'),
   monitoring: z.object({
     notificationEmail: z.email(),
     /** Ratio of 5xx responses over 5 minutes above which a function alerts. */

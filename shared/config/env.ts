@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { forecastTargets } from '../forecast/targets.js';
 
 /** Names of the deployable functions; infra creates one Cloud Run function per entry. */
-export const FUNCTION_NAMES = ['ingest', 'score', 'forecast', 'api'] as const;
+export const FUNCTION_NAMES = ['ingest', 'score', 'forecast', 'api', 'notify', 'recommend'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Pub/Sub topics, by role; the names are suffixed with the environment in the cloud. */
@@ -11,6 +11,7 @@ export const TOPICS = {
   readingsClean: 'readings-clean',
   alerts: 'alerts',
   forecastTick: 'forecast-tick',
+  maintenanceTick: 'maintenance-tick',
   deadLetter: 'readings-dead-letter',
 } as const;
 export type TopicRole = keyof typeof TOPICS;
@@ -63,6 +64,25 @@ export const configSchema = z.object({
   /** Series the forecast function forecasts on each tick: `<deviceId>:<metric>=<model>`, comma-separated. */
   KILOWATCH_FORECAST_TARGETS: forecastTargets.default([{ deviceId: 'steel-plant/main-meter', metric: 'usage_kwh', model: 'steel-forecast' }]),
   STORAGE_API_ENDPOINT: z.url().optional(),
+  /** Alert lifecycle (shared/alerting): an incident resolves itself after this long of scored, normal values. */
+  KILOWATCH_ALERT_RESOLVE_AFTER_MIN: positiveInt.max(10_080).default(30),
+  /** After a resolution, anomalies of the same (device, metric, kind) raise nothing for this long. */
+  KILOWATCH_ALERT_COOLDOWN_MIN: z.coerce.number().int().min(0).max(10_080).default(30),
+  /** Storm control: this many devices of one site opening incidents within the window make one site-wide incident. */
+  KILOWATCH_ALERT_STORM_DEVICES: z.coerce.number().int().min(2).max(10_000).default(3),
+  KILOWATCH_ALERT_STORM_WINDOW_MIN: positiveInt.max(1440).default(10),
+  /**
+   * Notification channels, comma-separated `<format>=<target>`: format json (generic) or chat (Slack/Teams
+   * incoming-webhook body); target an http(s) URL or file:<path> (JSON lines). In the cloud it comes from
+   * Secret Manager (infra mounts the webhooks secret into this variable).
+   */
+  KILOWATCH_WEBHOOKS: z.string().default(''),
+  /** The same list in a file (one channel per line), for URLs kept out of the environment. */
+  KILOWATCH_WEBHOOKS_FILE: z.string().min(1).optional(),
+  /** Maintenance rules and thresholds, with their rationale (kilowatch recommend, the recommend function). */
+  KILOWATCH_MAINTENANCE_RULES_FILE: z.string().min(1).default('data/maintenance-rules.json'),
+  /** Delivery attempts per notification before it goes to the dead-letter sink. */
+  KILOWATCH_NOTIFY_MAX_ATTEMPTS: positiveInt.max(100).default(5),
   /** api function: requests a second per client (token bucket) and the burst it may make at once; 429 beyond. */
   KILOWATCH_API_RATE_PER_S: z.coerce.number().positive().default(50),
   KILOWATCH_API_BURST: positiveInt.default(200),
