@@ -60,6 +60,18 @@ export const configSchema = z.object({
   /** Series the forecast function forecasts on each tick: `<deviceId>:<metric>=<model>`, comma-separated. */
   KILOWATCH_FORECAST_TARGETS: forecastTargets.default([{ deviceId: 'steel-plant/main-meter', metric: 'usage_kwh', model: 'steel-forecast' }]),
   STORAGE_API_ENDPOINT: z.url().optional(),
+  /** The copilot's model: a local Ollama, Vertex AI Gemini, or none (POST /v1/ask answers 503). */
+  KILOWATCH_LLM: z.enum(['ollama', 'vertex', 'none']).default('none'),
+  /** Model name: an Ollama tag (e.g. qwen3:8b) or a Gemini model id (e.g. gemini-2.5-flash). */
+  KILOWATCH_LLM_MODEL: z.string().min(1).optional(),
+  /** Context the model is asked to keep (Ollama options.num_ctx); histories are cut to fit it. */
+  KILOWATCH_LLM_NUM_CTX: positiveInt.min(2048).default(16_384),
+  /** Embedding model for hybrid procedure search (Ollama /api/embed or Vertex AI); BM25 alone when unset. */
+  KILOWATCH_LLM_EMBED_MODEL: z.string().min(1).optional(),
+  OLLAMA_HOST: z.url().default('http://127.0.0.1:11434'),
+  /** Vertex AI region of the Gemini endpoint. */
+  KILOWATCH_VERTEX_LOCATION: z.string().min(1).default('global'),
+  VERTEX_API_ENDPOINT: z.url().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -75,6 +87,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = parsed.data;
   if (config.KILOWATCH_BACKEND === 'gcp' && !config.GOOGLE_CLOUD_PROJECT) {
     throw new Error('invalid configuration:\n  GOOGLE_CLOUD_PROJECT: required when KILOWATCH_BACKEND=gcp');
+  }
+  if (config.KILOWATCH_LLM === 'vertex' && !config.GOOGLE_CLOUD_PROJECT) {
+    throw new Error('invalid configuration:\n  GOOGLE_CLOUD_PROJECT: required when KILOWATCH_LLM=vertex');
+  }
+  if (config.KILOWATCH_LLM !== 'none' && !config.KILOWATCH_LLM_MODEL) {
+    throw new Error(`invalid configuration:\n  KILOWATCH_LLM_MODEL: required when KILOWATCH_LLM=${config.KILOWATCH_LLM} (e.g. qwen3:8b for ollama, gemini-2.5-flash for vertex)`);
   }
   return config;
 }
