@@ -80,6 +80,7 @@ function moveStagedSql(table: Table): string {
 export class DuckDbWarehouse implements Warehouse {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly pending = new Map<Table, { rows: unknown[]; waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> }>();
+  private readonly readConnections: DuckDBConnection[] = [];
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -257,8 +258,19 @@ export class DuckDbWarehouse implements Warehouse {
     return this.serial(async () => (await this.connection.runAndReadAll(sql, params)).getRowObjectsJS());
   }
 
+  /**
+   * Another connection to the same database, for the read side: it sees committed writes and reads while
+   * this connection writes (one process owns the file, so readers share its instance). Closed with the warehouse.
+   */
+  async connectReader(): Promise<DuckDBConnection> {
+    const connection = await this.instance.connect();
+    this.readConnections.push(connection);
+    return connection;
+  }
+
   close(): Promise<void> {
     return this.serial(async () => {
+      for (const c of this.readConnections.splice(0)) c.closeSync();
       this.connection.closeSync();
       this.instance.closeSync();
     });

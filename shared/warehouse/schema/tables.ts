@@ -143,8 +143,27 @@ export const alerts = defineTable({
   firstBy: 'created_at',
 });
 
+export const alertAcks = defineTable({
+  name: 'alert_acks',
+  description: 'Acknowledgements of alerts by operators; the latest one of an alert is its state.',
+  columns: {
+    ack_id: col.string('Deterministic hash of alert_id, acknowledged_by and acknowledged_at.'),
+    alert_id: col.string('Acknowledged alert.'),
+    alert_ts: col.timestamp('Time of the alert (its partition): reads of alerts prune both tables alike.'),
+    device_id: col.string('Device of the alert.'),
+    acknowledged_by: col.string('Who acknowledged it: the caller\'s identity or the name they gave.'),
+    acknowledged_at: col.timestamp('When it was acknowledged.'),
+    note: nullable(col.string('Free text from the operator.')),
+  },
+  key: 'ack_id',
+  partitionBy: 'alert_ts',
+  keyFixesPartition: true,
+  clusterBy: ['device_id', 'alert_id'],
+  firstBy: 'acknowledged_at',
+});
+
 /** Every warehouse table; DDL, BigQuery schemas, infra and OpenAPI are generated from this list. */
-export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts] as const;
+export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts, alertAcks] as const;
 
 export type ReadingRow = RowOf<typeof readings>;
 export type RejectedRow = RowOf<typeof rejected>;
@@ -152,3 +171,4 @@ export type DeviceRow = RowOf<typeof devices>;
 export type AnomalyScoreRow = RowOf<typeof anomalyScores>;
 export type ForecastRow = RowOf<typeof forecasts>;
 export type AlertRow = RowOf<typeof alerts>;
+export type AlertAckRow = RowOf<typeof alertAcks>;
