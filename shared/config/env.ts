@@ -72,6 +72,12 @@ export const configSchema = z.object({
   /** Vertex AI region of the Gemini endpoint. */
   KILOWATCH_VERTEX_LOCATION: z.string().min(1).default('global'),
   VERTEX_API_ENDPOINT: z.url().optional(),
+  /** BigQuery dataset of the copilot_* views, the only data the copilot's identity can read; default <dataset>_copilot. */
+  KILOWATCH_COPILOT_DATASET: z.string().regex(/^\w{1,1024}$/, 'letters, digits and underscores').optional(),
+  /** Guarded SQL: rows returned at most (LIMIT clamp), bytes a BigQuery query may read, time it may run. */
+  KILOWATCH_SQL_MAX_ROWS: positiveInt.max(10_000).default(200),
+  KILOWATCH_SQL_MAX_BYTES: positiveInt.default(1_000_000_000),
+  KILOWATCH_SQL_TIMEOUT_MS: positiveInt.default(20_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -95,6 +101,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`invalid configuration:\n  KILOWATCH_LLM_MODEL: required when KILOWATCH_LLM=${config.KILOWATCH_LLM} (e.g. qwen3:8b for ollama, gemini-2.5-flash for vertex)`);
   }
   return config;
+}
+
+/** Port of the copilot function locally: the fifth after the router (8085 by default). */
+export function copilotLocalPort(config: Config): number {
+  return config.KILOWATCH_LOCAL_PORT + 5;
+}
+
+export function copilotDataset(config: Config): string {
+  return config.KILOWATCH_COPILOT_DATASET ?? `${config.KILOWATCH_BQ_DATASET}_copilot`;
 }
 
 export function historyLookbackMs(config: Config): number {
