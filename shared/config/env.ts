@@ -72,6 +72,9 @@ export const configSchema = z.object({
   /** Vertex AI region of the Gemini endpoint. */
   KILOWATCH_VERTEX_LOCATION: z.string().min(1).default('global'),
   VERTEX_API_ENDPOINT: z.url().optional(),
+  /** Procedures the copilot searches: this folder locally, procedures/ in KILOWATCH_DOCS_BUCKET in the cloud. */
+  KILOWATCH_PROCEDURES_DIR: z.string().min(1).default('data/procedures'),
+  KILOWATCH_DOCS_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'a Cloud Storage bucket name').optional(),
   /** BigQuery dataset of the copilot_* views, the only data the copilot's identity can read; default <dataset>_copilot. */
   KILOWATCH_COPILOT_DATASET: z.string().regex(/^\w{1,1024}$/, 'letters, digits and underscores').optional(),
   /** Guarded SQL: rows returned at most (LIMIT clamp), bytes a BigQuery query may read, time it may run. */
