@@ -10,6 +10,7 @@ import type { IngestDeps } from '../../shared/ingest/ingest-message.js';
 import type { Warehouse } from '../../shared/warehouse/port.js';
 import { deadLetterPath, LOCAL_PROJECT } from '../../shared/runtime/adapters.js';
 import { createIngestDeps, provideIngestRuntime } from '../../shared/runtime/ingest-runtime.js';
+import { createApiRuntime, provideApiRuntime } from '../../shared/runtime/api-runtime.js';
 import { createForecastDeps, provideForecastRuntime } from '../../shared/runtime/forecast-runtime.js';
 import { createScoreDeps, provideScoreRuntime } from '../../shared/runtime/score-runtime.js';
 import type { ScoreDeps } from '../../shared/scoring/score-readings.js';
@@ -22,6 +23,8 @@ export interface LocalStack {
   readonly ingestUrl: string;
   readonly scoreUrl: string;
   readonly forecastUrl: string;
+  /** The api function: /v1, /openapi.json, /docs and the dashboard at /. */
+  readonly apiUrl: string;
   readonly deps: IngestDeps;
   /** The score function's dependencies: the same warehouse and bus, its own series states. */
   readonly scoreDeps: ScoreDeps;
@@ -59,10 +62,11 @@ const PUSHED_FUNCTIONS = [
 /**
  * Everything `npm start` runs, in one process (DuckDB allows one writer per file): the local push router
  * standing in for Pub/Sub, and each function under the functions framework, served over real HTTP:
- * readings → ingest → readings-clean → score; forecast-tick → forecast.
+ * readings → ingest → readings-clean → score; forecast-tick → forecast; and the api function, which reads the
+ * warehouse on its own connections to the same DuckDB instance (it listens after the pushed functions: 8084).
  */
 export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
-  await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js')]);
+  await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js'), import('../api/index.js')]);
   const firstPort = options.functionsPort ?? config.KILOWATCH_LOCAL_PORT + 1;
   const servers: Server[] = [];
   const urls = {} as Record<(typeof PUSHED_FUNCTIONS)[number]['name'], string>;
@@ -99,6 +103,11 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   const scoreDeps = await createScoreDeps(config, { warehouse: built.warehouse, bus: ready.bus });
   provideScoreRuntime(scoreDeps);
   provideForecastRuntime(await createForecastDeps(config, built.warehouse));
+  // The api reads the same DuckDB instance on connections of its own (one process owns the file).
+  provideApiRuntime(await createApiRuntime(config, built.warehouse));
+  const apiServer = getTestServer('api');
+  servers.push(apiServer);
+  const apiPort = await listen(apiServer, firstPort === 0 ? 0 : firstPort + PUSHED_FUNCTIONS.length);
 
   return {
     config,
@@ -107,6 +116,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     ingestUrl: urls.ingest,
     scoreUrl: urls.score,
     forecastUrl: urls.forecast,
+    apiUrl: `http://127.0.0.1:${apiPort}/`,
     deps: ready,
     scoreDeps,
     warehouse: built.warehouse,

@@ -16,6 +16,8 @@ const stack = await startLocalStack(config);
 log.info('local stack up', {
   pubsubRestEndpoint: `http://127.0.0.1:${stack.routerPort}`,
   ingest: stack.ingestUrl,
+  api: stack.apiUrl,
+  apiReference: `${stack.apiUrl}docs`,
   warehouse: `${config.KILOWATCH_DATA_DIR}/warehouse.duckdb`,
 });
 

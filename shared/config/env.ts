@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { forecastTargets } from '../forecast/targets.js';
 
 /** Names of the deployable functions; infra creates one Cloud Run function per entry. */
-export const FUNCTION_NAMES = ['ingest', 'score', 'forecast'] as const;
+export const FUNCTION_NAMES = ['ingest', 'score', 'forecast', 'api'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Pub/Sub topics, by role; the names are suffixed with the environment in the cloud. */
@@ -81,6 +81,18 @@ export const configSchema = z.object({
   KILOWATCH_SQL_MAX_ROWS: positiveInt.max(10_000).default(200),
   KILOWATCH_SQL_MAX_BYTES: positiveInt.default(1_000_000_000),
   KILOWATCH_SQL_TIMEOUT_MS: positiveInt.default(20_000),
+  /** api function: requests a second per client (token bucket) and the burst it may make at once; 429 beyond. */
+  KILOWATCH_API_RATE_PER_S: z.coerce.number().positive().default(50),
+  KILOWATCH_API_BURST: positiveInt.default(200),
+  /** api function: largest request body (an estimate batch of 10,000 rows is about 1.2 MB). */
+  KILOWATCH_API_MAX_BODY_BYTES: positiveInt.max(32 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** api function on BigQuery: bytes a read query may bill (maximumBytesBilled) and how long it may take. */
+  KILOWATCH_API_MAX_BYTES_BILLED: positiveInt.default(1_000_000_000),
+  KILOWATCH_API_QUERY_TIMEOUT_MS: positiveInt.max(600_000).default(10_000),
+  /** api function: record acknowledgements under the identity Identity-Aware Proxy asserts (set only behind IAP). */
+  KILOWATCH_API_TRUST_IAP: z.stringbool().default(false),
+  /** Built dashboard the api function serves at / (npm run build:dashboard). */
+  KILOWATCH_DASHBOARD_DIR: z.string().min(1).default('dist/dashboard'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

@@ -43,6 +43,29 @@ export function isGoogleEndpoint(apiEndpoint: string): boolean {
   return host === 'googleapis.com' || host.endsWith('.googleapis.com');
 }
 
+/** The client library configured for a warehouse: retries, location, and no credentials toward a local stand-in. */
+export function createBigQueryClient(options: BigQueryWarehouseOptions): BigQuery {
+  if (!PROJECT_ID.test(options.projectId)) throw new Error(`invalid BigQuery project id: ${options.projectId}`);
+  if (!DATASET_ID.test(options.dataset)) throw new Error(`invalid BigQuery dataset id: ${options.dataset}`);
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const clientOptions: BigQueryOptions = {
+    projectId: options.projectId,
+    location: options.location,
+    retryOptions: {
+      // The library reads maxRetries 0 as "default"; autoRetry false is how retries are turned off.
+      autoRetry: retry.maxRetries > 0,
+      maxRetries: retry.maxRetries,
+      maxRetryDelay: retry.maxRetryDelaySeconds,
+      totalTimeout: retry.totalTimeoutSeconds,
+    },
+  };
+  if (options.apiEndpoint) {
+    clientOptions.apiEndpoint = options.apiEndpoint;
+    if (!isGoogleEndpoint(options.apiEndpoint)) clientOptions.authClient = new PassThroughClient();
+  }
+  return new BigQuery(clientOptions);
+}
+
 /**
  * The warehouse on BigQuery: streaming inserts with insertId = row key, queries on the `<table>_dedup` views
  * (insertId deduplication is best effort only). Tables and views are created by infra, never here.
@@ -56,29 +79,11 @@ export class BigQueryWarehouse implements Warehouse {
   private readonly insertConcurrency: number;
 
   constructor(options: BigQueryWarehouseOptions) {
-    if (!PROJECT_ID.test(options.projectId)) throw new Error(`invalid BigQuery project id: ${options.projectId}`);
-    if (!DATASET_ID.test(options.dataset)) throw new Error(`invalid BigQuery dataset id: ${options.dataset}`);
+    this.client = createBigQueryClient(options);
     this.projectId = options.projectId;
     this.datasetId = options.dataset;
     this.location = options.location;
     this.insertConcurrency = Math.max(1, options.insertConcurrency ?? 4);
-    const retry = { ...DEFAULT_RETRY, ...options.retry };
-    const clientOptions: BigQueryOptions = {
-      projectId: options.projectId,
-      location: options.location,
-      retryOptions: {
-        // The library reads maxRetries 0 as "default"; autoRetry false is how retries are turned off.
-        autoRetry: retry.maxRetries > 0,
-        maxRetries: retry.maxRetries,
-        maxRetryDelay: retry.maxRetryDelaySeconds,
-        totalTimeout: retry.totalTimeoutSeconds,
-      },
-    };
-    if (options.apiEndpoint) {
-      clientOptions.apiEndpoint = options.apiEndpoint;
-      if (!isGoogleEndpoint(options.apiEndpoint)) clientOptions.authClient = new PassThroughClient();
-    }
-    this.client = new BigQuery(clientOptions);
     this.dataset = this.client.dataset(options.dataset, { projectId: options.projectId, location: options.location });
   }
 

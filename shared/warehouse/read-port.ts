@@ -18,7 +18,7 @@ export interface DeviceActivity {
   /** When that newest reading was stored. */
   readonly lastStoredAt: string | null;
   /** Flags of the newest reading of each metric at that time, merged (e.g. stuck, out_of_range). */
-  readonly lastFlags: readonly string[];
+  readonly lastFlags: string[];
   readonly readings: number;
   /** Alerts in the range without an acknowledgement, and how many of them are critical. */
   readonly openAlerts: number;
@@ -36,7 +36,7 @@ export interface SeriesPoint {
   readonly ts: string;
   readonly value: number | null;
   readonly status: 'accepted' | 'repaired';
-  readonly flags: readonly string[];
+  readonly flags: string[];
   /** Highest score of the reading over every model and signal; null when it was not scored. */
   readonly score: number | null;
   readonly isAnomaly: boolean;
@@ -63,7 +63,7 @@ export interface ForecastRun {
   readonly issuedAt: string;
   readonly model: string;
   readonly modelVersion: string;
-  readonly points: readonly ForecastPoint[];
+  readonly points: ForecastPoint[];
 }
 
 /** Keyset position for pages ordered newest first: rows strictly after (older than) it. */
@@ -135,7 +135,7 @@ export interface AlertView {
 export interface StoredCount {
   readonly rows: number;
   /** Rows per device, for the devices with rows in the window. */
-  readonly byDevice: Readonly<Record<string, number>>;
+  readonly byDevice: Record<string, number>;
 }
 
 /** Delay percentiles in milliseconds over the rows of a window; null without rows. */
@@ -159,7 +159,7 @@ export interface PipelineWindow {
 
 export interface PipelineCounts {
   readonly stored: StoredCount;
-  readonly rejectedByReason: Readonly<Record<string, number>>;
+  readonly rejectedByReason: Record<string, number>;
   readonly scored: number;
   readonly alerts: number;
   /** From a reading's time to its storage (readings.ingested_at − ts). */

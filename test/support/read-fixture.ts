@@ -14,8 +14,8 @@ import {
 
 /** A small, fully known warehouse content for read-side tests: one pump over three days at 15 minutes. */
 export const FIXTURE = {
-  device: 'pump-1',
-  otherDevice: 'pump-2',
+  device: 'sim-plant/machine-01',
+  otherDevice: 'sim-plant/machine-02',
   metric: 'power_kw',
   start: Date.UTC(2024, 0, 1),
   /** Readings per day per metric. */
@@ -37,7 +37,7 @@ export function readingRows(): ReadingRow[] {
   const rows: ReadingRow[] = [];
   const n = FIXTURE.perDay * FIXTURE.days;
   for (let i = 0; i < n; i++) {
-    for (const metric of [FIXTURE.metric, 'flow_m3h']) {
+    for (const metric of [FIXTURE.metric, 'temperature_c']) {
       const spike = metric === FIXTURE.metric && (FIXTURE.spikes as readonly number[]).includes(i);
       rows.push(
         readings.row.parse({
@@ -46,7 +46,7 @@ export function readingRows(): ReadingRow[] {
           ts: tsAt(i),
           metric,
           value: spike ? 500 : 100 + 10 * Math.sin(i / 8),
-          unit: metric === FIXTURE.metric ? 'kW' : 'm3/h',
+          unit: metric === FIXTURE.metric ? 'kW' : '°C',
           original_value: null,
           original_unit: null,
           status: 'accepted',

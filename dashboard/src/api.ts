@@ -1,0 +1,50 @@
+/**
+ * The dashboard's client of the api function's /v1 routes. Response types come from the API's zod schemas
+ * (type-only imports: nothing of zod reaches the bundle).
+ */
+import type * as T from './api-types.js';
+
+export type * from './api-types.js';
+
+/** A failed call, with the problem document's detail when the API sent one (RFC 9457). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+function url(path: string, query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  const qs = params.toString();
+  return `${path}${qs ? `?${qs}` : ''}`;
+}
+
+async function call<R>(path: string, query?: Query, init?: RequestInit): Promise<R> {
+  const res = await fetch(url(path, query), { ...init, headers: { accept: 'application/json', ...init?.headers } });
+  if (!res.ok) {
+    const problem = (await res.json().catch(() => null)) as { title?: string; detail?: string } | null;
+    throw new ApiError(res.status, problem?.detail ?? problem?.title ?? `${res.status} ${res.statusText}`);
+  }
+  return (await res.json()) as R;
+}
+
+export const api = {
+  devices: (range?: T.Range) => call<T.DevicesResponse>('/v1/devices', { ...range }),
+  series: (q: T.SeriesRequest) => call<T.SeriesResponse>('/v1/series', { ...q }),
+  forecast: (q: T.SeriesRequest) => call<T.ForecastResponse>('/v1/forecasts/latest', { deviceId: q.deviceId, metric: q.metric, from: q.from, to: q.to }),
+  alerts: (q: T.AlertQuery) => call<T.AlertsResponse>('/v1/alerts', { ...q }),
+  acknowledge: (alertId: string, body: T.AckRequest) =>
+    call<T.AlertView>(`/v1/alerts/${encodeURIComponent(alertId)}/ack`, undefined, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    }),
+  health: () => call<T.HealthResponse>('/v1/health/pipeline'),
+  models: () => call<T.ModelsResponse>('/v1/models'),
+};

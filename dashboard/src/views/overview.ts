@@ -1,0 +1,80 @@
+import { api, type DeviceView, type HealthResponse } from '../api.js';
+import { fill, h } from '../dom.js';
+import { formatAgo, formatCount, formatDuration, formatTime } from '../format.js';
+import { href } from '../route.js';
+import { alertTable } from './alerts.js';
+import { SeriesView } from './series-view.js';
+
+function kpi(label: string, value: string, detail: string, tone = ''): HTMLElement {
+  return h('div', { class: `kpi ${tone}` }, h('div', { class: 'kpi-label' }, label), h('div', { class: 'kpi-value' }, value), h('div', { class: 'kpi-detail' }, detail));
+}
+
+function kpis(devices: readonly DeviceView[], health: HealthResponse): HTMLElement {
+  const by = (s: DeviceView['status']) => devices.filter((d) => d.status === s).length;
+  const open = devices.reduce((n, d) => n + d.openAlerts, 0);
+  const critical = devices.reduce((n, d) => n + d.openCriticalAlerts, 0);
+  const day = health.lastDay;
+  const rejected = Object.values(day.rejectedByReason).reduce((a, b) => a + b, 0);
+  return h(
+    'div',
+    { class: 'kpis' },
+    kpi('Devices', formatCount(devices.length), `${by('reporting')} reporting · ${by('silent')} silent · ${by('faulted')} faulted`, by('faulted') ? 'warn' : ''),
+    kpi('Open alerts', formatCount(open), `${formatCount(critical)} critical`, critical ? 'bad' : open ? 'warn' : 'good'),
+    kpi('Stored, last 24 h', formatCount(day.stored.rows), `${formatCount(rejected)} rejected · ${formatCount(health.deadLetters)} dead letters`, health.deadLetters ? 'warn' : ''),
+    kpi('Scored, last 24 h', formatCount(day.scored), `reading → score p50 ${formatDuration(day.scoreDelay.p50Ms)}`),
+  );
+}
+
+function deviceTable(devices: readonly DeviceView[]): HTMLElement {
+  return h(
+    'table',
+    { class: 'grid devices-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Device'), h('th', {}, 'Status'), h('th', {}, 'Last reading'), h('th', { class: 'num' }, 'Open alerts'))),
+    h(
+      'tbody',
+      {},
+      ...devices.map((d) =>
+        h(
+          'tr',
+          { 'data-device-id': d.deviceId },
+          h('td', {}, h('a', { href: href('overview', { device: d.deviceId }) }, d.deviceId), h('div', { class: 'muted' }, `${d.site} · ${d.type}`)),
+          h('td', {}, h('span', { class: `pill status-${d.status}` }, d.status)),
+          h('td', { class: 'nowrap', title: formatTime(d.lastReadingAt) }, formatTime(d.lastReadingAt), h('div', { class: 'muted' }, formatAgo(d.lastReadingAt))),
+          h('td', { class: 'num' }, d.openAlerts ? h('span', { class: `count ${d.openCriticalAlerts ? 'bad' : 'warn'}` }, formatCount(d.openAlerts)) : '0'),
+        ),
+      ),
+    ),
+  );
+}
+
+/** Plant overview: headline figures, the selected series, devices and the newest open alerts. */
+export async function overviewPage(main: HTMLElement, params: URLSearchParams): Promise<void> {
+  const [{ devices }, health, alerts] = await Promise.all([api.devices(), api.health(), api.alerts({ state: 'open', limit: 8 })]);
+  const series = new SeriesView(devices, {
+    deviceId: params.get('device'),
+    metric: params.get('metric'),
+    range: params.get('range'),
+    from: params.get('from'),
+    to: params.get('to'),
+  });
+  const recent = alertTable({ compact: true });
+  recent.add(alerts.items);
+  fill(
+    main,
+    h('h1', {}, 'Plant overview'),
+    kpis(devices, health),
+    series.root,
+    h(
+      'div',
+      { class: 'columns' },
+      h('section', { class: 'card', 'aria-label': 'Devices' }, h('h2', {}, 'Devices'), h('div', { class: 'table-wrap' }, deviceTable(devices))),
+      h(
+        'section',
+        { class: 'card', 'aria-label': 'Open alerts' },
+        h('h2', {}, 'Open alerts ', h('a', { class: 'small', href: href('alerts') }, 'all alerts →')),
+        h('div', { class: 'table-wrap' }, alerts.items.length ? recent.table : h('p', { class: 'empty' }, 'No open alerts.')),
+      ),
+    ),
+  );
+  await series.load();
+}

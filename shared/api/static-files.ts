@@ -1,0 +1,36 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, resolve, sep } from 'node:path';
+import type { MiddlewareHandler } from 'hono';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/**
+ * GET/HEAD of files inside one folder (the built dashboard); `/` is index.html. Paths that leave the folder,
+ * hidden files and unknown types fall through to the next handler (the 404 problem).
+ */
+export function staticFiles(dir: string): MiddlewareHandler {
+  const root = resolve(dir);
+  const cache = new Map<string, { body: Uint8Array; type: string }>();
+  return async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
+    const rel = decodeURIComponent(c.req.path === '/' ? '/index.html' : c.req.path);
+    const file = resolve(join(root, rel));
+    const type = TYPES[extname(file)];
+    if (!type || !file.startsWith(root + sep) || rel.includes(`${sep}.`) || !existsSync(file) || !statSync(file).isFile()) return next();
+    let entry = cache.get(file);
+    if (!entry) {
+      entry = { body: readFileSync(file), type };
+      cache.set(file, entry);
+    }
+    return c.body(entry.body as Uint8Array<ArrayBuffer>, 200, { 'content-type': entry.type, 'cache-control': 'no-cache' });
+  };
+}

@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import type { ApiOptions } from '../api/app.js';
+import { DeadLetterFile } from '../bus/dead-letter-sink.js';
+import type { Config } from '../config/env.js';
+import { DeviceRegistry } from '../devices/registry.js';
+import { estimatorOf } from '../estimate/estimate.js';
+import { championModel, committedModels, openRegistry } from '../models/resolve.js';
+import type { QueryDeps } from '../query/deps.js';
+import type { Warehouse } from '../warehouse/port.js';
+import type { WarehouseReader } from '../warehouse/read-port.js';
+import { deadLetterPath, openWarehouse } from './adapters.js';
+import { perProcess } from './per-process.js';
+
+export interface ApiRuntime {
+  readonly deps: QueryDeps;
+  readonly options: ApiOptions;
+}
+
+/**
+ * The read port next to the write port: locally a few more connections on the same DuckDB instance (one
+ * process owns the file: the local host passes its own warehouse), BigQuery with byte and time limits in the cloud.
+ */
+async function openReader(config: Config, warehouse: Warehouse): Promise<WarehouseReader> {
+  if (config.KILOWATCH_BACKEND === 'gcp') {
+    const { bigQueryReader } = await import('../warehouse/bigquery-reader.js');
+    return bigQueryReader({
+      projectId: config.GOOGLE_CLOUD_PROJECT as string,
+      dataset: config.KILOWATCH_BQ_DATASET,
+      location: config.KILOWATCH_BQ_LOCATION,
+      apiEndpoint: config.BIGQUERY_API_ENDPOINT,
+      maximumBytesBilled: config.KILOWATCH_API_MAX_BYTES_BILLED,
+      timeoutMs: config.KILOWATCH_API_QUERY_TIMEOUT_MS,
+    });
+  }
+  const [{ DuckDbWarehouse }, { duckDbReader }] = await Promise.all([import('../warehouse/duckdb.js'), import('../warehouse/duckdb-reader.js')]);
+  if (!(warehouse instanceof DuckDbWarehouse)) throw new Error('the local api reads the embedded warehouse: pass the DuckDbWarehouse itself');
+  return duckDbReader(warehouse);
+}
+
+export async function createApiRuntime(config: Config, warehouse?: Warehouse): Promise<ApiRuntime> {
+  const wh = warehouse ?? (await openWarehouse(config));
+  const deadLetters = config.KILOWATCH_BACKEND === 'local' ? new DeadLetterFile(deadLetterPath(config)) : undefined;
+  const deps: QueryDeps = {
+    reader: await openReader(config, wh),
+    warehouse: wh,
+    devices: DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE),
+    models: {
+      registered: async () => (await openRegistry(config)).list(),
+      committed: () => committedModels(config),
+    },
+    estimator: async (name) => estimatorOf(await (await championModel(name, config)).get()),
+    deadLetters: async () => (deadLetters ? deadLetters.count() : null),
+    now: Date.now,
+  };
+  const options: ApiOptions = {
+    rateLimit: { perSecond: config.KILOWATCH_API_RATE_PER_S, burst: config.KILOWATCH_API_BURST },
+    maxBodyBytes: config.KILOWATCH_API_MAX_BODY_BYTES,
+    trustIap: config.KILOWATCH_API_TRUST_IAP,
+    ...(existsSync(config.KILOWATCH_DASHBOARD_DIR) ? { dashboardDir: config.KILOWATCH_DASHBOARD_DIR } : {}),
+  };
+  return { deps, options };
+}
+
+const runtime = perProcess((config) => createApiRuntime(config));
+
+/** The api function's dependencies in this process. */
+export const apiRuntime = runtime.get;
+export const provideApiRuntime = runtime.provide;
