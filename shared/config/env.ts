@@ -75,6 +75,17 @@ export const configSchema = z.object({
   /** Procedures the copilot searches: this folder locally, procedures/ in KILOWATCH_DOCS_BUCKET in the cloud. */
   KILOWATCH_PROCEDURES_DIR: z.string().min(1).default('data/procedures'),
   KILOWATCH_DOCS_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'a Cloud Storage bucket name').optional(),
+  /** Copilot budgets: tool calls and model tokens per request, questions a minute per caller (and burst), tokens a day. */
+  KILOWATCH_COPILOT_MAX_TOOL_CALLS: positiveInt.max(32).default(8),
+  KILOWATCH_COPILOT_MAX_TOKENS: positiveInt.default(60_000),
+  KILOWATCH_COPILOT_RATE_PER_MIN: positiveInt.default(10),
+  KILOWATCH_COPILOT_BURST: positiveInt.default(5),
+  KILOWATCH_COPILOT_DAILY_TOKENS: positiveInt.default(2_000_000),
+  /** US dollars per million input and output tokens, for copilot_calls.estimated_cost_usd (0: a local model). */
+  KILOWATCH_LLM_PRICE_IN_PER_MTOK: z.coerce.number().nonnegative().default(0),
+  KILOWATCH_LLM_PRICE_OUT_PER_MTOK: z.coerce.number().nonnegative().default(0),
+  /** Per-site tariff files (<site>.json) the what-if tools price with. */
+  KILOWATCH_TARIFFS_DIR: z.string().min(1).default('data/tariffs'),
   /** BigQuery dataset of the copilot_* views, the only data the copilot's identity can read; default <dataset>_copilot. */
   KILOWATCH_COPILOT_DATASET: z.string().regex(/^\w{1,1024}$/, 'letters, digits and underscores').optional(),
   /** Guarded SQL: rows returned at most (LIMIT clamp), bytes a BigQuery query may read, time it may run. */
