@@ -11,6 +11,7 @@ import type { Warehouse } from '../../shared/warehouse/port.js';
 import { deadLetterPath, LOCAL_PROJECT } from '../../shared/runtime/adapters.js';
 import { createIngestDeps, provideIngestRuntime } from '../../shared/runtime/ingest-runtime.js';
 import { createApiRuntime, provideApiRuntime } from '../../shared/runtime/api-runtime.js';
+import { createCopilotRuntime, provideCopilotRuntime } from '../../shared/runtime/copilot-runtime.js';
 import { createForecastDeps, provideForecastRuntime } from '../../shared/runtime/forecast-runtime.js';
 import { createScoreDeps, provideScoreRuntime } from '../../shared/runtime/score-runtime.js';
 import type { ScoreDeps } from '../../shared/scoring/score-readings.js';
@@ -25,6 +26,8 @@ export interface LocalStack {
   readonly forecastUrl: string;
   /** The api function: /v1, /openapi.json, /docs and the dashboard at /. */
   readonly apiUrl: string;
+  /** The copilot function: POST /v1/ask and /v1/sql (8085). */
+  readonly copilotUrl: string;
   readonly deps: IngestDeps;
   /** The score function's dependencies: the same warehouse and bus, its own series states. */
   readonly scoreDeps: ScoreDeps;
@@ -66,7 +69,7 @@ const PUSHED_FUNCTIONS = [
  * warehouse on its own connections to the same DuckDB instance (it listens after the pushed functions: 8084).
  */
 export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
-  await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js'), import('../api/index.js')]);
+  await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js'), import('../api/index.js'), import('../copilot/index.js')]);
   const firstPort = options.functionsPort ?? config.KILOWATCH_LOCAL_PORT + 1;
   const servers: Server[] = [];
   const urls = {} as Record<(typeof PUSHED_FUNCTIONS)[number]['name'], string>;
@@ -108,6 +111,11 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   const apiServer = getTestServer('api');
   servers.push(apiServer);
   const apiPort = await listen(apiServer, firstPort === 0 ? 0 : firstPort + PUSHED_FUNCTIONS.length);
+  // The copilot too: its guarded SQL gets a locked read-only connection of the instance on first use.
+  provideCopilotRuntime(await createCopilotRuntime(config, { warehouse: built.warehouse }));
+  const copilotServer = getTestServer('copilot');
+  servers.push(copilotServer);
+  const copilotPort = await listen(copilotServer, firstPort === 0 ? 0 : firstPort + PUSHED_FUNCTIONS.length + 1);
 
   return {
     config,
@@ -117,6 +125,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     scoreUrl: urls.score,
     forecastUrl: urls.forecast,
     apiUrl: `http://127.0.0.1:${apiPort}/`,
+    copilotUrl: `http://127.0.0.1:${copilotPort}/`,
     deps: ready,
     scoreDeps,
     warehouse: built.warehouse,

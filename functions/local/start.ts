@@ -18,6 +18,7 @@ log.info('local stack up', {
   ingest: stack.ingestUrl,
   api: stack.apiUrl,
   apiReference: `${stack.apiUrl}docs`,
+  copilot: `${stack.copilotUrl}v1/ask`,
   warehouse: `${config.KILOWATCH_DATA_DIR}/warehouse.duckdb`,
 });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { forecastTargets } from '../forecast/targets.js';
 
 /** Names of the deployable functions; infra creates one Cloud Run function per entry. */
-export const FUNCTION_NAMES = ['ingest', 'score', 'forecast', 'api'] as const;
+export const FUNCTION_NAMES = ['ingest', 'score', 'forecast', 'api', 'copilot'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Pub/Sub topics, by role; the names are suffixed with the environment in the cloud. */

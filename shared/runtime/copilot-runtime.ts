@@ -38,6 +38,12 @@ export function copilotDeps(config: Config, query: QueryDeps, sql: SqlRunner, ll
   };
 }
 
+function lazySqlRunner(dialect: SqlRunner['dialect'], open: () => Promise<SqlRunner>): SqlRunner {
+  let runner: Promise<SqlRunner> | undefined;
+  const get = () => (runner ??= open());
+  return { dialect, refs: async (s) => (await get()).refs(s), run: async (s) => (await get()).run(s) };
+}
+
 export interface CopilotRuntimeOptions {
   readonly warehouse?: Warehouse;
   readonly llm?: Llm;
@@ -64,7 +70,8 @@ export async function createCopilotRuntime(config: Config, options: CopilotRunti
   } else {
     const { DuckDbWarehouse } = await import('../warehouse/duckdb.js');
     if (!(warehouse instanceof DuckDbWarehouse)) throw new Error('the local copilot reads the embedded warehouse: pass the DuckDbWarehouse itself');
-    sql = await openSqlRunner(config, warehouse);
+    // Opened on first use: it locks the configuration of the whole instance (external access off).
+    sql = lazySqlRunner('duckdb', () => openSqlRunner(config, warehouse));
     readTurns = duckDbTurnReader(warehouse, now);
   }
   const llm = options.llm ?? (await openLlm(config));
