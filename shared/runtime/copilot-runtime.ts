@@ -48,6 +48,8 @@ export interface CopilotRuntimeOptions {
   readonly warehouse?: Warehouse;
   readonly llm?: Llm;
   readonly now?: () => number;
+  /** Guarded SQL's runner, when the caller opens it (tests count what reaches it). */
+  readonly sql?: SqlRunner;
 }
 
 /**
@@ -71,7 +73,7 @@ export async function createCopilotRuntime(config: Config, options: CopilotRunti
     const { DuckDbWarehouse } = await import('../warehouse/duckdb.js');
     if (!(warehouse instanceof DuckDbWarehouse)) throw new Error('the local copilot reads the embedded warehouse: pass the DuckDbWarehouse itself');
     // Opened on first use: it locks the configuration of the whole instance (external access off).
-    sql = lazySqlRunner('duckdb', () => openSqlRunner(config, warehouse));
+    sql = options.sql ?? lazySqlRunner('duckdb', () => openSqlRunner(config, warehouse));
     readTurns = duckDbTurnReader(warehouse, now);
   }
   const llm = options.llm ?? (await openLlm(config));
