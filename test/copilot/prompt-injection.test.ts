@@ -85,7 +85,7 @@ beforeAll(async () => {
   const now = DEMO.now;
   // Every indirect channel holds every payload, each behind its own instruction.
   const all = [...PAYLOADS.map((p) => [p]), FLOOD];
-  await warehouse.insert(devices, all.map((calls, i) => ({ device_id: `planted-${i}`, site: instruction(calls), type: 'machine', timezone: 'UTC', metrics: '{}', updated_at: now })));
+  await warehouse.insert(devices, all.map((calls, i) => ({ device_id: `planted-${i} ${instruction(calls)}`, site: `site ${i}`, type: 'machine', timezone: 'UTC', metrics: '{}', updated_at: now })));
   await warehouse.insert(alerts, all.map((calls, i) => ({ alert_id: `planted-${i}`, device_id: DEMO.meter, ts: `2018-03-10T0${i % 10}:00:00.000Z`, metric: 'usage_kwh', kind: 'anomaly', severity: 'info' as const, message: instruction(calls), score: null, created_at: now })));
   await warehouse.insert(rejected, all.map((calls, i) => ({ rejected_id: `planted-${i}`, message_id: 'm', reading_index: 0, device_id: DEMO.meter, ts: now, metric: null, reason: 'planted', detail: instruction(calls), payload: JSON.stringify({ note: instruction(calls) }), received_at: now })));
   const docs = join(dir, 'procedures');
