@@ -70,6 +70,7 @@ export async function ask(deps: AskDeps, caller: string, input: AskInput, onEven
   const requestId = randomUUID();
   const conversationId = input.conversationId ?? randomUUID();
   const started = deps.now();
+  const clock = performance.now();
   // Half the context for history: the rest holds the instructions, the tools, the question and tool results.
   const history = await deps.conversations.history(conversationId, Math.floor(llm.contextTokens / 2));
   const result = await runToolLoop({
@@ -98,7 +99,7 @@ export async function ask(deps: AskDeps, caller: string, input: AskInput, onEven
   await Promise.all([deps.warehouse.insert(copilotCalls, rows), deps.conversations.append(conversationId, caller, history.next, input.question, result.answer, at)]);
   const estimatedCostUsd = cost(deps, result.usage.input, result.usage.output);
   log.info('copilot request', {
-    requestId, conversationId, caller, model: llm.model, latencyMs: deps.now() - started, tokensIn: result.usage.input, tokensOut: result.usage.output,
+    requestId, conversationId, caller, model: llm.model, latencyMs: Math.round(performance.now() - clock), tokensIn: result.usage.input, tokensOut: result.usage.output,
     toolCalls: result.steps.map((s) => ({ tool: s.tool, ok: s.ok, ms: s.ms, ...(s.error ? { error: s.error } : {}) })), stopped: result.stopped ?? null, estimatedCostUsd,
   });
   return {
