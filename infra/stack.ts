@@ -104,6 +104,8 @@ export class KilowatchStack extends TerraformStack {
       functions: deployed.map((name) => ({ name, access: FUNCTION_CATALOG[name].access })),
       topics: pubsub.topics,
       dataset: warehouse.dataset,
+      copilotDataset: warehouse.copilotDataset,
+      tables: warehouse.tables,
       storage,
       secrets,
       dependsOn,

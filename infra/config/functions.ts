@@ -20,6 +20,10 @@ export interface FunctionAccess {
   readonly apiKeys?: boolean;
   /** roles/aiplatform.user on the project: Vertex AI Gemini. */
   readonly vertex?: boolean;
+  /** roles/bigquery.dataEditor on these tables only (the copilot's own conversation and call records). */
+  readonly writeTables?: readonly string[];
+  /** roles/bigquery.dataViewer on the copilot dataset: the copilot_* views guarded SQL runs in. */
+  readonly copilotViews?: boolean;
 }
 
 export type FunctionTrigger =
@@ -68,10 +72,10 @@ export const FUNCTION_CATALOG = {
     bundle: [],
   },
   copilot: {
-    description: 'Chat copilot: Vertex AI Gemini with read-only warehouse tools.',
+    description: 'Energy copilot: Vertex AI Gemini with read-only warehouse tools, guarded SQL on the copilot_* views, procedure search.',
     trigger: { kind: 'http' },
-    access: { dataset: 'viewer', queries: true, apiKeys: true, vertex: true },
-    bundle: ['data/procedures'],
+    access: { dataset: 'viewer', queries: true, vertex: true, writeTables: ['copilot_turns', 'copilot_calls'], copilotViews: true },
+    bundle: ['data/procedures', 'data/tariffs', 'data/devices.json'],
   },
 } as const satisfies Record<string, FunctionSpec>;
 

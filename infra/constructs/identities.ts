@@ -3,6 +3,8 @@ import type { ITerraformDependable } from 'cdktf';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
 import { BigqueryDatasetIamMember } from '@cdktf/provider-google/lib/bigquery-dataset-iam-member/index.js';
+import { BigqueryTableIamMember } from '@cdktf/provider-google/lib/bigquery-table-iam-member/index.js';
+import type { BigqueryTable } from '@cdktf/provider-google/lib/bigquery-table/index.js';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member/index.js';
@@ -25,6 +27,9 @@ export interface IdentitiesProps {
   readonly functions: ReadonlyArray<{ name: CatalogName; access: FunctionAccess }>;
   readonly topics: Record<TopicRole, PubsubTopic>;
   readonly dataset: BigqueryDataset;
+  /** The copilot_* views' dataset and the warehouse tables, for the copilot's narrower grants. */
+  readonly copilotDataset: BigqueryDataset;
+  readonly tables: ReadonlyMap<string, BigqueryTable>;
   readonly storage: Storage;
   readonly secrets: Secrets;
   readonly dependsOn: ITerraformDependable[];
@@ -155,6 +160,19 @@ export class Identities extends Construct {
     }
     if (access.vertex) {
       new ProjectIamMember(this, `${fn}-vertex`, { project, role: 'roles/aiplatform.user', member: m });
+    }
+    for (const table of access.writeTables ?? []) {
+      const t = this.props.tables.get(table);
+      if (!t) throw new Error(`function ${fn} writes table ${table}, which TABLES does not define`);
+      new BigqueryTableIamMember(this, `${fn}-write-${table}`, { project, datasetId: t.datasetId, tableId: t.tableId, role: 'roles/bigquery.dataEditor', member: m });
+    }
+    if (access.copilotViews) {
+      new BigqueryDatasetIamMember(this, `${fn}-copilot-views`, {
+        project,
+        datasetId: this.props.copilotDataset.datasetId,
+        role: 'roles/bigquery.dataViewer',
+        member: m,
+      });
     }
   }
 }

@@ -18,12 +18,12 @@ export async function loadCorpus(store: ObjectStore, prefix: string): Promise<Ch
   return chunks;
 }
 
-/** The docs bucket in the cloud (under procedures/), the KILOWATCH_PROCEDURES_DIR folder locally. */
+/**
+ * The docs bucket (under procedures/) when KILOWATCH_DOCS_BUCKET names one, else the KILOWATCH_PROCEDURES_DIR
+ * folder (locally, and in a function deployed with the shipped corpus bundled).
+ */
 export async function openProcedureStore(config: Config): Promise<{ store: ObjectStore; prefix: string }> {
-  if (config.KILOWATCH_BACKEND === 'gcp') {
-    if (!config.KILOWATCH_DOCS_BUCKET) {
-      throw new Error('invalid configuration:\n  KILOWATCH_DOCS_BUCKET: required when KILOWATCH_BACKEND=gcp (the docs bucket: terraform output docs-bucket)');
-    }
+  if (config.KILOWATCH_BACKEND === 'gcp' && config.KILOWATCH_DOCS_BUCKET) {
     const { GcsObjectStore } = await import('../objects/gcs.js');
     return {
       store: new GcsObjectStore({
