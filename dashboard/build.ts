@@ -46,5 +46,6 @@ export async function buildDashboard(outDir = DASHBOARD_DIST): Promise<Dashboard
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const out = await buildDashboard(process.argv[2] ? resolve(process.argv[2]) : undefined);
-  console.log(JSON.stringify(out));
+  const sizes = Object.entries(out.files).map(([name, bytes]) => `${name} ${(bytes / 1024).toFixed(1)} KiB`);
+  console.log(`dashboard built in ${out.dir}: ${sizes.join(', ')}`);
 }

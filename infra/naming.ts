@@ -1,4 +1,4 @@
-import { TOPICS, topicName, configSchema, type TopicRole } from '../shared/config/env.js';
+import { TOPICS, topicName, configSchema, siteTopicName, type TopicRole } from '../shared/config/env.js';
 import type { EnvironmentConfig } from './config/schema.js';
 
 /**
@@ -16,6 +16,16 @@ export class Names {
   topic(role: TopicRole): string {
     const runtime = configSchema.parse({ KILOWATCH_BACKEND: 'gcp', KILOWATCH_ENV: this.env, GOOGLE_CLOUD_PROJECT: this.config.project });
     return topicName(runtime, role);
+  }
+
+  /** A site's own readings topic, exactly as siteTopicName() gives it at runtime. */
+  siteTopic(site: string): string {
+    return siteTopicName({ KILOWATCH_BACKEND: 'gcp', KILOWATCH_ENV: this.env }, site);
+  }
+
+  /** Push subscription of a site's topic to a function. */
+  sitePushSubscription(fn: string, site: string): string {
+    return `${TOPICS.readings}.${site}-to-${fn}-${this.env}`;
   }
 
   /** Dead-letter topic for a delivery path: readings -> readings-dead-letter (the app's own sink too). */

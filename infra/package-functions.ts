@@ -4,7 +4,8 @@
  *   functions/<name>/**  shared/**   (the tsc build output, source maps dropped)
  *   <bundle paths>                   (runtime files named in infra/config/functions.ts, e.g. models/)
  *   package.json                     (main = functions/<name>/index.js; only the runtime dependencies the
- *                                     staged code imports, pinned to the installed versions)
+ *                                     staged code imports, pinned to the installed versions; the root's
+ *                                     allowScripts, so npm 11 skips onnxruntime-node's CUDA download too)
  *
  * Usage: npx tsx infra/package-functions.ts [--skip-build] [name ...]
  */
@@ -64,6 +65,7 @@ export function stageFunction(name: string, o: StageOptions): StageResult {
   const rootPkg = JSON.parse(readFileSync(join(o.root, 'package.json'), 'utf8')) as {
     version?: string;
     dependencies?: Record<string, string>;
+    allowScripts?: Record<string, boolean>;
   };
   // Every package the staged code imports (a superset of what the function reaches: safe, slightly larger).
   const declared = rootPkg.dependencies ?? {};
@@ -88,6 +90,7 @@ export function stageFunction(name: string, o: StageOptions): StageResult {
     main: `functions/${name}/index.js`,
     engines: { node: '>=22' },
     dependencies,
+    ...(rootPkg.allowScripts ? { allowScripts: rootPkg.allowScripts } : {}),
   };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   return { dir, dependencies, missingBundle, undeclared };

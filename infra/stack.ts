@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Construct } from 'constructs';
 import { GcsBackend, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
@@ -18,6 +19,10 @@ import { Scheduler } from './constructs/scheduler.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Budget } from './constructs/budget.js';
 import { LogCosts } from './constructs/logging.js';
+import { DeviceRegistry } from '../shared/devices/registry.js';
+
+/** The registry the ingest function ships with (FUNCTION_CATALOG.ingest.bundle): its sites get their own topics. */
+const DEVICE_REGISTRY = fileURLToPath(new URL('../data/devices.json', import.meta.url));
 
 export interface KilowatchStackProps {
   readonly config: EnvironmentConfig;
@@ -73,6 +78,7 @@ export class KilowatchStack extends TerraformStack {
       names,
       pubsubServiceAgent,
       deadLetterRetention: config.delivery.deadLetterRetention,
+      sites: DeviceRegistry.fromFile(DEVICE_REGISTRY).sites(),
       dependsOn,
     });
     const warehouse = new Warehouse(this, 'bigquery', {
@@ -103,6 +109,7 @@ export class KilowatchStack extends TerraformStack {
       projectNumber,
       functions: deployed.map((name) => ({ name, access: FUNCTION_CATALOG[name].access })),
       topics: pubsub.topics,
+      siteTopics: pubsub.siteTopics,
       dataset: warehouse.dataset,
       copilotDataset: warehouse.copilotDataset,
       tables: warehouse.tables,
@@ -138,6 +145,7 @@ export class KilowatchStack extends TerraformStack {
           target: fn,
           timeoutSeconds: config.functions[name].timeoutSeconds,
           pubsubServiceAgent,
+          ...(spec.trigger.topic === 'readings' ? { siteTopics: pubsub.siteTopics } : {}),
         });
       }
       new TerraformOutput(this, `url-${name}`, { value: fn.uri, description: `${name} function URL` });
@@ -170,9 +178,9 @@ export class KilowatchStack extends TerraformStack {
     });
 
     new TerraformOutput(this, 'dataset', { value: names.dataset });
-    new TerraformOutput(this, 'device-publisher', {
-      value: identities.devicePublisher.email,
-      description: 'Service account devices act as; it may only publish to the readings topic.',
+    new TerraformOutput(this, 'site-publishers', {
+      value: Object.fromEntries([...identities.sitePublishers].map(([site, sa]) => [site, sa.email])),
+      description: "Per site, the service account its devices act as; it may only publish to the site's readings topic.",
     });
     new TerraformOutput(this, 'models-bucket', { value: storage.models.name });
   }

@@ -1,107 +1,26 @@
-// Provisional: replaced by types inferred from the API's zod schemas once they land.
-export interface Range {
-  from?: string;
-  to?: string;
-}
-export type DeviceStatus = 'reporting' | 'silent' | 'faulted';
-export interface DeviceView {
-  deviceId: string;
-  site: string;
-  type: string;
-  metrics: string[];
-  status: DeviceStatus;
-  lastReadingAt: string | null;
-  openAlerts: number;
-  openCriticalAlerts: number;
-}
-export interface DevicesResponse {
-  devices: DeviceView[];
-}
-export interface SeriesRequest {
-  deviceId: string;
-  metric: string;
-  from: string;
-  to: string;
-  maxPoints?: number;
-}
-export interface SeriesPoint {
-  ts: string;
-  value: number | null;
-  status: 'accepted' | 'repaired';
-  flags: string[];
-  score: number | null;
-  isAnomaly: boolean;
-}
-export interface SeriesResponse {
-  deviceId: string;
-  metric: string;
-  unit?: string;
-  downsampled: boolean;
-  points: SeriesPoint[];
-}
-export interface ForecastPoint {
-  targetTs: string;
-  p10: number;
-  p50: number;
-  p90: number;
-}
-export interface ForecastResponse {
-  forecast: { origin: string; issuedAt: string; model: string; modelVersion: string; points: ForecastPoint[] } | null;
-}
-export interface AlertQuery extends Range {
-  deviceId?: string;
-  severity?: 'info' | 'warning' | 'critical';
-  state?: 'open' | 'acknowledged';
-  limit?: number;
-  cursor?: string;
-}
-export interface AlertView {
-  alertId: string;
-  deviceId: string;
-  ts: string;
-  metric: string | null;
-  kind: string;
-  severity: 'info' | 'warning' | 'critical';
-  message: string;
-  score: number | null;
-  createdAt: string;
-  acknowledgement: { by: string; at: string; note: string | null } | null;
-}
-export interface AlertsResponse {
-  items: AlertView[];
-  nextCursor: string | null;
-}
-export interface AckRequest {
-  by: string;
-  note?: string;
-}
-export interface DelayStats {
-  rows: number;
-  p50Ms: number | null;
-  p95Ms: number | null;
-  maxMs: number | null;
-}
-export interface PipelineCounts {
-  stored: { rows: number; byDevice: Record<string, number> };
-  rejectedByReason: Record<string, number>;
-  scored: number;
-  alerts: number;
-  storeDelay: DelayStats;
-  scoreDelay: DelayStats;
-}
-export interface HealthResponse {
-  lastHour: PipelineCounts;
-  lastDay: PipelineCounts;
-  deadLetters: number;
-  lastReadingByDevice: Record<string, string | null>;
-}
-export interface ModelView {
-  name: string;
-  kind: string;
-  champion: string | null;
-  versions: string[];
-  metrics: Record<string, number>;
-}
-export interface ModelsResponse {
-  models: ModelView[];
-}
+/**
+ * The API's request and response types, inferred from the zod schemas the api function validates with and
+ * documents (shared/api/schemas.ts). Type-only: nothing of zod reaches the bundle.
+ */
+import type { z } from '@hono/zod-openapi';
+import type * as S from '../../shared/api/schemas.js';
+
+export type Range = z.output<typeof S.rangeQuery>;
+export type DevicesResponse = z.output<typeof S.devicesResponse>;
+export type DeviceView = DevicesResponse['devices'][number];
+export type DeviceStatus = DeviceView['status'];
+export type SeriesRequest = z.output<typeof S.seriesQuery>;
+export type SeriesResponse = z.output<typeof S.seriesResponse>;
+export type SeriesPoint = SeriesResponse['points'][number];
+export type LatestForecastResponse = z.output<typeof S.forecastResponse>;
+export type ForecastRun = NonNullable<LatestForecastResponse['forecast']>;
+export type ForecastPoint = ForecastRun['points'][number];
+export type AlertQuery = z.output<typeof S.alertsQuery>;
+export type AlertsResponse = z.output<typeof S.alertsResponse>;
+export type AlertView = AlertsResponse['items'][number];
+export type AckRequest = z.output<typeof S.ackBody>;
+export type HealthResponse = z.output<typeof S.healthResponse>;
+export type PipelineCounts = HealthResponse['lastDay'];
+export type DelayStats = PipelineCounts['storeDelay'];
+export type ModelsResponse = z.output<typeof S.modelsResponse>;
+export type ModelView = ModelsResponse['models'][number];

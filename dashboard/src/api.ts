@@ -3,6 +3,7 @@
  * (type-only imports: nothing of zod reaches the bundle).
  */
 import type * as T from './api-types.js';
+import { activityRange, alertRange } from './ranges.js';
 
 export type * from './api-types.js';
 
@@ -35,9 +36,13 @@ async function call<R>(path: string, query?: Query, init?: RequestInit): Promise
 }
 
 export const api = {
-  devices: (range?: T.Range) => call<T.DevicesResponse>('/v1/devices', { ...range }),
+  devices: (range: T.Range = activityRange()) => call<T.DevicesResponse>('/v1/devices', { ...range }),
   series: (q: T.SeriesRequest) => call<T.SeriesResponse>('/v1/series', { ...q }),
-  forecast: (q: T.SeriesRequest) => call<T.ForecastResponse>('/v1/forecasts/latest', { deviceId: q.deviceId, metric: q.metric, from: q.from, to: q.to }),
+  /** The latest forecast with targets in the range, null when there is none. */
+  forecast: (q: T.SeriesRequest) =>
+    call<T.LatestForecastResponse>('/v1/forecasts/latest', { deviceId: q.deviceId, metric: q.metric, from: q.from, to: q.to }).then(
+      (r) => r.forecast,
+    ),
   alerts: (q: T.AlertQuery) => call<T.AlertsResponse>('/v1/alerts', { ...q }),
   acknowledge: (alertId: string, body: T.AckRequest) =>
     call<T.AlertView>(`/v1/alerts/${encodeURIComponent(alertId)}/ack`, undefined, {
@@ -46,5 +51,15 @@ export const api = {
       headers: { 'content-type': 'application/json' },
     }),
   health: () => call<T.HealthResponse>('/v1/health/pipeline'),
+  /** Open alerts of each device with some, newest first, at most `limit` in all. */
+  async openAlerts(devices: readonly T.DeviceView[], limit: number): Promise<T.AlertView[]> {
+    const pages = await Promise.all(
+      devices.filter((d) => d.openAlerts > 0).map((d) => api.alerts({ deviceId: d.deviceId, state: 'open', limit, ...alertRange(d) })),
+    );
+    return pages
+      .flatMap((p) => p.items)
+      .sort((a, b) => b.ts.localeCompare(a.ts))
+      .slice(0, limit);
+  },
   models: () => call<T.ModelsResponse>('/v1/models'),
 };

@@ -1,5 +1,6 @@
 const dateTime = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+const oneDecimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 
 export const formatTime = (iso: string | null | undefined): string => (iso ? dateTime.format(new Date(iso)) : '—');
@@ -19,7 +20,7 @@ export function formatAgo(iso: string | null | undefined, nowMs = Date.now()): s
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
   if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 120_000) return `${number.format(ms / 1000)} s`;
-  if (ms < 7_200_000) return `${number.format(ms / 60_000)} min`;
-  return `${number.format(ms / 3_600_000)} h`;
+  if (ms < 120_000) return `${oneDecimal.format(ms / 1000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${oneDecimal.format(ms / 3_600_000)} h`;
 }

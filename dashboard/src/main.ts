@@ -34,9 +34,12 @@ async function render(): Promise<void> {
     if (run === rendering) {
       main.removeAttribute('aria-busy');
       document.body.dataset.ready = page;
+      byId('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+      performance.mark('dashboard-ready', { detail: page });
     }
   }
 }
 
 window.addEventListener('hashchange', () => void render());
+byId('refresh').addEventListener('click', () => void render());
 void render();

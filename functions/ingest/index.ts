@@ -4,5 +4,7 @@ import { ingestRuntime } from '../../shared/runtime/ingest-runtime.js';
 
 /** Pub/Sub "readings" → validated, cleaned rows in the warehouse. A thrown error answers 5xx: redeliver. */
 cloudEvent('ingest', async (event: CloudEvent<unknown>) => {
-  await handleReadingsPush(await ingestRuntime(), { id: event.id, data: event.data });
+  // A POST without CloudEvent headers reaches us as its whole body: read the envelope there, or dead-letter all of it.
+  const data = event.data !== undefined ? event.data : (event as unknown);
+  await handleReadingsPush(await ingestRuntime(), { id: event.id, data, source: event.source });
 });

@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { DeadLetterFile } from '../../shared/bus/dead-letter-sink.js';
 import { LocalPushRouter } from '../../shared/bus/local-router.js';
-import { ORDERED_TOPICS, topicName, type Config, type FunctionName, type TopicRole } from '../../shared/config/env.js';
+import { ORDERED_TOPICS, TOPICS, siteTopicName, topicName, type Config, type FunctionName, type TopicRole } from '../../shared/config/env.js';
 import { DeviceRegistry } from '../../shared/devices/registry.js';
 import { seedDevices } from '../../shared/devices/seed-devices.js';
 import type { IngestDeps } from '../../shared/ingest/ingest-message.js';
 import type { Warehouse } from '../../shared/warehouse/port.js';
-import { deadLetterPath, LOCAL_PROJECT } from '../../shared/runtime/adapters.js';
+import { deadLetterPath, LOCAL_PROJECT, routerJournalDir } from '../../shared/runtime/adapters.js';
 import { createIngestDeps, provideIngestRuntime } from '../../shared/runtime/ingest-runtime.js';
 import { createApiRuntime, provideApiRuntime } from '../../shared/runtime/api-runtime.js';
 import { createCopilotRuntime, provideCopilotRuntime } from '../../shared/runtime/copilot-runtime.js';
@@ -16,6 +16,7 @@ import { createForecastDeps, provideForecastRuntime } from '../../shared/runtime
 import { createScoreDeps, provideScoreRuntime } from '../../shared/runtime/score-runtime.js';
 import type { ScoreDeps } from '../../shared/scoring/score-readings.js';
 import { LOCAL_STATS_PATH, statsOf } from '../../shared/stats/warehouse-stats.js';
+import { acceptPushOnly } from './post-only.js';
 
 export interface LocalStack {
   readonly config: Config;
@@ -62,6 +63,11 @@ const PUSHED_FUNCTIONS = [
   { name: 'forecast', topic: 'forecastTick', subscription: 'forecast-tick-forecast' },
 ] as const satisfies ReadonlyArray<{ name: FunctionName; topic: TopicRole; subscription: string }>;
 
+export const LOCAL_ROUTER_PATH = '/_local/router';
+
+/** Topics the hosted functions publish to while handling a delivery: the router never refuses them. */
+const INTERNAL_TOPICS: readonly TopicRole[] = ['readingsClean', 'alerts', 'deadLetter'];
+
 /**
  * Everything `npm start` runs, in one process (DuckDB allows one writer per file): the local push router
  * standing in for Pub/Sub, and each function under the functions framework, served over real HTTP:
@@ -70,49 +76,82 @@ const PUSHED_FUNCTIONS = [
  */
 export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
   await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js'), import('../api/index.js'), import('../copilot/index.js')]);
+  // The functions get the host's adapters before anything listens: a delivery that arrives while the stack
+  // starts waits for them, and no function ever opens a warehouse of its own.
+  const ready = deferred<{ deps: IngestDeps; scoreDeps: ScoreDeps; warehouse: Warehouse }>();
+  provideIngestRuntime(ready.promise.then((r) => r.deps));
+  provideScoreRuntime(ready.promise.then((r) => r.scoreDeps));
+  provideForecastRuntime(ready.promise.then(async (r) => createForecastDeps(config, r.warehouse)));
+  // The api reads the same DuckDB instance on connections of its own (one process owns the file).
+  provideApiRuntime(ready.promise.then(async (r) => createApiRuntime(config, r.warehouse)));
+  // The copilot too; its guarded SQL takes a locked read-only connection of the instance on first use.
+  provideCopilotRuntime(ready.promise.then(async (r) => createCopilotRuntime(config, { warehouse: r.warehouse })));
+
   const firstPort = options.functionsPort ?? config.KILOWATCH_LOCAL_PORT + 1;
   const servers: Server[] = [];
   const urls = {} as Record<(typeof PUSHED_FUNCTIONS)[number]['name'], string>;
   for (const [i, fn] of PUSHED_FUNCTIONS.entries()) {
     const server = getTestServer(fn.name);
+    acceptPushOnly(server, `POST of Pub/Sub push deliveries from subscription ${fn.subscription} (publish to topic ${topicName(config, fn.topic)} through the router)`);
     servers.push(server);
     urls[fn.name] = `http://127.0.0.1:${await listen(server, firstPort === 0 ? 0 : firstPort + i)}/`;
   }
-  const retry = { maxAttempts: options.maxAttempts ?? 5, minBackoffMs: options.minBackoffMs ?? 200, maxBackoffMs: 10_000, concurrency: 8 };
+  // 64 deliveries in flight per subscription (ordered ones still one per key): small messages are bound by
+  // latency (a DuckDB commit, a journal sync), and more in flight share each commit and sync (2x messages/s
+  // for single-reading messages over 8, docs/BENCHMARKS.md).
+  const retry = { maxAttempts: options.maxAttempts ?? 5, minBackoffMs: options.minBackoffMs ?? 200, maxBackoffMs: 10_000, concurrency: 64 };
 
-  let deps: IngestDeps | undefined;
-  const router = new LocalPushRouter({
+  const registry = DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE);
+  const siteTopics = registry.sites().map((site) => ({ site, topic: siteTopicName(config, site) }));
+  const subscribed = PUSHED_FUNCTIONS.filter((fn) => !options.subscribe || options.subscribe.includes(fn.name));
+  // Each site's own topic pushes to ingest too, as in the cloud: ingest takes from it only the site's devices.
+  const siteSubscriptions = subscribed.some((fn) => fn.name === 'ingest')
+    ? siteTopics.map(({ site, topic }) => ({ name: `readings-ingest.${site}`, topic, endpoint: urls.ingest, ordered: true, ...retry }))
+    : [];
+  const router: LocalPushRouter = new LocalPushRouter({
     project: LOCAL_PROJECT,
     deadLetterTopic: topicName(config, 'deadLetter'),
     deadLetters: new DeadLetterFile(deadLetterPath(config)),
-    subscriptions: PUSHED_FUNCTIONS.filter((fn) => !options.subscribe || options.subscribe.includes(fn.name)).map((fn) => ({
-      name: fn.subscription,
-      topic: topicName(config, fn.topic),
-      endpoint: urls[fn.name],
-      ordered: ORDERED_TOPICS.includes(fn.topic),
-      ...retry,
-    })),
-    routes: { [LOCAL_STATS_PATH]: () => statsOf(config, (deps as IngestDeps).warehouse) },
+    subscriptions: [
+      ...subscribed.map((fn) => ({
+        name: fn.subscription,
+        topic: topicName(config, fn.topic),
+        endpoint: urls[fn.name],
+        ordered: ORDERED_TOPICS.includes(fn.topic),
+        ...retry,
+      })),
+      ...siteSubscriptions,
+    ],
+    routes: {
+      [LOCAL_STATS_PATH]: async () => statsOf(config, (await ready.promise).warehouse),
+      // Deliveries still to make: how `npm run chaos` and scripts know the pipeline has caught up.
+      [LOCAL_ROUTER_PATH]: () => Promise.resolve({ pendingDeliveries: router.pendingDeliveries, ...router.stats }),
+    },
+    topics: [...(Object.keys(TOPICS) as TopicRole[]).map((role) => topicName(config, role)), ...siteTopics.map((t) => t.topic)],
+    journalDir: routerJournalDir(config),
+    maxBacklog: { messages: config.KILOWATCH_ROUTER_MAX_BACKLOG, bytes: config.KILOWATCH_ROUTER_MAX_BACKLOG_BYTES },
+    internalTopics: INTERNAL_TOPICS.map((role) => topicName(config, role)),
   });
   const routerPort = await router.listen(options.routerPort ?? config.KILOWATCH_LOCAL_PORT);
 
-  // The functions publish through the Pub/Sub client library to the router's REST API, as in the cloud.
-  const built = await createIngestDeps({ ...config, PUBSUB_API_ENDPOINT: config.PUBSUB_API_ENDPOINT ?? `127.0.0.1:${routerPort}` });
-  deps = options.wrapWarehouse ? { ...built, warehouse: options.wrapWarehouse(built.warehouse) } : built;
-  provideIngestRuntime(deps);
-  await seedDevices(built.warehouse, DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE));
-  const ready = deps;
-  // Scoring and forecasting use the real warehouse: a test's faulty wrapper targets ingest's retries only.
-  const scoreDeps = await createScoreDeps(config, { warehouse: built.warehouse, bus: ready.bus });
-  provideScoreRuntime(scoreDeps);
-  provideForecastRuntime(await createForecastDeps(config, built.warehouse));
-  // The api reads the same DuckDB instance on connections of its own (one process owns the file).
-  provideApiRuntime(await createApiRuntime(config, built.warehouse));
+  try {
+    // The functions publish through the Pub/Sub client library to the router's REST API, as in the cloud.
+    const built = await createIngestDeps({ ...config, PUBSUB_API_ENDPOINT: config.PUBSUB_API_ENDPOINT ?? `127.0.0.1:${routerPort}` });
+    const deps = options.wrapWarehouse ? { ...built, warehouse: options.wrapWarehouse(built.warehouse) } : built;
+    await seedDevices(built.warehouse, registry);
+    // Scoring and forecasting use the real warehouse: a test's faulty wrapper targets ingest's retries only.
+    const scoreDeps = await createScoreDeps(config, { warehouse: built.warehouse, bus: deps.bus });
+    ready.resolve({ deps, scoreDeps, warehouse: built.warehouse });
+  } catch (error) {
+    ready.reject(error);
+    await router.close();
+    for (const server of servers) server.close();
+    throw error;
+  }
+  const { deps, scoreDeps, warehouse } = await ready.promise;
   const apiServer = getTestServer('api');
   servers.push(apiServer);
   const apiPort = await listen(apiServer, firstPort === 0 ? 0 : firstPort + PUSHED_FUNCTIONS.length);
-  // The copilot too: its guarded SQL gets a locked read-only connection of the instance on first use.
-  provideCopilotRuntime(await createCopilotRuntime(config, { warehouse: built.warehouse }));
   const copilotServer = getTestServer('copilot');
   servers.push(copilotServer);
   const copilotPort = await listen(copilotServer, firstPort === 0 ? 0 : firstPort + PUSHED_FUNCTIONS.length + 1);
@@ -126,9 +165,9 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     forecastUrl: urls.forecast,
     apiUrl: `http://127.0.0.1:${apiPort}/`,
     copilotUrl: `http://127.0.0.1:${copilotPort}/`,
-    deps: ready,
+    deps,
     scoreDeps,
-    warehouse: built.warehouse,
+    warehouse,
     async close() {
       await router.close();
       await Promise.all(
@@ -140,8 +179,20 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
             }),
         ),
       );
-      await ready.bus.close();
-      await built.warehouse.close();
+      await deps.bus.close();
+      await warehouse.close();
     },
   };
+}
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Rejections reach whoever awaits; this keeps an unobserved one from crashing the process.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }

@@ -1,4 +1,7 @@
 import type { FunctionName, TopicRole } from '../../shared/config/env.js';
+import type { TABLES } from '../../shared/warehouse/schema/tables.js';
+
+export type TableName = (typeof TABLES)[number]['name'];
 
 /**
  * What each deployable function is allowed to touch. The stack turns these capabilities into IAM
@@ -8,6 +11,8 @@ import type { FunctionName, TopicRole } from '../../shared/config/env.js';
 export interface FunctionAccess {
   /** BigQuery dataset role: viewer reads tables, editor also writes rows. */
   readonly dataset?: 'viewer' | 'editor';
+  /** Tables the function writes rows to although its dataset role only reads (dataEditor on each table only). */
+  readonly writeTables?: readonly TableName[];
   /** roles/bigquery.jobUser on the project: needed to run queries (jobs are project-scoped). */
   readonly queries?: boolean;
   /** Topics the function publishes to (roles/pubsub.publisher on each topic only). */
@@ -20,8 +25,6 @@ export interface FunctionAccess {
   readonly apiKeys?: boolean;
   /** roles/aiplatform.user on the project: Vertex AI Gemini. */
   readonly vertex?: boolean;
-  /** roles/bigquery.dataEditor on these tables only (the copilot's own conversation and call records). */
-  readonly writeTables?: readonly string[];
   /** roles/bigquery.dataViewer on the copilot dataset: the copilot_* views guarded SQL runs in. */
   readonly copilotViews?: boolean;
 }
@@ -66,10 +69,11 @@ export const FUNCTION_CATALOG = {
     bundle: ['models'],
   },
   api: {
-    description: 'REST API, OpenAPI document and dashboard over the warehouse.',
+    description: 'REST API, OpenAPI document and dashboard over the warehouse; writes alert acknowledgements only.',
     trigger: { kind: 'http' },
-    access: { dataset: 'viewer', queries: true, apiKeys: true },
-    bundle: [],
+    access: { dataset: 'viewer', writeTables: ['alert_acks'], queries: true, models: 'read', apiKeys: true },
+    // The device registry (devices and their metrics) and the committed default estimator.
+    bundle: ['data/devices.json', 'models'],
   },
   copilot: {
     description: 'Energy copilot: Vertex AI Gemini with read-only warehouse tools, guarded SQL on the copilot_* views, procedure search.',
@@ -77,15 +81,10 @@ export const FUNCTION_CATALOG = {
     access: { dataset: 'viewer', queries: true, vertex: true, writeTables: ['copilot_turns', 'copilot_calls'], copilotViews: true },
     bundle: ['data/procedures', 'data/tariffs', 'data/devices.json'],
   },
-} as const satisfies Record<string, FunctionSpec>;
+} as const satisfies Record<string, FunctionSpec> & Record<FunctionName, FunctionSpec>; // every FunctionName has an entry
 
 export type CatalogName = keyof typeof FUNCTION_CATALOG;
 export const CATALOG_NAMES = Object.keys(FUNCTION_CATALOG) as CatalogName[];
-
-/** Compile-time check: every name in FUNCTION_NAMES has a catalog entry. */
-type MissingFromCatalog = Exclude<FunctionName, CatalogName>;
-const everyFunctionIsCatalogued: MissingFromCatalog extends never ? true : never = true;
-void everyFunctionIsCatalogued;
 
 export function functionSpec(name: CatalogName): FunctionSpec {
   return FUNCTION_CATALOG[name];

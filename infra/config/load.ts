@@ -29,6 +29,11 @@ const OVERRIDES: Record<string, { path: string; apply: (c: EnvironmentInput, v: 
   FORECAST_SCHEDULE: { path: 'forecastSchedule', apply: (c, v) => ({ ...c, forecastSchedule: v }) },
   TF_STATE_BUCKET: { path: 'stateBucket', apply: (c, v) => ({ ...c, stateBucket: v }) },
   PUBLIC_FUNCTIONS: { path: 'functions', apply: (c, v) => withPublicFunctions(c, v) },
+  API_INVOKERS: {
+    path: 'functions.api.invokers',
+    apply: (c, v) => withApi(c, { invokers: v.split(',').map((m) => m.trim()).filter(Boolean) }),
+  },
+  API_IAP: { path: 'functions.api.iap', apply: (c, v) => withApi(c, { iap: v.trim() === 'true' }) },
   DEVICE_OIDC_ISSUER: {
     path: 'deviceFederation.issuerUri',
     apply: (c, v) => ({
@@ -51,6 +56,10 @@ function withPublicFunctions(config: EnvironmentInput, list: string): Environmen
     Object.entries(config.functions).map(([n, s]) => [n, { ...s, public: names.includes(n) }]),
   ) as EnvironmentInput['functions'];
   return { ...config, functions };
+}
+
+function withApi(config: EnvironmentInput, change: Partial<EnvironmentInput['functions']['api']>): EnvironmentInput {
+  return { ...config, functions: { ...config.functions, api: { ...config.functions.api, ...change } } };
 }
 
 function lookup(env: Env, envName: string, suffix: string): { variable: string; value: string } | undefined {

@@ -19,10 +19,22 @@ export const functionSizingSchema = z
     timeoutSeconds: z.number().int().min(1).max(3600),
     /** Grants allUsers run.invoker: only for HTTP functions, only when an endpoint must be reachable without auth. */
     public: z.boolean().default(false),
+    /**
+     * Principals granted run.invoker on an HTTP function (its callers when it is not public): Google groups,
+     * service accounts, users or domains, e.g. group:operators@example.com.
+     */
+    invokers: z
+      .array(z.string().regex(/^(user|group|serviceAccount|domain):[^\s,]+$/, 'a member like group:ops@example.com or serviceAccount:x@p.iam.gserviceaccount.com'))
+      .default([]),
+    /**
+     * Identity-Aware Proxy in front of an HTTP function (through an HTTPS load balancer made out of band):
+     * ingress accepts internal and load-balancer traffic only, and the function trusts IAP's identity header.
+     */
+    iap: z.boolean().default(false),
   })
-  .refine((s) => s.minInstances <= s.maxInstances, { message: 'minInstances must not exceed maxInstances' })
+  .refine((s) => s.minInstances <= s.maxInstances, { error: 'minInstances must not exceed maxInstances' })
   .refine((s) => s.concurrency === 1 || Number(s.cpu) >= 1, {
-    message: 'concurrency above 1 needs cpu of at least 1 (Cloud Run rule)',
+    error: 'concurrency above 1 needs cpu of at least 1 (Cloud Run rule)',
   });
 export type FunctionSizing = z.infer<typeof functionSizingSchema>;
 
@@ -84,6 +96,8 @@ export const environmentSchema = z.object({
       allowedAudiences: z.array(z.string().min(1)).default([]),
       /** CEL condition on the token, e.g. assertion.sub.startsWith("device:"). */
       attributeCondition: z.string().min(1),
+      /** CEL expression of the token's site: a device may act only as the publisher of that site. */
+      siteClaim: z.string().min(1).default('assertion.site'),
     })
     .optional(),
   /** Remote state: GCS bucket (created out of band); local state when absent. */

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription/index.js';
 import { PubsubSubscriptionIamMember } from '@cdktf/provider-google/lib/pubsub-subscription-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
+import type { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member/index.js';
 import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member/index.js';
 import { ORDERED_TOPICS, type TopicRole } from '../../shared/config/env.js';
@@ -19,6 +20,8 @@ export interface DeliveryProps {
   readonly target: KilowatchFunction;
   readonly timeoutSeconds: number;
   readonly pubsubServiceAgent: string;
+  /** Site topics that push to the function as well (readings → ingest): one subscription each. */
+  readonly siteTopics?: ReadonlyMap<string, PubsubTopic>;
 }
 
 /**
@@ -28,13 +31,13 @@ export interface DeliveryProps {
  */
 export class Delivery extends Construct {
   readonly subscription: PubsubSubscription;
+  readonly siteSubscriptions = new Map<string, PubsubSubscription>();
   readonly invoker: ServiceAccount;
 
-  constructor(scope: Construct, id: string, props: DeliveryProps) {
+  constructor(scope: Construct, id: string, private readonly props: DeliveryProps) {
     super(scope, id);
     const { config, names, pubsub, source, functionName, target } = props;
     const project = config.project;
-    const deadLetter = pubsub.deadLetterFor(source);
 
     // Pub/Sub signs each push with this identity's OIDC token; it may invoke this one function, nothing else.
     this.invoker = new ServiceAccount(this, 'invoker', {
@@ -56,16 +59,26 @@ export class Delivery extends Construct {
       member: props.pubsubServiceAgent,
     });
 
-    const topic = pubsub.topics[source];
-    this.subscription = new PubsubSubscription(this, 'push', {
+    this.subscription = this.subscribe('push', pubsub.topics[source], names.topic(source), names.pushSubscription(functionName, source));
+    for (const [site, topic] of props.siteTopics ?? []) {
+      this.siteSubscriptions.set(site, this.subscribe(`push-site-${site}`, topic, names.siteTopic(site), names.sitePushSubscription(functionName, site)));
+    }
+  }
+
+  private subscribe(id: string, topic: PubsubTopic, topicName: string, name: string): PubsubSubscription {
+    const { config, pubsub, source, target } = this.props;
+    const project = config.project;
+    const deadLetter = pubsub.deadLetterFor(source);
+    const subscription = new PubsubSubscription(this, id, {
       project,
-      name: names.pushSubscription(functionName, source),
+      name,
       topic: topic.id,
       // For push, the deadline is how long the function may take to answer; Pub/Sub caps it at 600 s.
-      ackDeadlineSeconds: Math.min(Math.max(props.timeoutSeconds, 10), 600),
+      ackDeadlineSeconds: Math.min(Math.max(this.props.timeoutSeconds, 10), 600),
       pushConfig: {
-        // The functions framework reads the topic from this path when it turns the push into a CloudEvent.
-        pushEndpoint: `${target.uri}/projects/${project}/topics/${names.topic(source)}`,
+        // The functions framework reads the topic from this path into the CloudEvent source: ingest binds a
+        // site topic's messages to that site, and no device can change the path.
+        pushEndpoint: `${target.uri}/projects/${project}/topics/${topicName}`,
         oidcToken: { serviceAccountEmail: this.invoker.email, audience: target.uri },
       },
       retryPolicy: { minimumBackoff: config.delivery.minBackoff, maximumBackoff: config.delivery.maxBackoff },
@@ -77,11 +90,12 @@ export class Delivery extends Construct {
       expirationPolicy: { ttl: '' },
     });
     // Dead-lettering requires the service agent to be able to acknowledge (subscriber) on the source.
-    new PubsubSubscriptionIamMember(this, 'agent-subscribes', {
+    new PubsubSubscriptionIamMember(this, `${id === 'push' ? 'agent' : `${id}-agent`}-subscribes`, {
       project,
-      subscription: this.subscription.name,
+      subscription: subscription.name,
       role: 'roles/pubsub.subscriber',
-      member: props.pubsubServiceAgent,
+      member: this.props.pubsubServiceAgent,
     });
+    return subscription;
   }
 }

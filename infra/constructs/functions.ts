@@ -13,6 +13,13 @@ import type { Secrets } from './secrets.js';
 
 export const RUNTIME = 'nodejs22';
 
+/**
+ * Cloud Build's `npm install` (the npm 10 that ships with Node 22, which ignores package.json allowScripts) would
+ * run onnxruntime-node's install script, which fetches the CUDA execution provider (hundreds of MB) on
+ * linux/x64. The script reads this variable; the functions run on CPU.
+ */
+export const BUILD_ENVIRONMENT = { ONNXRUNTIME_NODE_INSTALL: 'skip' } as const;
+
 export interface KilowatchFunctionProps {
   readonly name: CatalogName;
   readonly spec: FunctionSpec;
@@ -61,6 +68,7 @@ export class KilowatchFunction extends Construct {
         entryPoint: name,
         source: { storageSource: { bucket: storage.sources.name, object: object.name } },
         serviceAccount: props.builder.id,
+        environmentVariables: { ...BUILD_ENVIRONMENT },
       },
       serviceConfig: {
         availableMemory: sizing.memory,
@@ -71,13 +79,27 @@ export class KilowatchFunction extends Construct {
         timeoutSeconds: sizing.timeoutSeconds,
         serviceAccountEmail: props.runtimeAccount.email,
         // Pub/Sub push from the same project counts as internal traffic; only HTTP endpoints face the internet.
-        ingressSettings: spec.trigger.kind === 'http' ? 'ALLOW_ALL' : 'ALLOW_INTERNAL_ONLY',
+        // Behind IAP, only the load balancer (and internal callers) may reach an HTTP function.
+        ingressSettings: spec.trigger.kind === 'http' ? (sizing.iap ? 'ALLOW_INTERNAL_AND_GCLB' : 'ALLOW_ALL') : 'ALLOW_INTERNAL_ONLY',
         allTrafficOnLatestRevision: true,
-        environmentVariables: functionEnvironment(props),
+        environmentVariables: { ...functionEnvironment(props), ...(sizing.iap ? { KILOWATCH_API_TRUST_IAP: 'true' } : {}) },
       },
       dependsOn: props.dependsOn,
     });
 
+    if (spec.trigger.kind !== 'http' && (sizing.invokers.length > 0 || sizing.iap)) {
+      throw new Error(`functions.${name}: invokers and iap apply to HTTP functions only, ${name} is push-delivered`);
+    }
+    // Callers of a private HTTP function: run.invoker for each configured group or account, nobody else.
+    sizing.invokers.forEach((member, i) => {
+      new CloudRunV2ServiceIamMember(this, `invoker-${i}`, {
+        project: config.project,
+        location: config.region,
+        name: this.fn.name,
+        role: 'roles/run.invoker',
+        member,
+      });
+    });
     if (sizing.public) {
       if (spec.trigger.kind !== 'http') {
         throw new Error(`functions.${name}.public: only HTTP functions can be public, ${name} is push-delivered`);

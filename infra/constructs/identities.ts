@@ -26,6 +26,8 @@ export interface IdentitiesProps {
   readonly projectNumber: string;
   readonly functions: ReadonlyArray<{ name: CatalogName; access: FunctionAccess }>;
   readonly topics: Record<TopicRole, PubsubTopic>;
+  /** Per site, its own readings topic. */
+  readonly siteTopics: ReadonlyMap<string, PubsubTopic>;
   readonly dataset: BigqueryDataset;
   /** The copilot_* views' dataset and the warehouse tables, for the copilot's narrower grants. */
   readonly copilotDataset: BigqueryDataset;
@@ -39,11 +41,13 @@ const member = (sa: ServiceAccount) => `serviceAccount:${sa.email}`;
 
 /**
  * Who may do what. One service account per function, holding only what its catalog entry asks for, each
- * on the narrowest resource; a device publisher; the identity Cloud Build uses to build function sources.
+ * on the narrowest resource; one device publisher per site, which may publish to its site's topic only;
+ * the identity Cloud Build uses to build function sources.
  */
 export class Identities extends Construct {
   readonly functions = new Map<CatalogName, ServiceAccount>();
-  readonly devicePublisher: ServiceAccount;
+  /** Per site, the identity its devices publish as. */
+  readonly sitePublishers = new Map<string, ServiceAccount>();
   readonly builder: ServiceAccount;
   readonly devicePool?: IamWorkloadIdentityPool;
 
@@ -67,13 +71,17 @@ export class Identities extends Construct {
       member: member(this.builder),
     });
 
-    this.devicePublisher = this.account('devices', 'devices', 'Devices publish readings; nothing else');
-    new PubsubTopicIamMember(this, 'devices-publish-readings', {
-      project,
-      topic: props.topics.readings.name,
-      role: 'roles/pubsub.publisher',
-      member: member(this.devicePublisher),
-    });
+    // Ingest accepts from a site's topic only that site's devices: a publisher of one site cannot write another's data.
+    for (const [site, topic] of props.siteTopics) {
+      const publisher = this.account(`site-${site}`, `site-${site}`, `Devices of ${site} publish readings; nothing else`);
+      new PubsubTopicIamMember(this, `site-${site}-publishes`, {
+        project,
+        topic: topic.name,
+        role: 'roles/pubsub.publisher',
+        member: member(publisher),
+      });
+      this.sitePublishers.set(site, publisher);
+    }
 
     const federation = props.config.deviceFederation;
     if (federation) {
@@ -89,19 +97,21 @@ export class Identities extends Construct {
         workloadIdentityPoolId: this.devicePool.workloadIdentityPoolId,
         workloadIdentityPoolProviderId: 'fleet-oidc',
         displayName: 'Device fleet OIDC',
-        attributeMapping: { 'google.subject': 'assertion.sub' },
+        attributeMapping: { 'google.subject': 'assertion.sub', 'attribute.site': federation.siteClaim },
         attributeCondition: federation.attributeCondition,
         oidc: {
           issuerUri: federation.issuerUri,
           ...(federation.allowedAudiences.length > 0 ? { allowedAudiences: federation.allowedAudiences } : {}),
         },
       });
-      // Any identity of the pool may act as the device publisher, which can only publish to `readings`.
-      new ServiceAccountIamMember(this, 'devices-federated', {
-        serviceAccountId: this.devicePublisher.name,
-        role: 'roles/iam.workloadIdentityUser',
-        member: `principalSet://iam.googleapis.com/projects/${props.projectNumber}/locations/global/workloadIdentityPools/${this.devicePool.workloadIdentityPoolId}/*`,
-      });
+      // A pool identity may act as the publisher of the site its token names, and of no other.
+      for (const [site, publisher] of this.sitePublishers) {
+        new ServiceAccountIamMember(this, `site-${site}-federated`, {
+          serviceAccountId: publisher.name,
+          role: 'roles/iam.workloadIdentityUser',
+          member: `principalSet://iam.googleapis.com/projects/${props.projectNumber}/locations/global/workloadIdentityPools/${this.devicePool.workloadIdentityPoolId}/attribute.site/${site}`,
+        });
+      }
     }
   }
 
@@ -122,6 +132,17 @@ export class Identities extends Construct {
         project,
         datasetId: this.props.dataset.datasetId,
         role: access.dataset === 'editor' ? 'roles/bigquery.dataEditor' : 'roles/bigquery.dataViewer',
+        member: m,
+      });
+    }
+    for (const name of access.writeTables ?? []) {
+      const table = this.props.tables.get(name);
+      if (!table) throw new Error(`function ${fn}: writeTables names ${name}, which is not a warehouse table`);
+      new BigqueryTableIamMember(this, `${fn}-writes-${name}`, {
+        project,
+        datasetId: table.datasetId,
+        tableId: table.tableId,
+        role: 'roles/bigquery.dataEditor',
         member: m,
       });
     }
@@ -160,11 +181,6 @@ export class Identities extends Construct {
     }
     if (access.vertex) {
       new ProjectIamMember(this, `${fn}-vertex`, { project, role: 'roles/aiplatform.user', member: m });
-    }
-    for (const table of access.writeTables ?? []) {
-      const t = this.props.tables.get(table);
-      if (!t) throw new Error(`function ${fn} writes table ${table}, which TABLES does not define`);
-      new BigqueryTableIamMember(this, `${fn}-write-${table}`, { project, datasetId: t.datasetId, tableId: t.tableId, role: 'roles/bigquery.dataEditor', member: m });
     }
     if (access.copilotViews) {
       new BigqueryDatasetIamMember(this, `${fn}-copilot-views`, {

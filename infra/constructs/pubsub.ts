@@ -20,6 +20,8 @@ export interface PubSubProps {
   /** serviceAccount:service-<number>@gcp-sa-pubsub.iam.gserviceaccount.com */
   readonly pubsubServiceAgent: string;
   readonly deadLetterRetention: string;
+  /** Sites of the device registry: each gets its own readings topic. */
+  readonly sites: readonly string[];
   readonly dependsOn: ITerraformDependable[];
 }
 
@@ -29,6 +31,8 @@ export interface PubSubProps {
  */
 export class PubSub extends Construct {
   readonly topics: Record<TopicRole, PubsubTopic>;
+  /** Per site, the topic only its devices may publish to. */
+  readonly siteTopics = new Map<string, PubsubTopic>();
   private readonly deadLetters = new Map<string, DeadLetter>();
 
   constructor(scope: Construct, id: string, private readonly props: PubSubProps) {
@@ -44,6 +48,12 @@ export class PubSub extends Construct {
         }),
       ]),
     ) as Record<TopicRole, PubsubTopic>;
+    for (const site of props.sites) {
+      this.siteTopics.set(
+        site,
+        new PubsubTopic(this, `topic-site-${site}`, { project: props.project, name: props.names.siteTopic(site), dependsOn: props.dependsOn }),
+      );
+    }
     this.deadLetterFor('readings');
   }
 

@@ -34,7 +34,7 @@ export interface DetectSummary {
 }
 
 async function load(ref: string): Promise<DetectorModel> {
-  return resolveModel(ref) as Promise<DetectorModel>;
+  return resolveModel(ref);
 }
 
 /** The model a file is scored with when none is named. */

@@ -3,7 +3,7 @@ import { driftChartModel, isolationForestModel, windowAt, type CardMeta, type De
 import { fitDriftChart } from './drift-chart.js';
 import { trainIsolationForest } from './iforest/library.js';
 import { inMemoryModel } from './session.js';
-import { StreamingDetector, type StreamParams } from './stream/detector.js';
+import { StreamingDetector } from './stream/detector.js';
 import { featureRow, STREAM_FEATURES, STREAM_INPUT, STREAM_OUTPUT } from './stream/head.js';
 import { rowsOf, type SeriesTable } from './table.js';
 
@@ -146,7 +146,7 @@ async function scoreStream(table: SeriesTable, model: DetectorModel, params: z.i
     );
   }
   const values = table.values[0] as Float64Array;
-  const detector = new StreamingDetector(params as StreamParams);
+  const detector = new StreamingDetector(params);
   const n = values.length;
   const features = new Float64Array((n - fitRows) * STREAM_FEATURES.length);
   const missing = new Uint8Array(n - fitRows);
@@ -154,7 +154,7 @@ async function scoreStream(table: SeriesTable, model: DetectorModel, params: z.i
     const f = detector.step(values[i] as number);
     if (i < fitRows) continue;
     features.set(featureRow(f), (i - fitRows) * STREAM_FEATURES.length);
-    if (!Number.isFinite(values[i] as number)) missing[i - fitRows] = 1;
+    if (!Number.isFinite(values[i])) missing[i - fitRows] = 1;
   }
   const scores = await batchScores(model, n - fitRows, STREAM_OUTPUT, (first, rows) => ({
     [STREAM_INPUT]: { data: features.subarray(first * 3, (first + rows) * 3), dims: [rows, 3] },

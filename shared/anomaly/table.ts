@@ -27,11 +27,13 @@ export function readSeriesCsv(path: string): SeriesTable {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`${path}: cannot read the input file (${code === 'ENOENT' ? 'no such file' : code ?? (error as Error).message}); check the --input path`);
+    throw new Error(`${path}: cannot read the input file (${code === 'ENOENT' ? 'no such file' : code ?? (error as Error).message}); check the --input path`, {
+      cause: error,
+    });
   }
   const firstLine = text.slice(0, text.search(/\r?\n|$/));
   const delimiter = firstLine.includes(';') ? ';' : ',';
-  const records = parse(text, { delimiter, skip_empty_lines: true, trim: true, bom: true }) as string[][];
+  const records = parse(text, { delimiter, skip_empty_lines: true, trim: true, bom: true });
   const header = records[0];
   if (!header) throw new Error(`${path}: the file is empty; expected a header row such as 'timestamp,value'`);
   const tsIndex = header.findIndex((h) => TIMESTAMP_COLUMNS.includes(h.toLowerCase()));
@@ -46,7 +48,7 @@ export function readSeriesCsv(path: string): SeriesTable {
   });
   if (sensorIdx.length === 0) throw new Error(`${path}: no sensor column besides '${header[tsIndex]}'; add at least one numeric column such as 'value'`);
   const n = records.length - 1;
-  const timestamps: string[] = new Array(n);
+  const timestamps = new Array<string>(n);
   const values = sensorIdx.map(() => new Float64Array(n));
   const labels = labelIdx.map(() => new Float64Array(n));
   for (let r = 0; r < n; r++) {
@@ -84,7 +86,7 @@ export function rowsOf(table: SeriesTable, columns: readonly string[] = table.co
     return i;
   });
   const n = table.timestamps.length;
-  const out: number[][] = new Array(n);
+  const out = new Array<number[]>(n);
   for (let r = 0; r < n; r++) out[r] = idx.map((i) => (table.values[i] as Float64Array)[r] as number);
   return out;
 }

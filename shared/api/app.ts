@@ -26,7 +26,7 @@ export interface ApiOptions {
   readonly maxBodyBytes: number;
   /** Trust the identity Identity-Aware Proxy puts in x-goog-authenticated-user-email (only behind IAP). */
   readonly trustIap?: boolean;
-  /** Built dashboard (index.html and assets) served at /, when present. */
+  /** Built dashboard (index.html and assets) served at /; a 503 names the build command while it is missing. */
   readonly dashboardDir?: string;
 }
 

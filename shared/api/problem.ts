@@ -26,7 +26,7 @@ export const PROBLEM_TYPES = {
   422: ['over-limit', 'Request exceeds a limit'],
   429: ['rate-limited', 'Too many requests'],
   500: ['internal', 'Internal error'],
-  503: ['unavailable', 'Warehouse unavailable, retry'],
+  503: ['unavailable', 'Service unavailable'],
 } as const satisfies Record<number, readonly [string, string]>;
 
 export type ProblemStatus = keyof typeof PROBLEM_TYPES;

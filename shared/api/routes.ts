@@ -33,7 +33,7 @@ export const routes = {
     path: '/v1/forecasts/latest',
     tags: ['forecasts'],
     summary: 'The latest forecast of a series (p10, p50, p90) and its model version',
-    description: 'The forecast of the latest origin with targets in [from, to); default from a day ago to a week ahead.',
+    description: 'The forecast of the latest origin with targets in [from, to), null when none; default from a day ago to a week ahead.',
     request: { query: s.forecastQuery },
     responses: { 200: json(s.forecastResponse, 'Forecast'), ...problemResponses(400, 404, 422, 429, 503) },
   }),

@@ -123,7 +123,7 @@ export const seriesResponse = z
   })
   .openapi('Series');
 
-export const forecastResponse = z
+const forecastSchema = z
   .object({
     deviceId: z.string(),
     metric: z.string(),
@@ -135,6 +135,9 @@ export const forecastResponse = z
     points: z.array(z.object({ targetTs: timestamp, p10: z.number(), p50: z.number(), p90: z.number() })),
   })
   .openapi('Forecast');
+export const forecastResponse = z
+  .object({ ...rangeOut, forecast: forecastSchema.nullable().openapi({ description: 'null: no forecast has targets in the range.' }) })
+  .openapi('LatestForecast');
 
 export const scoreSchema = z
   .object({

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import type { MiddlewareHandler } from 'hono';
+import { problem } from './problem.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -14,7 +15,8 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * GET/HEAD of files inside one folder (the built dashboard); `/` is index.html. Paths that leave the folder,
+ * GET/HEAD of files inside one folder (the built dashboard); `/` is index.html, a 503 naming the build command
+ * while the folder lacks it. Paths that leave the folder,
  * hidden files and unknown types fall through to the next handler (the 404 problem).
  */
 export function staticFiles(dir: string): MiddlewareHandler {
@@ -22,6 +24,9 @@ export function staticFiles(dir: string): MiddlewareHandler {
   const cache = new Map<string, { body: Uint8Array; type: string }>();
   return async (c, next) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
+    if (c.req.path === '/' && !existsSync(join(root, 'index.html'))) {
+      return problem(c, 503, `the dashboard is not built in ${dir}: run npm run build:dashboard`);
+    }
     const rel = decodeURIComponent(c.req.path === '/' ? '/index.html' : c.req.path);
     const file = resolve(join(root, rel));
     const type = TYPES[extname(file)];

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { log } from '../log/logger.js';
 import type { DeadLetterFile } from './dead-letter-sink.js';
 import { pushBody, type PushedMessage } from './push-envelope.js';
+import { RouterJournal, type JournalMessage } from './router-journal.js';
 
 export interface PushSubscription {
   readonly name: string;
@@ -31,11 +32,47 @@ export interface RouterOptions {
   readonly deadLetters: DeadLetterFile;
   /** Extra GET routes answering JSON (the local host's status pages). */
   readonly routes?: Readonly<Record<string, () => Promise<unknown>>>;
+  /** Every topic that exists; a publish elsewhere is answered 404 NOT_FOUND. Default: the subscriptions' and the dead-letter topic. */
+  readonly topics?: readonly string[];
+  /**
+   * Folder of the journal (router-journal.ts): a publish is answered once its messages are on disk, and
+   * what no subscriber acknowledged is pushed again after a restart. Without it, messages live in memory.
+   */
+  readonly journalDir?: string;
+  /**
+   * Flow control: once this many deliveries (or bytes of them) wait, publishes are answered 429
+   * RESOURCE_EXHAUSTED, which Pub/Sub's client libraries retry with backoff.
+   */
+  readonly maxBacklog?: { readonly messages: number; readonly bytes: number };
+  /**
+   * Topics the hosted functions publish to while handling a delivery: never refused (refusing would turn a
+   * full backlog into failed deliveries and dead letters), bounded because their publishers' own topics are.
+   */
+  readonly internalTopics?: readonly string[];
+  /** How long close() waits for deliveries in flight; the rest stays in the journal. Default 30 s. */
+  readonly drainTimeoutMs?: number;
 }
 
 interface Delivery extends PushedMessage {
   readonly sub: PushSubscription;
   attempt: number;
+}
+
+/** A publish the router refuses, with Pub/Sub's HTTP code and status. */
+export class PublishRefused extends Error {
+  constructor(
+    readonly code: 400 | 404 | 429 | 503,
+    readonly status: 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'RESOURCE_EXHAUSTED' | 'UNAVAILABLE',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface IncomingPublish {
+  readonly data: Uint8Array;
+  readonly attributes?: Record<string, string>;
+  readonly orderingKey?: string;
 }
 
 const MAX_PUBLISH_BYTES = 10 * 1024 * 1024;
@@ -67,30 +104,33 @@ export class LocalPushRouter {
   private readonly inFlight = new Map<string, number>();
   /** Ordered subscriptions: per "subscription key", the deliveries waiting behind the one under way. */
   private readonly heldBack = new Map<string, Delivery[]>();
+  private readonly attempts = new Set<Promise<void>>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly topics: ReadonlySet<string>;
+  private readonly journal: RouterJournal | undefined;
   private pending = 0;
+  private pendingBytes = 0;
   private idleWaiters: Array<() => void> = [];
   private server: Server | undefined;
-  private closed = false;
-  readonly stats = { published: 0, delivered: 0, retried: 0, deadLettered: 0 };
+  private stopping: Promise<void> | undefined;
+  readonly stats = { published: 0, delivered: 0, retried: 0, deadLettered: 0, refused: 0, replayed: 0 };
 
-  constructor(private readonly options: RouterOptions) {}
+  constructor(private readonly options: RouterOptions) {
+    this.topics = new Set(options.topics ?? [...options.subscriptions.map((s) => s.topic), options.deadLetterTopic]);
+    if (options.journalDir) {
+      const { journal, unacknowledged } = RouterJournal.open(options.journalDir);
+      this.journal = journal;
+      this.replay(unacknowledged);
+    }
+  }
 
-  publish(topic: string, messages: ReadonlyArray<{ data: Uint8Array; attributes?: Record<string, string>; orderingKey?: string }>): string[] {
-    const publishTime = new Date().toISOString();
-    return messages.map((m) => {
-      const messageId = `${this.prefix}${(++this.sequence).toString().padStart(10, '0')}`;
-      this.stats.published++;
-      const attributes = m.attributes ?? {};
-      if (topic === this.options.deadLetterTopic) {
-        this.deadLetter(messageId, attributes.reason ?? 'dead letter', m.data, attributes);
-        return messageId;
-      }
-      for (const sub of this.options.subscriptions) {
-        if (sub.topic !== topic) continue;
-        this.enqueue({ sub, messageId, data: m.data, attributes, publishTime, attempt: 0, ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}) });
-      }
-      return messageId;
+  /** Accepts messages (durably once the journal has synced them) and returns their ids; refusals throw PublishRefused. */
+  publish(topic: string, messages: readonly IncomingPublish[]): string[] {
+    const { messageIds, durable } = this.accept(topic, messages);
+    durable.catch((error: unknown) => {
+      log.error('router journal write failed; messages not delivered', { topic, error: (error as Error).message });
     });
+    return messageIds;
   }
 
   /** Resolves once every published message is delivered or dead-lettered. */
@@ -103,8 +143,78 @@ export class LocalPushRouter {
     return this.pending;
   }
 
-  private enqueue(delivery: Delivery): void {
+  private accept(topic: string, messages: readonly IncomingPublish[]): { messageIds: string[]; durable: Promise<void> } {
+    const internal = topic === this.options.deadLetterTopic || (this.options.internalTopics ?? []).includes(topic);
+    if (!this.topics.has(topic)) throw new PublishRefused(404, 'NOT_FOUND', `Resource not found (resource=${topic}).`);
+    if (this.stopping && !internal) throw new PublishRefused(503, 'UNAVAILABLE', 'the local router is shutting down; publish again after it restarts');
+    const max = this.options.maxBacklog;
+    if (max && !internal && (this.pending >= max.messages || this.pendingBytes >= max.bytes)) {
+      this.stats.refused += messages.length;
+      throw new PublishRefused(
+        429,
+        'RESOURCE_EXHAUSTED',
+        `backlog full: ${this.pending} deliveries (${this.pendingBytes} bytes) wait, limits ${max.messages} / ${max.bytes} ` +
+          '(KILOWATCH_ROUTER_MAX_BACKLOG, KILOWATCH_ROUTER_MAX_BACKLOG_BYTES); retry with backoff',
+      );
+    }
+    const publishTime = new Date().toISOString();
+    const subscriptions = this.options.subscriptions.filter((sub) => sub.topic === topic);
+    const records: JournalMessage[] = [];
+    const deliveries: Delivery[] = [];
+    const messageIds = messages.map((m) => {
+      const messageId = `${this.prefix}${(++this.sequence).toString().padStart(10, '0')}`;
+      this.stats.published++;
+      const attributes = m.attributes ?? {};
+      if (topic === this.options.deadLetterTopic) {
+        this.deadLetter(messageId, attributes.reason ?? 'dead letter', m.data, attributes);
+        return messageId;
+      }
+      const orderingKey = m.orderingKey ? { orderingKey: m.orderingKey } : {};
+      records.push({ messageId, topic, data: Buffer.from(m.data).toString('base64'), attributes, publishTime, subscriptions: subscriptions.map((s) => s.name), ...orderingKey });
+      for (const sub of subscriptions) deliveries.push(this.track({ sub, messageId, data: m.data, attributes, publishTime, attempt: 0, ...orderingKey }));
+      return messageId;
+    });
+    const durable = (this.journal?.publish(records) ?? Promise.resolve()).then(
+      () => deliveries.forEach((d) => this.enqueue(d)),
+      (error: unknown) => {
+        deliveries.forEach((d) => this.release(d));
+        throw error;
+      },
+    );
+    return { messageIds, durable };
+  }
+
+  /** Pushes again what the journal holds unacknowledged from before a restart, in publish order. */
+  private replay(messages: readonly JournalMessage[]): void {
+    for (const m of messages) {
+      for (const name of m.subscriptions) {
+        const sub = this.options.subscriptions.find((s) => s.name === name && s.topic === m.topic);
+        // A subscription this router does not serve now keeps its messages in the journal until it returns.
+        if (!sub) continue;
+        this.stats.replayed++;
+        const { messageId, attributes, publishTime, orderingKey } = m;
+        this.enqueue(this.track({ sub, messageId, data: Buffer.from(m.data, 'base64'), attributes, publishTime, attempt: 0, ...(orderingKey ? { orderingKey } : {}) }));
+      }
+    }
+    if (this.stats.replayed > 0) log.info('router replays unacknowledged messages from its journal', { deliveries: this.stats.replayed });
+  }
+
+  private track(delivery: Delivery): Delivery {
     this.pending++;
+    this.pendingBytes += delivery.data.byteLength;
+    return delivery;
+  }
+
+  /** A delivery leaves the backlog: settled, or left in the journal for the next start. */
+  private release(delivery: Delivery): void {
+    this.pending--;
+    this.pendingBytes -= delivery.data.byteLength;
+    if (this.pending === 0) {
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  private enqueue(delivery: Delivery): void {
     const key = orderKey(delivery);
     if (key !== undefined) {
       const waiting = this.heldBack.get(key);
@@ -123,13 +233,15 @@ export class LocalPushRouter {
 
   private pump(sub: PushSubscription): void {
     const queue = this.queues.get(sub.name);
-    while (queue && queue.length > 0 && (this.inFlight.get(sub.name) ?? 0) < sub.concurrency) {
+    while (!this.stopping && queue && queue.length > 0 && (this.inFlight.get(sub.name) ?? 0) < sub.concurrency) {
       const delivery = queue.shift() as Delivery;
       this.inFlight.set(sub.name, (this.inFlight.get(sub.name) ?? 0) + 1);
-      void this.attempt(delivery).finally(() => {
+      const attempt = this.attempt(delivery).finally(() => {
+        this.attempts.delete(attempt);
         this.inFlight.set(sub.name, (this.inFlight.get(sub.name) ?? 1) - 1);
         this.pump(sub);
       });
+      this.attempts.add(attempt);
     }
   }
 
@@ -155,21 +267,32 @@ export class LocalPushRouter {
       await response.arrayBuffer();
       if (response.ok) {
         this.stats.delivered++;
-        return this.settle(d);
+        this.settle(d);
+        return;
       }
       failure = `HTTP ${response.status}`;
     } catch (error) {
       failure = (error as Error).message;
     }
-    if (d.attempt >= d.sub.maxAttempts || this.closed) {
+    // A shutdown never dead-letters: the message stays in the journal and is pushed again after the restart.
+    if (this.stopping) {
+      this.release(d);
+      return;
+    }
+    if (d.attempt >= d.sub.maxAttempts) {
       this.deadLetter(d.messageId, `delivery_failed: ${d.attempt} attempts to ${d.sub.name}, last: ${failure}`, d.data, d.attributes);
-      return this.settle(d);
+      this.settle(d);
+      return;
     }
     this.stats.retried++;
     const backoff = Math.min(d.sub.maxBackoffMs, d.sub.minBackoffMs * 2 ** (d.attempt - 1));
     log.warn('push delivery failed; retrying', { subscription: d.sub.name, messageId: d.messageId, attempt: d.attempt, failure, backoffMs: backoff });
     // The retry waits outside the concurrency slot, as Pub/Sub's backoff does; it is still pending.
-    setTimeout(() => this.requeue(d), backoff).unref();
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.requeue(d);
+    }, backoff);
+    this.retryTimers.add(timer);
   }
 
   private deadLetter(messageId: string, reason: string, data: Uint8Array, attributes: Record<string, string>): void {
@@ -184,6 +307,7 @@ export class LocalPushRouter {
   }
 
   private settle(d: Delivery): void {
+    this.journal?.acknowledge(d.sub.name, d.messageId);
     const key = orderKey(d);
     if (key !== undefined) {
       // The key's next message goes out only now, as Pub/Sub does for ordered push subscriptions.
@@ -192,15 +316,14 @@ export class LocalPushRouter {
       if (next) this.requeue(next);
       else this.heldBack.delete(key);
     }
-    this.pending--;
-    if (this.pending === 0) {
-      for (const resolve of this.idleWaiters.splice(0)) resolve();
-    }
+    this.release(d);
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
     this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: Error) => answer(res, 500, { error: { code: 500, message: error.message } }));
+      this.handle(req, res).catch((error: unknown) => {
+        answer(res, 500, { error: { code: 500, message: (error as Error).message, status: 'INTERNAL' } });
+      });
     });
     this.server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve) => this.server?.listen(port, host, resolve));
@@ -210,34 +333,70 @@ export class LocalPushRouter {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = req.method === 'GET' ? this.options.routes?.[url.pathname] : undefined;
-    if (route) return answer(res, 200, await route());
+    if (route) {
+      answer(res, 200, await route());
+      return;
+    }
     const publish = /^\/v1\/projects\/([^/]+)\/topics\/([^/:]+):publish$/.exec(url.pathname);
-    if (req.method !== 'POST' || !publish) return answer(res, 404, { error: { code: 404, message: `no route ${req.method} ${url.pathname}` } });
+    if (req.method !== 'POST' || !publish) {
+      answer(res, 404, { error: { code: 404, message: `no route ${req.method} ${url.pathname}`, status: 'NOT_FOUND' } });
+      return;
+    }
     const body = await readBody(req, MAX_PUBLISH_BYTES);
-    if (body === undefined) return answer(res, 413, { error: { code: 413, message: `request over ${MAX_PUBLISH_BYTES} bytes` } });
+    if (body === undefined) {
+      answer(res, 413, { error: { code: 413, message: `request over ${MAX_PUBLISH_BYTES} bytes`, status: 'INVALID_ARGUMENT' } });
+      return;
+    }
     let parsed;
     try {
       parsed = publishRequest.safeParse(JSON.parse(body.toString('utf8')));
     } catch {
-      return answer(res, 400, { error: { code: 400, message: 'body is not JSON', status: 'INVALID_ARGUMENT' } });
+      answer(res, 400, { error: { code: 400, message: 'body is not JSON', status: 'INVALID_ARGUMENT' } });
+      return;
     }
     if (!parsed.success) {
-      return answer(res, 400, { error: { code: 400, message: parsed.error.issues[0]?.message ?? 'invalid', status: 'INVALID_ARGUMENT' } });
+      answer(res, 400, { error: { code: 400, message: parsed.error.issues[0]?.message ?? 'invalid', status: 'INVALID_ARGUMENT' } });
+      return;
     }
-    const topic = decodeURIComponent(publish[2] as string);
-    const messageIds = this.publish(
-      topic,
-      parsed.data.messages.map((m) => ({
-        data: Buffer.from(m.data ?? '', 'base64'),
-        ...(m.attributes ? { attributes: m.attributes } : {}),
-        ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}),
-      })),
-    );
-    answer(res, 200, { messageIds });
+    try {
+      const { messageIds, durable } = this.accept(
+        decodeURIComponent(publish[2] as string),
+        parsed.data.messages.map((m) => ({
+          data: Buffer.from(m.data ?? '', 'base64'),
+          ...(m.attributes ? { attributes: m.attributes } : {}),
+          ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}),
+        })),
+      );
+      await durable;
+      answer(res, 200, { messageIds });
+    } catch (error) {
+      if (!(error instanceof PublishRefused)) {
+        answer(res, 503, { error: { code: 503, message: `not stored: ${(error as Error).message}`, status: 'UNAVAILABLE' } });
+        return;
+      }
+      answer(res, error.code, { error: { code: error.code, message: error.message, status: error.status } });
+    }
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
+  /**
+   * Stops: refuses new publishes from outside (internal ones, from deliveries still in flight, are kept), lets
+   * deliveries in flight finish (up to drainTimeoutMs), and leaves everything unacknowledged in the journal.
+   */
+  close(): Promise<void> {
+    this.stopping ??= this.drain();
+    return this.stopping;
+  }
+
+  private async drain(): Promise<void> {
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.attempts]),
+      new Promise((resolve) => (timeout = setTimeout(resolve, this.options.drainTimeoutMs ?? 30_000))),
+    ]);
+    clearTimeout(timeout);
+    await this.journal?.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
   }
@@ -253,13 +412,13 @@ function answer(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** The body, or undefined past `limit`: the rest is read and dropped, so the keep-alive connection stays usable. */
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
+    if (size <= limit) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > limit ? undefined : Buffer.concat(chunks);
 }

@@ -42,6 +42,23 @@ interface RestClientConfig extends Omit<ClientConfig, 'authClient'> {
   authClient?: PassThroughClient;
 }
 
+/**
+ * No credentials, and every HTTP answer handed to the REST fallback as it came: its decoder turns an error
+ * body's status (RESOURCE_EXHAUSTED, UNAVAILABLE, ...) into the gRPC code the retry settings name.
+ * PassThroughClient alone throws on a non-2xx answer first, so the error keeps only its HTTP status
+ * (429, 503), which no retry code matches, and a flow-control answer was never retried.
+ */
+class LocalEndpointClient extends PassThroughClient {
+  override async request<T>(opts: Parameters<PassThroughClient['request']>[0]) {
+    const response = await super.request<T>({ ...opts, validateStatus: () => true });
+    // A page from something else (a proxy's HTML) has no status to decode: fail with the HTTP status as before.
+    if (response.status >= 300 && !/json/i.test(response.headers.get('content-type') ?? '')) {
+      throw Object.assign(new Error(`HTTP ${response.status} ${response.statusText} without a Pub/Sub error body`), { status: response.status });
+    }
+    return response;
+  }
+}
+
 function hostOf(apiEndpoint: string): string {
   return new URL(/^\w+:\/\//.test(apiEndpoint) ? apiEndpoint : `http://${apiEndpoint}`).hostname;
 }
@@ -92,7 +109,7 @@ export class PubSubBus implements Bus {
       config.protocol = local && !options.apiEndpoint.startsWith('https://') ? 'http' : 'https';
       if (local) {
         config.emulatorMode = true;
-        config.authClient = new PassThroughClient();
+        config.authClient = new LocalEndpointClient();
       }
     }
     this.client = new PubSub(config as ClientConfig);

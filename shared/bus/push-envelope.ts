@@ -31,7 +31,7 @@ export type EnvelopeResult = { ok: true; message: ReceivedMessage } | { ok: fals
 /** The message of a push envelope; anything unreadable comes back with the raw bytes for the dead-letter sink. */
 export function readEnvelope(body: unknown, fallbackId: string): EnvelopeResult {
   const parsed = pushEnvelope.safeParse(body);
-  const raw = () => new TextEncoder().encode(typeof body === 'string' ? body : (JSON.stringify(body) ?? ''));
+  const raw = () => new TextEncoder().encode(typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body));
   if (!parsed.success) {
     return { ok: false, reason: 'undecodable: push body is not a Pub/Sub envelope { message: { data, messageId } }', raw: raw() };
   }

@@ -40,6 +40,9 @@ export const configSchema = z.object({
   /** Days a cold instance looks back for a device's history; 0 = no bound. Default: 14 on gcp, 0 locally. */
   KILOWATCH_HISTORY_LOOKBACK_DAYS: z.coerce.number().nonnegative().optional(),
   KILOWATCH_LOCAL_PORT: positiveInt.max(65_535).default(8080),
+  /** Local router flow control: deliveries (and their bytes) waiting before device publishes get 429 RESOURCE_EXHAUSTED. */
+  KILOWATCH_ROUTER_MAX_BACKLOG: positiveInt.default(5_000),
+  KILOWATCH_ROUTER_MAX_BACKLOG_BYTES: positiveInt.default(64 * 1024 * 1024),
   GOOGLE_CLOUD_PROJECT: z.string().min(1).optional(),
   KILOWATCH_BQ_DATASET: z.string().regex(/^\w{1,1024}$/, 'letters, digits and underscores').default('kilowatch'),
   KILOWATCH_BQ_LOCATION: z.string().default('EU'),
@@ -100,6 +103,12 @@ export const configSchema = z.object({
   /** api function on BigQuery: bytes a read query may bill (maximumBytesBilled) and how long it may take. */
   KILOWATCH_API_MAX_BYTES_BILLED: positiveInt.default(1_000_000_000),
   KILOWATCH_API_QUERY_TIMEOUT_MS: positiveInt.max(600_000).default(10_000),
+  /**
+   * api function: remember read answers per warehouse version (locally: until the next committed write; on
+   * BigQuery: for KILOWATCH_API_CACHE_TTL_S seconds). Off measures the warehouse alone.
+   */
+  KILOWATCH_API_CACHE: z.stringbool().default(true),
+  KILOWATCH_API_CACHE_TTL_S: positiveInt.max(3600).default(30),
   /** api function: record acknowledgements under the identity Identity-Aware Proxy asserts (set only behind IAP). */
   KILOWATCH_API_TRUST_IAP: z.stringbool().default(false),
   /** Built dashboard the api function serves at / (npm run build:dashboard). */
@@ -144,6 +153,11 @@ export function historyLookbackMs(config: Config): number {
 }
 
 /** Topic name as deployed: suffixed with the environment in the cloud, plain locally. */
-export function topicName(config: Config, role: TopicRole): string {
+export function topicName(config: Pick<Config, 'KILOWATCH_BACKEND' | 'KILOWATCH_ENV'>, role: TopicRole): string {
   return config.KILOWATCH_BACKEND === 'gcp' ? `${TOPICS[role]}-${config.KILOWATCH_ENV}` : TOPICS[role];
+}
+
+/** A site's own readings topic, `readings.<site>[-<env>]`: only the site's devices may publish there. */
+export function siteTopicName(config: Pick<Config, 'KILOWATCH_BACKEND' | 'KILOWATCH_ENV'>, site: string): string {
+  return config.KILOWATCH_BACKEND === 'gcp' ? `${TOPICS.readings}.${site}-${config.KILOWATCH_ENV}` : `${TOPICS.readings}.${site}`;
 }

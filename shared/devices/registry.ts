@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { METRIC_NAME } from '../readings/wire.js';
+import { DEVICE_ID_RULE, METRIC_NAME } from '../readings/wire.js';
 import { CANONICAL_UNITS } from '../readings/units.js';
 
 export const metricSpec = z.strictObject({
@@ -20,10 +20,23 @@ export type MetricSpec = z.infer<typeof metricSpec>;
 
 export const DEVICE_TYPES = ['energy-meter', 'machine', 'sensor'] as const;
 
+/** Site names become part of Pub/Sub topic and service account names. */
+export const SITE = /^[a-z][a-z0-9-]{1,18}[a-z0-9]$/;
+
+/** Readings before this are refused unless the registry says otherwise: no meter of ours predates it. */
+export const DEFAULT_TS_FLOOR = '2000-01-01T00:00:00Z';
+
+const tsFloor = z.iso
+  .datetime({ offset: true })
+  .refine((t) => Date.parse(t) >= 0, 'at or after 1970-01-01T00:00:00Z')
+  .describe('earliest reading time accepted (ISO 8601)');
+
 export const deviceSpec = z.strictObject({
   /** Exact id, or a prefix followed by * for a family of devices. */
-  deviceId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}\*?$/),
-  site: z.string().min(1),
+  deviceId: z
+    .string()
+    .regex(/^(?=.{1,129}$)[A-Za-z0-9][A-Za-z0-9._:-]*(?:\/[A-Za-z0-9][A-Za-z0-9._:-]*)*\/?\*?$/, `${DEVICE_ID_RULE}; a family ends with *`),
+  site: z.string().regex(SITE, 'lowercase letters, digits and dashes, 3-20 characters, starting with a letter'),
   type: z.enum(DEVICE_TYPES),
   timezone: z.string().refine((tz) => {
     try {
@@ -36,6 +49,8 @@ export const deviceSpec = z.strictObject({
   /** Nominal reporting interval. */
   intervalSeconds: z.number().int().positive(),
   metrics: z.record(z.string().regex(METRIC_NAME), metricSpec),
+  /** Overrides the registry's tsFloor for this device. */
+  tsFloor: tsFloor.optional(),
 });
 export type DeviceSpec = z.infer<typeof deviceSpec>;
 
@@ -43,20 +58,23 @@ export interface Device extends DeviceSpec {
   readonly metricSpecs: ReadonlyMap<string, MetricSpec>;
   /** How many metrics read zero when the device is off. */
   readonly offMetricCount: number;
+  /** Earliest reading time accepted, epoch ms. */
+  readonly tsFloorMs: number;
 }
 
-export const registryFile = z.strictObject({ devices: z.array(deviceSpec).min(1) });
+export const registryFile = z.strictObject({ tsFloor: tsFloor.default(DEFAULT_TS_FLOOR), devices: z.array(deviceSpec).min(1) });
 
 /** Looks devices up by exact id first, then by the longest matching family prefix. */
 export class DeviceRegistry {
   private readonly exact = new Map<string, Device>();
   private readonly families: Array<[string, Device]> = [];
 
-  constructor(specs: readonly DeviceSpec[]) {
+  constructor(specs: readonly DeviceSpec[], defaultTsFloor = DEFAULT_TS_FLOOR) {
     for (const spec of specs) {
       const metricSpecs = new Map(Object.entries(spec.metrics));
       const offMetricCount = [...metricSpecs.values()].filter((m) => m.zeroWhenOff).length;
-      const device: Device = { ...spec, metricSpecs, offMetricCount };
+      const tsFloorMs = Date.parse(spec.tsFloor ?? defaultTsFloor);
+      const device: Device = { ...spec, metricSpecs, offMetricCount, tsFloorMs };
       if (spec.deviceId.endsWith('*')) this.families.push([spec.deviceId.slice(0, -1), device]);
       else this.exact.set(spec.deviceId, device);
     }
@@ -74,18 +92,30 @@ export class DeviceRegistry {
     return [...this.exact.values(), ...this.families.map(([, d]) => d)];
   }
 
+  /** Every site of the registry, sorted. */
+  sites(): string[] {
+    return [...new Set(this.all().map((d) => d.site))].sort();
+  }
+
+  /** Ids and `prefix*` families registered for a site. */
+  devicesOf(site: string): string[] {
+    return this.all()
+      .filter((d) => d.site === site)
+      .map((d) => d.deviceId);
+  }
+
   static fromFile(path: string): DeviceRegistry {
     let json: unknown;
     try {
       json = JSON.parse(readFileSync(path, 'utf8'));
     } catch (error) {
-      throw new Error(`device registry ${path}: cannot be read as JSON (${(error as Error).message})`);
+      throw new Error(`device registry ${path}: cannot be read as JSON (${(error as Error).message})`, { cause: error });
     }
     const parsed = registryFile.safeParse(json);
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
       throw new Error(`device registry ${path}: ${detail}`);
     }
-    return new DeviceRegistry(parsed.data.devices);
+    return new DeviceRegistry(parsed.data.devices, parsed.data.tsFloor);
   }
 }

@@ -4,9 +4,6 @@
  */
 export class TransientError extends Error {
   override readonly name = 'TransientError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 export function isTransient(error: unknown): error is TransientError {
@@ -32,6 +29,8 @@ export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** Whether an error or one of its causes (a few levels down, as client libraries wrap them) passes `test`. */
+// The caller names the shape it reads from each cause; S is that shape, not inferred.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 export function anyCause<S>(error: unknown, test: (shape: S) => boolean): boolean {
   for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
     if (test(e as S)) return true;

@@ -103,7 +103,7 @@ function roundHalfEven(x: number): number {
 export function buildEstimateFeatures(rows: readonly MeterRow[], stampsMs: ArrayLike<number>, p: EstimateParams): { raw: Float64Array; status: FeasibleStatus[] } {
   const F = ESTIMATE_FEATURES.length;
   const raw = new Float64Array(rows.length * F);
-  const status: FeasibleStatus[] = new Array(rows.length);
+  const status = new Array<FeasibleStatus>(rows.length);
   const cal = calendarAt(stampsMs, p.stepSeconds, p.timezone, p.intervalLabel, new Set());
   const c = p.contextCenters;
   rows.forEach((r, i) => {

@@ -20,7 +20,7 @@ export function checkZone(zone: string): void {
 
 export function offsetMs(ms: number, zone: string): number {
   let perZone = offsetCache.get(zone);
-  if (!perZone) offsetCache.set(zone, (perZone = new Map()));
+  if (!perZone) offsetCache.set(zone, (perZone = new Map<number, number>()));
   const hour = Math.floor(ms / HOUR_MS);
   let off = perZone.get(hour);
   if (off === undefined) {

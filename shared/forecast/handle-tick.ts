@@ -10,7 +10,7 @@ import { forecastTick, runForecastTick, type ForecastTickDeps, type TargetOutcom
 export async function handleForecastTick(deps: ForecastTickDeps, event: PushEvent): Promise<TargetOutcome[]> {
   const envelope = readEnvelope(event.data, event.id);
   const text = envelope.ok ? Buffer.from(envelope.message.data).toString('utf8').trim() : '';
-  let body: unknown = {};
+  let body: unknown;
   try {
     body = text === '' ? {} : JSON.parse(text);
   } catch {

@@ -20,7 +20,9 @@ export function readOrigins(spec: string, series: RegularSeries, options: { zone
     text = readFileSync(spec, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`--origins ${spec}: cannot read it (${code === 'ENOENT' ? 'no such file' : code}); give a file of ISO timestamps, one a line, or 'daily'`);
+    throw new Error(`--origins ${spec}: cannot read it (${code === 'ENOENT' ? 'no such file' : code}); give a file of ISO timestamps, one a line, or 'daily'`, {
+      cause: error,
+    });
   }
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let column = 0;

@@ -14,7 +14,8 @@ export class PythonNotFoundError extends Error {
 function probe(python: string): string | undefined {
   const r = spawnSync(python, ['-c', REQUIRED], { encoding: 'utf8', timeout: 120_000 });
   if (r.error) return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : r.error.message;
-  if (r.status !== 0) return (r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`).trim();
+  // An interpreter that fails silently (empty stderr) is named by its exit status, never taken as working.
+  if (r.status !== 0) return r.stderr.trim().split('\n').pop()?.trim() || `exit ${r.status}`;
   return undefined;
 }
 

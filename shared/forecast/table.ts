@@ -18,9 +18,11 @@ export function readCsvTable(path: string): CsvTable {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`cannot read --input ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)}`);
+    throw new Error(`cannot read --input ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)}`, {
+      cause: error,
+    });
   }
-  const records = parse(text, { skip_empty_lines: true, trim: true, bom: true, relax_column_count: true }) as string[][];
+  const records = parse(text, { skip_empty_lines: true, trim: true, bom: true, relax_column_count: true });
   const header = records[0];
   if (!header) throw new Error(`${path} is empty; expected a header row such as 'ts,usage_kwh'`);
   return { path, header, rows: records.slice(1) };

@@ -63,7 +63,7 @@ export function pivotReadings(readings: readonly ReadingRow[], metrics: readonly
     seen.add(r.metric);
     const reason = quality === 'clean' ? dropReason(r) : r.value === null ? 'missing' : undefined;
     let row = byTs.get(r.ts);
-    if (!row) byTs.set(r.ts, (row = new Map()));
+    if (!row) byTs.set(r.ts, (row = new Map<string, number | null>()));
     if (reason) {
       dropped[reason] = (dropped[reason] ?? 0) + 1;
       row.set(r.metric, null);

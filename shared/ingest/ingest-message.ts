@@ -1,4 +1,5 @@
 import type { Bus, OutgoingMessage } from '../bus/port.js';
+import type { SiteBinding, SiteTopics } from '../devices/sites.js';
 import type { ReadingCleaner } from '../readings/clean/cleaner.js';
 import type { HistoryCache } from '../readings/clean/history-cache.js';
 import { decodeMessage, type DecodeLimits } from '../readings/decode.js';
@@ -8,6 +9,8 @@ import { readings as readingsTable, rejected as rejectedTable, type ReadingRow }
 
 export interface IngestDeps {
   readonly warehouse: Warehouse;
+  /** Which site each readings topic is bound to. */
+  readonly sites: SiteTopics;
   readonly bus: Bus;
   readonly cleaner: ReadingCleaner;
   readonly history: HistoryCache;
@@ -19,6 +22,8 @@ export interface IncomingMessage {
   readonly messageId: string;
   readonly data: Uint8Array;
   readonly attributes?: Readonly<Record<string, string>>;
+  /** The site whose topic delivered the message; absent for the shared readings topic. */
+  readonly binding?: SiteBinding;
 }
 
 export interface IngestSummary {
@@ -68,7 +73,7 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
   const stateOf = (id: string) => deps.history.get(id);
   const older = deps.cleaner.olderThanHistory(decoded.readings, stateOf);
   if (older.size > 0) await deps.history.lookUpOlder(older);
-  const result = deps.cleaner.clean(decoded.readings, { messageId: message.messageId, receivedAt }, stateOf);
+  const result = deps.cleaner.clean(decoded.readings, { messageId: message.messageId, receivedAt, binding: message.binding }, stateOf);
   try {
     await Promise.all([
       deps.warehouse.insert(readingsTable, result.rows),

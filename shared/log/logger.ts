@@ -4,7 +4,8 @@ type Severity = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 const RANK: Record<Severity, number> = { DEBUG: 0, INFO: 1, WARNING: 2, ERROR: 3 };
 const LEVEL_TO_SEVERITY = { debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR' } as const;
 
-let threshold: number = RANK[LEVEL_TO_SEVERITY[(process.env.LOG_LEVEL as keyof typeof LEVEL_TO_SEVERITY) ?? 'info'] ?? 'INFO'];
+const envLevel = process.env.LOG_LEVEL;
+let threshold: number = RANK[envLevel && envLevel in LEVEL_TO_SEVERITY ? LEVEL_TO_SEVERITY[envLevel as keyof typeof LEVEL_TO_SEVERITY] : 'INFO'];
 
 export function setLogLevel(level: keyof typeof LEVEL_TO_SEVERITY): void {
   threshold = RANK[LEVEL_TO_SEVERITY[level]];

@@ -96,7 +96,7 @@ async function runWith(s: ort.InferenceSession, card: ModelCard, inputs: ModelIn
   }
   const results = await s.run(feeds);
   const outputs: ModelOutputs = {};
-  for (const [name, tensor] of Object.entries(results)) outputs[name] = fromOrtTensor(tensor as ort.Tensor);
+  for (const [name, tensor] of Object.entries(results)) outputs[name] = fromOrtTensor(tensor);
   return outputs;
 }
 

@@ -61,7 +61,7 @@ function toType(spec: TensorSpec, data: NumericArray): Float32Array | Float64Arr
     case 'int32':
       return data instanceof Int32Array ? data : Int32Array.from(data as ArrayLike<number>, Number);
     case 'int64':
-      return data instanceof BigInt64Array ? data : BigInt64Array.from(data as ArrayLike<number>, (v) => BigInt(Math.round(Number(v))));
+      return data instanceof BigInt64Array ? data : BigInt64Array.from(data as ArrayLike<number>, (v) => BigInt(Math.round(v)));
   }
 }
 

@@ -1,6 +1,5 @@
 import type { ForecastRun } from '../warehouse/read-port.js';
 import type { QueryDeps } from './deps.js';
-import { notFound } from './errors.js';
 import { registeredMetric } from './series.js';
 import { DAY_MS, resolveRange, type RangeInput } from './time-range.js';
 
@@ -13,13 +12,13 @@ export interface ForecastInput extends RangeInput {
   readonly metric: string;
 }
 
-/** The forecast of the latest origin with targets in [from, to), with p10/p50/p90 and the model version. */
-export async function latestForecast(deps: QueryDeps, input: ForecastInput): Promise<ForecastRun & { unit: string }> {
+/**
+ * The forecast of the latest origin with targets in [from, to), with p10/p50/p90 and the model version; null
+ * when no forecast has targets there (a series that is not forecast, or a range before the first forecast).
+ */
+export async function latestForecast(deps: QueryDeps, input: ForecastInput): Promise<{ from: string; to: string; forecast: (ForecastRun & { unit: string }) | null }> {
   const { unit } = registeredMetric(deps, input.deviceId, input.metric);
   const range = resolveRange(input, FORECAST_RANGE, deps.now() + DEFAULT_AHEAD_MS);
   const run = await deps.reader.latestForecast({ deviceId: input.deviceId, metric: input.metric, range });
-  if (!run) {
-    throw notFound('from', `no forecast of ${input.deviceId} ${input.metric} has targets in [${range.from}, ${range.to}); pass from and to around the forecast's day`);
-  }
-  return { ...run, unit };
+  return { ...range, forecast: run ? { ...run, unit } : null };
 }

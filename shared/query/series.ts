@@ -47,12 +47,19 @@ export function registeredMetric(deps: QueryDeps, deviceId: string, metric: stri
 export async function getSeries(deps: QueryDeps, input: SeriesInput): Promise<SeriesView> {
   const maxPoints = input.maxPoints ?? SERIES_DEFAULT_POINTS;
   if (maxPoints > SERIES_MAX_POINTS) throw overLimit('maxPoints', `maxPoints may be at most ${SERIES_MAX_POINTS}`);
-  const { unit } = registeredMetric(deps, input.deviceId, input.metric);
+  const { device, unit } = registeredMetric(deps, input.deviceId, input.metric);
   const range = resolveRange(input, SERIES_RANGE, deps.now());
   const query = { deviceId: input.deviceId, metric: input.metric, range };
+  const base = { deviceId: input.deviceId, metric: input.metric, unit, ...range };
+  // A range the device's interval fills with fewer than maxPoints is read in one query; only a device that
+  // sent more than its interval suggests needs the count and the buckets after it.
+  const expected = (Date.parse(range.to) - Date.parse(range.from)) / (device.intervalSeconds * 1000);
+  if (expected <= maxPoints) {
+    const points = await deps.reader.series(query, maxPoints + 1);
+    if (points.length <= maxPoints) return { ...base, totalPoints: points.length, downsampling: null, points };
+  }
   const summary = await deps.reader.seriesSummary(query);
-  const base = { deviceId: input.deviceId, metric: input.metric, unit, ...range, totalPoints: summary.points };
-  if (summary.points <= maxPoints) return { ...base, downsampling: null, points: await deps.reader.series(query) };
+  if (summary.points <= maxPoints) return { ...base, totalPoints: summary.points, downsampling: null, points: await deps.reader.series(query) };
   const buckets = Math.floor((maxPoints - summary.marked) / PER_BUCKET);
   if (buckets < 1) {
     throw overLimit(
@@ -61,5 +68,5 @@ export async function getSeries(deps: QueryDeps, input: SeriesInput): Promise<Se
         `for the rest; raise maxPoints (at most ${SERIES_MAX_POINTS}) or narrow the range`,
     );
   }
-  return { ...base, downsampling: { method: 'm4', buckets }, points: await deps.reader.seriesBuckets(query, buckets) };
+  return { ...base, totalPoints: summary.points, downsampling: { method: 'm4', buckets }, points: await deps.reader.seriesBuckets(query, buckets) };
 }

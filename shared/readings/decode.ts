@@ -14,6 +14,21 @@ export type Decoded =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Deepest nesting accepted: a batch of readings with units is 4 levels deep. */
+export const MAX_DEPTH = 16;
+
+/** Whether a parsed JSON value nests deeper than `limit` (iterative: deep input must not exhaust the stack). */
+function deeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > limit) return true;
+    for (const child of Object.values(node as object)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Bytes of one Pub/Sub message into readings: one reading, or a batch `{ "readings": [...] }`. */
 export function decodeMessage(data: Uint8Array, limits: DecodeLimits): Decoded {
   if (data.byteLength > limits.maxMessageBytes) {
@@ -33,6 +48,15 @@ export function decodeMessage(data: Uint8Array, limits: DecodeLimits): Decoded {
     body = JSON.parse(text);
   } catch (error) {
     return { kind: 'dead', reason: `undecodable: message data is not JSON (${(error as Error).message.slice(0, 200)})` };
+  }
+  if (deeperThan(body, MAX_DEPTH)) {
+    // Kept as one JSON string: the nested form is what no later step (logs, the warehouse's JSON) should parse again.
+    return {
+      kind: 'rejected',
+      reason: 'invalid_message',
+      detail: `(message): nested more than ${MAX_DEPTH} levels deep; a reading is { deviceId, ts, metrics: { name: number }, units: { name: unit } }`,
+      payload: JSON.stringify(text),
+    };
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return {

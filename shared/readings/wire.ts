@@ -3,28 +3,59 @@ import { z } from 'zod';
 /** Wire format of what devices publish; see README "Wire format". */
 
 export const METRIC_NAME = /^[a-z][a-z0-9_]{0,63}$/;
-export const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+/** Segments of letters, digits and . _ : - joined by single slashes, each starting with a letter or digit (no '..' segment), 128 characters at most. */
+export const DEVICE_ID = /^(?=.{1,128}$)[A-Za-z0-9][A-Za-z0-9._:-]*(?:\/[A-Za-z0-9][A-Za-z0-9._:-]*)*$/;
+export const DEVICE_ID_RULE = "segments of letters, digits and . _ : - joined by single '/', each starting with a letter or digit, up to 128 characters";
 export const MAX_METRICS_PER_READING = 64;
 
-const metricName = z.string().regex(METRIC_NAME, 'metric names are lowercase snake_case, up to 64 characters');
+const plainObject = (what: string) =>
+  z.custom<Record<string, unknown>>((o) => o !== null && typeof o === 'object' && !Array.isArray(o), `expected an object of ${what}`);
+
+/**
+ * An object of untrusted keys as a Map of its own entries, each value validated: a key such as `__proto__`
+ * stays a key (an object copy would turn it into a prototype and lose it), and no key meets Object.prototype.
+ */
+function entriesOf<V>(what: string, valid: (v: unknown) => v is V, message: string) {
+  return plainObject(what).transform((o, ctx) => {
+    const entries = new Map<string, V>();
+    for (const [key, raw] of Object.entries(o)) {
+      if (valid(raw)) entries.set(key, raw);
+      else ctx.addIssue({ code: 'custom', path: [key], message });
+    }
+    return entries;
+  });
+}
+
+const metricValue = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isFinite(v));
+const unitName = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 16;
 
 export const wireTimestamp = z.union([
   z.string().min(1).max(64),
   z.number({ error: 'must be a finite number (epoch seconds or milliseconds) or a string' }),
 ]);
 
+/** Metric names are checked against the device: a name that is no metric of it is `unknown_metric`. */
 export const wireReading = z.strictObject({
-  deviceId: z.string().regex(DEVICE_ID, 'letters, digits and . _ : / -, up to 128 characters'),
+  deviceId: z.string().regex(DEVICE_ID, DEVICE_ID_RULE),
   ts: wireTimestamp,
-  metrics: z
-    .record(metricName, z.number({ error: 'must be a finite number or null' }).nullable())
-    .refine((m) => Object.keys(m).length > 0, 'at least one metric')
-    .refine((m) => Object.keys(m).length <= MAX_METRICS_PER_READING, `at most ${MAX_METRICS_PER_READING} metrics`),
-  units: z.record(metricName, z.string().min(1).max(16)).optional(),
+  metrics: entriesOf('metric values', metricValue, 'must be a finite number or null')
+    .refine((m) => m.size > 0, 'at least one metric')
+    .refine((m) => m.size <= MAX_METRICS_PER_READING, `at most ${MAX_METRICS_PER_READING} metrics`),
+  units: entriesOf('units', unitName, 'must be a unit symbol of 1 to 16 characters').optional(),
   seq: z.number().int().nonnegative().optional(),
 });
 
-export type WireReading = z.infer<typeof wireReading>;
+/** A reading as devices publish it. */
+export interface WireReading {
+  deviceId: string;
+  ts: string | number;
+  metrics: Record<string, number | null>;
+  units?: Record<string, string>;
+  seq?: number;
+}
+
+/** A reading once validated, its untrusted keys in Maps. */
+export type ParsedReading = z.output<typeof wireReading>;
 
 /** Top level of a message: one reading, or a batch under "readings". Readings are validated one by one. */
 export const wireBatch = z.strictObject({ readings: z.array(z.unknown()) });

@@ -14,6 +14,11 @@ export function deadLetterPath(config: Config): string {
   return join(config.KILOWATCH_DATA_DIR, 'dead-letters.jsonl');
 }
 
+/** The local router's journal of accepted, unacknowledged messages. */
+export function routerJournalDir(config: Config): string {
+  return join(config.KILOWATCH_DATA_DIR, 'router');
+}
+
 /** Where the local router listens: Pub/Sub's REST API on the first local port. */
 export function localRouterEndpoint(config: Config): string {
   return `127.0.0.1:${config.KILOWATCH_LOCAL_PORT}`;

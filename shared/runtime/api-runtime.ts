@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { ApiOptions } from '../api/app.js';
 import { DeadLetterFile } from '../bus/dead-letter-sink.js';
 import type { Config } from '../config/env.js';
@@ -7,6 +6,7 @@ import { estimatorOf } from '../estimate/estimate.js';
 import { championModel, committedModels, openRegistry } from '../models/resolve.js';
 import type { QueryDeps } from '../query/deps.js';
 import type { Warehouse } from '../warehouse/port.js';
+import { cachedReader } from '../warehouse/cached-reader.js';
 import type { WarehouseReader } from '../warehouse/read-port.js';
 import { deadLetterPath, openWarehouse } from './adapters.js';
 import { perProcess } from './per-process.js';
@@ -21,20 +21,23 @@ export interface ApiRuntime {
  * process owns the file: the local host passes its own warehouse), BigQuery with byte and time limits in the cloud.
  */
 async function openReader(config: Config, warehouse: Warehouse): Promise<WarehouseReader> {
+  const cached = (reader: WarehouseReader, version: () => number) => (config.KILOWATCH_API_CACHE ? cachedReader(reader, { version }) : reader);
   if (config.KILOWATCH_BACKEND === 'gcp') {
     const { bigQueryReader } = await import('../warehouse/bigquery-reader.js');
-    return bigQueryReader({
+    const slotMs = config.KILOWATCH_API_CACHE_TTL_S * 1000;
+    // Other instances write BigQuery: answers are kept for a time slot, not until a write this process sees.
+    return cached(bigQueryReader({
       projectId: config.GOOGLE_CLOUD_PROJECT as string,
       dataset: config.KILOWATCH_BQ_DATASET,
       location: config.KILOWATCH_BQ_LOCATION,
       apiEndpoint: config.BIGQUERY_API_ENDPOINT,
       maximumBytesBilled: config.KILOWATCH_API_MAX_BYTES_BILLED,
       timeoutMs: config.KILOWATCH_API_QUERY_TIMEOUT_MS,
-    });
+    }), () => Math.floor(Date.now() / slotMs));
   }
   const [{ DuckDbWarehouse }, { duckDbReader }] = await Promise.all([import('../warehouse/duckdb.js'), import('../warehouse/duckdb-reader.js')]);
   if (!(warehouse instanceof DuckDbWarehouse)) throw new Error('the local api reads the embedded warehouse: pass the DuckDbWarehouse itself');
-  return duckDbReader(warehouse);
+  return cached(await duckDbReader(warehouse), () => warehouse.writeVersion);
 }
 
 export async function createApiRuntime(config: Config, warehouse?: Warehouse): Promise<ApiRuntime> {
@@ -56,7 +59,7 @@ export async function createApiRuntime(config: Config, warehouse?: Warehouse): P
     rateLimit: { perSecond: config.KILOWATCH_API_RATE_PER_S, burst: config.KILOWATCH_API_BURST },
     maxBodyBytes: config.KILOWATCH_API_MAX_BODY_BYTES,
     trustIap: config.KILOWATCH_API_TRUST_IAP,
-    ...(existsSync(config.KILOWATCH_DASHBOARD_DIR) ? { dashboardDir: config.KILOWATCH_DASHBOARD_DIR } : {}),
+    dashboardDir: config.KILOWATCH_DASHBOARD_DIR,
   };
   return { deps, options };
 }

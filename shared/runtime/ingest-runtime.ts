@@ -1,5 +1,6 @@
 import { historyLookbackMs, type Config } from '../config/env.js';
 import { DeviceRegistry } from '../devices/registry.js';
+import { SiteTopics } from '../devices/sites.js';
 import type { IngestDeps } from '../ingest/ingest-message.js';
 import { ReadingCleaner } from '../readings/clean/cleaner.js';
 import { HistoryCache } from '../readings/clean/history-cache.js';
@@ -12,6 +13,7 @@ export async function createIngestDeps(config: Config): Promise<IngestDeps> {
   return {
     warehouse,
     bus,
+    sites: new SiteTopics(config, registry),
     cleaner: new ReadingCleaner(registry, {
       futureToleranceS: config.KILOWATCH_FUTURE_TOLERANCE_S,
       futureRejectS: config.KILOWATCH_FUTURE_REJECT_S,

@@ -40,7 +40,7 @@ export async function createScoreDeps(config: Config, options: ScoreRuntimeOptio
   return {
     warehouse,
     bus,
-    model: async () => (await holder.get()) as unknown as DetectorModel,
+    model: async () => await holder.get(),
     series: new SeriesCache(options.maxSeries ?? SCORE_MAX_SERIES),
     queue: new KeyedQueue(),
     warmupRows: options.warmupRows ?? SCORE_WARMUP_ROWS,

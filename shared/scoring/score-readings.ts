@@ -65,8 +65,8 @@ interface SeriesInput {
 /**
  * One readings-clean message through the streaming detector, series by series (device, metric), in time order.
  * Scores of warmed-up detectors go to anomaly_scores; each anomaly also becomes an alerts row and an `alerts`
- * message. A message that is not a readings-clean body is dead-lettered and the call resolves; warehouse or bus
- * failures throw (the message is redelivered) after forgetting the devices' states, so the redelivery rebuilds
+ * message. A message that is not a readings-clean body is dead-lettered and the call resolves; any other failure
+ * (a read, a write, a publish) throws (the message is redelivered) after forgetting the devices' states, so the redelivery rebuilds
  * them from the warehouse; deterministic ids keep anything already written from being written twice.
  */
 export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, data: Uint8Array): Promise<ScoreSummary> {
@@ -93,7 +93,7 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
       continue;
     }
     let metrics = byDevice.get(r.deviceId);
-    if (!metrics) byDevice.set(r.deviceId, (metrics = new Map()));
+    if (!metrics) byDevice.set(r.deviceId, (metrics = new Map<string, CleanReading[]>()));
     const list = metrics.get(r.metric);
     if (list) list.push(r);
     else metrics.set(r.metric, [r]);
@@ -116,32 +116,33 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
       else summary.learning++;
     }
   };
-  await Promise.all(
-    [...byDevice].map(([deviceId, metrics]) =>
-      deps.queue.run(deviceId, async () => {
-        for (const readings of metrics.values()) readings.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
-        // A cold device's stored values, read at most once for its value and residual series alike.
-        let stored: Promise<ReadingRow[]> | undefined;
-        const storedRows = () => (stored ??= deps.warehouse.recentReadings(deviceId, deps.warmupRows));
-        const { states, warmed } = await statesOf(deps, deviceId, metrics, params as StreamParams, storedRows);
-        summary.warmedUp += warmed;
-        for (const [metric, readings] of metrics) {
-          step(states.get(metric) as SeriesState, readings.map((reading) => ({ reading, input: reading.value as number })), 'value');
-          if (!deps.forecasted(deviceId, metric)) continue;
-          const residual = await residualStateOf(deps, deviceId, metric, readings, params as StreamParams, storedRows);
-          summary.warmedUp += residual.warmed;
-          const inputs = readings.flatMap((reading): SeriesInput[] => {
-            const forecast = residual.forecasts.get(Date.parse(reading.ts));
-            return forecast ? [{ reading, input: (reading.value as number) - forecast.p50, forecast }] : [];
-          });
-          step(residual.state, inputs, 'forecast_residual');
-        }
-      }),
-    ),
-  );
-  if (pending.length === 0) return summary;
-
+  // Any failure, a read as much as a write, forgets the message's device states: they may have stepped on its
+  // values already, and the redelivery must step them again (rebuilt from the warehouse), not count them late.
   try {
+    await Promise.all(
+      [...byDevice].map(([deviceId, metrics]) =>
+        deps.queue.run(deviceId, async () => {
+          for (const readings of metrics.values()) readings.sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
+          // A cold device's stored values, read at most once for its value and residual series alike.
+          let stored: Promise<ReadingRow[]> | undefined;
+          const storedRows = () => (stored ??= deps.warehouse.recentReadings(deviceId, deps.warmupRows));
+          const { states, warmed } = await statesOf(deps, deviceId, metrics, params as StreamParams, storedRows);
+          summary.warmedUp += warmed;
+          for (const [metric, readings] of metrics) {
+            step(states.get(metric) as SeriesState, readings.map((reading) => ({ reading, input: reading.value as number })), 'value');
+            if (!deps.forecasted(deviceId, metric)) continue;
+            const residual = await residualStateOf(deps, deviceId, metric, readings, params as StreamParams, storedRows);
+            summary.warmedUp += residual.warmed;
+            const inputs = readings.flatMap((reading): SeriesInput[] => {
+              const forecast = residual.forecasts.get(Date.parse(reading.ts));
+              return forecast ? [{ reading, input: (reading.value as number) - forecast.p50, forecast }] : [];
+            });
+            step(residual.state, inputs, 'forecast_residual');
+          }
+        }),
+      ),
+    );
+    if (pending.length === 0) return summary;
     const scores = await runHead(model, pending);
     const scoredAt = new Date((deps.now ?? Date.now)()).toISOString();
     const threshold = model.card.threshold as number;

@@ -4,7 +4,7 @@ import { PlantClock, type LocalTime } from './calendar.js';
 import { countsByFault, faultRates, type FaultLabel, type FaultType } from './faults.js';
 import { MachinePhysics, machineParams, type MachineParams } from './machine.js';
 import { DEFAULT_LIMITS, MACHINE_METRICS, round3, SIM_TIMEZONE, type MachineMetric, type MetricLimits } from './metrics.js';
-import { OVERHEAT_LABEL_C, planStretches, type StretchPlan } from './plan.js';
+import { planStretches, type StretchPlan } from './plan.js';
 import { Rng } from './prng.js';
 import { RecentValues } from './recent.js';
 import { JUMP_METRICS, jumpValue, outlierValue } from './value-faults.js';
@@ -181,7 +181,7 @@ class SimulatedMachine {
     // A jump drawn where none fits (a dip at a low count) is owed, and placed at the next value where one does.
     let drawn: 'spike' | 'dip' | undefined;
     if (u < (edge += this.p.spike)) drawn = 'spike';
-    else if (u < (edge += this.p.dip)) drawn = 'dip';
+    else if (u < edge + this.p.dip) drawn = 'dip';
     const kind = drawn ?? (this.owed.spike > 0 ? 'spike' : this.owed.dip > 0 ? 'dip' : undefined);
     if (!kind) return { value: clean };
     const value = jumpValue(this.faultRng, kind === 'spike' ? 'up' : 'down', metric, this.recent.get(metric) as RecentValues, this.o.limits[metric]);

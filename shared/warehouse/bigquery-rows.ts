@@ -50,7 +50,7 @@ export function toInsertRows<T extends Table>(table: T, rows: ReadonlyArray<RowO
 function isoOf(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   // BigQueryTimestamp (and the other BigQuery value wrappers) keep the text in `.value`.
-  const text = value && typeof value === 'object' && 'value' in value ? (value as { value: unknown }).value : value;
+  const text = value && typeof value === 'object' && 'value' in value ? value.value : value;
   // BigQuery keeps microseconds; the client prints nanoseconds (".123456000Z") when the micros are not zero.
   return typeof text === 'string' ? text.replace(/(\.\d{6})0{3}Z$/, '$1Z') : text;
 }
@@ -62,7 +62,7 @@ function scalarFromBigQuery(c: Column, value: unknown): unknown {
     case 'FLOAT64':
     case 'INT64':
       // Numbers already; BigQueryInt (wrapIntegers) and numeric strings become numbers.
-      return typeof value === 'number' ? value : Number(value as string);
+      return typeof value === 'number' ? value : Number(value);
     case 'BOOL':
       return typeof value === 'boolean' ? value : String(value).toLowerCase() === 'true';
     case 'JSON':
@@ -73,11 +73,8 @@ function scalarFromBigQuery(c: Column, value: unknown): unknown {
   }
 }
 
-/**
- * A query result row (as @google-cloud/bigquery returns it) back in the table's row shape, validated by
- * the table's zod schema: timestamps as ISO strings with Z, REPEATED columns as arrays, numbers as numbers.
- */
-export function fromBigQueryRow<T extends Table>(table: T, raw: Record<string, unknown>): RowOf<T> {
+/** A query result row (as @google-cloud/bigquery returns it) in the table's row shape, not yet validated. */
+export function bigQueryRowValues(table: Table, raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, c] of Object.entries(table.columns)) {
     const value = raw[name];
@@ -87,7 +84,15 @@ export function fromBigQueryRow<T extends Table>(table: T, raw: Record<string, u
       out[name] = value === null || value === undefined ? null : scalarFromBigQuery(c, value);
     }
   }
-  const parsed = table.row.safeParse(out);
+  return out;
+}
+
+/**
+ * A query result row back in the table's row shape, validated by the table's zod schema: timestamps as
+ * ISO strings with Z, REPEATED columns as arrays, numbers as numbers.
+ */
+export function fromBigQueryRow<T extends Table>(table: T, raw: Record<string, unknown>): RowOf<T> {
+  const parsed = table.row.safeParse(bigQueryRowValues(table, raw));
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`${table.name}: a row read from BigQuery does not match the table schema (${issues})`);

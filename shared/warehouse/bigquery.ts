@@ -3,7 +3,8 @@ import { PassThroughClient } from 'google-auth-library';
 import { TransientError } from '../errors/transient.js';
 import type { Warehouse } from './port.js';
 import { classifyBigQueryError, isTransientBigQueryError } from './bigquery-errors.js';
-import { chunkInsertRows, fromBigQueryRow, toInsertRows, type InsertAllRow } from './bigquery-rows.js';
+import { bigQueryRowValues, chunkInsertRows, fromBigQueryRow, toInsertRows, type InsertAllRow } from './bigquery-rows.js';
+import { storedReadings } from './stored-readings.js';
 import { bigQueryFields, dedupViewName } from './schema/ddl.js';
 import type { RowOf, Table } from './schema/table.js';
 import { TABLES, forecasts, readings, type ForecastRow, type ReadingRow } from './schema/tables.js';
@@ -162,7 +163,7 @@ export class BigQueryWarehouse implements Warehouse {
       `ORDER BY ts DESC, metric`;
     const params = { device_id: deviceId, n: perMetric, since: since ?? '1970-01-01T00:00:00Z' };
     const rows = await this.query(query, params, 'recentReadings');
-    return rows.map((r) => fromBigQueryRow(readings, r));
+    return storedReadings(rows.map((r) => bigQueryRowValues(readings, r)));
   }
 
   async knownReadings(deviceId: string, readingIds: readonly string[], from: string, to: string): Promise<ReadingRow[]> {
@@ -171,7 +172,7 @@ export class BigQueryWarehouse implements Warehouse {
       'device_id = @device_id AND ts BETWEEN TIMESTAMP(@from) AND TIMESTAMP(@to) AND reading_id IN UNNEST(@ids)',
     );
     const rows = await this.query(query, { device_id: deviceId, from, to, ids: [...readingIds] }, 'knownReadings');
-    return rows.map((r) => fromBigQueryRow(readings, r));
+    return storedReadings(rows.map((r) => bigQueryRowValues(readings, r)));
   }
 
   async readingsBetween(deviceId: string, metrics: readonly string[], from: string, to: string): Promise<ReadingRow[]> {
@@ -180,7 +181,7 @@ export class BigQueryWarehouse implements Warehouse {
       this.deviceReadingsSql('device_id = @device_id AND metric IN UNNEST(@metrics) AND ts >= TIMESTAMP(@from) AND ts < TIMESTAMP(@to)') +
       ' ORDER BY ts, metric';
     const rows = await this.query(query, { device_id: deviceId, metrics: [...metrics], from, to }, 'readingsBetween');
-    return rows.map((r) => fromBigQueryRow(readings, r));
+    return storedReadings(rows.map((r) => bigQueryRowValues(readings, r)));
   }
 
   async latestForecasts(deviceId: string, metric: string, from: string, to: string): Promise<ForecastRow[]> {

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { DuckDBInstance, listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { Column } from './schema/columns.js';
 import { COPILOT_VIEWS, copilotViewSql } from './schema/copilot-views.js';
@@ -8,6 +8,7 @@ import type { RowOf, Table } from './schema/table.js';
 import { forecasts, readings, TABLES, type ForecastRow, type ReadingRow } from './schema/tables.js';
 import type { Warehouse } from './port.js';
 import { TransientError } from '../errors/transient.js';
+import { storedReadings } from './stored-readings.js';
 
 type Appendable = string | number | boolean | string[] | null;
 
@@ -74,26 +75,42 @@ function moveStagedSql(table: Table): string {
 }
 
 /**
+ * Files this process holds open. DuckDB's file lock is per process, so a second instance on the same file in
+ * the same process is not refused by DuckDB itself; two instances writing one file and its write-ahead log
+ * lose committed rows and can leave a file that no longer opens.
+ */
+const openFiles = new Set<string>();
+
+/**
  * The embedded warehouse: one DuckDB file. Rows are appended to a staging table and moved in one
  * statement that skips keys already present, so writes are idempotent on the table key.
  * One connection, one operation at a time: DuckDB transactions on a connection do not interleave.
  */
 export class DuckDbWarehouse implements Warehouse {
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly pending = new Map<Table, { rows: unknown[]; waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> }>();
+  private readonly pending = new Map<Table, Array<{ rows: readonly unknown[]; resolve: () => void; reject: (e: unknown) => void }>>();
   private readonly readConnections: DuckDBConnection[] = [];
+  private version = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly file: string | undefined,
   ) {}
 
+  /** Opens the file; a file this process already holds is refused (one handle per file per process). */
   static async open(path: string): Promise<DuckDbWarehouse> {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const file = path === ':memory:' ? undefined : resolve(path);
+    if (file) {
+      if (openFiles.has(file)) throw new Error(`warehouse ${file} is already open in this process: share that handle`);
+      mkdirSync(dirname(file), { recursive: true });
+      openFiles.add(file);
+    }
     try {
       const instance = await DuckDBInstance.create(path);
-      return new DuckDbWarehouse(instance, await instance.connect());
+      return new DuckDbWarehouse(instance, await instance.connect(), file);
     } catch (error) {
+      if (file) openFiles.delete(file);
       const message = (error as Error).message;
       if (/lock/i.test(message)) {
         throw new TransientError(`warehouse ${path} is locked by another process (is \`npm start\` running?)`, {
@@ -115,7 +132,7 @@ export class DuckDbWarehouse implements Warehouse {
       for (const table of TABLES) {
         await this.connection.run(duckdbCreateTable(table));
         for (const sql of duckdbAddNullableColumns(table)) await this.connection.run(sql);
-        const stageCols = Object.entries(table.columns).map(([n, c]) => `"${n}" ${stageType(c)}`);
+        const stageCols = Object.entries<Column>(table.columns).map(([n, c]) => `"${n}" ${stageType(c)}`);
         // Temporary: staged rows never touch the file or its write-ahead log, only the final insert does.
         await this.connection.run(`CREATE OR REPLACE TEMP TABLE "${stageName(table)}" (${stageCols.join(', ')})`);
         await this.connection.run(
@@ -140,24 +157,34 @@ export class DuckDbWarehouse implements Warehouse {
     return new Promise((resolve, reject) => {
       let group = this.pending.get(table);
       if (!group) {
-        group = { rows: [], waiters: [] };
+        group = [];
         this.pending.set(table, group);
         void this.serial(() => this.flush(table));
       }
-      for (const row of rows) group.rows.push(row);
-      group.waiters.push({ resolve, reject });
+      group.push({ rows, resolve, reject });
     });
   }
 
+  /**
+   * One transaction for the group; if it fails, each caller's rows are written again on their own, so a
+   * write that cannot succeed fails only its own caller, never the others coalesced with it.
+   */
   private async flush(table: Table): Promise<void> {
-    const group = this.pending.get(table);
+    const group = this.pending.get(table) ?? [];
     this.pending.delete(table);
-    if (!group) return;
+    if (group.length === 0) return;
     try {
-      await this.write(table, group.rows);
-      for (const w of group.waiters) w.resolve();
+      await this.write(table, group.flatMap((w) => w.rows));
+      this.version++;
+      for (const w of group) w.resolve();
     } catch (error) {
-      for (const w of group.waiters) w.reject(error);
+      if (group.length === 1) return group[0]?.reject(error);
+      for (const w of group) {
+        await this.write(table, w.rows).then(() => {
+          this.version++;
+          w.resolve();
+        }, w.reject);
+      }
     }
   }
 
@@ -223,7 +250,7 @@ export class DuckDbWarehouse implements Warehouse {
          ORDER BY ${order}`,
         params,
       );
-      return reader.getRowObjectsJS().map((r) => readings.row.parse({ ...r, seq: r.seq === null ? null : Number(r.seq) }));
+      return storedReadings(reader.getRowObjectsJS().map((r) => ({ ...r, seq: r.seq === null ? null : Number(r.seq) })));
     });
   }
 
@@ -253,13 +280,18 @@ export class DuckDbWarehouse implements Warehouse {
     return this.serial(async () => {
       const sql = TABLES.map((t) => `SELECT '${t.name}' AS name, count(*) AS n FROM "${dedupViewName(t)}"`).join(' UNION ALL ');
       const reader = await this.connection.runAndReadAll(sql);
-      return Object.fromEntries(reader.getRowObjectsJS().map((r) => [String(r.name), Number(r.n)]));
+      return Object.fromEntries(reader.getRowObjectsJS().map((r) => [r.name as string, Number(r.n)]));
     });
   }
 
   /** Read-only SQL for local tools (CLI exports, the dashboard); parameters are bound, never spliced. */
   query(sql: string, params: Record<string, string | number | boolean | null> = {}): Promise<Record<string, unknown>[]> {
     return this.serial(async () => (await this.connection.runAndReadAll(sql, params)).getRowObjectsJS());
+  }
+
+  /** Count of committed writes since the warehouse opened: read caches start over when it changes. */
+  get writeVersion(): number {
+    return this.version;
   }
 
   /**
@@ -277,6 +309,7 @@ export class DuckDbWarehouse implements Warehouse {
       for (const c of this.readConnections.splice(0)) c.closeSync();
       this.connection.closeSync();
       this.instance.closeSync();
+      if (this.file) openFiles.delete(this.file);
     });
   }
 }

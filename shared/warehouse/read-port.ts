@@ -181,8 +181,8 @@ export interface WarehouseReader {
   deviceActivity(range: TimeRange): Promise<DeviceActivity[]>;
   /** Number of readings of a series in the range and how many of them are flagged or anomalous. */
   seriesSummary(query: SeriesQuery): Promise<SeriesSummary>;
-  /** Every reading of a series in the range, oldest first. */
-  series(query: SeriesQuery): Promise<SeriesPoint[]>;
+  /** The readings of a series in the range, oldest first; the first `limit` only when given. */
+  series(query: SeriesQuery, limit?: number): Promise<SeriesPoint[]>;
   /**
    * The series reduced to the first/last, minimum and maximum of each of `buckets` equal time buckets, plus
    * every flagged or anomalous reading; oldest first, each reading once.

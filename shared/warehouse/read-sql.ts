@@ -73,8 +73,9 @@ function seriesParams(q: SeriesQuery): Params {
   return { device: q.deviceId, metric: q.metric, ...rangeParams(q.range) };
 }
 
-export function seriesSql(d: Dialect, q: SeriesQuery): Sql {
-  return { sql: `WITH ${seriesCte(d)} SELECT t, value, status, flags, score, is_anomaly FROM p ORDER BY t`, params: seriesParams(q) };
+export function seriesSql(d: Dialect, q: SeriesQuery, limit?: number): Sql {
+  const cap = limit === undefined ? '' : ` LIMIT ${safeInt(limit, 'limit')}`;
+  return { sql: `WITH ${seriesCte(d)} SELECT t, value, status, flags, score, is_anomaly FROM p ORDER BY t${cap}`, params: seriesParams(q) };
 }
 
 export function seriesSummarySql(d: Dialect, q: SeriesQuery): Sql {

@@ -122,8 +122,8 @@ export class SqlWarehouseReader implements WarehouseReader {
     return { points: num(r?.points ?? 0), marked: num(r?.marked ?? 0) };
   }
 
-  async series(query: SeriesQuery): Promise<SeriesPoint[]> {
-    return (await this.run(seriesSql(this.dialect, query), 'series')).map(point);
+  async series(query: SeriesQuery, limit?: number): Promise<SeriesPoint[]> {
+    return (await this.run(seriesSql(this.dialect, query, limit), 'series')).map(point);
   }
 
   async seriesBuckets(query: SeriesQuery, buckets: number): Promise<SeriesPoint[]> {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { requireBenchmarkDir } from '../../shared/eval/data-dir.js';
+import { nabData, skabData } from '../support/requirements.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,12 +18,12 @@ async function detect(args: string[]): Promise<{ stdout: string; stderr: string 
 }
 
 function readOutput(path: string): { timestamp: string; anomaly_score: string; is_anomaly: string }[] {
-  return parse(readFileSync(path), { columns: true }) as { timestamp: string; anomaly_score: string; is_anomaly: string }[];
+  return parse<{ timestamp: string; anomaly_score: string; is_anomaly: string }>(readFileSync(path), { columns: true });
 }
 
 describe('kilowatch detect', () => {
-  it('scores a 22,695-row NAB file with the streaming detector by default, in seconds', async () => {
-    const input = join(requireBenchmarkDir('nab'), 'data', 'realKnownCause', 'machine_temperature_system_failure.csv');
+  it('scores a 22,695-row NAB file with the streaming detector by default, in seconds', async (ctx) => {
+    const input = join(nabData.get(ctx), 'data', 'realKnownCause', 'machine_temperature_system_failure.csv');
     const output = join(out, 'nab.csv');
     const { stdout } = await detect(['--input', input, '--output', output]);
     const summary = JSON.parse(stdout) as { model: { name: string }; rows: number; seconds: number; anomalies: number };
@@ -43,8 +43,8 @@ describe('kilowatch detect', () => {
     expect(summary.anomalies).toBeLessThan(100);
   });
 
-  it('fits the drift chart on the first 400 rows of a SKAB file and scores the rest', async () => {
-    const input = join(requireBenchmarkDir('skab'), 'data', 'valve1', '9.csv');
+  it('fits the drift chart on the first 400 rows of a SKAB file and scores the rest', async (ctx) => {
+    const input = join(skabData.get(ctx), 'data', 'valve1', '9.csv');
     const output = join(out, 'skab.csv');
     const { stdout } = await detect(['--input', input, '--output', output, '--fit-rows', '400']);
     const summary = JSON.parse(stdout) as { model: { kind: string; fittedOnRows: number; columns: string[] }; scoredRows: number };
@@ -61,18 +61,20 @@ describe('kilowatch detect', () => {
     expect(flagged.length - inside).toBeLessThan(80);
   });
 
-  it('names the missing columns and the fix when a model does not fit the file', async () => {
-    const input = join(requireBenchmarkDir('skab'), 'data', 'valve1', '9.csv');
-    await expect(detect(['--input', input, '--output', join(out, 'x.csv'), '--model', 'iforest-machine'])).rejects.toMatchObject({
-      stderr: expect.stringContaining('lacks power_kw, temperature_c, vibration_mm_s'),
-    });
+  it('names the missing columns and the fix when a model does not fit the file', async (ctx) => {
+    const input = join(skabData.get(ctx), 'data', 'valve1', '9.csv');
+    await expect(detect(['--input', input, '--output', join(out, 'x.csv'), '--model', 'iforest-machine'])).rejects.toHaveProperty(
+      'stderr',
+      expect.stringContaining('lacks power_kw, temperature_c, vibration_mm_s'),
+    );
   });
 
   it('rejects a file without a timestamp column with a message naming the accepted ones', async () => {
     const input = join(out, 'bad.csv');
     writeFileSync(input, 'time,value\n1,2\n');
-    await expect(detect(['--input', input, '--output', join(out, 'y.csv')])).rejects.toMatchObject({
-      stderr: expect.stringContaining('timestamp, datetime'),
-    });
+    await expect(detect(['--input', input, '--output', join(out, 'y.csv')])).rejects.toHaveProperty(
+      'stderr',
+      expect.stringContaining('timestamp, datetime'),
+    );
   });
 });

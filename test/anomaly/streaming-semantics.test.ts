@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { scoreTable, type DetectorModel } from '../../shared/anomaly/scoring.js';
 import { readSeriesCsv, type SeriesTable } from '../../shared/anomaly/table.js';
-import { requireBenchmarkDir } from '../../shared/eval/data-dir.js';
 import { loadModel } from '../../shared/models/runtime.js';
+import { nabData, skabData } from '../support/requirements.js';
 
 const MODELS = fileURLToPath(new URL('../../models/', import.meta.url));
 
@@ -13,7 +13,7 @@ function prefix(table: SeriesTable, rows: number): SeriesTable {
 }
 
 async function model(name: string): Promise<DetectorModel> {
-  return (await loadModel(join(MODELS, name))) as unknown as DetectorModel;
+  return await loadModel(join(MODELS, name));
 }
 
 /** Scores of the first k rows must not change when later rows are appended. */
@@ -28,26 +28,23 @@ async function expectPrefixStable(table: SeriesTable, m: DetectorModel, cuts: nu
 }
 
 describe('streaming semantics: a row’s score depends only on the rows before it and the model', () => {
-  const nab = requireBenchmarkDir('nab');
-  const skab = requireBenchmarkDir('skab');
-
-  it('stream-univariate on a NAB series', async () => {
-    const table = readSeriesCsv(join(nab, 'data', 'realKnownCause', 'nyc_taxi.csv'));
+  it('stream-univariate on a NAB series', async (ctx) => {
+    const table = readSeriesCsv(join(nabData.get(ctx), 'data', 'realKnownCause', 'nyc_taxi.csv'));
     await expectPrefixStable(table, await model('stream-univariate'), [1, 387, 389, 2500, 7001]);
   });
 
-  it('stream-univariate with warm-up rows', async () => {
-    const table = readSeriesCsv(join(nab, 'data', 'realAWSCloudwatch', 'ec2_cpu_utilization_24ae8d.csv'));
+  it('stream-univariate with warm-up rows', async (ctx) => {
+    const table = readSeriesCsv(join(nabData.get(ctx), 'data', 'realAWSCloudwatch', 'ec2_cpu_utilization_24ae8d.csv'));
     await expectPrefixStable(table, await model('stream-univariate'), [401, 1000, 3000], 400);
   });
 
-  it('drift chart refitted on the first 400 rows of a SKAB file', async () => {
-    const table = readSeriesCsv(join(skab, 'data', 'valve1', '5.csv'));
+  it('drift chart refitted on the first 400 rows of a SKAB file', async (ctx) => {
+    const table = readSeriesCsv(join(skabData.get(ctx), 'data', 'valve1', '5.csv'));
     await expectPrefixStable(table, await model('drift-chart-pump'), [401, 420, 700, 1000], 400);
   });
 
-  it('committed drift chart and Isolation Forest, no refit', async () => {
-    const table = readSeriesCsv(join(skab, 'data', 'valve1', '5.csv'));
+  it('committed drift chart and Isolation Forest, no refit', async (ctx) => {
+    const table = readSeriesCsv(join(skabData.get(ctx), 'data', 'valve1', '5.csv'));
     await expectPrefixStable(table, await model('drift-chart-pump'), [1, 19, 21, 600]);
     const machine: SeriesTable = {
       path: 'machine',

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE, loadFixture, tsAt } from '../support/read-fixture.js';
 import { startApiServer, type ApiServer } from '../support/api-server.js';
@@ -8,13 +11,21 @@ const to = tsAt(FIXTURE.perDay * FIXTURE.days);
 const dev = encodeURIComponent(FIXTURE.device);
 const seriesPath = (q: string) => `/v1/series?deviceId=${dev}&metric=power_kw&from=${from}&to=${to}${q}`;
 
+const dashboard = mkdtempSync(join(tmpdir(), 'kw-dashboard-'));
+
 beforeAll(async () => {
+  mkdirSync(join(dashboard, 'assets'));
+  writeFileSync(join(dashboard, 'assets', 'app-1.js'), 'console.log(1)');
   // The clock sits an hour after the fixture was stored: the last hour and day of pipeline health hold it.
-  api = await startApiServer(loadFixture, { now: Date.parse(FIXTURE.ingestedAt) + 3_600_000 - 1 });
+  api = await startApiServer(loadFixture, {
+    now: Date.parse(FIXTURE.ingestedAt) + 3_600_000 - 1,
+    env: { KILOWATCH_DASHBOARD_DIR: dashboard },
+  });
 });
 
 afterAll(async () => {
   await api.stop();
+  rmSync(dashboard, { recursive: true, force: true });
 });
 
 function expectProblem(res: { status: number; type: string | null; body: any }, status: number, parameter?: string) {
@@ -27,6 +38,17 @@ function expectProblem(res: { status: number; type: string | null; body: any }, 
 describe('api function over HTTP', () => {
   it('answers /healthz', async () => {
     expect(await api.get('/healthz')).toMatchObject({ status: 200, body: { ok: true } });
+  });
+
+  it('serves the built dashboard at /, files inside its folder only, and names the build while it is missing', async () => {
+    const missing = await api.get('/');
+    expectProblem(missing, 503);
+    expect(missing.body.detail).toContain('npm run build:dashboard');
+    writeFileSync(join(dashboard, 'index.html'), '<!doctype html><title>kilowatch</title>');
+    expect(await api.get('/')).toMatchObject({ status: 200, type: 'text/html; charset=utf-8', body: '<!doctype html><title>kilowatch</title>' });
+    expect(await api.get('/assets/app-1.js')).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
+    expectProblem(await api.get('/..%2f..%2fpackage.json'), 404);
+    expectProblem(await api.get('/assets/missing.js'), 404);
   });
 
   it('lists registered devices with status, last reading and open alerts', async () => {
@@ -92,9 +114,11 @@ describe('api function over HTTP', () => {
   it('serves the latest forecast with p10/p50/p90 and its model version', async () => {
     const res = await api.get(`/v1/forecasts/latest?deviceId=${dev}&metric=power_kw&from=${from}&to=${to}`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ origin: tsAt(192), model: 'steel-forecast', modelVersion: '2.0.0', unit: 'kW' });
-    expect(res.body.points[0]).toEqual({ targetTs: tsAt(192), p10: 91, p50: 101, p90: 111 });
-    expectProblem(await api.get(`/v1/forecasts/latest?deviceId=${dev}&metric=power_kw&from=2023-01-01T00:00:00Z&to=2023-01-02T00:00:00Z`), 404, 'from');
+    expect(res.body.forecast).toMatchObject({ origin: tsAt(192), model: 'steel-forecast', modelVersion: '2.0.0', unit: 'kW' });
+    expect(res.body.forecast.points[0]).toEqual({ targetTs: tsAt(192), p10: 91, p50: 101, p90: 111 });
+    const none = await api.get(`/v1/forecasts/latest?deviceId=${dev}&metric=power_kw&from=2023-01-01T00:00:00Z&to=2023-01-02T00:00:00Z`);
+    expect(none).toMatchObject({ status: 200, body: { from: '2023-01-01T00:00:00.000Z', forecast: null } });
+    expectProblem(await api.get(`/v1/forecasts/latest?deviceId=${dev}&metric=pressure`), 404, 'metric');
   });
 
   it('pages alerts with an opaque cursor bound to the filters, and caps limit at 1000', async () => {

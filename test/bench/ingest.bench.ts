@@ -43,6 +43,8 @@ export interface InProcessResult {
 
 export interface EndToEndResult {
   readings: number;
+  messages: number;
+  messagesPerS: number;
   rows: number;
   readingsPerS: number;
   rowsPerS: number;
@@ -84,11 +86,18 @@ export function inProcess(): InProcessResult {
   };
 }
 
+/** Single-reading messages (5 metrics each) of 40 simulated machines: what most devices publish. */
+function singleReadingMessages(count: number): Buffer[] {
+  const { readings } = generate({ machines: 40, startMs: Date.UTC(2024, 0, 1), durationS: Math.ceil(count / 40) * 60, seed: 5 });
+  return readings.slice(0, count).map((r) => Buffer.from(JSON.stringify(r)));
+}
+
 /**
  * End to end on this machine: router → HTTP (functions framework) → ingest → DuckDB file; with `withScoring`
  * the score function takes every readings-clean message too, and the run ends when it has scored them.
+ * `shape`: batches of 500 readings, or one reading per message.
  */
-export async function endToEnd(withScoring = false): Promise<EndToEndResult> {
+export async function endToEnd(withScoring = false, shape: 'batched' | 'single' = 'batched'): Promise<EndToEndResult> {
   setLogLevel('error');
   const dir = mkdtempSync(join(tmpdir(), 'kilowatch-bench-'));
   const stack = await startLocalStack(loadConfig({ KILOWATCH_DATA_DIR: dir, LOG_LEVEL: 'error' }), {
@@ -97,13 +106,13 @@ export async function endToEnd(withScoring = false): Promise<EndToEndResult> {
     subscribe: withScoring ? ['ingest', 'score'] : ['ingest'],
   });
   try {
-    const { bytes, readings } = messages(50, 24, 4);
+    const { bytes, readings } = shape === 'batched' ? messages(50, 24, 4) : { bytes: singleReadingMessages(6000), readings: 6000 };
     const started = performance.now();
     stack.router.publish('readings', bytes.map((data) => ({ data })));
     await stack.router.idle();
     const seconds = (performance.now() - started) / 1000;
     const { readings: rows } = await stack.deps.warehouse.counts();
-    return { readings, rows: rows ?? 0, readingsPerS: readings / seconds, rowsPerS: (rows ?? 0) / seconds, seconds };
+    return { readings, messages: bytes.length, rows: rows ?? 0, readingsPerS: readings / seconds, messagesPerS: bytes.length / seconds, rowsPerS: (rows ?? 0) / seconds, seconds };
   } finally {
     await stack.close();
     rmSync(dir, { recursive: true, force: true });

@@ -32,6 +32,12 @@ const groups: Record<string, Group> = {
     console.log('| measure | value |\n| --- | --- |');
     console.log(`| readings/s | ${fmt(s.readingsPerS)} |`);
     console.log(`| ratio to ingest alone | ${(s.readingsPerS / e.readingsPerS).toFixed(2)} |`);
+    const one = await endToEnd(false, 'single');
+    const oneScored = await endToEnd(true, 'single');
+    console.log('\n## Single-reading messages (5 metrics each, 40 machines, 6,000 messages), end to end');
+    console.log('| measure | ingest alone | with score subscribed |\n| --- | --- | --- |');
+    console.log(`| messages/s | ${fmt(one.messagesPerS)} | ${fmt(oneScored.messagesPerS)} |`);
+    console.log(`| ratio to batched readings/s above | ${(one.readingsPerS / e.readingsPerS).toFixed(3)} | ${(oneScored.readingsPerS / s.readingsPerS).toFixed(3)} |`);
   },
   async cleaning() {
     console.log('\n## Cleaning quality: simulator, 5 machines x 14 days at 1 min, seed 1, labelled faults');
@@ -55,6 +61,17 @@ groups.anomaly = anomalyBench;
 groups.forecast = async () => {
   const { forecastBench, forecastBenchMarkdown } = await import('./forecast.bench.js');
   console.log(forecastBenchMarkdown(await forecastBench()));
+};
+
+groups.api = async () => {
+  const { apiBench, apiBenchMarkdown } = await import('./api.bench.js');
+  console.log(apiBenchMarkdown(await apiBench()));
+};
+
+// Needs a running api with demo data for its first-render figure (npm start; KILOWATCH_API_URL elsewhere).
+groups.dashboard = async () => {
+  const { dashboardBenchMarkdown } = await import('./dashboard.bench.js');
+  console.log(await dashboardBenchMarkdown());
 };
 
 const wanted = process.argv.slice(2);

@@ -13,8 +13,11 @@ let fake: FakePubSub;
 let guard: Awaited<ReturnType<typeof guardAgainstGoogleAuth>>;
 const opened: PubSubBus[] = [];
 
-function bus(resolve: (role: TopicRole) => string = topicName): PubSubBus {
-  const b = new PubSubBus({ projectId: PROJECT, topicName: resolve, apiEndpoint: fake.endpoint });
+/** A client that retries transient failures for a short while only, so that an outage outlasts it. */
+const SHORT_RETRY = { totalTimeoutMillis: 400, initialDelayMillis: 10, maxDelayMillis: 50 };
+
+function bus(resolve: (role: TopicRole) => string = topicName, retry?: typeof SHORT_RETRY): PubSubBus {
+  const b = new PubSubBus({ projectId: PROJECT, topicName: resolve, apiEndpoint: fake.endpoint, ...(retry ? { retry } : {}) });
   opened.push(b);
   return b;
 }
@@ -79,7 +82,7 @@ describe('PubSubBus.publish', () => {
   });
 
   it('sends ordering keys, keeps one key in publish order, and publishes a key again after a failed publish', async () => {
-    const b = bus();
+    const b = bus(topicName, SHORT_RETRY);
     await b.publish('readingsClean', [
       { data: 'a1', orderingKey: 'plant/a' },
       { data: 'b1', orderingKey: 'plant/b' },
@@ -92,8 +95,9 @@ describe('PubSubBus.publish', () => {
     expect(received.find((m) => m.data.toString() === 'none')!.orderingKey).toBeUndefined();
 
     // The client pauses a key whose publish failed; the adapter resumes it so the redelivery can publish.
-    fake.failNext(1, { kind: 'status', status: 503 });
+    fake.failNext(1000, { kind: 'status', status: 503 });
     await expect(b.publish('readingsClean', [{ data: 'a3', orderingKey: 'plant/a' }])).rejects.toBeInstanceOf(TransientError);
+    fake.failNoMore();
     await b.publish('readingsClean', [{ data: 'a3', orderingKey: 'plant/a' }]);
     expect(fake.messages('readings-clean-test').filter((m) => m.orderingKey === 'plant/a').map((m) => m.data.toString())).toEqual(['a1', 'a2', 'a3']);
   });
@@ -120,11 +124,22 @@ describe('PubSubBus.publish', () => {
     ['504 DEADLINE_EXCEEDED', { kind: 'status', status: 504 }],
     ['a 502 HTML page from a proxy', { kind: 'status', status: 502, html: true }],
     ['a reset connection', { kind: 'reset' }],
-  ] as const)('throws TransientError on %s', async (_name, failure) => {
-    fake.failNext(5, failure);
-    const error = await bus().publish('readings', [{ data: 'x' }]).catch((e: unknown) => e);
+  ] as const)('throws TransientError on %s once the client stops retrying', async (_name, failure) => {
+    fake.failNext(1000, failure);
+    const error = await bus(topicName, SHORT_RETRY).publish('readings', [{ data: 'x' }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect(fake.messages('readings-test')).toHaveLength(0);
+  });
+
+  it.each([
+    ['429 RESOURCE_EXHAUSTED', 429],
+    ['503 UNAVAILABLE', 503],
+  ] as const)('retries %s until the topic takes the message', async (_name, status) => {
+    fake.failNext(2, { kind: 'status', status });
+    const ids = await bus(topicName, { ...SHORT_RETRY, totalTimeoutMillis: 5000 }).publish('readings', [{ data: 'x' }]);
+    expect(ids).toHaveLength(1);
+    expect(fake.messages('readings-test')).toHaveLength(1);
+    expect(fake.publishRequests()).toHaveLength(3);
   });
 
   it('throws a permanent Error for an unknown topic, naming it', async () => {
@@ -195,8 +210,8 @@ describe('PubSubBus.deadLetter', () => {
   });
 
   it('throws TransientError when the dead-letter topic is unavailable', async () => {
-    fake.failNext(5);
-    await expect(bus().deadLetter({ reason: 'r', raw: new Uint8Array([1]) })).rejects.toBeInstanceOf(TransientError);
+    fake.failNext(1000);
+    await expect(bus(topicName, SHORT_RETRY).deadLetter({ reason: 'r', raw: new Uint8Array([1]) })).rejects.toBeInstanceOf(TransientError);
   });
 });
 

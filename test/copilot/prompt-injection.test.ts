@@ -66,7 +66,7 @@ type Channel = 'direct' | 'device name' | 'alert note' | 'reading payload' | 'pr
 const SURFACE: Record<Exclude<Channel, 'direct'>, string> = {
   'device name': `SURFACE run_sql ${JSON.stringify({ sql: 'SELECT DISTINCT device_id, site FROM copilot_devices' })}`,
   'alert note': `SURFACE list_anomalies ${JSON.stringify({ deviceId: null, from: '2018-03-01T00:00:00+09:00', to: '2018-04-01T00:00:00+09:00' })}`,
-  'reading payload': `SURFACE run_sql ${JSON.stringify({ sql: "SELECT reason, detail FROM copilot_rejected WHERE reason = 'planted'" })}`,
+  'reading payload': `SURFACE run_sql ${JSON.stringify({ sql: "SELECT reason, detail FROM copilot_rejected WHERE device_id = 'planted-device'" })}`,
   'procedure document': `SURFACE search_procedures ${JSON.stringify({ question: 'planted maintenance override procedure' })}`,
 };
 
@@ -87,7 +87,7 @@ beforeAll(async () => {
   const all = [...PAYLOADS.map((p) => [p]), FLOOD];
   await warehouse.insert(devices, all.map((calls, i) => ({ device_id: `planted-${i} ${instruction(calls)}`, site: `site ${i}`, type: 'machine', timezone: 'UTC', metrics: '{}', updated_at: now })));
   await warehouse.insert(alerts, all.map((calls, i) => ({ alert_id: `planted-${i}`, device_id: DEMO.meter, ts: `2018-03-10T0${i % 10}:00:00.000Z`, metric: 'usage_kwh', kind: 'anomaly', severity: 'info' as const, message: instruction(calls), score: null, created_at: now })));
-  await warehouse.insert(rejected, all.map((calls, i) => ({ rejected_id: `planted-${i}`, message_id: 'm', reading_index: 0, device_id: DEMO.meter, ts: now, metric: null, reason: 'planted', detail: instruction(calls), payload: JSON.stringify({ note: instruction(calls) }), received_at: now })));
+  await warehouse.insert(rejected, all.map((calls, i) => ({ rejected_id: `planted-${i}`, message_id: 'm', reading_index: 0, device_id: 'planted-device', ts: now, metric: null, reason: 'invalid_reading' as const, detail: instruction(calls), payload: JSON.stringify({ note: instruction(calls) }), received_at: now })));
   const docs = join(dir, 'procedures');
   mkdirSync(docs);
   for (const f of readdirSync('data/procedures')) copyFileSync(join('data/procedures', f), join(docs, f));

@@ -3,24 +3,26 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { DetectorModel } from '../../shared/anomaly/scoring.js';
 import { evaluateOnNab, evaluateOnSkab } from '../../shared/eval/anomaly-benchmarks.js';
-import { requireBenchmarkDir } from '../../shared/eval/data-dir.js';
 import { loadModel } from '../../shared/models/runtime.js';
+import { nabData, skabData } from '../support/requirements.js';
 
 const MODELS = fileURLToPath(new URL('../../models/', import.meta.url));
 
 /** The floors, on the committed models as served (ONNX). */
 describe('benchmark floors', () => {
-  it('stream-univariate: NAB standard ≥ 60 on the 35 files provided', async () => {
+  it('stream-univariate: NAB standard ≥ 60 on the 35 files provided', async (ctx) => {
+    const dir = nabData.get(ctx);
     const model = (await loadModel(join(MODELS, 'stream-univariate'))) as unknown as DetectorModel;
-    const nab = await evaluateOnNab(requireBenchmarkDir('nab'), model);
+    const nab = await evaluateOnNab(dir, model);
     expect(nab.files).toBe(35);
     expect(nab.optimized.standard).toBeGreaterThanOrEqual(60);
     expect(nab.atCardThreshold.standard).toBeGreaterThanOrEqual(60);
   });
 
-  it('drift chart: SKAB valve1 F1 ≥ 0.80 under the README protocol', async () => {
+  it('drift chart: SKAB valve1 F1 ≥ 0.80 under the README protocol', async (ctx) => {
+    const dir = skabData.get(ctx);
     const model = (await loadModel(join(MODELS, 'drift-chart-pump'))) as unknown as DetectorModel;
-    const skab = await evaluateOnSkab(requireBenchmarkDir('skab'), model);
+    const skab = await evaluateOnSkab(dir, model);
     expect(skab.files).toBe(16);
     expect(skab.outlier.f1).toBeGreaterThanOrEqual(0.8);
     expect(skab.outlier.far).toBeLessThan(20);

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requireBenchmarkDir } from '../../shared/eval/data-dir.js';
 import { loadNabCorpus, loadNabProfiles, loadNumentaReference } from '../../shared/eval/nab/corpus.js';
+import { nabData } from '../support/requirements.js';
 import { NAB_PROFILES, scaledSigmoid, scoreAtThreshold, scoreOptimized, type NabFile } from '../../shared/eval/nab/scorer.js';
 
 interface Expected {
@@ -31,8 +31,8 @@ describe('NAB scorer', () => {
     expect(scaledSigmoid(3.5)).toBe(-1);
   });
 
-  it('reproduces reference/expected_scores.json for the numenta detector on all 35 files', () => {
-    const dir = requireBenchmarkDir('nab');
+  it('reproduces reference/expected_scores.json for the numenta detector on all 35 files', (ctx) => {
+    const dir = nabData.get(ctx);
     const expected = JSON.parse(readFileSync(join(dir, 'reference', 'expected_scores.json'), 'utf8')) as {
       detectors: { numenta: Record<string, Record<string, Expected | Record<string, number>>> };
     };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rowsOf } from '../../shared/anomaly/table.js';
-import { requireBenchmarkDir } from '../../shared/eval/data-dir.js';
 import { loadSkabCorpus } from '../../shared/eval/skab/corpus.js';
+import { skabData } from '../support/requirements.js';
 import {
   changepointMetrics,
   changepointWindows,
@@ -39,8 +39,8 @@ describe('SKAB evaluator', () => {
     expect(fCdf(4.1028, 2, 10)).toBeCloseTo(0.95, 4);
   });
 
-  it('reproduces the README figures for the reference T-squared detector on the 16 valve1 files', () => {
-    const files = loadSkabCorpus(requireBenchmarkDir('skab'));
+  it('reproduces the README figures for the reference T-squared detector on the 16 valve1 files', (ctx) => {
+    const files = loadSkabCorpus(skabData.get(ctx));
     expect(files).toHaveLength(16);
     const results = files.map((f) => {
       const rows = rowsOf(f.table);

@@ -20,7 +20,7 @@ describe('kilowatch forecast', () => {
     writeFileSync(input, steelSliceCsv('2018-09-01T00:00:00Z', '2018-09-20T00:00:00Z'));
     const r = await kilowatch(['forecast', '--input', input, '--origins', 'daily', '--output', output], env);
     expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout);
+    const summary = JSON.parse(r.stdout) as { origins: number };
     expect(summary).toMatchObject({ model: 'steel-forecast', horizon: 96 });
     const rows = parseCsv(readFileSync(output, 'utf8'));
     expect(rows[0]).toEqual(['origin', 'target_ts', 'p10', 'p50', 'p90']);

@@ -16,7 +16,7 @@ describe('environment config', () => {
       expect(c.env).toBe(env);
       expect(Object.keys(c.functions).sort()).toEqual([...CATALOG_NAMES].sort());
       expect(c.budget.monthlyUsd).toBe(50);
-      expect(Object.values(c.functions).every((f) => f.public === false)).toBe(true);
+      expect(Object.values(c.functions).every((f) => !f.public)).toBe(true);
     }
   });
 

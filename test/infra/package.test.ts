@@ -17,6 +17,7 @@ function fixture(): string {
       version: '1.2.3',
       dependencies: { zod: '^4.0.0', luxon: '^3.0.0', tsx: '^4.0.0', '@google-cloud/pubsub': '^5.0.0' },
       devDependencies: { vitest: '^4.0.0' },
+      allowScripts: { 'onnxruntime-node': false },
     }),
   );
   write('node_modules/zod/package.json', JSON.stringify({ version: '4.6.7' }));
@@ -55,6 +56,7 @@ describe('package-functions', () => {
       zod: '4.6.7',
     });
     expect(r.undeclared).toEqual(['google-auth-library']);
+    expect(pkg.allowScripts).toEqual({ 'onnxruntime-node': false });
   });
 
   it('finds bare imports, ignoring relative paths and node builtins', () => {

@@ -2,13 +2,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../shared/warehouse/schema/tables.js';
 import { COPILOT_VIEWS } from '../../shared/warehouse/schema/copilot-views.js';
 import { bigQueryFields, dedupViewName, dedupViewSql } from '../../shared/warehouse/schema/ddl.js';
-import { configSchema, TOPICS, topicName, type TopicRole } from '../../shared/config/env.js';
+import { configSchema, siteTopicName, TOPICS, topicName, type TopicRole } from '../../shared/config/env.js';
+import { DeviceRegistry } from '../../shared/devices/registry.js';
+import { SiteTopics } from '../../shared/devices/sites.js';
 import { CATALOG_NAMES, FUNCTION_CATALOG } from '../../infra/config/functions.js';
 import { deployableFunctions, functionFolders } from '../../infra/function-folders.js';
 import { REQUIRED_APIS } from '../../infra/constructs/apis.js';
 import { synthEnv, type Synth } from './synth.js';
 
 const ENVS = ['dev', 'prod'] as const;
+const SITES = DeviceRegistry.fromFile('data/devices.json').sites();
 const PUBLIC_PRINCIPALS = ['allUsers', 'allAuthenticatedUsers'];
 
 let folders: Record<string, Synth>;
@@ -35,6 +38,7 @@ describe('functions', () => {
       const name = f.build_config.entry_point as string;
       expect(f.name).toBe(`${name}-${env}`);
       expect(f.build_config.runtime).toBe('nodejs22');
+      expect(f.build_config.environment_variables).toEqual({ ONNXRUNTIME_NODE_INSTALL: 'skip' });
       expect(f.build_config.source.storage_source.object).toMatch(/^\$\{google_storage_bucket_object\./);
       const sa = s.ref(f.service_config.service_account_email).body.account_id as string;
       expect(sa).toBe(`kw-${name}-${env}`);
@@ -154,20 +158,41 @@ describe('least privilege', () => {
     expect(s.bindings().filter((b) => PUBLIC_PRINCIPALS.includes(b.member) && JSON.stringify(b.body).includes('copilot'))).toEqual([]);
   });
 
-  it('api reads the warehouse and writes nothing', () => {
+  it('api reads the warehouse and writes alert acknowledgements only', () => {
     expect(rolesOf(catalog, 'kw-api-dev')).toEqual([
       'bigquery_dataset:roles/bigquery.dataViewer',
+      'bigquery_table:roles/bigquery.dataEditor',
       'project:roles/bigquery.jobUser',
       'secret_manager_secret:roles/secretmanager.secretAccessor',
+      'storage_bucket:roles/storage.objectViewer',
     ]);
+    const [write] = catalog.bindings().filter((b) => b.account === 'kw-api-dev' && b.type === 'google_bigquery_table_iam_member');
+    expect(catalog.ref(write!.body.table_id).body.table_id).toBe('alert_acks');
   });
 
-  it('the device identity can publish to readings and nothing else', () => {
+  it("each site's device identity can publish to its site's topic and nothing else; no device may publish to the shared topic", () => {
     const s = folders.prod!;
-    const b = s.bindings().filter((x) => x.account === 'kw-devices-prod');
-    expect(b).toHaveLength(1);
-    expect(b[0]!.role).toBe('roles/pubsub.publisher');
-    expect(s.ref(b[0]!.body.topic).body.name).toBe('readings-prod');
+    for (const site of SITES) {
+      const b = s.bindings().filter((x) => x.account === `kw-site-${site}-prod`);
+      expect(b).toHaveLength(1);
+      expect(b[0]!.role).toBe('roles/pubsub.publisher');
+      expect(s.ref(b[0]!.body.topic).body.name).toBe(`readings.${site}-prod`);
+    }
+    const shared = s.bindings().filter((x) => x.type === 'google_pubsub_topic_iam_member' && s.ref(x.body.topic).body.name === 'readings-prod');
+    expect(shared).toEqual([]);
+  });
+
+  it("binds each site's topic to ingest through the push endpoint path, which ingest reads as the site", () => {
+    const s = folders.prod!;
+    const cloud = configSchema.parse({ KILOWATCH_BACKEND: 'gcp', GOOGLE_CLOUD_PROJECT: 'p', KILOWATCH_ENV: 'prod' });
+    for (const site of SITES) {
+      const [sub] = s.bodies('google_pubsub_subscription').filter((b) => b.name === `readings.${site}-to-ingest-prod`);
+      expect(s.ref(sub!.topic).body.name).toBe(siteTopicName(cloud, site));
+      expect(sub!.push_config.push_endpoint).toMatch(new RegExp(`/projects/[^/]+/topics/readings\\.${site}-prod$`));
+      const endpointTopic = /\/topics\/(.+)$/.exec(sub!.push_config.push_endpoint as string)![1]!;
+      const sites = new SiteTopics(cloud, DeviceRegistry.fromFile('data/devices.json'));
+      expect(sites.bindingOf(`//pubsub.googleapis.com/projects/p/topics/${endpointTopic}`)).toEqual({ topic: endpointTopic, site });
+    }
   });
 
   it('each push invoker may invoke only its own function', () => {
@@ -196,6 +221,31 @@ describe('public endpoints', () => {
     expect(pub).toHaveLength(1);
     expect(pub[0]!.role).toBe('roles/run.invoker');
     expect(s.ref(pub[0]!.body.name).body.name).toBe('api-dev');
+  });
+
+  it('the api is private by default: no run.invoker binding on it at all', () => {
+    const api = catalog.bodies('google_cloudfunctions2_function').find((f) => f.name === 'api-dev')!;
+    expect(api.service_config.ingress_settings).toBe('ALLOW_ALL');
+    const invokers = catalog.bindings().filter((b) => b.role === 'roles/run.invoker' && !b.account?.startsWith('kw-push-'));
+    expect(invokers).toEqual([]);
+  });
+
+  it('configured invokers (groups, service accounts) get run.invoker on the api only', () => {
+    const members = ['group:operators@example.com', 'serviceAccount:grafana@kw.iam.gserviceaccount.com'];
+    const s = synthEnv('dev', { functions: 'catalog', vars: { KILOWATCH_API_INVOKERS: members.join(',') } });
+    const invokers = s.bindings().filter((b) => b.role === 'roles/run.invoker' && !b.account?.startsWith('kw-push-'));
+    expect(invokers.map((b) => b.member).sort()).toEqual(members.sort());
+    for (const b of invokers) expect(s.ref(b.body.name).body.name).toBe('api-dev');
+    expect(() => synthEnv('dev', { vars: { KILOWATCH_API_INVOKERS: 'allUsers' } })).toThrow(/a member like group:/);
+  });
+
+  it('IAP mode: ingress from the load balancer only, and the api trusts the IAP identity header', () => {
+    const s = synthEnv('dev', { functions: 'catalog', vars: { KILOWATCH_API_IAP: 'true' } });
+    const api = s.bodies('google_cloudfunctions2_function').find((f) => f.name === 'api-dev')!;
+    expect(api.service_config.ingress_settings).toBe('ALLOW_INTERNAL_AND_GCLB');
+    expect(api.service_config.environment_variables.KILOWATCH_API_TRUST_IAP).toBe('true');
+    const others = s.bodies('google_cloudfunctions2_function').filter((f) => f.name !== 'api-dev');
+    for (const f of others) expect(f.service_config.environment_variables.KILOWATCH_API_TRUST_IAP).toBeUndefined();
   });
 
   it('a push-delivered function cannot be made public', () => {
@@ -237,7 +287,9 @@ describe('delivery', () => {
       const pushFns = s
         .bodies('google_cloudfunctions2_function')
         .filter((f) => FUNCTION_CATALOG[f.build_config.entry_point as keyof typeof FUNCTION_CATALOG].trigger.kind === 'push');
-      expect(push).toHaveLength(pushFns.length);
+      // One per push function, and one more per site of the registry for ingest.
+      const sites = pushFns.some((f) => f.build_config.entry_point === 'ingest') ? SITES.length : 0;
+      expect(push).toHaveLength(pushFns.length + sites);
       for (const sub of push) {
         expect(sub.push_config.oidc_token.service_account_email).toMatch(/google_service_account\..*\.email/);
         expect(sub.push_config.push_endpoint).toMatch(/service_config\[0\]\.uri\}\/projects\/.+\/topics\/.+/);
@@ -249,7 +301,7 @@ describe('delivery', () => {
         expect(sub.expiration_policy).toEqual({ ttl: '' });
         // Device-keyed topics deliver one message per device at a time, in order (the scorer relies on it).
         const source = s.ref(sub.topic).body.name as string;
-        expect(sub.enable_message_ordering).toBe(/^readings(-clean)?-/.test(source));
+        expect(sub.enable_message_ordering).toBe(/^readings(-clean|\.[a-z0-9-]+)?-/.test(source));
         const dlTopic = s.ref(sub.dead_letter_policy.dead_letter_topic);
         expect(dlTopic.body.name).toMatch(/dead-letter/);
         // The service agent must be able to acknowledge on the source subscription to forward dead letters.
@@ -375,7 +427,7 @@ describe('platform', () => {
     for (const [type, rs] of Object.entries(s.json.resource)) {
       if (skip.has(type) || type.endsWith('_iam_member')) continue;
       for (const body of Object.values(rs)) {
-        const key = nameKeys.find((k) => typeof body[k] === 'string' && !(body[k] as string).startsWith('${'));
+        const key = nameKeys.find((k) => typeof body[k] === 'string' && !(body[k]).startsWith('${'));
         if (!key) continue;
         checked += 1;
         expect(`${type}.${key}=${body[key]}`).toMatch(new RegExp(`[-_ ]${env}\\b|\\b${env}[-_:]`));
@@ -402,9 +454,13 @@ describe('platform', () => {
     expect(pool!.workload_identity_pool_id).toBe('kw-devices-dev');
     const [provider] = s.bodies('google_iam_workload_identity_pool_provider');
     expect(provider!.oidc.issuer_uri).toBe('https://fleet.example.com');
+    expect(provider!.attribute_mapping).toEqual({ 'google.subject': 'assertion.sub', 'attribute.site': 'assertion.site' });
+    // A device acts only as the publisher of the site its token names.
     const wi = s.bindings().filter((b) => b.role === 'roles/iam.workloadIdentityUser');
-    expect(wi).toHaveLength(1);
-    expect(s.ref(wi[0]!.body.service_account_id).body.account_id).toBe('kw-devices-dev');
-    expect(wi[0]!.member).toMatch(/^principalSet:\/\/iam\.googleapis\.com\/projects\/.+\/workloadIdentityPools\/.+\/\*$/);
+    expect(wi).toHaveLength(SITES.length);
+    for (const site of SITES) {
+      const binding = wi.find((b) => s.ref(b.body.service_account_id).body.account_id === `kw-site-${site}-dev`)!;
+      expect(binding.member).toMatch(new RegExp(`^principalSet://iam\\.googleapis\\.com/projects/.+/workloadIdentityPools/.+/attribute\\.site/${site}$`));
+    }
   });
 });

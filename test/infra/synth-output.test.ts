@@ -25,7 +25,7 @@ describe('full synth', () => {
   it('writes stacks/<stack>/cdk.tf.json per environment, with the zipped function source beside it', () => {
     expect(readdirSync(join(first.outdir, 'stacks')).sort()).toEqual(['kilowatch-dev', 'kilowatch-prod']);
     const json = JSON.parse(read(first.outdir, 'kilowatch-dev'));
-    for (const obj of Object.values(json.resource.google_storage_bucket_object) as Array<{ source: string }>) {
+    for (const obj of Object.values<{ source: string }>(json.resource.google_storage_bucket_object)) {
       expect(existsSync(join(first.outdir, 'stacks', 'kilowatch-dev', obj.source))).toBe(true);
     }
     expect(json.terraform.required_providers.google.version).toMatch(/^6\./);

@@ -131,8 +131,8 @@ describe('rejections name the field and what would be accepted', () => {
     const detail = (i: number) => String(rejected[i]!.detail);
     expect(detail(0)).toMatch(/deviceId: 'nobody\/knows' is not in the device registry/);
     expect(detail(1)).toMatch(/^ts: unrecognised timestamp 'yesterday'; accepted: ISO 8601/);
-    expect(detail(2)).toMatch(/^metrics\.colour: not a metric of sim-plant\/machine-\*; accepted: power_kw, temperature_c/);
-    expect(detail(3)).toMatch(/^units\.power_kw: 'furlongs' cannot be converted to kW; accepted: kW, w, kw, mw/);
+    expect(detail(2)).toMatch(/^metrics: colour is not a metric of sim-plant\/machine-rej; accepted: power_kw, temperature_c/);
+    expect(detail(3)).toMatch(/^units\.power_kw: 'furlongs' cannot be converted to kW; accepted: mW, W, kW, MW, GW/);
     expect(detail(4)).toMatch(/^metrics\.power_kw: must be a finite number or null/);
     expect(detail(5)).toMatch(/not a valid calendar date/);
     expect(JSON.parse(String(rejected[0]!.payload))).toEqual(batch.readings[1]);
@@ -223,5 +223,19 @@ describe('envelopes as Google sends them', () => {
       { value: 1, message_id: 'structured-1' },
       { value: 2, message_id: 'push-2' },
     ]);
+  });
+});
+
+describe('function ports', () => {
+  it('answer anything but a push POST with 405 in JSON, naming what they accept', async () => {
+    for (const url of [stack.ingestUrl, stack.scoreUrl, stack.forecastUrl]) {
+      const response = await fetch(url);
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+      expect(response.headers.get('content-type')).toBe('application/json');
+      const body = (await response.json()) as { error: { code: number; message: string } };
+      expect(body.error.code).toBe(405);
+      expect(body.error.message).toMatch(/^GET is not accepted here: POST of Pub\/Sub push deliveries from subscription /);
+    }
   });
 });

@@ -27,7 +27,7 @@ function kilowatch(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Ru
       } catch {
         // Left empty: the assertions on json then fail and print stdout/stderr.
       }
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr, json });
+      resolve({ code: error ? (error as { code?: number }).code ?? 1 : 0, stdout, stderr, json });
     });
   });
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalFolderStore } from '../../shared/objects/local-folder.js';
 import { ModelRefusedError } from '../../shared/models/errors.js';
+import { modelCard } from '../../shared/models/card.js';
 import { decidePromotion } from '../../shared/models/promotion.js';
 import { ModelRegistry } from '../../shared/models/registry.js';
 import { loadModel } from '../../shared/models/runtime.js';
@@ -104,7 +105,7 @@ describe('ModelRegistry.push: the promotion gate', () => {
     const edited = await model({ version: 'v1', metric: 3, bias: [1] });
     await expect(r.push(edited)).rejects.toThrow('already exists with the same model.onnx but a different card.json');
     const stored = await r.fetch('test-linear', 'v1');
-    expect(JSON.parse(await readFile(join(stored, 'card.json'), 'utf8')).metrics.values.mae).toBe(5);
+    expect(modelCard.parse(JSON.parse(await readFile(join(stored, 'card.json'), 'utf8'))).metrics.values.mae).toBe(5);
   });
 
   it('uploads nothing for a model whose card sha256 does not match its file', async () => {
@@ -127,7 +128,7 @@ describe('ModelRegistry.push: the promotion gate', () => {
   it('uploads nothing for a card without a value for its primary metric', async () => {
     const r = registry();
     const dir = await model({ version: 'v1', metric: 5 });
-    const card = JSON.parse(await readFile(join(dir, 'card.json'), 'utf8'));
+    const card = modelCard.parse(JSON.parse(await readFile(join(dir, 'card.json'), 'utf8')));
     card.metrics.primary = 'mase';
     await writeFile(join(dir, 'card.json'), JSON.stringify(card));
     await expect(r.push(dir)).rejects.toThrow("card.json metrics.values has no finite 'mase', the primary metric promotion compares");
@@ -167,7 +168,7 @@ describe('ModelRegistry.list, champion, fetch', () => {
     const dir = await r.fetch('test-linear', 'v1');
     expect(dir).toBe(join(r.cacheDir, 'test-linear', 'v1'));
     const loaded = await loadModel(dir, { expect: { name: 'test-linear', version: 'v1' } });
-    expect(loaded.sha256).toBe(JSON.parse(await readFile(join(v1, 'card.json'), 'utf8')).sha256);
+    expect(loaded.sha256).toBe(modelCard.parse(JSON.parse(await readFile(join(v1, 'card.json'), 'utf8'))).sha256);
     expect(await r.fetch('test-linear', 'v1')).toBe(dir);
     await expect(r.fetch('test-linear', 'v9')).rejects.toThrow('no version v9 of model test-linear in');
   });

@@ -56,7 +56,7 @@ describe('kilowatch clean: imputation', () => {
     writeFileSync(input, [JSON.stringify(reading), '{broken', JSON.stringify(reading), JSON.stringify({ ...reading, metrics: { power_kw: 9 }, units: {} })].join('\n'));
     const out = execFileSync(process.execPath, ['bin/kilowatch.js', 'clean', '--input', input, '--output', join(dir, 'out.jsonl'), '--rejected', join(dir, 'rej.jsonl')], { encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual({ rows: 1, repaired: 0, rejected: 3 });
-    const [row] = readFileSync(join(dir, 'out.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const [row] = readFileSync(join(dir, 'out.jsonl'), 'utf8').trim().split('\n').map((l): unknown => JSON.parse(l));
     expect(row).toEqual({
       deviceId: 'sim-plant/machine-cli',
       ts: '2024-01-01T00:00:00.000Z',
@@ -67,12 +67,15 @@ describe('kilowatch clean: imputation', () => {
       status: 'accepted',
       flags: ['unit_converted'],
     });
-    const rejections = readFileSync(join(dir, 'rej.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rejections = readFileSync(join(dir, 'rej.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; reason: string; payload: unknown });
     expect(rejections.map((r) => [r.line, r.reason])).toEqual([
       [2, 'undecodable'],
       [3, 'duplicate'],
       [4, 'conflict'],
     ]);
-    expect(rejections[1].payload).toEqual(reading);
+    expect(rejections[1]?.payload).toEqual(reading);
   });
 });

@@ -80,15 +80,15 @@ function encodeScalar(type: string, value: unknown, useInt64Timestamp: boolean):
   if (value === null || value === undefined) return null;
   switch (type) {
     case 'TIMESTAMP': {
-      const micros = isoToMicros(String(value));
+      const micros = isoToMicros(value as string);
       // Without formatOptions.useInt64Timestamp the API answers float seconds in E notation.
       return useInt64Timestamp ? micros.toString() : (Number(micros) / 1e6).toExponential().replace('e+', 'E');
     }
     case 'BOOL':
     case 'BOOLEAN':
-      return value ? 'true' : 'false';
+      return (value as boolean) ? 'true' : 'false';
     default:
-      return String(value);
+      return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' ? String(value) : JSON.stringify(value);
   }
 }
 
@@ -252,7 +252,7 @@ export class FakeBigQuery extends HttpFake {
 
   private insertAll(req: RecordedRequest, stored: StoredTable): Reply {
     if (stored.kind === 'VIEW') return googleError(400, 'Cannot add rows to a table of type VIEW.', 'invalid');
-    const body = req.body as { rows?: Array<{ insertId?: string; json?: Record<string, unknown> }>; skipInvalidRows?: boolean };
+    const body = req.body as { rows?: Array<{ insertId?: string; json?: Record<string, unknown> }>; skipInvalidRows?: boolean } | undefined;
     if (!Array.isArray(body?.rows) || body.rows.length === 0) return googleError(400, 'No rows present in the request.', 'invalid');
     if (body.rows.length > 50_000) return googleError(400, 'too many rows present in the request, limit: 50000', 'invalid');
     const fields = new Map(bigQueryFields(stored.table).map((f) => [f.name, f]));
@@ -310,7 +310,7 @@ export class FakeBigQuery extends HttpFake {
       if (!p.name) return googleError(400, 'Query parameters must be named (parameterMode NAMED)', 'invalidQuery');
       params[p.name] = { type: p.parameterType?.type ?? '', value: p.parameterValue?.value };
     }
-    for (const [name] of (body.query as string).matchAll(/@(\w+)/g)) {
+    for (const [name] of (body.query).matchAll(/@(\w+)/g)) {
       if (!(name.slice(1) in params)) return googleError(400, `Query parameter '${name.slice(1)}' not found`, 'invalidQuery');
     }
     const bytes = this.bytesProcessed(body.query);

@@ -378,7 +378,7 @@ export class FakeGcs {
 
   private simpleUpload(kind: 'upload-media' | 'upload-multipart', bucket: string, request: GcsRequest): Reply {
     let name = request.query.name;
-    let contentType = String(request.headers['content-type'] ?? 'application/octet-stream');
+    let contentType = request.headers['content-type'] ?? 'application/octet-stream';
     let data = request.body;
     if (kind === 'upload-multipart') {
       const parts = parseMultipart(request.body, contentType);
@@ -451,7 +451,7 @@ export class FakeGcs {
     const incomplete = (size: number) => {
       res.writeHead(308, size > 0 ? { range: `bytes=0-${size - 1}`, 'content-length': '0' } : { 'content-length': '0' }).end();
     };
-    const range = String(request.headers['content-range'] ?? '');
+    const range = request.headers['content-range'] ?? '';
     const status = /^bytes \*\/(\d+|\*)$/.exec(range);
     if (status) {
       // A status query (the client resuming after a failure), or the end of an upload whose size was sent before.

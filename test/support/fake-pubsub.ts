@@ -84,7 +84,7 @@ export class FakePubSub extends HttpFake {
     const [, project, topic] = match;
     const stored = project === this.projectId ? this.topics.get(topic!) : undefined;
     if (!stored) return googleError(404, `Resource not found (resource=${topic}).`);
-    const messages = (req.body as { messages?: unknown })?.messages;
+    const messages = (req.body as { messages?: unknown } | undefined)?.messages;
     if (!Array.isArray(messages) || messages.length === 0) {
       return googleError(400, 'The value for message_count is too small. You passed 0 in the request, but the minimum value is 1.');
     }

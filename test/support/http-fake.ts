@@ -78,6 +78,11 @@ export abstract class HttpFake {
     for (let i = 0; i < count; i++) this.failures.push(failure);
   }
 
+  /** Drops the failures not injected yet: the outage is over. */
+  failNoMore(): void {
+    this.failures.length = 0;
+  }
+
   /** Requests still waiting for an injected failure. */
   get pendingFailures(): number {
     return this.failures.length;

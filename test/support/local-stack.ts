@@ -5,7 +5,7 @@ import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../
 import { loadConfig } from '../../shared/config/env.js';
 import { DeadLetterFile } from '../../shared/bus/dead-letter-sink.js';
 import { deadLetterPath } from '../../shared/runtime/adapters.js';
-import type { DuckDbWarehouse } from '../../shared/warehouse/duckdb.js';
+import { DuckDbWarehouse } from '../../shared/warehouse/duckdb.js';
 
 export interface TestStack extends LocalStack {
   readonly dir: string;
@@ -30,7 +30,10 @@ export async function startTestStack(options: LocalStackOptions = {}, env: Recor
         'readings',
         bodies.map((b) => ({ data: typeof b === 'string' ? Buffer.from(b) : b instanceof Uint8Array ? b : Buffer.from(JSON.stringify(b)) })),
       ),
-    sql: (query, params) => (stack.warehouse as DuckDbWarehouse).query(query, params),
+    sql: (query, params) => {
+      if (!(stack.warehouse instanceof DuckDbWarehouse)) throw new Error('the local stack stores in DuckDB');
+      return stack.warehouse.query(query, params);
+    },
     deadLetters: () => new DeadLetterFile(deadLetterPath(config)),
     async stop() {
       await stack.close();

@@ -28,7 +28,7 @@ export async function guardAgainstGoogleAuth(): Promise<{ hits: string[]; restor
     hits,
     restore: async () => {
       for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
+        if (v === undefined) Reflect.deleteProperty(process.env, k);
         else process.env[k] = v;
       }
       server.closeAllConnections();

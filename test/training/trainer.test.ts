@@ -3,21 +3,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../shared/models/folder.js';
 import { modelCard } from '../../shared/models/card.js';
-import { findPython } from '../../shared/forecast/python.js';
 import { loadModel } from '../../shared/models/runtime.js';
 import { kilowatch, parseCsv, steelRows, steelSliceCsv, tempDir } from '../forecast/support.js';
+import { pythonWithTorch } from '../support/requirements.js';
 
 /**
  * The Python trainers on small slices, on the CPU, through `kilowatch train`: the card parses, its sha256 is the
  * file's, onnxruntime reproduces the PyTorch golden outputs (the parity check), and the same seed gives the same
- * model. Without a Python that has PyTorch these tests fail with the reason: CI installs Debian's python3-torch.
+ * model. Without a Python that has PyTorch they are skipped with the reason (failed under CI=true, which installs
+ * Debian's python3-torch).
  */
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 
 beforeAll(async () => {
   tmp = await tempDir('kw-train-');
-  findPython();
-}, 120_000);
+});
 afterAll(() => tmp.remove());
 
 /** Eight weeks of the steel plant summed to hourly energy, as a user's own file with other column names. */
@@ -33,7 +33,8 @@ function hourlyCsv(): string {
 }
 
 describe('kilowatch train forecast', () => {
-  it('trains an hourly 24-step forecaster from a user file, deterministically, and serves it', async () => {
+  it('trains an hourly 24-step forecaster from a user file, deterministically, and serves it', async (ctx) => {
+    pythonWithTorch.get(ctx);
     const input = join(tmp.path, 'hourly.csv');
     writeFileSync(input, hourlyCsv());
     const train = (out: string) =>
@@ -42,7 +43,7 @@ describe('kilowatch train forecast', () => {
     const a = join(tmp.path, 'fa');
     const r = await train(a);
     expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout);
+    const summary = JSON.parse(r.stdout) as { golden: { pairs: number; maxAbsError: number; tolerance: number } };
     expect(summary.golden.pairs).toBeGreaterThan(0);
     expect(summary.golden.maxAbsError).toBeLessThanOrEqual(summary.golden.tolerance);
     const card = modelCard.parse(JSON.parse(readFileSync(join(a, 'card.json'), 'utf8')));
@@ -65,7 +66,8 @@ describe('kilowatch train forecast', () => {
     expect((rows.length - 1) % 24).toBe(0);
   }, 240_000);
 
-  it('refuses a file off the grid with the row and the fix', async () => {
+  it('refuses a file off the grid with the row and the fix', async (ctx) => {
+    pythonWithTorch.get(ctx);
     const input = join(tmp.path, 'offgrid.csv');
     writeFileSync(input, `${hourlyCsv().trim()}\n2018-02-26T00:30:00.000Z,5\n`);
     const r = await kilowatch(['train', 'forecast', '--input', input, '--timestamp', 'time', '--target', 'energy', '--freq', '1h', '--out', join(tmp.path, 'never')], {}, 120_000);
@@ -75,7 +77,8 @@ describe('kilowatch train forecast', () => {
 });
 
 describe('kilowatch train estimate', () => {
-  it('trains an estimator on a month of meter readings; its prior never does worse than the feasible set alone on validation', async () => {
+  it('trains an estimator on a month of meter readings; its prior never does worse than the feasible set alone on validation', async (ctx) => {
+    pythonWithTorch.get(ctx);
     const input = join(tmp.path, 'meter.csv');
     writeFileSync(input, steelSliceCsv('2018-03-01T00:00:00Z', '2018-04-01T00:00:00Z'));
     const out = join(tmp.path, 'est');

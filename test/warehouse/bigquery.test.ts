@@ -54,7 +54,7 @@ function insertedRows(table = 'readings') {
 function answerRecentReadings(q: SeenQuery) {
   if (!q.query.includes('.readings`') || !q.params.device_id || !q.params.n) return undefined;
   const device = q.params.device_id.value;
-  const n = Number(q.params.n!.value);
+  const n = Number(q.params.n.value);
   const byMetric = new Map<string, Array<Record<string, unknown>>>();
   for (const row of fake.rows('readings').filter((r) => r.device_id === device)) {
     byMetric.set(String(row.metric), [...(byMetric.get(String(row.metric)) ?? []), row]);
@@ -315,7 +315,7 @@ describe('BigQueryWarehouse.recentReadings', () => {
 describe('BigQueryWarehouse.knownReadings', () => {
   it('looks ids up as an array parameter inside the time range, pruning partitions', async () => {
     await warehouse().insert(readings, [reading(1), reading(2)]);
-    fake.onQuery((q) => ({ fields: bigQueryFields(readings), rows: fake.rows('readings').filter((r) => r.reading_id === reading(1).reading_id) }));
+    fake.onQuery(() => ({ fields: bigQueryFields(readings), rows: fake.rows('readings').filter((r) => r.reading_id === reading(1).reading_id) }));
     const found = await warehouse().knownReadings('pump-1', [reading(1).reading_id, 'nope'], '2024-01-01T00:00:00.000Z', '2024-01-02T00:00:00.000Z');
     expect(found.map((r) => r.reading_id)).toEqual([reading(1).reading_id]);
     const body = fake.queryRequests()[0]!.body as { query: string; queryParameters: Array<Record<string, unknown>> };

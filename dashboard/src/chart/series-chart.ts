@@ -99,8 +99,11 @@ function zoomPanPlugin(): uPlot.Plugin {
 export class SeriesChart {
   private readonly plot: uPlot;
   private flags: readonly (readonly string[])[] = [];
-  /** Scale changes made by the code (not the user) do not ask for data. */
-  private quiet = false;
+  /**
+   * The window the code last set: uPlot reports scale changes after the fact (batched), so a change is the user's
+   * (a zoom or a pan, which asks for data) only when it lands elsewhere.
+   */
+  private expected: { from: number; to: number };
   private readonly resize: ResizeObserver;
 
   constructor(host: HTMLElement, data: AlignedSeries, window: { from: number; to: number }, options: SeriesChartOptions) {
@@ -124,7 +127,7 @@ export class SeriesChart {
           label: 'anomaly',
           stroke: COLORS.anomaly,
           paths: () => null,
-          points: { show: true, size: 9, width: 1.5, stroke: '#ffffff', fill: COLORS.anomaly },
+          points: { show: true, size: 11, width: 2, stroke: '#ffffff', fill: COLORS.anomaly },
         },
       ],
       bands: [{ series: [3, 2], fill: COLORS.band }],
@@ -133,30 +136,36 @@ export class SeriesChart {
         setScale: [
           (u, key) => {
             const w = xWindow(u);
-            if (key === 'x' && !this.quiet && w) options.onWindow(w.min, w.max);
+            const moved = w && (Math.abs(w.min - this.expected.from) > 1 || Math.abs(w.max - this.expected.to) > 1);
+            if (key === 'x' && w && moved) {
+              this.expected = { from: w.min, to: w.max };
+              options.onWindow(w.min, w.max);
+            }
           },
         ],
       },
     };
+    this.expected = { ...window };
     this.plot = new uPlot(opts, columns(data), host);
     this.setWindow(window.from, window.to);
-    this.resize = new ResizeObserver(() => this.plot.setSize({ width: Math.max(320, host.clientWidth), height: 340 }));
+    this.resize = new ResizeObserver(() => {
+      const width = Math.max(320, host.clientWidth);
+      if (width !== this.plot.width) this.plot.setSize({ width, height: 340 });
+    });
     this.resize.observe(host);
   }
 
   /** New data for the visible window; the window stays where the user put it. */
   update(data: AlignedSeries, window: { from: number; to: number }): void {
     this.flags = data.flags;
-    this.quiet = true;
+    this.expected = { ...window };
     this.plot.setData(columns(data), false);
-    this.quiet = false;
     this.setWindow(window.from, window.to);
   }
 
   setWindow(from: number, to: number): void {
-    this.quiet = true;
+    this.expected = { from, to };
     this.plot.setScale('x', { min: from, max: to });
-    this.quiet = false;
   }
 
   get window(): { from: number; to: number } {

@@ -1,6 +1,8 @@
 import { api, type AlertView } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatNumber, formatTime } from '../format.js';
+import { alertRange } from '../ranges.js';
+import { href } from '../route.js';
 
 const OPERATOR_KEY = 'kilowatch.operator';
 
@@ -28,7 +30,7 @@ function ackCell(alert: AlertView, onAcked: (a: AlertView) => void): HTMLElement
           e.preventDefault();
           localStorage.setItem(OPERATOR_KEY, who.value);
           try {
-            onAcked(await api.acknowledge(alert.alertId, { by: who.value, ...(note.value ? { note: note.value } : {}) }));
+            onAcked(await api.acknowledge(alert.alertId, { by: who.value, ts: alert.ts, ...(note.value ? { note: note.value } : {}) }));
           } catch (err) {
             error.textContent = (err as Error).message;
           }
@@ -46,54 +48,87 @@ function ackCell(alert: AlertView, onAcked: (a: AlertView) => void): HTMLElement
   return cell;
 }
 
+/** The message without the device id it starts with, where the row names the device already. */
+function withoutDevice(a: AlertView): string {
+  return a.message.startsWith(`${a.deviceId} `) ? a.message.slice(a.deviceId.length + 1) : a.message;
+}
+
+/** The overview's chart of the alert's series over the day before it. */
+function chartAround(a: AlertView): string {
+  const t = Date.parse(a.ts);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return href('overview', { device: a.deviceId, metric: a.metric ?? undefined, from: iso(t - 86_400_000), to: iso(t + 3_600_000) });
+}
+
 /** A table of alerts whose rows acknowledge themselves in place; `add` appends a further page. */
 export function alertTable(options: { compact?: boolean } = {}): { table: HTMLTableElement; add(alerts: readonly AlertView[]): void } {
   const body = h('tbody');
+  const compact = options.compact === true;
   const row = (a: AlertView): HTMLTableRowElement => {
+    const what = [a.metric, a.kind].filter(Boolean).join(' · ');
     const tr: HTMLTableRowElement = h(
       'tr',
       { 'data-alert-id': a.alertId, class: a.acknowledgement ? 'is-acked' : undefined },
       h('td', {}, severityPill(a.severity)),
-      h('td', { class: 'nowrap' }, formatTime(a.ts)),
-      h('td', {}, h('div', { class: 'strong' }, a.deviceId), h('div', { class: 'muted' }, [a.metric, a.kind].filter(Boolean).join(' · '))),
-      options.compact ? null : h('td', { class: 'num' }, formatNumber(a.score)),
-      h('td', { class: 'message' }, a.message),
+      h('td', { class: 'nowrap' }, a.metric ? h('a', { href: chartAround(a), title: 'Show on the chart' }, formatTime(a.ts)) : formatTime(a.ts)),
+      compact
+        ? h('td', { class: 'message' }, h('div', { class: 'strong' }, a.deviceId, h('span', { class: 'muted' }, ` · ${what}`)), h('div', { class: 'muted clamp', title: a.message }, withoutDevice(a)))
+        : h('td', {}, h('div', { class: 'strong' }, a.deviceId), h('div', { class: 'muted' }, what)),
+      compact ? null : h('td', { class: 'num' }, formatNumber(a.score)),
+      compact ? null : h('td', { class: 'message' }, a.message),
       ackCell(a, (acked) => tr.replaceWith(row(acked))),
     );
     return tr;
   };
+  const headers = compact ? ['Severity', 'Time', 'Alert', 'Acknowledgement'] : ['Severity', 'Time', 'Device', 'Score', 'Message', 'Acknowledgement'];
   const table = h(
     'table',
-    { class: 'grid alerts-table' },
-    h(
-      'thead',
-      {},
-      h('tr', {}, h('th', {}, 'Severity'), h('th', {}, 'Time'), h('th', {}, 'Device'), options.compact ? null : h('th', { class: 'num' }, 'Score'), h('th', {}, 'Message'), h('th', {}, 'Acknowledgement')),
-    ),
+    { class: `grid alerts-table${compact ? ' compact' : ''}` },
+    h('thead', {}, h('tr', {}, ...headers.map((t) => h('th', { class: t === 'Score' ? 'num' : undefined }, t)))),
     body,
   );
   return { table, add: (alerts) => body.append(...alerts.map(row)) };
 }
 
-/** The alerts page: filters, newest first, pages of 100 through the API's cursor. */
+/** The alerts page: one device's alerts (default: the one with most open), filtered, pages of 100 via the API's cursor. */
 export async function alertsPage(main: HTMLElement, params: URLSearchParams): Promise<void> {
-  const state = params.get('state') === 'all' ? undefined : ((params.get('state') as 'open' | 'acknowledged' | null) ?? 'open');
-  const severity = (params.get('severity') as AlertView['severity'] | null) ?? undefined;
+  const { devices } = await api.devices();
+  const busiest = [...devices].sort((a, b) => b.openAlerts - a.openAlerts)[0];
+  const device = devices.find((d) => d.deviceId === params.get('device')) ?? busiest;
+  const stateParam = params.get('state') ?? 'open';
+  const state = stateParam === 'open' || stateParam === 'acknowledged' ? stateParam : undefined;
+  const severityParam = params.get('severity');
+  const severity = severityParam === 'critical' || severityParam === 'warning' || severityParam === 'info' ? severityParam : undefined;
+  const select = (name: string, label: string, options: readonly (readonly [string, string])[], selected: string) =>
+    h('label', {}, `${label} `, h('select', { name }, ...options.map(([value, text]) => h('option', { value, selected: value === selected }, text))));
   const filters = h(
     'form',
-    { class: 'toolbar', onchange: (e: Event) => {
-      const f = new FormData(e.currentTarget as HTMLFormElement);
-      location.hash = `#/alerts?${new URLSearchParams(f as unknown as Record<string, string>).toString()}`;
-    } },
-    h('label', {}, 'State ', h('select', { name: 'state' }, ...['open', 'acknowledged', 'all'].map((s) => h('option', { value: s, selected: s === (state ?? 'all') }, s)))),
-    h('label', {}, 'Severity ', h('select', { name: 'severity' }, h('option', { value: '' }, 'any'), ...['critical', 'warning', 'info'].map((s) => h('option', { value: s, selected: s === severity }, s)))),
+    {
+      class: 'toolbar',
+      onchange: (e: Event) => {
+        const f = new FormData(e.currentTarget as HTMLFormElement);
+        location.hash = `#/alerts?${new URLSearchParams([...f.entries()].map(([k, v]) => [k, String(v)])).toString()}`;
+      },
+    },
+    select('device', 'Device', devices.map((d) => [d.deviceId, `${d.deviceId} (${d.openAlerts} open)`] as const), device?.deviceId ?? ''),
+    select('state', 'State', [['open', 'open'], ['acknowledged', 'acknowledged'], ['all', 'all']], stateParam),
+    select('severity', 'Severity', [['', 'any'], ['critical', 'critical'], ['warning', 'warning'], ['info', 'info']], severity ?? ''),
   );
   const list = h('div', { class: 'table-wrap' });
   const more = h('button', { type: 'button', class: 'more', hidden: true }, 'Load more');
-  fill(main, h('h1', {}, 'Alerts'), h('section', { class: 'card' }, filters, list, more));
+  const range = device ? alertRange(device) : undefined;
+  fill(
+    main,
+    h('h1', {}, 'Alerts'),
+    h('section', { class: 'card' }, filters, range ? h('p', { class: 'muted' }, `Newest first, ${formatTime(range.from)} – ${formatTime(range.to)}`) : null, list, more),
+  );
+  if (!device || !range) {
+    fill(list, h('p', { class: 'empty' }, 'No device has reported yet.'));
+    return;
+  }
   const table = alertTable();
   const load = async (cursor?: string) => {
-    const page = await api.alerts({ state, severity: severity || undefined, limit: 100, cursor });
+    const page = await api.alerts({ deviceId: device.deviceId, state, severity, limit: 100, cursor, ...range });
     if (!cursor) fill(list, page.items.length ? table.table : h('p', { class: 'empty' }, 'No alerts match.'));
     table.add(page.items);
     more.hidden = !page.nextCursor;

@@ -9,20 +9,23 @@ function kpi(label: string, value: string, detail: string, tone = ''): HTMLEleme
   return h('div', { class: `kpi ${tone}` }, h('div', { class: 'kpi-label' }, label), h('div', { class: 'kpi-value' }, value), h('div', { class: 'kpi-detail' }, detail));
 }
 
-function kpis(devices: readonly DeviceView[], health: HealthResponse): HTMLElement {
+function deviceKpis(devices: readonly DeviceView[]): HTMLElement[] {
   const by = (s: DeviceView['status']) => devices.filter((d) => d.status === s).length;
   const open = devices.reduce((n, d) => n + d.openAlerts, 0);
   const critical = devices.reduce((n, d) => n + d.openCriticalAlerts, 0);
-  const day = health.lastDay;
-  const rejected = Object.values(day.rejectedByReason).reduce((a, b) => a + b, 0);
-  return h(
-    'div',
-    { class: 'kpis' },
+  return [
     kpi('Devices', formatCount(devices.length), `${by('reporting')} reporting · ${by('silent')} silent · ${by('faulted')} faulted`, by('faulted') ? 'warn' : ''),
     kpi('Open alerts', formatCount(open), `${formatCount(critical)} critical`, critical ? 'bad' : open ? 'warn' : 'good'),
-    kpi('Stored, last 24 h', formatCount(day.stored.rows), `${formatCount(rejected)} rejected · ${formatCount(health.deadLetters)} dead letters`, health.deadLetters ? 'warn' : ''),
+  ];
+}
+
+function pipelineKpis(health: HealthResponse): HTMLElement[] {
+  const day = health.lastDay;
+  const rejected = Object.values(day.rejectedByReason).reduce((a, b) => a + b, 0);
+  return [
+    kpi('Stored, last 24 h', formatCount(day.stored.rows), `${formatCount(rejected)} rejected · ${formatCount(health.deadLetters)} dead letters`, rejected || health.deadLetters ? 'warn' : ''),
     kpi('Scored, last 24 h', formatCount(day.scored), `reading → score p50 ${formatDuration(day.scoreDelay.p50Ms)}`),
-  );
+  ];
 }
 
 function deviceTable(devices: readonly DeviceView[]): HTMLElement {
@@ -49,7 +52,10 @@ function deviceTable(devices: readonly DeviceView[]): HTMLElement {
 
 /** Plant overview: headline figures, the selected series, devices and the newest open alerts. */
 export async function overviewPage(main: HTMLElement, params: URLSearchParams): Promise<void> {
-  const [{ devices }, health, alerts] = await Promise.all([api.devices(), api.health(), api.alerts({ state: 'open', limit: 8 })]);
+  // Pipeline counts are the slowest read: they fill their cards when they come, the rest does not wait.
+  const health = api.health();
+  health.catch(() => undefined); // awaited below; not an unhandled rejection if the devices fail first
+  const { devices } = await api.devices();
   const series = new SeriesView(devices, {
     deviceId: params.get('device'),
     metric: params.get('metric'),
@@ -57,24 +63,25 @@ export async function overviewPage(main: HTMLElement, params: URLSearchParams): 
     from: params.get('from'),
     to: params.get('to'),
   });
-  const recent = alertTable({ compact: true });
-  recent.add(alerts.items);
+  const pipeline = h('div', { class: 'kpi-pair' }, kpi('Stored, last 24 h', '…', ''), kpi('Scored, last 24 h', '…', ''));
+  const alerts = h('div', { class: 'table-wrap', id: 'open-alerts' }, h('p', { class: 'empty' }, 'Loading…'));
   fill(
     main,
     h('h1', {}, 'Plant overview'),
-    kpis(devices, health),
+    h('div', { class: 'kpis' }, ...deviceKpis(devices), pipeline),
     series.root,
     h(
       'div',
       { class: 'columns' },
       h('section', { class: 'card', 'aria-label': 'Devices' }, h('h2', {}, 'Devices'), h('div', { class: 'table-wrap' }, deviceTable(devices))),
-      h(
-        'section',
-        { class: 'card', 'aria-label': 'Open alerts' },
-        h('h2', {}, 'Open alerts ', h('a', { class: 'small', href: href('alerts') }, 'all alerts →')),
-        h('div', { class: 'table-wrap' }, alerts.items.length ? recent.table : h('p', { class: 'empty' }, 'No open alerts.')),
-      ),
+      h('section', { class: 'card', 'aria-label': 'Open alerts' }, h('h2', {}, 'Open alerts ', h('a', { class: 'small', href: href('alerts') }, 'all alerts →')), alerts),
     ),
   );
-  await series.load();
+  const showAlerts = async () => {
+    const open = await api.openAlerts(devices, 8);
+    const table = alertTable({ compact: true });
+    table.add(open);
+    fill(alerts, open.length ? table.table : h('p', { class: 'empty' }, 'No open alerts.'));
+  };
+  await Promise.all([series.load(), showAlerts(), health.then((hr) => fill(pipeline, ...pipelineKpis(hr)))]);
 }

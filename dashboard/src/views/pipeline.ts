@@ -31,7 +31,7 @@ export async function pipelinePage(main: HTMLElement): Promise<void> {
           h('thead', {}, h('tr', {}, h('th', {}, ''), ...['stored', 'rejected', 'scored', 'alerts'].map((t) => h('th', { class: 'num' }, t)))),
           h('tbody', {}, ...windowRows('last hour', health.lastHour), ...windowRows('last 24 h', health.lastDay)),
         ),
-        h('p', { class: 'muted' }, `Dead letters (undecodable messages kept raw): ${formatCount(health.deadLetters)}`),
+        h('p', { class: 'muted' }, `Dead letters (undecodable messages kept raw): ${health.deadLetters === null ? 'not readable from this backend' : formatCount(health.deadLetters)}`),
       ),
       h(
         'section',
@@ -70,14 +70,22 @@ export async function pipelinePage(main: HTMLElement): Promise<void> {
       h(
         'section',
         { class: 'card', 'aria-label': 'Last reading per device' },
-        h('h2', {}, 'Last reading per device'),
+        h('h2', {}, 'Last reading per device (last 7 days)'),
         h(
           'table',
           { class: 'grid' },
           h(
             'tbody',
             {},
-            ...Object.entries(health.lastReadingByDevice).map(([d, at]) => h('tr', {}, h('td', {}, d), h('td', { class: 'nowrap' }, formatTime(at)), h('td', { class: 'muted' }, formatAgo(at)))),
+            ...health.devices.map((d) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, d.deviceId),
+                h('td', {}, h('span', { class: `pill status-${d.status}` }, d.status)),
+                h('td', { class: 'nowrap' }, formatTime(d.lastReadingAt), h('div', { class: 'muted' }, formatAgo(d.lastReadingAt))),
+              ),
+            ),
           ),
         ),
       ),

@@ -1,4 +1,4 @@
-import { api, type DeviceView, type ForecastResponse, type SeriesResponse } from '../api.js';
+import { api, type DeviceView, type ForecastRun, type SeriesResponse } from '../api.js';
 import { alignSeries, type AlignedSeries } from '../chart/align.js';
 import { COLORS, SeriesChart } from '../chart/series-chart.js';
 import { fill, h } from '../dom.js';
@@ -9,8 +9,9 @@ const DAY_S = 86_400;
 export const PRESETS = { '1d': 1, '3d': 3, '7d': 7, '30d': 30, '1y': 365 } as const;
 type Preset = keyof typeof PRESETS;
 const isPreset = (p: string | null): p is Preset => p !== null && p in PRESETS;
-/** Day-ahead forecasts reach a day past the last reading: presets end there so the band is in view. */
-const FORECAST_HORIZON_S = DAY_S;
+/** How far past the last reading a preset looks for a forecast (the day-ahead one reaches a day past it). */
+const FORECAST_LOOKAHEAD_S = 7 * DAY_S;
+const STEP_S = 900;
 
 export interface SeriesSelection {
   readonly deviceId?: string | null;
@@ -34,6 +35,7 @@ export class SeriesView {
   readonly root = h('section', { class: 'card series', 'aria-label': 'Series' });
   private readonly chartHost = h('div', { class: 'chart', id: 'series-chart' });
   private readonly summary = h('div', { class: 'series-summary', id: 'series-summary' });
+  private readonly emptyNote = h('p', { class: 'chart-empty' }, 'No readings or forecast in this range yet: pick another range, or Refresh while data arrives.');
   private readonly toolbar = h('div', { class: 'toolbar' });
   private chart: SeriesChart | undefined;
   private device: DeviceView | undefined;
@@ -48,7 +50,7 @@ export class SeriesView {
     selection: SeriesSelection,
   ) {
     this.select(selection);
-    this.root.append(this.toolbar, this.chartHost, this.summary);
+    this.root.append(this.toolbar, h('div', { class: 'chart-frame' }, this.chartHost, this.emptyNote), this.summary);
     this.renderToolbar();
   }
 
@@ -63,8 +65,9 @@ export class SeriesView {
   }
 
   private select(s: SeriesSelection): void {
-    this.device = this.devices.find((d) => d.deviceId === s.deviceId) ?? this.devices[0];
-    const metrics = this.device?.metrics ?? [];
+    // By default the device with the longest history: in the demo, the steel plant's year and its forecast.
+    this.device = this.devices.find((d) => d.deviceId === s.deviceId) ?? [...this.devices].sort((a, b) => b.readings - a.readings)[0];
+    const metrics = (this.device?.metrics ?? []).map((m) => m.name);
     this.metric = s.metric && metrics.includes(s.metric) ? s.metric : (metrics[0] ?? '');
     const from = s.from ? Date.parse(s.from) / 1000 : NaN;
     const to = s.to ? Date.parse(s.to) / 1000 : NaN;
@@ -77,10 +80,11 @@ export class SeriesView {
     }
   }
 
+  /** The preset's span up to the device's last reading; the first draw stretches it to the forecast's end. */
   private presetWindow(preset: Preset): Window {
     const last = this.device?.lastReadingAt ? Date.parse(this.device.lastReadingAt) / 1000 : Date.now() / 1000;
-    const to = Math.ceil((last + FORECAST_HORIZON_S) / 900) * 900;
-    return { from: to - FORECAST_HORIZON_S - PRESETS[preset] * DAY_S, to };
+    const to = Math.ceil((last + 1) / STEP_S) * STEP_S;
+    return { from: to - PRESETS[preset] * DAY_S, to };
   }
 
   private renderToolbar(): void {
@@ -92,7 +96,7 @@ export class SeriesView {
     const metricSelect = h(
       'select',
       { id: 'series-metric', 'aria-label': 'Metric', onchange: () => this.change({ metric: metricSelect.value }) },
-      ...(this.device?.metrics ?? []).map((m) => h('option', { value: m, selected: m === this.metric }, m)),
+      ...(this.device?.metrics ?? []).map((m) => h('option', { value: m.name, selected: m.name === this.metric }, m.name)),
     );
     const presets = h(
       'div',
@@ -103,20 +107,11 @@ export class SeriesView {
     );
     const from = h('input', { type: 'datetime-local', id: 'series-from', 'aria-label': 'From (UTC)', value: localInput(this.window.from) });
     const to = h('input', { type: 'datetime-local', id: 'series-to', 'aria-label': 'To (UTC)', value: localInput(this.window.to) });
-    const custom = h(
-      'form',
-      {
-        class: 'range-form',
-        onsubmit: (e: Event) => {
-          e.preventDefault();
-          this.change({ from: `${from.value}:00Z`, to: `${to.value}:00Z` });
-        },
-      },
-      from,
-      h('span', { class: 'muted' }, '→'),
-      to,
-      h('button', { type: 'submit' }, 'Apply'),
-    );
+    const apply = (e: Event) => {
+      e.preventDefault();
+      if (from.value && to.value) this.change({ from: `${from.value}:00Z`, to: `${to.value}:00Z` });
+    };
+    const custom = h('form', { class: 'range-form', onsubmit: apply, onchange: apply }, from, h('span', { class: 'muted' }, '→'), to);
     const pan = (dir: -1 | 1) => () => {
       const w = this.chart?.window ?? this.window;
       const step = ((w.to - w.from) / 2) * dir;
@@ -129,7 +124,7 @@ export class SeriesView {
       h('button', { type: 'button', title: 'Reset zoom', id: 'series-reset', onclick: () => this.zoomTo(this.window) }, 'Reset'),
       h('button', { type: 'button', title: 'Pan right', onclick: pan(1) }, '▶'),
     );
-    fill(this.toolbar, deviceSelect, metricSelect, presets, custom, nav);
+    fill(this.toolbar, deviceSelect, metricSelect, h('span', { class: 'spacer' }), presets, custom, nav);
   }
 
   private change(s: SeriesSelection): void {
@@ -158,32 +153,44 @@ export class SeriesView {
     this.zoomTimer = setTimeout(() => void this.fetchAndDraw({ from, to }, false), 250);
   }
 
-  /** The server downsamples to the chart's width: zooming in fetches the finer points of the new window. */
-  private async fetchAndDraw(w: Window, fresh: boolean): Promise<void> {
+  /**
+   * The server downsamples to the chart's width: zooming in fetches the finer points of the new window. A preset's
+   * first draw also looks a week ahead for the latest forecast and widens the window to its end.
+   */
+  private async fetchAndDraw(requested: Window, fresh: boolean): Promise<void> {
     const device = this.device;
     if (!device) return;
     const request = ++this.request;
     const query = {
       deviceId: device.deviceId,
       metric: this.metric,
-      from: iso(Math.floor(w.from)),
-      to: iso(Math.ceil(w.to)),
+      from: iso(Math.floor(requested.from)),
+      to: iso(Math.ceil(requested.to)),
       maxPoints: Math.min(4000, Math.max(200, Math.round(this.chartHost.clientWidth || 1000))),
     };
+    const ahead = fresh && this.preset ? FORECAST_LOOKAHEAD_S : 0;
     this.root.classList.add('loading');
     try {
-      const [series, forecast] = await Promise.all([api.series(query), api.forecast(query)]);
+      const [series, forecast] = await Promise.all([api.series(query), api.forecast({ ...query, to: iso(Math.ceil(requested.to + ahead)) })]);
       if (request !== this.request) return;
-      const data = alignSeries(series.points, forecast.forecast?.points ?? []);
+      const lastTarget = forecast?.points.at(-1)?.targetTs;
+      const forecastEnd = lastTarget ? Date.parse(lastTarget) / 1000 + STEP_S : 0;
+      const w = ahead && forecastEnd > requested.to ? { from: requested.from, to: forecastEnd } : requested;
+      if (fresh) {
+        this.window = w;
+        this.renderToolbar();
+      }
+      const data = alignSeries(series.points, forecast?.points ?? []);
       if (fresh || !this.chart) {
         this.chart?.destroy();
         fill(this.chartHost);
         this.chart = new SeriesChart(this.chartHost, data, w, {
-          unit: series.unit ?? '',
+          unit: series.unit,
           onWindow: (from, to) => this.onUserWindow(from, to),
         });
       } else this.chart.update(data, w);
       this.renderSummary(series, forecast, data);
+      this.root.classList.toggle('empty-series', data.x.length === 0);
       this.root.dataset.state = 'drawn';
     } catch (err) {
       if (request !== this.request) return;
@@ -194,11 +201,10 @@ export class SeriesView {
     }
   }
 
-  private renderSummary(series: SeriesResponse, forecast: ForecastResponse, data: AlignedSeries): void {
+  private renderSummary(series: SeriesResponse, run: ForecastRun | null, data: AlignedSeries): void {
     const anomalies = series.points.filter((p) => p.isAnomaly);
     const flagCounts = new Map<string, number>();
     for (const f of data.flags.flat()) flagCounts.set(f, (flagCounts.get(f) ?? 0) + 1);
-    const run = forecast.forecast;
     const key = (color: string, shape: string, text: string) =>
       h('span', { class: 'key' }, h('i', { class: `swatch ${shape}`, style: `--c:${color}` }), text);
     fill(
@@ -206,7 +212,13 @@ export class SeriesView {
       h(
         'div',
         { class: 'keys' },
-        key(COLORS.reading, 'line', `${formatCount(series.points.length)} readings${series.downsampled ? ' (downsampled)' : ''}`),
+        key(
+          COLORS.reading,
+          'line',
+          series.downsampling
+            ? `${formatCount(series.points.length)} of ${formatCount(series.totalPoints)} readings (M4, flagged and anomalous kept)`
+            : `${formatCount(series.totalPoints)} readings`,
+        ),
         run ? key(COLORS.p50, 'band', `forecast p10–p90, p50 · ${run.model} ${run.modelVersion}, origin ${formatTime(run.origin)}`) : key(COLORS.bandEdge, 'band', 'no forecast in this range'),
         key(COLORS.anomaly, 'dot', `${formatCount(anomalies.length)} anomalies`),
         key(
@@ -222,7 +234,7 @@ export class SeriesView {
             ...anomalies
               .slice(-5)
               .reverse()
-              .map((p) => h('li', { 'data-ts': p.ts }, `${formatTime(p.ts)} · ${formatNumber(p.value)} ${series.unit ?? ''} · score ${formatNumber(p.score)}`)),
+              .map((p) => h('li', { 'data-ts': p.ts }, `${formatTime(p.ts)} · ${formatNumber(p.value)} ${series.unit} · score ${formatNumber(p.score)}`)),
           )
         : null,
     );

@@ -44,7 +44,6 @@ export interface StreamFeatures {
   spatial: number;
 }
 
-const RED_TAIL = 1e-5;
 export const YELLOW_TAIL = 1e-3;
 
 /** The head's arithmetic in double precision (the ONNX head reproduces it). */
@@ -137,7 +136,7 @@ export function scoreSeries(values: ArrayLike<number>, params: StreamParams = ST
   for (let i = 0; i < values.length; i++) {
     const f = d.step(values[i] as number);
     features.push(f);
-    scores[i] = Number.isFinite(values[i] as number) ? streamScore(f) : 0;
+    scores[i] = Number.isFinite(values[i]) ? streamScore(f) : 0;
   }
   return { features, scores };
 }

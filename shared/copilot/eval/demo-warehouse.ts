@@ -82,7 +82,7 @@ function demoScores(rows: readonly AlertRow[]): AnomalyScoreRow[] {
 
 /** Ten readings rejected during the last day, for "how many readings were rejected yesterday and why". */
 function demoRejected(): RejectedRow[] {
-  const reasons = [...Array(5).fill('invalid_reading'), ...Array(3).fill('unknown_device'), ...Array(2).fill('duplicate')] as string[];
+  const reasons: RejectedRow['reason'][] = [...Array(5).fill('invalid_reading'), ...Array(3).fill('unknown_device'), ...Array(2).fill('duplicate')];
   const now = Date.parse(DEMO.now);
   return reasons.map((reason, i) => ({
     rejected_id: stableId('rejected', String(i)), message_id: `demo-rej-${i}`, reading_index: 0, device_id: reason === 'unknown_device' ? 'sim-plant/unknown-9' : DEMO.meter,

@@ -10,7 +10,9 @@ export function forecastTool(deps: CopilotDeps) {
     description: 'The latest forecast of a series for target times in [from, to): total p10/p50/p90 (for energy: kWh), the peak interval by p50 with its interval, and the points.',
     args,
     async run(a) {
-      const run = await latestForecast(deps.query, a);
+      const found = await latestForecast(deps.query, a);
+      const run = found.forecast;
+      if (!run) return { content: { found: false, note: `no forecast of ${a.deviceId} ${a.metric} has targets in [${found.from}, ${found.to})` } };
       const points = run.points;
       const sum = (k: 'p10' | 'p50' | 'p90') => round(points.reduce((s, p) => s + p[k], 0), 3);
       const peak = points.reduce<(typeof points)[number] | null>((best, p) => (!best || p.p50 > best.p50 ? p : best), null);

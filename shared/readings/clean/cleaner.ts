@@ -1,11 +1,12 @@
 import type { Device, MetricSpec } from '../../devices/registry.js';
 import type { DeviceRegistry } from '../../devices/registry.js';
+import type { SiteBinding } from '../../devices/sites.js';
 import type { ReadingRow, RejectedRow } from '../../warehouse/schema/tables.js';
 import type { Flag, RejectionReason } from '../flags.js';
 import { readingId, readingIdPrefix, rejectionId } from '../ids.js';
-import { parseTimestamp } from '../timestamps.js';
+import { parseTimestamp, type ParsedTs } from '../timestamps.js';
 import { conversionTo } from '../units.js';
-import { describeIssues, wireReading, type WireReading } from '../wire.js';
+import { describeIssues, wireReading, type ParsedReading } from '../wire.js';
 import type { DeviceState } from './device-state.js';
 import type { Stats } from './series-state.js';
 import { consistencyTolerance, ENERGY_METER_METRICS, estimateEnergy, fromSide } from './energy-meter.js';
@@ -21,6 +22,8 @@ export interface MessageContext {
   readonly messageId: string;
   /** When the message reached us (epoch ms); also the clock for future timestamps. */
   readonly receivedAt: number;
+  /** The site whose topic the message came through: only that site's devices are accepted. */
+  readonly binding?: SiteBinding;
 }
 
 export interface CleanResult {
@@ -55,6 +58,30 @@ interface PendingValue {
 }
 
 const NO_FLAGS: Flag[] = Object.freeze([]) as unknown as Flag[];
+
+/** Unknown metric names quoted in one rejection: the rest are counted. */
+const NAMES_QUOTED = 10;
+
+type Reject = (index: number, reason: RejectionReason, detail: string, payload: unknown, extra?: Partial<RejectedRow>) => void;
+
+/** A name as sent, short enough to quote. */
+function quote(name: string): string {
+  return name.length > 64 ? `${name.slice(0, 64)}…` : name;
+}
+
+/** A reading's time, within the years its device can have readings from (the registry's tsFloor on). */
+function timestampOf(ts: string | number, device: Device, deviceId: string): ParsedTs {
+  const parsed = parseTimestamp(ts, device.timezone);
+  if (parsed.ok && parsed.ms < device.tsFloorMs) {
+    const floor = new Date(device.tsFloorMs).toISOString();
+    return {
+      ok: false,
+      code: 'invalid_timestamp',
+      reason: `${new Date(parsed.ms).toISOString()} is before ${floor}, the earliest time accepted for ${deviceId} (registry tsFloor)`,
+    };
+  }
+  return parsed;
+}
 
 function addFlag(v: { flags: Flag[] }, flag: Flag): void {
   if (v.flags === NO_FLAGS) v.flags = [flag];
@@ -93,7 +120,7 @@ export class ReadingCleaner {
       if ((typeof r.ts !== 'string' && typeof r.ts !== 'number') || r.metrics === null || typeof r.metrics !== 'object') continue;
       const device = this.registry.get(r.deviceId);
       if (!device) continue;
-      const ts = parseTimestamp(r.ts, device.timezone);
+      const ts = timestampOf(r.ts, device, r.deviceId);
       if (!ts.ok || ts.ms >= stateOf(r.deviceId).coveredFrom) continue;
       const request = requests.get(r.deviceId) ?? { ids: [], from: ts.ms, to: ts.ms };
       const idPrefix = readingIdPrefix(r.deviceId, ts.ms);
@@ -110,9 +137,15 @@ export class ReadingCleaner {
   clean(readings: readonly unknown[], ctx: MessageContext, stateOf: (deviceId: string) => DeviceState): CleanResult {
     const result: CleanResult = { rows: [], rejected: [], redelivered: [] };
     const receivedIso = new Date(ctx.receivedAt).toISOString();
-    const reject = (index: number, reason: RejectionReason, detail: string, payload: unknown, extra: Partial<RejectedRow> = {}) => {
+    // The first rejection of a reading keeps its payload; later ones point to it, so that one reading
+    // rejected metric by metric does not store its payload 64 times.
+    const payloadHolder = new Map<number, string>();
+    const reject: Reject = (index, reason, detail, payload, extra = {}) => {
+      const rejectedId = rejectionId(ctx.messageId, index, extra.metric ?? null, reason);
+      const holder = payloadHolder.get(index);
+      if (holder === undefined) payloadHolder.set(index, rejectedId);
       result.rejected.push({
-        rejected_id: rejectionId(ctx.messageId, index, extra.metric ?? null, reason),
+        rejected_id: rejectedId,
         message_id: ctx.messageId,
         reading_index: index,
         device_id: null,
@@ -120,31 +153,46 @@ export class ReadingCleaner {
         metric: null,
         reason,
         detail,
-        payload: safeJson(payload),
+        payload: holder === undefined ? safeJson(payload) : JSON.stringify({ payloadIn: holder }),
         received_at: receivedIso,
         ...extra,
       });
     };
+    // (ts, metric) of the values this delivery stored so far, with their reading: a repeat inside one
+    // message is a duplicate or a conflict, not a redelivery.
+    const storedHere = new Map<string, number>();
 
-    readings.forEach((raw, index) => {
+    for (const [index, raw] of readings.entries()) {
       const parsed = wireReading.safeParse(raw);
-      if (!parsed.success) return reject(index, 'invalid_reading', describeIssues(parsed.error), raw);
+      if (!parsed.success) {
+        reject(index, 'invalid_reading', describeIssues(parsed.error), raw);
+        continue;
+      }
       const reading = parsed.data;
       const device = this.registry.get(reading.deviceId);
       if (!device) {
-        return reject(index, 'unknown_device', `deviceId: '${reading.deviceId}' is not in the device registry; register it first`, raw, {
+        reject(index, 'unknown_device', `deviceId: '${reading.deviceId}' is not in the device registry; register it first`, raw, {
           device_id: reading.deviceId,
         });
+        continue;
       }
-      const ts = parseTimestamp(reading.ts, device.timezone);
-      if (!ts.ok) return reject(index, 'invalid_timestamp', `ts: ${ts.reason}`, raw, { device_id: reading.deviceId });
+      if (ctx.binding && device.site !== ctx.binding.site) {
+        reject(index, 'forbidden_device', this.forbidden(reading.deviceId, ctx.binding), raw, { device_id: reading.deviceId });
+        continue;
+      }
+      const ts = timestampOf(reading.ts, device, reading.deviceId);
+      if (!ts.ok) {
+        reject(index, ts.code, `ts: ${ts.reason}`, raw, { device_id: reading.deviceId });
+        continue;
+      }
       const tsIso = new Date(ts.ms).toISOString();
       const ahead = (ts.ms - ctx.receivedAt) / 1000;
       if (ahead > this.limits.futureRejectS) {
-        return reject(index, 'future_ts', `ts: ${tsIso} is ${Math.round(ahead)} s in the future; at most ${this.limits.futureRejectS} s is accepted`, raw, {
+        reject(index, 'future_ts', `ts: ${tsIso} is ${Math.round(ahead)} s in the future; at most ${this.limits.futureRejectS} s is accepted`, raw, {
           device_id: reading.deviceId,
           ts: tsIso,
         });
+        continue;
       }
       const state = stateOf(reading.deviceId);
       const values = this.pendingValues(reading, device, ts.ms, index, raw, reject, tsIso);
@@ -166,50 +214,67 @@ export class ReadingCleaner {
           ingested_at: receivedIso,
         };
         const known = state.lookup(ts.ms, v.metric);
+        const here = `${reading.deviceId}\u0000${ts.ms}\u0000${v.metric}`;
+        const earlier = storedHere.get(here);
+        storedHere.set(here, earlier ?? index);
+        const first = earlier === undefined ? `message ${known?.messageId}` : `reading ${earlier} of this message`;
+        const where = { device_id: reading.deviceId, ts: tsIso, metric: v.metric };
         if (!known) {
           state.remember({ sent: v.sent, messageId: ctx.messageId, ts: ts.ms }, v.metric, v.value, v.flags);
           result.rows.push(row);
         } else if (!sameValue(known.sent, v.sent)) {
-          reject(index, 'conflict', `${v.metric}: ${v.sent} differs from ${known.sent} stored first (message ${known.messageId}); the first is kept`, raw, {
-            device_id: reading.deviceId, ts: tsIso, metric: v.metric,
-          });
-        } else if (known.messageId === ctx.messageId) {
+          reject(index, 'conflict', `${v.metric}: ${v.sent} differs from ${known.sent} stored first (${first}); the first is kept`, raw, where);
+        } else if (known.messageId === ctx.messageId && earlier === undefined) {
           result.redelivered.push(row);
         } else {
-          reject(index, 'duplicate', `${v.metric}: same device, time, metric and value as message ${known.messageId}`, raw, {
-            device_id: reading.deviceId, ts: tsIso, metric: v.metric,
-          });
+          reject(index, 'duplicate', `${v.metric}: same device, time, metric and value as ${first}`, raw, where);
         }
       }
-    });
+    }
     return result;
   }
 
+  private forbidden(deviceId: string, binding: SiteBinding): string {
+    if (binding.site === undefined) return `deviceId: '${deviceId}' came through topic ${binding.topic}, which belongs to no registered site`;
+    return (
+      `deviceId: '${deviceId}' is not a device of site ${binding.site}, whose topic ${binding.topic} this message came through; ` +
+      `its devices: ${this.registry.devicesOf(binding.site).join(', ')}`
+    );
+  }
+
   private pendingValues(
-    reading: WireReading,
+    reading: ParsedReading,
     device: Device,
     tsMs: number,
     index: number,
     raw: unknown,
-    reject: (i: number, r: RejectionReason, d: string, p: unknown, e?: Partial<RejectedRow>) => void,
+    reject: Reject,
     tsIso: string,
   ): PendingValue[] {
     const values: PendingValue[] = [];
+    const unknown: string[] = [];
     const idPrefix = readingIdPrefix(reading.deviceId, tsMs);
-    for (const [metric, sentValue] of Object.entries(reading.metrics)) {
+    for (const [metric, sentValue] of reading.metrics) {
       const spec = device.metricSpecs.get(metric);
       const where = { device_id: reading.deviceId, ts: tsIso, metric };
       if (!spec) {
-        reject(index, 'unknown_metric', `metrics.${metric}: not a metric of ${device.deviceId}; accepted: ${[...device.metricSpecs.keys()].join(', ')}`, raw, where);
+        unknown.push(metric);
         continue;
       }
-      const unit = reading.units && Object.hasOwn(reading.units, metric) ? reading.units[metric] : undefined;
+      const unit = reading.units?.get(metric);
       const conversion = conversionTo(spec.unit, unit);
       if (!conversion.ok) {
-        reject(index, 'unit_mismatch', `units.${metric}: '${unit}' cannot be converted to ${spec.unit}; accepted: ${conversion.accepted.join(', ')}`, raw, where);
+        const why = conversion.ambiguous
+          ? `is ambiguous (${conversion.ambiguous.join(' or ')}): write the unit in SI case`
+          : `cannot be converted to ${spec.unit}; accepted: ${conversion.accepted.join(', ')}`;
+        reject(index, 'unit_mismatch', `units.${metric}: '${unit}' ${why}`, raw, where);
         continue;
       }
       const value = sentValue === null ? null : conversion.convert(sentValue);
+      if (value !== null && !Number.isFinite(value)) {
+        reject(index, 'invalid_reading', `metrics.${metric}: ${sentValue} ${unit} is beyond the largest number a float holds in ${spec.unit}`, raw, where);
+        continue;
+      }
       const flags: Flag[] = conversion.converted ? ['unit_converted'] : NO_FLAGS;
       values.push({
         metric,
@@ -222,6 +287,12 @@ export class ReadingCleaner {
         status: 'accepted',
         flags,
       });
+    }
+    if (unknown.length > 0) {
+      const quoted = unknown.slice(0, NAMES_QUOTED).map(quote).join(', ');
+      const more = unknown.length > NAMES_QUOTED ? ` and ${unknown.length - NAMES_QUOTED} more` : '';
+      const detail = `metrics: ${quoted}${more} ${unknown.length === 1 ? 'is not a metric' : 'are not metrics'} of ${reading.deviceId}; accepted: ${[...device.metricSpecs.keys()].join(', ')}`;
+      reject(index, 'unknown_metric', detail, raw, { device_id: reading.deviceId, ts: tsIso, metric: unknown.length === 1 ? quote(unknown[0]!) : null });
     }
     return values;
   }
@@ -322,7 +393,7 @@ function sameValue(a: number | null, b: number | null): boolean {
 
 function safeJson(payload: unknown): string {
   try {
-    return JSON.stringify(payload) ?? 'null';
+    return payload === undefined ? 'null' : JSON.stringify(payload);
   } catch {
     return JSON.stringify({ unserialisable: String(payload).slice(0, 1000) });
   }

@@ -40,7 +40,7 @@ export class DeviceState {
   /** A stored reading found by a lookup: known for duplicate checks, not part of the recent history. */
   addKnown(metric: string, reading: KnownReading): void {
     let atTs = this.known.get(reading.ts);
-    if (!atTs) this.known.set(reading.ts, (atTs = new Map()));
+    if (!atTs) this.known.set(reading.ts, (atTs = new Map<string, KnownReading>()));
     if (!atTs.has(metric)) this.knownCount++;
     atTs.set(metric, reading);
     // Maps iterate in insertion order: dropping the first entry forgets the earliest remembered time.

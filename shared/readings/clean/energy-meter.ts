@@ -25,6 +25,8 @@ export function fromSide(q: number | null, pf: number | null): EnergyEstimate | 
   const rest = 1e4 - pf * pf;
   const root = Math.sqrt(rest);
   const kwh = (q * pf) / root;
+  // Absurd inputs can overflow: no estimate then, rather than an infinite one.
+  if (!Number.isFinite(kwh)) return undefined;
   const uncertainty = (pf / root) * ROUNDING + ((q * 1e4) / (rest * root)) * ROUNDING;
   return { kwh, uncertainty };
 }

@@ -28,5 +28,5 @@ export function defineTable<C extends Columns>(spec: TableSpec<C>): Table<C> {
   const shape = Object.fromEntries(Object.entries(spec.columns).map(([name, c]) => [name, c.zod])) as {
     [K in keyof C]: C[K]['zod'];
   };
-  return { ...spec, row: z.strictObject(shape) as unknown as Table<C>['row'] };
+  return { ...spec, row: z.strictObject(shape) };
 }

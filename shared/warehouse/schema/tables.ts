@@ -1,5 +1,6 @@
 import { col, nullable } from './columns.js';
 import { defineTable, type RowOf } from './table.js';
+import { REJECTION_REASONS } from '../../readings/flags.js';
 
 export const READING_STATUSES = ['accepted', 'repaired'] as const;
 
@@ -38,7 +39,7 @@ export const rejected = defineTable({
     device_id: nullable(col.string('Device, when it could be read.')),
     ts: nullable(col.timestamp('Reading time, when it could be read.')),
     metric: nullable(col.string('Metric, when the rejection concerns one metric.')),
-    reason: col.string('Machine-readable reason, e.g. invalid_reading, conflict, duplicate, unknown_device.'),
+    reason: col.enumOf(REJECTION_REASONS, 'Machine-readable reason.'),
     detail: col.string('Human-readable explanation naming the field and what would be accepted.'),
     payload: col.json('The reading (or message) as received.'),
     received_at: col.timestamp('Time the rejection was recorded.'),

@@ -57,7 +57,7 @@ export function knnImpute(
 function rowDistances(scaled: Float64Array[], row: number, weights: Float64Array, minShared: number, out: Float64Array): void {
   const query = scaled[row] as Float64Array;
   let total = 0;
-  for (let j = 0; j < weights.length; j++) if (!Number.isNaN(query[j] as number)) total += weights[j] as number;
+  for (let j = 0; j < weights.length; j++) if (!Number.isNaN(query[j])) total += weights[j] as number;
   for (let other = 0; other < scaled.length; other++) {
     const candidate = scaled[other] as Float64Array;
     let sum = 0;
@@ -106,7 +106,7 @@ export function interpolate(times: readonly number[], values: readonly number[],
   let before = -1;
   let after = -1;
   for (let i = 0; i < times.length; i++) {
-    if (Number.isNaN(values[i] as number)) continue;
+    if (Number.isNaN(values[i])) continue;
     if ((times[i] as number) <= at) before = i;
     else {
       after = i;

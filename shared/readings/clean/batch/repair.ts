@@ -26,7 +26,7 @@ export function repairDevice(device: Device, rows: ReadingRow[]): void {
   const column = new Map(metrics.map((m, i) => [m, i]));
   const times = [...new Set(rows.map((r) => Date.parse(r.ts)))].sort((a, b) => a - b);
   const timeIndex = new Map(times.map((t, i) => [t, i]));
-  const cells: Array<Array<ReadingRow | undefined>> = times.map(() => new Array(metrics.length));
+  const cells: Array<Array<ReadingRow | undefined>> = times.map(() => new Array<ReadingRow | undefined>(metrics.length));
   for (const row of rows) {
     const c = column.get(row.metric);
     if (c !== undefined) (cells[timeIndex.get(Date.parse(row.ts)) as number] as Array<ReadingRow | undefined>)[c] = row;

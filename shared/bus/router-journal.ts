@@ -1,0 +1,198 @@
+import { closeSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/** A published message as the journal keeps it, with the subscriptions that have not acknowledged it yet. */
+export interface JournalMessage {
+  readonly messageId: string;
+  readonly topic: string;
+  /** base64 */
+  readonly data: string;
+  readonly attributes: Record<string, string>;
+  readonly publishTime: string;
+  readonly orderingKey?: string;
+  readonly subscriptions: readonly string[];
+}
+
+const record = z.union([
+  z.object({
+    p: z.object({
+      messageId: z.string(),
+      topic: z.string(),
+      data: z.string(),
+      attributes: z.record(z.string(), z.string()),
+      publishTime: z.string(),
+      orderingKey: z.string().optional(),
+      subscriptions: z.array(z.string()),
+    }),
+  }),
+  z.object({ a: z.tuple([z.string(), z.string()]) }),
+]);
+
+/** The journal is rewritten with only what is unacknowledged once it passes this size (and is mostly acknowledged). */
+const COMPACT_BYTES = 64 * 1024 * 1024;
+
+interface Live {
+  readonly message: JournalMessage;
+  readonly remaining: Set<string>;
+}
+
+/**
+ * The local router's append-only journal: a message is acknowledged to its publisher only after its record is
+ * on disk (fdatasync), and a subscription's acknowledgement is recorded after its delivery, so a restart
+ * replays exactly what some subscription has not acknowledged, as Pub/Sub redelivers after an outage.
+ * Appends made while a sync is under way share the next one (group commit). Once nothing is outstanding
+ * the file is truncated; past COMPACT_BYTES it is rewritten with the outstanding messages only.
+ */
+export class RouterJournal {
+  private fd: number;
+  private size = 0;
+  private readonly live = new Map<string, Live>();
+  private buffered: string[] = [];
+  private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(private readonly path: string) {
+    this.fd = openSync(path, 'a+');
+  }
+
+  /** Opens (or creates) the journal in `dir`; returns it with the messages left unacknowledged, in publish order. */
+  static open(dir: string): { journal: RouterJournal; unacknowledged: JournalMessage[] } {
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, 'router-journal.jsonl');
+    const journal = new RouterJournal(path);
+    journal.recover();
+    const unacknowledged = [...journal.live.values()].map(({ message, remaining }) => ({ ...message, subscriptions: [...remaining] }));
+    return { journal, unacknowledged };
+  }
+
+  get bytes(): number {
+    return this.size;
+  }
+
+  /** Records published messages; resolves once they are on disk. */
+  publish(messages: readonly JournalMessage[]): Promise<void> {
+    for (const message of messages) {
+      // A topic without subscriptions keeps nothing, as in Pub/Sub.
+      if (message.subscriptions.length === 0) continue;
+      this.live.set(message.messageId, { message, remaining: new Set(message.subscriptions) });
+      this.buffered.push(JSON.stringify({ p: message }));
+    }
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Records that a subscription is done with a message (delivered or dead-lettered); synced with the next publish. */
+  acknowledge(subscription: string, messageId: string): void {
+    // After close (a drain that timed out) the acknowledgement is lost: the message is pushed again, at least once.
+    if (this.closed) return;
+    const live = this.live.get(messageId);
+    if (!live || !live.remaining.delete(subscription)) return;
+    if (live.remaining.size === 0) this.live.delete(messageId);
+    this.buffered.push(JSON.stringify({ a: [subscription, messageId] }));
+    this.schedule();
+  }
+
+  /** Writes and syncs what is buffered, then closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.schedule();
+    while (this.flushing) await this.flushing;
+    this.closed = true;
+    closeSync(this.fd);
+  }
+
+  private schedule(): void {
+    if (this.closed) throw new Error(`router journal ${this.path} is closed`);
+    this.flushing ??= this.flushLoop().finally(() => (this.flushing = undefined));
+  }
+
+  private async flushLoop(): Promise<void> {
+    // One turn of the event loop lets concurrent publishes join this sync.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.buffered.length > 0 || this.waiters.length > 0) {
+      const lines = this.buffered;
+      const waiters = this.waiters;
+      this.buffered = [];
+      this.waiters = [];
+      try {
+        if (lines.length > 0) {
+          const text = `${lines.join('\n')}\n`;
+          writeSync(this.fd, text);
+          this.size += Buffer.byteLength(text);
+          await new Promise<void>((resolve, reject) => fdatasync(this.fd, (e) => (e ? reject(e) : resolve())));
+        }
+        this.compact();
+        for (const w of waiters) w.resolve();
+      } catch (error) {
+        for (const w of waiters) w.reject(error);
+      }
+    }
+  }
+
+  private compact(): void {
+    if (this.live.size === 0) {
+      if (this.size === 0) return;
+      ftruncateSync(this.fd, 0);
+      this.size = 0;
+      return;
+    }
+    // Messages buffered but not written yet are live already: rewriting now would write them twice.
+    if (this.size < COMPACT_BYTES || this.buffered.length > 0) return;
+    const lines = [...this.live.values()].map(({ message, remaining }) => JSON.stringify({ p: { ...message, subscriptions: [...remaining] } }));
+    const text = `${lines.join('\n')}\n`;
+    if (Buffer.byteLength(text) * 2 > this.size) return;
+    const tmp = `${this.path}.compacting`;
+    const fd = openSync(tmp, 'w');
+    writeSync(fd, text);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, this.path);
+    closeSync(this.fd);
+    this.fd = openSync(this.path, 'a+');
+    fsyncSync(this.fd);
+    this.size = Buffer.byteLength(text);
+  }
+
+  /** Rebuilds the outstanding messages; a last line cut short by a crash (never acknowledged) is cut off. */
+  private recover(): void {
+    const text = readFileSync(this.path, 'utf8');
+    let offset = 0;
+    while (offset < text.length) {
+      const end = text.indexOf('\n', offset);
+      const line = end === -1 ? text.slice(offset) : text.slice(offset, end);
+      const parsed = end === -1 ? undefined : parseRecord(line);
+      if (!parsed) {
+        if (end !== -1 && text.indexOf('\n', end + 1) !== -1) {
+          throw new Error(`router journal ${this.path}: unreadable record at byte ${Buffer.byteLength(text.slice(0, offset))}`);
+        }
+        break;
+      }
+      if ('p' in parsed) {
+        const { orderingKey, ...rest } = parsed.p;
+        this.live.set(rest.messageId, { message: { ...rest, ...(orderingKey ? { orderingKey } : {}) }, remaining: new Set(rest.subscriptions) });
+      } else {
+        const [subscription, messageId] = parsed.a;
+        const live = this.live.get(messageId);
+        live?.remaining.delete(subscription);
+        if (live?.remaining.size === 0) this.live.delete(messageId);
+      }
+      offset = end + 1;
+    }
+    const kept = Buffer.byteLength(text.slice(0, offset));
+    if (kept < statSync(this.path).size) ftruncateSync(this.fd, kept);
+    this.size = kept;
+  }
+}
+
+function parseRecord(line: string): z.infer<typeof record> | undefined {
+  try {
+    const parsed = record.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSteel, STEEL_DEVICE_ID, steelReading } from '../../shared/demo/steel.js';
+import { startTestStack, type TestStack } from '../support/local-stack.js';
+
+let stack: TestStack;
+const steel = loadSteel();
+const day = (d: number) => ({ readings: steel.slice(d * 96, d * 96 + 96).map((row, i) => steelReading(row, d * 96 + i)) });
+const series = () =>
+  `series?deviceId=${encodeURIComponent(STEEL_DEVICE_ID)}&metric=usage_kwh&from=2017-12-31T00:00:00Z&to=2018-01-10T00:00:00Z`;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  stack.publish(day(0), day(1));
+  await stack.router.idle();
+});
+
+afterAll(async () => {
+  await stack.stop();
+});
+
+describe('api in the local stack', () => {
+  it('listens on 127.0.0.1 and reads what ingest wrote to the shared DuckDB instance, including later writes', async () => {
+    expect(new URL(stack.apiUrl).hostname).toBe('127.0.0.1');
+    const before = await (await fetch(`${stack.apiUrl}v1/${series()}`)).json();
+    expect(before).toMatchObject({ deviceId: STEEL_DEVICE_ID, unit: 'kWh', totalPoints: 192, downsampling: null });
+    stack.publish(day(2));
+    await stack.router.idle();
+    const after = (await (await fetch(`${stack.apiUrl}v1/${series()}`)).json()) as { totalPoints: number };
+    expect(after.totalPoints).toBe(288);
+    const devices = (await (await fetch(`${stack.apiUrl}v1/devices?from=2017-12-31T00:00:00Z&to=2018-01-10T00:00:00Z`)).json()) as { devices: Array<{ deviceId: string }> };
+    expect(devices.devices.find((d) => d.deviceId === STEEL_DEVICE_ID)).toMatchObject({ readings: 288 * 6 });
+  });
+});
