@@ -111,6 +111,7 @@ export class KilowatchStack extends TerraformStack {
       topics: pubsub.topics,
       siteTopics: pubsub.siteTopics,
       dataset: warehouse.dataset,
+      copilotDataset: warehouse.copilotDataset,
       tables: warehouse.tables,
       storage,
       secrets,

@@ -11,6 +11,7 @@ import type { Warehouse } from '../../shared/warehouse/port.js';
 import { deadLetterPath, LOCAL_PROJECT, routerJournalDir } from '../../shared/runtime/adapters.js';
 import { createIngestDeps, provideIngestRuntime } from '../../shared/runtime/ingest-runtime.js';
 import { createApiRuntime, provideApiRuntime } from '../../shared/runtime/api-runtime.js';
+import { createCopilotRuntime, provideCopilotRuntime } from '../../shared/runtime/copilot-runtime.js';
 import { createForecastDeps, provideForecastRuntime } from '../../shared/runtime/forecast-runtime.js';
 import { createScoreDeps, provideScoreRuntime } from '../../shared/runtime/score-runtime.js';
 import type { ScoreDeps } from '../../shared/scoring/score-readings.js';
@@ -34,6 +35,8 @@ export interface LocalStack {
   /** The api function: /v1, /openapi.json, /docs and the dashboard at /. */
   readonly apiUrl: string;
   readonly notifyUrl: string;
+  /** The copilot function: POST /v1/ask and /v1/sql (8085). */
+  readonly copilotUrl: string;
   readonly deps: IngestDeps;
   /** The score function's dependencies: the same warehouse and bus, its own series states. */
   readonly scoreDeps: ScoreDeps;
@@ -74,6 +77,7 @@ const PUSHED_FUNCTIONS = [
   { name: 'recommend', topic: 'maintenanceTick', subscription: 'maintenance-tick-recommend', port: 6 },
 ] as const satisfies ReadonlyArray<{ name: FunctionName; topic: TopicRole; subscription: string; port: number }>;
 const API_PORT = 3;
+const COPILOT_PORT = 4;
 
 /** What the host publishes on the alerts topic every alertsSweepMs: Cloud Scheduler's sweep. */
 export const SWEEP_COMMAND = JSON.stringify({ command: 'sweep' });
@@ -90,7 +94,7 @@ const INTERNAL_TOPICS: readonly TopicRole[] = ['readingsClean', 'alerts', 'deadL
  * warehouse on its own connections to the same DuckDB instance (it listens after the pushed functions: 8084).
  */
 export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
-  await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js'), import('../api/index.js'), import('../notify/index.js'), import('../recommend/index.js')]);
+  await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js'), import('../api/index.js'), import('../notify/index.js'), import('../recommend/index.js'), import('../copilot/index.js')]);
   // The functions get the host's adapters before anything listens: a delivery that arrives while the stack
   // starts waits for them, and no function ever opens a warehouse of its own.
   const ready = deferred<{ deps: IngestDeps; scoreDeps: ScoreDeps; warehouse: Warehouse }>();
@@ -105,6 +109,8 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     drift: await createDriftDeps(config, r.warehouse, r.deps.bus),
   }));
   provideRecommendRuntime(operations);
+  // The copilot too; its guarded SQL takes a locked read-only connection of the instance on first use.
+  provideCopilotRuntime(ready.promise.then(async (r) => createCopilotRuntime(config, { warehouse: r.warehouse })));
 
   const firstPort = options.functionsPort ?? config.KILOWATCH_LOCAL_PORT + 1;
   const servers: Server[] = [];
@@ -178,6 +184,9 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   const sweepMs = options.alertsSweepMs ?? 30_000;
   const sweeper = sweepMs > 0 ? setInterval(() => router.publish('alerts', [{ data: Buffer.from(SWEEP_COMMAND) }]), sweepMs) : undefined;
   sweeper?.unref();
+  const copilotServer = getTestServer('copilot');
+  servers.push(copilotServer);
+  const copilotPort = await listen(copilotServer, firstPort === 0 ? 0 : firstPort + COPILOT_PORT);
 
   return {
     config,
@@ -188,6 +197,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     forecastUrl: urls.forecast,
     apiUrl: `http://127.0.0.1:${apiPort}/`,
     notifyUrl: urls.notify,
+    copilotUrl: `http://127.0.0.1:${copilotPort}/`,
     deps,
     scoreDeps,
     warehouse,

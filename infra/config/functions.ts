@@ -29,6 +29,8 @@ export interface FunctionAccess {
   readonly webhooks?: boolean;
   /** roles/aiplatform.user on the project: Vertex AI Gemini. */
   readonly vertex?: boolean;
+  /** roles/bigquery.dataViewer on the copilot dataset: the copilot_* views guarded SQL runs in. */
+  readonly copilotViews?: boolean;
 }
 
 export type FunctionTrigger =
@@ -94,10 +96,10 @@ export const FUNCTION_CATALOG = {
     bundle: ['data/devices.json', 'models', 'dist/dashboard'],
   },
   copilot: {
-    description: 'Chat copilot: Vertex AI Gemini with read-only warehouse tools.',
+    description: 'Energy copilot: Vertex AI Gemini with read-only warehouse tools, guarded SQL on the copilot_* views, procedure search.',
     trigger: { kind: 'http' },
-    access: { dataset: 'viewer', queries: true, apiKeys: true, vertex: true },
-    bundle: ['data/procedures'],
+    access: { dataset: 'viewer', queries: true, vertex: true, writeTables: ['copilot_turns', 'copilot_calls'], copilotViews: true },
+    bundle: ['data/procedures', 'data/tariffs', 'data/devices.json'],
   },
 } as const satisfies Record<string, FunctionSpec> & Record<FunctionName, FunctionSpec>; // every FunctionName has an entry
 

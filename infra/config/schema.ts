@@ -68,6 +68,8 @@ export const environmentSchema = z.object({
     archiveColdlineAfterDays: z.number().int().min(1),
     archiveArchiveAfterDays: z.number().int().min(1),
   }),
+  /** Gemini model the copilot function asks on Vertex AI (KILOWATCH_LLM_MODEL). */
+  copilotModel: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,62}$/, 'a Gemini model id, e.g. gemini-2.5-flash').default('gemini-2.5-flash'),
   /** Cron (UTC) for the forecast tick. */
   forecastSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression'),
   /** Cron (UTC) for the daily maintenance recommendations. */

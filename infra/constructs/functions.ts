@@ -142,5 +142,11 @@ export function functionEnvironment(props: KilowatchFunctionProps): Record<strin
   if (spec.access.models) vars.KILOWATCH_MODELS_BUCKET = names.bucket('models');
   if (spec.access.archive) vars.KILOWATCH_ARCHIVE_BUCKET = names.bucket('archive');
   if (spec.access.apiKeys) vars.KILOWATCH_API_KEYS_SECRET = secrets.apiKeys.id;
+  if (spec.access.vertex) {
+    // Gemini on Vertex AI under the function's own identity (workload identity): no API key anywhere.
+    vars.KILOWATCH_LLM = 'vertex';
+    vars.KILOWATCH_LLM_MODEL = config.copilotModel;
+    vars.KILOWATCH_COPILOT_DATASET = names.copilotDataset;
+  }
   return vars;
 }

@@ -29,6 +29,8 @@ export interface IdentitiesProps {
   /** Per site, its own readings topic. */
   readonly siteTopics: ReadonlyMap<string, PubsubTopic>;
   readonly dataset: BigqueryDataset;
+  /** The copilot_* views' dataset and the warehouse tables, for the copilot's narrower grants. */
+  readonly copilotDataset: BigqueryDataset;
   readonly tables: ReadonlyMap<string, BigqueryTable>;
   readonly storage: Storage;
   readonly secrets: Secrets;
@@ -196,6 +198,14 @@ export class Identities extends Construct {
     }
     if (access.vertex) {
       new ProjectIamMember(this, `${fn}-vertex`, { project, role: 'roles/aiplatform.user', member: m });
+    }
+    if (access.copilotViews) {
+      new BigqueryDatasetIamMember(this, `${fn}-copilot-views`, {
+        project,
+        datasetId: this.props.copilotDataset.datasetId,
+        role: 'roles/bigquery.dataViewer',
+        member: m,
+      });
     }
   }
 }

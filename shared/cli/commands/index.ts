@@ -9,6 +9,8 @@ import { estimateCommand } from './estimate.js';
 import { exportTrainingSetCommand } from './export-training-set.js';
 import { forecastCommand } from './forecast.js';
 import { simulateCommand } from './simulate.js';
+import { sqlCommand } from './sql.js';
+import { askCommand } from './ask.js';
 import { modelsCommand } from './models.js';
 import { statsCommand } from './stats.js';
 import { trainCommand } from './train.js';
@@ -18,4 +20,4 @@ export const commands: Command[] = [statsCommand, cleanCommand, simulateCommand]
 commands.push(modelsCommand);
 commands.push(detectCommand);
 commands.push(exportTrainingSetCommand, trainCommand, estimateCommand, forecastCommand);
-commands.push(alertsCommand, recommendCommand, driftCommand, archiveCommand);
+commands.push(alertsCommand, recommendCommand, driftCommand, archiveCommand, sqlCommand, askCommand);

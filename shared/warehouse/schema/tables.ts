@@ -272,8 +272,53 @@ export const alertAcks = defineTable({
   firstBy: 'acknowledged_at',
 });
 
+export const copilotTurns = defineTable({
+  name: 'copilot_turns',
+  description: 'Conversations with the copilot: one row per question or answer.',
+  columns: {
+    turn_id: col.string('Deterministic hash of conversation, position and role.'),
+    conversation_id: col.string('Conversation the turn belongs to.'),
+    position: col.int('0-based position of the turn in its conversation.'),
+    caller: col.string('Who asked: the caller identity.'),
+    role: col.enumOf(['user', 'assistant'] as const, 'Who said it.'),
+    text: col.string('The question or the answer.'),
+    tokens: col.int('Estimated tokens of the text (history is cut to the model context by these).'),
+    created_at: col.timestamp('When the turn was recorded.'),
+  },
+  key: 'turn_id',
+  partitionBy: 'created_at',
+  keyFixesPartition: false,
+  clusterBy: ['conversation_id'],
+  firstBy: 'created_at',
+});
+
+export const copilotCalls = defineTable({
+  name: 'copilot_calls',
+  description: 'Every model call and tool call the copilot made, for cost and observability.',
+  columns: {
+    call_id: col.string('Request id and position of the call.'),
+    request_id: col.string('The /v1/ask request.'),
+    conversation_id: col.string('Conversation of the request.'),
+    caller: col.string('Who asked.'),
+    kind: col.enumOf(['model', 'tool'] as const, 'A model call or a tool call.'),
+    name: col.string('Model name, or tool name.'),
+    started_at: col.timestamp('When the call started.'),
+    latency_ms: col.float('Duration in milliseconds.'),
+    tokens_in: col.int('Prompt tokens (model calls; 0 for tools).'),
+    tokens_out: col.int('Output tokens (model calls; 0 for tools).'),
+    tool_calls: col.int('Tool calls the model asked for in this call (model calls).'),
+    error: nullable(col.string('Error, when the call failed or was refused.')),
+    estimated_cost_usd: col.float('Estimated cost in US dollars from the configured token prices (0 for local models and tools).'),
+  },
+  key: 'call_id',
+  partitionBy: 'started_at',
+  keyFixesPartition: false,
+  clusterBy: ['kind', 'name'],
+  firstBy: 'started_at',
+});
+
 /** Every warehouse table; DDL, BigQuery schemas, infra and OpenAPI are generated from this list. */
-export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts, alertAcks, incidents, notifications, recommendations, modelHealth] as const;
+export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts, alertAcks, incidents, notifications, recommendations, modelHealth, copilotTurns, copilotCalls] as const;
 
 export type ReadingRow = RowOf<typeof readings>;
 export type RejectedRow = RowOf<typeof rejected>;
@@ -286,3 +331,5 @@ export type NotificationRow = RowOf<typeof notifications>;
 export type RecommendationRow = RowOf<typeof recommendations>;
 export type ModelHealthRow = RowOf<typeof modelHealth>;
 export type AlertAckRow = RowOf<typeof alertAcks>;
+export type CopilotTurnRow = RowOf<typeof copilotTurns>;
+export type CopilotCallRow = RowOf<typeof copilotCalls>;
