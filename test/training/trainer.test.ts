@@ -79,7 +79,7 @@ describe('kilowatch train forecast', () => {
     pythonWithTorch.get(ctx);
     const input = join(tmp.path, 'offgrid.csv');
     writeFileSync(input, `${hourlyCsv().trim()}\n2018-02-26T00:30:00.000Z,5\n`);
-    const r = await kilowatch(['train', 'forecast', '--input', input, '--timestamp', 'time', '--target', 'energy', '--freq', '1h', '--out', join(tmp.path, 'never')], {}, 120_000);
+    const r = await kilowatch(['train', 'forecast', '--input', input, '--timestamp', 'time', '--target', 'energy', '--freq', '1h', '--tz', 'UTC', '--out', join(tmp.path, 'never')], {}, 120_000);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/2018-02-26T00:30:00Z is not on the 3600 s grid/);
   }, 120_000);

@@ -183,6 +183,12 @@ def evaluate(pred, y, scale_mase):
             "cv_rmse_pct": float(100 * rmse / np.mean(yy)), "coverage80": float(cov), "n": int(m.sum())}
 
 
+def reference_of(values):
+    """The 0th..100th percentiles (linear interpolation) of the finite values, as shared/drift/statistics.ts computes them."""
+    finite = values[np.isfinite(values)]
+    return {"n": int(finite.size), "quantiles": [float(q) for q in np.quantile(finite, np.linspace(0, 1, 101))]}
+
+
 def train(a):
     t_start = time.time()
     check_zone(a.tz)
@@ -394,6 +400,8 @@ def train(a):
         "createdAt": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "golden": golden,
         "goldenTolerance": 2e-3,
+        # The training distribution of the input series: drift watch (shared/drift) compares live inputs with it.
+        "reference": {a.target: reference_of(values)},
     }
     card = common.write_model(a.out, onnx_bytes, card)
     print(f"forecast: wrote {a.out}/model.onnx ({len(onnx_bytes)} bytes, {shipped}) and card.json in "

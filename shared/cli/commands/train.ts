@@ -55,7 +55,7 @@ function common(c: Command): Command {
     .requiredOption('--input <csv>', 'training set in the export format (kilowatch export-training-set)')
     .requiredOption('--out <dir>', 'model folder to write (model.onnx + card.json)')
     .option('--timestamp <col>', 'timestamp column', 'ts')
-    .option('--tz <zone>', 'plant time zone: timestamps without an offset are read in it and the calendar uses it', 'UTC')
+    .requiredOption('--tz <zone>', 'plant time zone (IANA, e.g. Asia/Seoul): the calendar features use it and timestamps without an offset are read in it')
     .option('--seed <n>', 'random seed (same seed, machine and thread count: same model)', int, 1)
     .option('--device <device>', 'auto (CUDA when PyTorch sees one), cpu or cuda', 'auto')
     .option('--name <name>', 'model name for the card')
