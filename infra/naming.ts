@@ -48,6 +48,11 @@ export class Names {
     return `kilowatch_${this.env}`.replace(/-/g, '_');
   }
 
+  /** The copilot_* views' dataset; the copilot function is told its name (KILOWATCH_COPILOT_DATASET). */
+  get copilotDataset(): string {
+    return `kilowatch_copilot_${this.env}`.replace(/-/g, '_');
+  }
+
   function(fn: string): string {
     return `${fn}-${this.env}`;
   }

@@ -111,6 +111,7 @@ export class KilowatchStack extends TerraformStack {
       topics: pubsub.topics,
       siteTopics: pubsub.siteTopics,
       dataset: warehouse.dataset,
+      copilotDataset: warehouse.copilotDataset,
       tables: warehouse.tables,
       storage,
       secrets,
@@ -150,7 +151,7 @@ export class KilowatchStack extends TerraformStack {
       new TerraformOutput(this, `url-${name}`, { value: fn.uri, description: `${name} function URL` });
     }
 
-    new Scheduler(this, 'scheduler', { config, names, topic: pubsub.topics.forecastTick, dependsOn });
+    new Scheduler(this, 'scheduler', { config, names, topic: pubsub.topics.forecastTick, alertsTopic: pubsub.topics.alerts, maintenanceTopic: pubsub.topics.maintenanceTick, dependsOn });
 
     const monitoring = new Monitoring(this, 'monitoring', {
       config,

@@ -4,6 +4,8 @@ import { BigqueryDataset } from '@cdktf/provider-google/lib/bigquery-dataset/ind
 import { BigqueryTable } from '@cdktf/provider-google/lib/bigquery-table/index.js';
 import { TABLES } from '../../shared/warehouse/schema/tables.js';
 import { bigQueryFields, dedupViewName, dedupViewSql } from '../../shared/warehouse/schema/ddl.js';
+import { BigqueryDatasetAccessA } from '@cdktf/provider-google/lib/bigquery-dataset-access/index.js';
+import { bigQueryViewSource, copilotViewSql, COPILOT_VIEWS } from '../../shared/warehouse/schema/copilot-views.js';
 import type { Names } from '../naming.js';
 
 export interface WarehouseProps {
@@ -20,6 +22,8 @@ export interface WarehouseProps {
  */
 export class Warehouse extends Construct {
   readonly dataset: BigqueryDataset;
+  /** The copilot_* views, in a dataset of their own: the copilot's guarded SQL runs there. */
+  readonly copilotDataset: BigqueryDataset;
   readonly tables = new Map<string, BigqueryTable>();
 
   constructor(scope: Construct, id: string, props: WarehouseProps) {
@@ -57,6 +61,33 @@ export class Warehouse extends Construct {
         view: { query: dedupViewSql(table, qualified), useLegacySql: false },
         deletionProtection: !props.destroyData,
         dependsOn: [t],
+      });
+    }
+
+    // Authorized views: they read the warehouse's dedup views, their readers need no access to the warehouse.
+    this.copilotDataset = new BigqueryDataset(this, 'copilot-dataset', {
+      project: props.project,
+      datasetId: props.names.copilotDataset,
+      location: props.location,
+      description: `kilowatch copilot views (${props.names.env}): what the copilot's guarded SQL may read; generated from shared/warehouse/schema/copilot-views.ts.`,
+      deleteContentsOnDestroy: props.destroyData,
+      dependsOn: props.dependsOn,
+    });
+    const source = bigQueryViewSource(props.project, props.names.dataset);
+    for (const view of COPILOT_VIEWS) {
+      const v = new BigqueryTable(this, `copilot-${view.name}`, {
+        project: props.project,
+        datasetId: this.copilotDataset.datasetId,
+        tableId: view.name,
+        description: `Copilot view over ${view.table.name}: ${view.columns.join(', ')}.`,
+        view: { query: copilotViewSql(view, source), useLegacySql: false },
+        deletionProtection: !props.destroyData,
+        dependsOn: [...this.tables.values()],
+      });
+      new BigqueryDatasetAccessA(this, `copilot-${view.name}-authorized`, {
+        project: props.project,
+        datasetId: this.dataset.datasetId,
+        view: { projectId: props.project, datasetId: this.copilotDataset.datasetId, tableId: v.tableId },
       });
     }
   }

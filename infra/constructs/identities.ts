@@ -29,6 +29,8 @@ export interface IdentitiesProps {
   /** Per site, its own readings topic. */
   readonly siteTopics: ReadonlyMap<string, PubsubTopic>;
   readonly dataset: BigqueryDataset;
+  /** The copilot_* views' dataset and the warehouse tables, for the copilot's narrower grants. */
+  readonly copilotDataset: BigqueryDataset;
   readonly tables: ReadonlyMap<string, BigqueryTable>;
   readonly storage: Storage;
   readonly secrets: Secrets;
@@ -162,6 +164,15 @@ export class Identities extends Construct {
         member: m,
       });
     }
+    if (access.modelHealth) {
+      new StorageBucketIamMember(this, `${fn}-model-health`, {
+        bucket: this.props.storage.models.name,
+        role: 'roles/storage.objectUser',
+        member: m,
+        // Health marks only: the models themselves stay read-only to this identity.
+        condition: { title: 'health-marks-only', expression: 'resource.name.endsWith("/health.json")' },
+      });
+    }
     if (access.archive) {
       new StorageBucketIamMember(this, `${fn}-archive`, {
         bucket: this.props.storage.archive.name,
@@ -177,8 +188,24 @@ export class Identities extends Construct {
         member: m,
       });
     }
+    if (access.webhooks) {
+      new SecretManagerSecretIamMember(this, `${fn}-webhooks`, {
+        project,
+        secretId: this.props.secrets.webhooks.secretId,
+        role: 'roles/secretmanager.secretAccessor',
+        member: m,
+      });
+    }
     if (access.vertex) {
       new ProjectIamMember(this, `${fn}-vertex`, { project, role: 'roles/aiplatform.user', member: m });
+    }
+    if (access.copilotViews) {
+      new BigqueryDatasetIamMember(this, `${fn}-copilot-views`, {
+        project,
+        datasetId: this.props.copilotDataset.datasetId,
+        role: 'roles/bigquery.dataViewer',
+        member: m,
+      });
     }
   }
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { forecastTargets } from '../forecast/targets.js';
 
 /** Names of the deployable functions; infra creates one Cloud Run function per entry. */
-export const FUNCTION_NAMES = ['ingest', 'score', 'forecast', 'api'] as const;
+export const FUNCTION_NAMES = ['ingest', 'score', 'forecast', 'api', 'copilot', 'notify', 'recommend'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Pub/Sub topics, by role; the names are suffixed with the environment in the cloud. */
@@ -11,6 +11,7 @@ export const TOPICS = {
   readingsClean: 'readings-clean',
   alerts: 'alerts',
   forecastTick: 'forecast-tick',
+  maintenanceTick: 'maintenance-tick',
   deadLetter: 'readings-dead-letter',
 } as const;
 export type TopicRole = keyof typeof TOPICS;
@@ -63,6 +64,57 @@ export const configSchema = z.object({
   /** Series the forecast function forecasts on each tick: `<deviceId>:<metric>=<model>`, comma-separated. */
   KILOWATCH_FORECAST_TARGETS: forecastTargets.default([{ deviceId: 'steel-plant/main-meter', metric: 'usage_kwh', model: 'steel-forecast' }]),
   STORAGE_API_ENDPOINT: z.url().optional(),
+  /** Alert lifecycle (shared/alerting): an incident resolves itself after this long of scored, normal values. */
+  KILOWATCH_ALERT_RESOLVE_AFTER_MIN: positiveInt.max(10_080).default(30),
+  /** After a resolution, anomalies of the same (device, metric, kind) raise nothing for this long. */
+  KILOWATCH_ALERT_COOLDOWN_MIN: z.coerce.number().int().min(0).max(10_080).default(30),
+  /** Storm control: this many devices of one site opening incidents within the window make one site-wide incident. */
+  KILOWATCH_ALERT_STORM_DEVICES: z.coerce.number().int().min(2).max(10_000).default(3),
+  KILOWATCH_ALERT_STORM_WINDOW_MIN: positiveInt.max(1440).default(10),
+  /**
+   * Notification channels, comma-separated `<format>=<target>`: format json (generic) or chat (Slack/Teams
+   * incoming-webhook body); target an http(s) URL or file:<path> (JSON lines). In the cloud it comes from
+   * Secret Manager (infra mounts the webhooks secret into this variable).
+   */
+  KILOWATCH_WEBHOOKS: z.string().default(''),
+  /** The same list in a file (one channel per line), for URLs kept out of the environment. */
+  KILOWATCH_WEBHOOKS_FILE: z.string().min(1).optional(),
+  /** Maintenance rules and thresholds, with their rationale (kilowatch recommend, the recommend function). */
+  KILOWATCH_MAINTENANCE_RULES_FILE: z.string().min(1).default('data/maintenance-rules.json'),
+  /** Delivery attempts per notification before it goes to the dead-letter sink. */
+  KILOWATCH_NOTIFY_MAX_ATTEMPTS: positiveInt.max(100).default(5),
+  /** The copilot's model: a local Ollama, Vertex AI Gemini, or none (POST /v1/ask answers 503). */
+  KILOWATCH_LLM: z.enum(['ollama', 'vertex', 'none']).default('none'),
+  /** Model name: an Ollama tag (e.g. qwen3:8b) or a Gemini model id (e.g. gemini-2.5-flash). */
+  KILOWATCH_LLM_MODEL: z.string().min(1).optional(),
+  /** Context the model is asked to keep (Ollama options.num_ctx); histories are cut to fit it. */
+  KILOWATCH_LLM_NUM_CTX: positiveInt.min(2048).default(16_384),
+  /** Embedding model for hybrid procedure search (Ollama /api/embed or Vertex AI); BM25 alone when unset. */
+  KILOWATCH_LLM_EMBED_MODEL: z.string().min(1).optional(),
+  OLLAMA_HOST: z.url().default('http://127.0.0.1:11434'),
+  /** Vertex AI region of the Gemini endpoint. */
+  KILOWATCH_VERTEX_LOCATION: z.string().min(1).default('global'),
+  VERTEX_API_ENDPOINT: z.url().optional(),
+  /** Procedures the copilot searches: this folder locally, procedures/ in KILOWATCH_DOCS_BUCKET in the cloud. */
+  KILOWATCH_PROCEDURES_DIR: z.string().min(1).default('data/procedures'),
+  KILOWATCH_DOCS_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'a Cloud Storage bucket name').optional(),
+  /** Copilot budgets: tool calls and model tokens per request, questions a minute per caller (and burst), tokens a day. */
+  KILOWATCH_COPILOT_MAX_TOOL_CALLS: positiveInt.max(32).default(8),
+  KILOWATCH_COPILOT_MAX_TOKENS: positiveInt.default(60_000),
+  KILOWATCH_COPILOT_RATE_PER_MIN: positiveInt.default(10),
+  KILOWATCH_COPILOT_BURST: positiveInt.default(5),
+  KILOWATCH_COPILOT_DAILY_TOKENS: positiveInt.default(2_000_000),
+  /** US dollars per million input and output tokens, for copilot_calls.estimated_cost_usd (0: a local model). */
+  KILOWATCH_LLM_PRICE_IN_PER_MTOK: z.coerce.number().nonnegative().default(0),
+  KILOWATCH_LLM_PRICE_OUT_PER_MTOK: z.coerce.number().nonnegative().default(0),
+  /** Per-site tariff files (<site>.json) the what-if tools price with. */
+  KILOWATCH_TARIFFS_DIR: z.string().min(1).default('data/tariffs'),
+  /** BigQuery dataset of the copilot_* views, the only data the copilot's identity can read; default <dataset>_copilot. */
+  KILOWATCH_COPILOT_DATASET: z.string().regex(/^\w{1,1024}$/, 'letters, digits and underscores').optional(),
+  /** Guarded SQL: rows returned at most (LIMIT clamp), bytes a BigQuery query may read, time it may run. */
+  KILOWATCH_SQL_MAX_ROWS: positiveInt.max(10_000).default(200),
+  KILOWATCH_SQL_MAX_BYTES: positiveInt.default(1_000_000_000),
+  KILOWATCH_SQL_TIMEOUT_MS: positiveInt.default(20_000),
   /** api function: requests a second per client (token bucket) and the burst it may make at once; 429 beyond. */
   KILOWATCH_API_RATE_PER_S: z.coerce.number().positive().default(50),
   KILOWATCH_API_BURST: positiveInt.default(200),
@@ -82,6 +134,8 @@ export const configSchema = z.object({
   /** Built dashboard the api function serves at / (npm run build:dashboard). */
   KILOWATCH_DASHBOARD_DIR: z.string().min(1).default('dist/dashboard'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** json: Cloud Logging's structured lines (default on Cloud Run and with the gcp backend); pretty: one readable line each. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -97,7 +151,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.KILOWATCH_BACKEND === 'gcp' && !config.GOOGLE_CLOUD_PROJECT) {
     throw new Error('invalid configuration:\n  GOOGLE_CLOUD_PROJECT: required when KILOWATCH_BACKEND=gcp');
   }
+  if (config.KILOWATCH_LLM === 'vertex' && !config.GOOGLE_CLOUD_PROJECT) {
+    throw new Error('invalid configuration:\n  GOOGLE_CLOUD_PROJECT: required when KILOWATCH_LLM=vertex');
+  }
+  if (config.KILOWATCH_LLM !== 'none' && !config.KILOWATCH_LLM_MODEL) {
+    throw new Error(`invalid configuration:\n  KILOWATCH_LLM_MODEL: required when KILOWATCH_LLM=${config.KILOWATCH_LLM} (e.g. qwen3:8b for ollama, gemini-2.5-flash for vertex)`);
+  }
   return config;
+}
+
+/** Port of the copilot function locally: the fifth after the router (8085 by default). */
+export function copilotLocalPort(config: Config): number {
+  return config.KILOWATCH_LOCAL_PORT + 5;
+}
+
+export function copilotDataset(config: Config): string {
+  return config.KILOWATCH_COPILOT_DATASET ?? `${config.KILOWATCH_BQ_DATASET}_copilot`;
 }
 
 export function historyLookbackMs(config: Config): number {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DuckDBInstance, listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { Column } from './schema/columns.js';
+import { COPILOT_VIEWS, copilotViewSql } from './schema/copilot-views.js';
 import { dedupViewName, dedupViewSql, duckdbAddNullableColumns, duckdbCreateTable } from './schema/ddl.js';
 import type { RowOf, Table } from './schema/table.js';
 import { forecasts, readings, TABLES, type ForecastRow, type ReadingRow } from './schema/tables.js';
@@ -137,6 +138,9 @@ export class DuckDbWarehouse implements Warehouse {
         await this.connection.run(
           `CREATE OR REPLACE VIEW "${dedupViewName(table)}" AS ${dedupViewSql(table, `"${table.name}"`)}`,
         );
+      }
+      for (const view of COPILOT_VIEWS) {
+        await this.connection.run(`CREATE OR REPLACE VIEW "${view.name}" AS ${copilotViewSql(view, (t) => `"${t.name}"`)}`);
       }
       await this.connection.run(
         'CREATE INDEX IF NOT EXISTS readings_device_metric_ts ON readings (device_id, metric, ts)',

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../shared/warehouse/schema/tables.js';
+import { COPILOT_VIEWS } from '../../shared/warehouse/schema/copilot-views.js';
 import { bigQueryFields, dedupViewName, dedupViewSql } from '../../shared/warehouse/schema/ddl.js';
 import { configSchema, siteTopicName, TOPICS, topicName, type TopicRole } from '../../shared/config/env.js';
 import { DeviceRegistry } from '../../shared/devices/registry.js';
@@ -77,7 +78,7 @@ describe('functions', () => {
       const runtime = configSchema.parse(vars);
       const topics = new Set(s.bodies('google_pubsub_topic').map((t) => t.name));
       for (const role of Object.keys(TOPICS) as TopicRole[]) expect(topics).toContain(topicName(runtime, role));
-      expect(s.bodies('google_bigquery_dataset')[0]!.dataset_id).toBe(runtime.KILOWATCH_BQ_DATASET);
+      expect(s.bodies('google_bigquery_dataset').map((d) => d.dataset_id)).toContain(runtime.KILOWATCH_BQ_DATASET);
     }
   });
 
@@ -127,9 +128,64 @@ describe('least privilege', () => {
     expect(rolesOf(catalog, 'kw-copilot-dev')).toContain('project:roles/aiplatform.user');
   });
 
-  it('only api and copilot may read the API keys secret', () => {
+  it('only api may read the API keys secret (the copilot reaches Vertex AI with its identity, no key), only notify the webhooks secret', () => {
     const readers = catalog.bindings().filter((b) => b.role === 'roles/secretmanager.secretAccessor');
-    expect(readers.map((b) => b.account).sort()).toEqual(['kw-api-dev', 'kw-copilot-dev']);
+    const of = (secret: string) =>
+      readers.filter((b) => (catalog.ref(b.body.secret_id as string).body.secret_id as string).includes(secret)).map((b) => b.account).sort();
+    expect(of('api-keys')).toEqual(['kw-api-dev']);
+    expect(of('webhooks')).toEqual(['kw-notify-dev']);
+  });
+
+  it('recommend: the dataset, alerts, models read-only except the health marks', () => {
+    expect(rolesOf(catalog, 'kw-recommend-dev')).toEqual([
+      'bigquery_dataset:roles/bigquery.dataEditor',
+      'project:roles/bigquery.jobUser',
+      'pubsub_topic:roles/pubsub.publisher',
+      'storage_bucket:roles/storage.objectUser',
+      'storage_bucket:roles/storage.objectViewer',
+    ]);
+    const health = catalog.bindings().find((b) => b.account === 'kw-recommend-dev' && b.role === 'roles/storage.objectUser')!;
+    expect(health.body.condition).toEqual({ title: 'health-marks-only', expression: 'resource.name.endsWith("/health.json")' });
+  });
+
+  it('notify: one instance, webhooks from Secret Manager, writes incidents and dead-letters only', () => {
+    for (const [env] of each()) {
+      const fn = folders[env]!.bodies('google_cloudfunctions2_function').find((f) => f.name === `notify-${env}`)!;
+      const service = fn.service_config as { max_instance_count: number; secret_environment_variables: Array<Record<string, string>> };
+      expect(service.max_instance_count).toBe(1);
+      expect(service.secret_environment_variables).toEqual([expect.objectContaining({ key: 'KILOWATCH_WEBHOOKS', version: 'latest' })]);
+    }
+    expect(rolesOf(catalog, 'kw-notify-dev')).toEqual([
+      'bigquery_dataset:roles/bigquery.dataEditor',
+      'project:roles/bigquery.jobUser',
+      'pubsub_topic:roles/pubsub.publisher',
+      'secret_manager_secret:roles/secretmanager.secretAccessor',
+    ]);
+  });
+
+  it('copilot: reads the warehouse and its views dataset, writes only its own two tables, calls Vertex AI; private, configured for Gemini', () => {
+    const s = folders.dev!;
+    expect(rolesOf(s, 'kw-copilot-dev')).toEqual([
+      'bigquery_dataset:roles/bigquery.dataViewer',
+      'bigquery_dataset:roles/bigquery.dataViewer',
+      'bigquery_table:roles/bigquery.dataEditor',
+      'bigquery_table:roles/bigquery.dataEditor',
+      'project:roles/aiplatform.user',
+      'project:roles/bigquery.jobUser',
+    ]);
+    const written = s
+      .bindings()
+      .filter((b) => b.account === 'kw-copilot-dev' && b.type === 'google_bigquery_table_iam_member')
+      .map((b) => s.ref(b.body.table_id).body.table_id)
+      .sort();
+    expect(written).toEqual(['copilot_calls', 'copilot_turns']);
+    const views = s.bodies('google_bigquery_table').filter((t) => String(t.table_id).startsWith('copilot_') && !String(t.table_id).endsWith('_dedup') && t.view);
+    expect(views.map((v) => v.table_id).sort()).toEqual(['copilot_alerts', 'copilot_anomaly_scores', 'copilot_devices', 'copilot_forecasts', 'copilot_readings', 'copilot_rejected', 'copilot_usage']);
+    for (const v of views) expect(v.view.query).toMatch(/FROM `[^`]+\.kilowatch_dev\.\w+_dedup`$/);
+    expect(s.bodies('google_bigquery_dataset_access')).toHaveLength(views.length);
+    const fn = s.bodies('google_cloudfunctions2_function').find((f) => f.build_config.entry_point === 'copilot')!;
+    expect(fn.service_config.environment_variables).toMatchObject({ KILOWATCH_LLM: 'vertex', KILOWATCH_LLM_MODEL: 'gemini-2.5-flash', KILOWATCH_COPILOT_DATASET: 'kilowatch_copilot_dev' });
+    expect(s.bindings().filter((b) => PUBLIC_PRINCIPALS.includes(b.member) && JSON.stringify(b.body).includes('copilot'))).toEqual([]);
   });
 
   it('api reads the warehouse and writes alert acknowledgements only', () => {
@@ -315,8 +371,16 @@ describe('delivery', () => {
     }
   });
 
-  it('the scheduler publishes forecast ticks to forecast-tick', () => {
-    const [job] = folders.dev!.bodies('google_cloud_scheduler_job');
+  it('the scheduler publishes forecast ticks to forecast-tick and alert sweeps to alerts', () => {
+    const jobs = folders.dev!.bodies('google_cloud_scheduler_job');
+    const sweep = jobs.find((j) => String(j.name).includes('alerts-sweep'))!;
+    expect(folders.dev!.ref(sweep.pubsub_target.topic_name).body.name).toBe('alerts-dev');
+    expect(sweep.schedule).toBe('*/5 * * * *');
+    expect(JSON.parse(Buffer.from(sweep.pubsub_target.data, 'base64').toString())).toEqual({ command: 'sweep' });
+    const daily = jobs.find((j) => String(j.name).includes('maintenance-tick'))!;
+    expect(folders.dev!.ref(daily.pubsub_target.topic_name).body.name).toBe('maintenance-tick-dev');
+    expect(daily.schedule).toBe('0 5 * * *');
+    const job = jobs.find((j) => String(j.name).includes('forecast-tick'));
     expect(folders.dev!.ref(job!.pubsub_target.topic_name).body.name).toBe('forecast-tick-dev');
     expect(job!.schedule).toBe('0 * * * *');
     expect(Buffer.from(job!.pubsub_target.data, 'base64').toString()).toContain('forecast-tick');
@@ -326,7 +390,7 @@ describe('delivery', () => {
 describe('warehouse', () => {
   it.each(each())('%s: every table is day-partitioned, clustered, and its schema equals bigQueryFields', (env) => {
     const s = folders[env]!;
-    expect(s.bodies('google_bigquery_dataset').map((d) => d.dataset_id)).toEqual([`kilowatch_${env}`]);
+    expect(s.bodies('google_bigquery_dataset').map((d) => d.dataset_id).sort()).toEqual([`kilowatch_copilot_${env}`, `kilowatch_${env}`]);
     const tables = s.bodies('google_bigquery_table');
     for (const table of TABLES) {
       const t = tables.find((x) => x.table_id === table.name)!;
@@ -343,7 +407,8 @@ describe('warehouse', () => {
         use_legacy_sql: false,
       });
     }
-    expect(tables).toHaveLength(TABLES.length * 2);
+    // Each table and its dedup view in the warehouse, plus the copilot_* views in their own dataset.
+    expect(tables).toHaveLength(TABLES.length * 2 + COPILOT_VIEWS.length);
     expect(s.bodies('google_bigquery_dataset')[0]!.default_table_expiration_ms).toBeUndefined();
   });
 

@@ -144,6 +144,8 @@ export class FakeBigQuery extends HttpFake {
   pageSize = 1000;
   /** getQueryResults polls answered jobComplete: false before the rows (jobs.query then answers incomplete). */
   pollsBeforeComplete = 0;
+  /** Bytes a query would process: what a dry run reports, and what maximumBytesBilled is checked against. */
+  bytesProcessed: (query: string) => number = () => 0;
   readonly projectId: string;
   readonly datasetId: string;
   readonly location: string;
@@ -310,6 +312,13 @@ export class FakeBigQuery extends HttpFake {
     }
     for (const [name] of (body.query).matchAll(/@(\w+)/g)) {
       if (!(name.slice(1) in params)) return googleError(400, `Query parameter '${name.slice(1)}' not found`, 'invalidQuery');
+    }
+    const bytes = this.bytesProcessed(body.query);
+    if (body.dryRun === true) {
+      return { status: 200, body: { kind: 'bigquery#queryResponse', jobComplete: true, totalBytesProcessed: String(bytes), schema: { fields: [] } } };
+    }
+    if (body.maximumBytesBilled !== undefined && bytes > Number(body.maximumBytesBilled)) {
+      return googleError(400, `Query exceeded limit for bytes billed: ${String(body.maximumBytesBilled)}. ${bytes} or higher required.`, 'bytesBilledLimitExceeded');
     }
     const seen: SeenQuery = { query: body.query, params, location, body };
     const answer = this.queryHandlers.map((h) => h(seen)).find((a) => a !== undefined);
