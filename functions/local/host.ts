@@ -21,6 +21,7 @@ import { LOCAL_RECOMMEND_PATH, recommendFromQuery } from '../../shared/maintenan
 import { createDriftDeps } from '../../shared/runtime/drift-runtime.js';
 import { createNotifyRuntime, provideNotifyRuntime } from '../../shared/runtime/notify-runtime.js';
 import { createRecommendDeps, provideRecommendRuntime } from '../../shared/runtime/recommend-runtime.js';
+import { latestReadingMs, LOCAL_LATEST_PATH } from '../../shared/simulate/resume.js';
 import { acceptPushOnly } from './post-only.js';
 
 export interface LocalStack {
@@ -145,8 +146,9 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
       // Deliveries still to make: how `npm run chaos` and scripts know the pipeline has caught up.
       [LOCAL_ROUTER_PATH]: () => Promise.resolve({ pendingDeliveries: router.pendingDeliveries, ...router.stats }),
       [LOCAL_INCIDENTS_PATH]: async () => incidentsOf((await ready.promise).warehouse, recentFilter()),
-      [LOCAL_RECOMMEND_PATH]: async (query) => recommendFromQuery((await operations).recommend, query),
-      [LOCAL_DRIFT_PATH]: async (query) => driftFromQuery((await operations).drift, query),
+      [LOCAL_RECOMMEND_PATH]: async (url) => recommendFromQuery((await operations).recommend, url.searchParams),
+      [LOCAL_DRIFT_PATH]: async (url) => driftFromQuery((await operations).drift, url.searchParams),
+      [LOCAL_LATEST_PATH]: async (url) => ({ latestMs: (await latestReadingMs((await ready.promise).warehouse, url.searchParams.getAll('device'))) ?? null }),
     },
     topics: [...(Object.keys(TOPICS) as TopicRole[]).map((role) => topicName(config, role)), ...siteTopics.map((t) => t.topic)],
     journalDir: routerJournalDir(config),

@@ -89,8 +89,9 @@ export const FUNCTION_CATALOG = {
     description: 'REST API, OpenAPI document and dashboard over the warehouse; writes alert acknowledgements only.',
     trigger: { kind: 'http' },
     access: { dataset: 'viewer', writeTables: ['alert_acks'], queries: true, models: 'read', apiKeys: true },
-    // The device registry (devices and their metrics) and the committed default estimator.
-    bundle: ['data/devices.json', 'models'],
+    // The device registry (devices and their metrics), the committed default estimator, and the built dashboard
+    // it serves at / (KILOWATCH_DASHBOARD_DIR's default, relative to the function's folder).
+    bundle: ['data/devices.json', 'models', 'dist/dashboard'],
   },
   copilot: {
     description: 'Chat copilot: Vertex AI Gemini with read-only warehouse tools.',

@@ -102,6 +102,8 @@ export const configSchema = z.object({
   /** Built dashboard the api function serves at / (npm run build:dashboard). */
   KILOWATCH_DASHBOARD_DIR: z.string().min(1).default('dist/dashboard'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** json: Cloud Logging's structured lines (default on Cloud Run and with the gcp backend); pretty: one readable line each. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

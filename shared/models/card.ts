@@ -44,6 +44,15 @@ export const referenceDistribution = z.strictObject({
 });
 export type ReferenceDistribution = z.infer<typeof referenceDistribution>;
 
+export const holdoutSpec = z.strictObject({
+  from: z.string(),
+  to: z.string(),
+  origins: z.number().int().nonnegative().optional(),
+  rows: z.number().int().nonnegative().optional(),
+  untouched: z.boolean(),
+  rule: z.string(),
+});
+
 export const modelCard = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]{1,63}$/, 'lowercase letters, digits and dashes'),
   version: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
@@ -73,6 +82,8 @@ export const modelCard = z.strictObject({
     primary: z.string(),
     higherIsBetter: z.boolean().default(false),
     values: z.record(z.string(), z.number()),
+    /** Where `values` come from: `untouched` when no fitting, normalisation, early stopping or calibration read that slice. */
+    holdout: holdoutSpec.optional(),
   }),
   codeVersion: z.string(),
   createdAt: z.string(),

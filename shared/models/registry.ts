@@ -3,7 +3,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { IF_ABSENT, isPreconditionFailed, type ObjectStore, type StoredObject } from '../objects/port.js';
-import type { ModelCard } from './card.js';
+import { holdoutSpec, type ModelCard } from './card.js';
 import { ModelNotFoundError, ModelRefusedError } from './errors.js';
 import { CARD_FILE, MODEL_FILE, parseCard, readModelFolder, sha256Hex } from './folder.js';
 import { verifyModel } from './loader.js';
@@ -26,7 +26,12 @@ export const championPointer = z.object({
   version: z.string().min(1),
   promotedAt: z.string(),
   /** The champion's holdout metrics, copied from its card at promotion. */
-  metrics: z.object({ primary: z.string(), higherIsBetter: z.boolean().default(false), values: z.record(z.string(), z.number()) }),
+  metrics: z.object({
+    primary: z.string(),
+    higherIsBetter: z.boolean().default(false),
+    values: z.record(z.string(), z.number()),
+    holdout: holdoutSpec.optional(),
+  }),
   reason: z.string(),
   sha256: z.string().optional(),
   /** The champion before this one (for a rollback: push that version again with --force). */
