@@ -35,15 +35,6 @@ const goldenPair = z.strictObject({
   dims: z.record(z.string(), z.array(z.number().int().nonnegative())).optional(),
 });
 
-export const holdoutSpec = z.strictObject({
-  from: z.string(),
-  to: z.string(),
-  origins: z.number().int().nonnegative().optional(),
-  rows: z.number().int().nonnegative().optional(),
-  untouched: z.boolean(),
-  rule: z.string(),
-});
-
 /** The distribution of one input series over the training data: what drift watch compares live inputs with. */
 export const referenceDistribution = z.strictObject({
   /** Values it was computed from. */
@@ -52,6 +43,15 @@ export const referenceDistribution = z.strictObject({
   quantiles: z.array(z.number()).length(101),
 });
 export type ReferenceDistribution = z.infer<typeof referenceDistribution>;
+
+export const holdoutSpec = z.strictObject({
+  from: z.string(),
+  to: z.string(),
+  origins: z.number().int().nonnegative().optional(),
+  rows: z.number().int().nonnegative().optional(),
+  untouched: z.boolean(),
+  rule: z.string(),
+});
 
 export const modelCard = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]{1,63}$/, 'lowercase letters, digits and dashes'),
