@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Tests read the structured lines the cloud gets; the pretty format has its own test.
+    env: { LOG_FORMAT: 'json' },
     reporters: ['default', './test/support/skip-reasons-reporter.ts'],
   },
 });

@@ -2,7 +2,8 @@
  * Stages one deployable folder per function under dist/deploy/<name>/, which the stack zips and uploads:
  *
  *   functions/<name>/**  shared/**   (the tsc build output, source maps dropped)
- *   <bundle paths>                   (runtime files named in infra/config/functions.ts, e.g. models/)
+ *   <bundle paths>                   (runtime files named in infra/config/functions.ts, e.g. models/, and
+ *                                     dist/dashboard, which the build step writes with npm run build:dashboard)
  *   package.json                     (main = functions/<name>/index.js; only the runtime dependencies the
  *                                     staged code imports, pinned to the installed versions; the root's
  *                                     allowScripts, so npm 11 skips onnxruntime-node's CUDA download too)
@@ -131,6 +132,9 @@ function main(argv: string[]): void {
   if (!skipBuild) {
     console.log('building: npx tsc -p tsconfig.build.json');
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    // The api function serves the dashboard from dist/dashboard (a bundle path in its catalog entry).
+    console.log('building: npm run build:dashboard');
+    execFileSync('npm', ['run', 'build:dashboard'], { cwd: REPO_ROOT, stdio: 'inherit' });
   }
   for (const name of names) {
     const r = stageFunction(name, {

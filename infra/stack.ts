@@ -151,7 +151,7 @@ export class KilowatchStack extends TerraformStack {
       new TerraformOutput(this, `url-${name}`, { value: fn.uri, description: `${name} function URL` });
     }
 
-    new Scheduler(this, 'scheduler', { config, names, topic: pubsub.topics.forecastTick, dependsOn });
+    new Scheduler(this, 'scheduler', { config, names, topic: pubsub.topics.forecastTick, alertsTopic: pubsub.topics.alerts, maintenanceTopic: pubsub.topics.maintenanceTick, dependsOn });
 
     const monitoring = new Monitoring(this, 'monitoring', {
       config,

@@ -27,7 +27,9 @@ function url(path: string, query: Query = {}): string {
 }
 
 async function call<R>(path: string, query?: Query, init?: RequestInit): Promise<R> {
-  const res = await fetch(url(path, query), { ...init, headers: { accept: 'application/json', ...init?.headers } });
+  const headers = new Headers(init?.headers);
+  headers.set('accept', 'application/json');
+  const res = await fetch(url(path, query), { ...init, headers });
   if (!res.ok) {
     const problem = (await res.json().catch(() => null)) as { title?: string; detail?: string } | null;
     throw new ApiError(res.status, problem?.detail ?? problem?.title ?? `${res.status} ${res.statusText}`);

@@ -26,8 +26,8 @@ export function fill(el: Element, ...children: Child[]): void {
   append(el, children);
 }
 
-export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+export function byId(id: string): HTMLElement {
   const el = document.getElementById(id);
   if (!el) throw new Error(`missing element #${id}`);
-  return el as T;
+  return el;
 }

@@ -16,6 +16,13 @@ import { createForecastDeps, provideForecastRuntime } from '../../shared/runtime
 import { createScoreDeps, provideScoreRuntime } from '../../shared/runtime/score-runtime.js';
 import type { ScoreDeps } from '../../shared/scoring/score-readings.js';
 import { LOCAL_STATS_PATH, statsOf } from '../../shared/stats/warehouse-stats.js';
+import { latestReadingMs, LOCAL_LATEST_PATH } from '../../shared/simulate/resume.js';
+import { incidentsOf, LOCAL_INCIDENTS_PATH, recentFilter } from '../../shared/alerting/incident-use-cases.js';
+import { driftFromQuery, LOCAL_DRIFT_PATH } from '../../shared/drift/local-drift.js';
+import { LOCAL_RECOMMEND_PATH, recommendFromQuery } from '../../shared/maintenance/local-recommend.js';
+import { createDriftDeps } from '../../shared/runtime/drift-runtime.js';
+import { createNotifyRuntime, provideNotifyRuntime } from '../../shared/runtime/notify-runtime.js';
+import { createRecommendDeps, provideRecommendRuntime } from '../../shared/runtime/recommend-runtime.js';
 import { acceptPushOnly } from './post-only.js';
 
 export interface LocalStack {
@@ -27,6 +34,7 @@ export interface LocalStack {
   readonly forecastUrl: string;
   /** The api function: /v1, /openapi.json, /docs and the dashboard at /. */
   readonly apiUrl: string;
+  readonly notifyUrl: string;
   /** The copilot function: POST /v1/ask and /v1/sql (8085). */
   readonly copilotUrl: string;
   readonly deps: IngestDeps;
@@ -47,6 +55,10 @@ export interface LocalStackOptions {
   readonly subscribe?: ReadonlyArray<FunctionName>;
   /** Lets tests put a faulty warehouse between the functions and DuckDB, to see retries at work. */
   readonly wrapWarehouse?: (warehouse: Warehouse) => Warehouse;
+  /** How often the host asks the notify function to sweep (what Cloud Scheduler does every 5 minutes); 0: never (tests sweep themselves). */
+  readonly alertsSweepMs?: number;
+  /** Clock of the notify function (tests). */
+  readonly now?: () => number;
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -56,12 +68,19 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
-/** The functions the host serves, the topic each is pushed from, in the order they take ports. */
+/** The functions the host serves, the topic each is pushed from, and their port after the router's (the api takes 8084, the copilot 8085). */
 const PUSHED_FUNCTIONS = [
-  { name: 'ingest', topic: 'readings', subscription: 'readings-ingest' },
-  { name: 'score', topic: 'readingsClean', subscription: 'readings-clean-score' },
-  { name: 'forecast', topic: 'forecastTick', subscription: 'forecast-tick-forecast' },
-] as const satisfies ReadonlyArray<{ name: FunctionName; topic: TopicRole; subscription: string }>;
+  { name: 'ingest', topic: 'readings', subscription: 'readings-ingest', port: 0 },
+  { name: 'score', topic: 'readingsClean', subscription: 'readings-clean-score', port: 1 },
+  { name: 'forecast', topic: 'forecastTick', subscription: 'forecast-tick-forecast', port: 2 },
+  { name: 'notify', topic: 'alerts', subscription: 'alerts-notify', port: 5 },
+  { name: 'recommend', topic: 'maintenanceTick', subscription: 'maintenance-tick-recommend', port: 6 },
+] as const satisfies ReadonlyArray<{ name: FunctionName; topic: TopicRole; subscription: string; port: number }>;
+const API_PORT = 3;
+const COPILOT_PORT = 4;
+
+/** What the host publishes on the alerts topic every alertsSweepMs: Cloud Scheduler's sweep. */
+export const SWEEP_COMMAND = JSON.stringify({ command: 'sweep' });
 
 export const LOCAL_ROUTER_PATH = '/_local/router';
 
@@ -75,7 +94,7 @@ const INTERNAL_TOPICS: readonly TopicRole[] = ['readingsClean', 'alerts', 'deadL
  * warehouse on its own connections to the same DuckDB instance (it listens after the pushed functions: 8084).
  */
 export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
-  await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js'), import('../api/index.js'), import('../copilot/index.js')]);
+  await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js'), import('../api/index.js'), import('../notify/index.js'), import('../recommend/index.js'), import('../copilot/index.js')]);
   // The functions get the host's adapters before anything listens: a delivery that arrives while the stack
   // starts waits for them, and no function ever opens a warehouse of its own.
   const ready = deferred<{ deps: IngestDeps; scoreDeps: ScoreDeps; warehouse: Warehouse }>();
@@ -86,15 +105,21 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   provideApiRuntime(ready.promise.then(async (r) => createApiRuntime(config, r.warehouse)));
   // The copilot too; its guarded SQL takes a locked read-only connection of the instance on first use.
   provideCopilotRuntime(ready.promise.then(async (r) => createCopilotRuntime(config, { warehouse: r.warehouse })));
+  provideNotifyRuntime(ready.promise.then(async (r) => createNotifyRuntime(config, { warehouse: r.warehouse, bus: r.deps.bus, ...(options.now ? { now: options.now } : {}) })));
+  const operations = ready.promise.then(async (r) => ({
+    recommend: await createRecommendDeps(config, r.warehouse),
+    drift: await createDriftDeps(config, r.warehouse, r.deps.bus),
+  }));
+  provideRecommendRuntime(operations);
 
   const firstPort = options.functionsPort ?? config.KILOWATCH_LOCAL_PORT + 1;
   const servers: Server[] = [];
   const urls = {} as Record<(typeof PUSHED_FUNCTIONS)[number]['name'], string>;
-  for (const [i, fn] of PUSHED_FUNCTIONS.entries()) {
+  for (const fn of PUSHED_FUNCTIONS) {
     const server = getTestServer(fn.name);
     acceptPushOnly(server, `POST of Pub/Sub push deliveries from subscription ${fn.subscription} (publish to topic ${topicName(config, fn.topic)} through the router)`);
     servers.push(server);
-    urls[fn.name] = `http://127.0.0.1:${await listen(server, firstPort === 0 ? 0 : firstPort + i)}/`;
+    urls[fn.name] = `http://127.0.0.1:${await listen(server, firstPort === 0 ? 0 : firstPort + fn.port)}/`;
   }
   // 64 deliveries in flight per subscription (ordered ones still one per key): small messages are bound by
   // latency (a DuckDB commit, a journal sync), and more in flight share each commit and sync (2x messages/s
@@ -126,6 +151,10 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
       [LOCAL_STATS_PATH]: async () => statsOf(config, (await ready.promise).warehouse),
       // Deliveries still to make: how `npm run chaos` and scripts know the pipeline has caught up.
       [LOCAL_ROUTER_PATH]: () => Promise.resolve({ pendingDeliveries: router.pendingDeliveries, ...router.stats }),
+      [LOCAL_LATEST_PATH]: async (url) => ({ latestMs: (await latestReadingMs((await ready.promise).warehouse, url.searchParams.getAll('device'))) ?? null }),
+      [LOCAL_INCIDENTS_PATH]: async () => incidentsOf((await ready.promise).warehouse, recentFilter()),
+      [LOCAL_RECOMMEND_PATH]: async (url) => recommendFromQuery((await operations).recommend, url.searchParams),
+      [LOCAL_DRIFT_PATH]: async (url) => driftFromQuery((await operations).drift, url.searchParams),
     },
     topics: [...(Object.keys(TOPICS) as TopicRole[]).map((role) => topicName(config, role)), ...siteTopics.map((t) => t.topic)],
     journalDir: routerJournalDir(config),
@@ -151,10 +180,13 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   const { deps, scoreDeps, warehouse } = await ready.promise;
   const apiServer = getTestServer('api');
   servers.push(apiServer);
-  const apiPort = await listen(apiServer, firstPort === 0 ? 0 : firstPort + PUSHED_FUNCTIONS.length);
+  const apiPort = await listen(apiServer, firstPort === 0 ? 0 : firstPort + API_PORT);
   const copilotServer = getTestServer('copilot');
   servers.push(copilotServer);
-  const copilotPort = await listen(copilotServer, firstPort === 0 ? 0 : firstPort + PUSHED_FUNCTIONS.length + 1);
+  const copilotPort = await listen(copilotServer, firstPort === 0 ? 0 : firstPort + COPILOT_PORT);
+  const sweepMs = options.alertsSweepMs ?? 30_000;
+  const sweeper = sweepMs > 0 ? setInterval(() => router.publish('alerts', [{ data: Buffer.from(SWEEP_COMMAND) }]), sweepMs) : undefined;
+  sweeper?.unref();
 
   return {
     config,
@@ -164,11 +196,13 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     scoreUrl: urls.score,
     forecastUrl: urls.forecast,
     apiUrl: `http://127.0.0.1:${apiPort}/`,
+    notifyUrl: urls.notify,
     copilotUrl: `http://127.0.0.1:${copilotPort}/`,
     deps,
     scoreDeps,
     warehouse,
     async close() {
+      clearInterval(sweeper);
       await router.close();
       await Promise.all(
         servers.map(

@@ -1,9 +1,11 @@
 import { loadConfig } from '../../shared/config/env.js';
 import { loadSteel, STEEL_DEVICE_ID, steelReading } from '../../shared/demo/steel.js';
 import { replay } from '../../shared/demo/replay.js';
-import { log } from '../../shared/log/logger.js';
+import { continuationStartMs, latestReadingMs } from '../../shared/simulate/resume.js';
+import { deviceIdOf } from '../../shared/simulate/generator.js';
 import { runSimulation } from '../../shared/simulate/run.js';
 import { statsOf } from '../../shared/stats/warehouse-stats.js';
+import { doneText, localEndpoints, progressText, say, startedText } from './console-summary.js';
 import { startLocalStack } from './host.js';
 
 /**
@@ -13,14 +15,9 @@ import { startLocalStack } from './host.js';
  */
 const config = loadConfig();
 const stack = await startLocalStack(config);
-log.info('local stack up', {
-  pubsubRestEndpoint: `http://127.0.0.1:${stack.routerPort}`,
-  ingest: stack.ingestUrl,
-  api: stack.apiUrl,
-  apiReference: `${stack.apiUrl}docs`,
-  copilot: `${stack.copilotUrl}v1/ask`,
-  warehouse: `${config.KILOWATCH_DATA_DIR}/warehouse.duckdb`,
-});
+const endpoints = localEndpoints(stack);
+const warehousePath = `${config.KILOWATCH_DATA_DIR}/warehouse.duckdb`;
+say(startedText(endpoints, warehousePath), { endpoints, warehouse: warehousePath });
 
 const abort = new AbortController();
 let stopping = false;
@@ -45,33 +42,61 @@ const readings = steel.map(({ row, seq }) => steelReading(row, seq));
 // the day gets its day-ahead forecast before its readings arrive, and the score function scores them
 // against it (after four days of residuals to learn from). The rest of the year goes first, unpaced by ticks.
 const STEEL_DAY = 96;
+const STEEL_SITE = { site: 'steel-plant' };
 const FORECASTED_DAYS = 10;
 const split = Math.max(0, readings.length - FORECASTED_DAYS * STEEL_DAY);
+async function simulatedSinceStored(): Promise<{ readings: number }> {
+  const machines = 5;
+  const ids = Array.from({ length: machines }, (_, i) => deviceIdOf(i, machines));
+  const startMs = continuationStartMs(await latestReadingMs(stack.deps.warehouse, ids), 12 * 3600, 60);
+  const durationS = Math.floor((Date.now() - startMs) / 60_000) * 60;
+  if (durationS < 60) return { readings: 0 };
+  return runSimulation(
+    { machines, startMs, durationS, seed: 1 },
+    { batch: 500, maxBytes: config.KILOWATCH_MAX_MESSAGE_BYTES, bus: stack.deps.bus, messagesPerSecond: 5, to: { site: 'sim-plant' } },
+  );
+}
+
+const PROGRESS_EVERY_MS = 3000;
+let lastProgress = Date.now();
+const progress = (steel: number, ticks?: { done: number; total: number }) => {
+  if (!ticks && Date.now() - lastProgress < PROGRESS_EVERY_MS) return;
+  lastProgress = Date.now();
+  say(progressText({ steel, steelTotal: readings.length, ...(ticks ? { ticks } : {}) }), { steel, steelTotal: readings.length, ...ticks });
+};
+if (readings.length === 0) say('demo: the steel plant year is already stored (a restart replays only what is missing)');
 const tick = async () => {
   await stack.deps.bus.publish('forecastTick', [{ data: '{}' }]);
   await stack.router.idle();
 };
 const [bulk, simulated] = await Promise.all([
-  replay(stack.deps.bus, readings.slice(0, split), { batch: STEEL_DAY, messagesPerSecond: 20, signal: abort.signal }),
+  // Each plant publishes to its own site topic, as its devices do in the cloud.
+  replay(stack.deps.bus, readings.slice(0, split), { batch: STEEL_DAY, messagesPerSecond: 20, signal: abort.signal, to: STEEL_SITE, onProgress: (p) => progress(p) }),
+
   // Five simulated machines, the last twelve hours at one reading a minute, faults included: enough for
-  // the streaming detector to learn each series (388 values) and then score it.
-  runSimulation(
-    { machines: 5, startMs: Math.round((Date.now() - 12 * 3_600_000) / 1000) * 1000, durationS: 12 * 3600, seed: Date.now() % 1_000_000 },
-    { batch: 500, maxBytes: config.KILOWATCH_MAX_MESSAGE_BYTES, bus: stack.deps.bus, messagesPerSecond: 5 },
-  ),
+  // the streaming detector to learn each series (388 values) and then score it. A restart continues after
+  // what is stored, up to now, with the same seed: nothing twice.
+  simulatedSinceStored(),
 ]);
+say(`demo: ${bulk.toLocaleString('en-US')} steel and ${simulated.readings.toLocaleString('en-US')} simulated readings published; waiting for ingest and scoring to catch up`);
+const catchUp = setInterval(() => {
+  const { delivered, published } = stack.router.stats;
+  say(`demo: ${delivered.toLocaleString('en-US')} of ${published.toLocaleString('en-US')} pushed messages handled`, { delivered, published });
+}, PROGRESS_EVERY_MS);
 await stack.router.idle();
+clearInterval(catchUp);
 let published = bulk;
 for (let day = split; day < readings.length && !abort.signal.aborted; day += STEEL_DAY) {
   await tick();
-  published += await replay(stack.deps.bus, readings.slice(day, day + STEEL_DAY), { batch: STEEL_DAY, messagesPerSecond: 0, signal: abort.signal });
+  published += await replay(stack.deps.bus, readings.slice(day, day + STEEL_DAY), { batch: STEEL_DAY, messagesPerSecond: 0, signal: abort.signal, to: STEEL_SITE });
   await stack.router.idle();
+  progress(published, { done: (day - split) / STEEL_DAY + 1, total: Math.ceil((readings.length - split) / STEEL_DAY) });
 }
 // The last tick forecasts the day after the data: what an operator sees as tomorrow's forecast.
 await tick();
-log.info('demo data published', {
+const stats = await statsOf(config, stack.deps.warehouse);
+say(doneText(stats, { steel: published, simulated: simulated.readings }, endpoints), {
   steelReadings: published,
   simulatedReadings: simulated.readings,
-  stats: await statsOf(config, stack.deps.warehouse),
+  stats,
 });
-log.info('stack keeps running: publish to the readings topic, try `npx kilowatch stats`; Ctrl-C stops');

@@ -15,6 +15,8 @@ export const dev: EnvironmentInput = {
     ingest: { memory: '512Mi', cpu: '1', concurrency: 20, minInstances: 0, maxInstances: 5, timeoutSeconds: 60 },
     score: { memory: '1Gi', cpu: '1', concurrency: 8, minInstances: 0, maxInstances: 3, timeoutSeconds: 120 },
     forecast: { memory: '1Gi', cpu: '1', concurrency: 1, minInstances: 0, maxInstances: 2, timeoutSeconds: 540 },
+    notify: { memory: '512Mi', cpu: '1', concurrency: 1, minInstances: 0, maxInstances: 1, timeoutSeconds: 120 },
+    recommend: { memory: '1Gi', cpu: '1', concurrency: 1, minInstances: 0, maxInstances: 1, timeoutSeconds: 540 },
     api: { memory: '512Mi', cpu: '1', concurrency: 40, minInstances: 0, maxInstances: 3, timeoutSeconds: 60 },
     copilot: { memory: '512Mi', cpu: '1', concurrency: 10, minInstances: 0, maxInstances: 2, timeoutSeconds: 300 },
   },

@@ -23,6 +23,10 @@ export interface FunctionAccess {
   readonly archive?: boolean;
   /** secretAccessor on the API keys secret. */
   readonly apiKeys?: boolean;
+  /** Model registry: write the drift watch's health marks (models/<name>/health.json) and nothing else. */
+  readonly modelHealth?: boolean;
+  /** secretAccessor on the webhooks secret, mounted as KILOWATCH_WEBHOOKS. */
+  readonly webhooks?: boolean;
   /** roles/aiplatform.user on the project: Vertex AI Gemini. */
   readonly vertex?: boolean;
   /** roles/bigquery.dataViewer on the copilot dataset: the copilot_* views guarded SQL runs in. */
@@ -41,6 +45,8 @@ export interface FunctionSpec {
   readonly access: FunctionAccess;
   /** Repo paths (files or folders) copied next to the build output; the function reads them at runtime. */
   readonly bundle: readonly string[];
+  /** State lives in the instance (the notify function's incidents): synth refuses a maxInstances above 1. */
+  readonly singleInstance?: boolean;
 }
 
 /**
@@ -68,12 +74,26 @@ export const FUNCTION_CATALOG = {
     access: { dataset: 'editor', queries: true, models: 'read' },
     bundle: ['models'],
   },
+  notify: {
+    description: 'Turns alerts into incidents (one per episode, storms grouped, auto-resolved, acknowledged by people) and notifies webhooks once per state; writes incidents and notifications.',
+    trigger: { kind: 'push', topic: 'alerts' },
+    access: { dataset: 'editor', queries: true, publish: ['deadLetter'], webhooks: true },
+    bundle: [],
+    singleInstance: true,
+  },
+  recommend: {
+    description: 'Daily operations checks: maintenance recommendations per machine (rules in data) and drift watch per served model; writes recommendations and model_health, publishes model_drift alerts, marks models for retraining.',
+    trigger: { kind: 'push', topic: 'maintenanceTick' },
+    access: { dataset: 'editor', queries: true, publish: ['alerts'], models: 'read', modelHealth: true },
+    bundle: ['data/maintenance-rules.json', 'models'],
+  },
   api: {
     description: 'REST API, OpenAPI document and dashboard over the warehouse; writes alert acknowledgements only.',
     trigger: { kind: 'http' },
     access: { dataset: 'viewer', writeTables: ['alert_acks'], queries: true, models: 'read', apiKeys: true },
-    // The device registry (devices and their metrics) and the committed default estimator.
-    bundle: ['data/devices.json', 'models'],
+    // The device registry (devices and their metrics), the committed default estimator, and the built dashboard
+    // it serves at / (KILOWATCH_DASHBOARD_DIR's default, relative to the function's folder).
+    bundle: ['data/devices.json', 'models', 'dist/dashboard'],
   },
   copilot: {
     description: 'Energy copilot: Vertex AI Gemini with read-only warehouse tools, guarded SQL on the copilot_* views, procedure search.',

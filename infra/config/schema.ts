@@ -72,6 +72,10 @@ export const environmentSchema = z.object({
   copilotModel: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,62}$/, 'a Gemini model id, e.g. gemini-2.5-flash').default('gemini-2.5-flash'),
   /** Cron (UTC) for the forecast tick. */
   forecastSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression'),
+  /** Cron (UTC) for the daily maintenance recommendations. */
+  maintenanceSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression').default('0 5 * * *'),
+  /** Cron (UTC) for the notify function's sweep (auto-resolution, notification retries). */
+  alertsSweepSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression').default('*/5 * * * *'),
   monitoring: z.object({
     notificationEmail: z.email(),
     /** Ratio of 5xx responses over 5 minutes above which a function alerts. */

@@ -164,6 +164,15 @@ export class Identities extends Construct {
         member: m,
       });
     }
+    if (access.modelHealth) {
+      new StorageBucketIamMember(this, `${fn}-model-health`, {
+        bucket: this.props.storage.models.name,
+        role: 'roles/storage.objectUser',
+        member: m,
+        // Health marks only: the models themselves stay read-only to this identity.
+        condition: { title: 'health-marks-only', expression: 'resource.name.endsWith("/health.json")' },
+      });
+    }
     if (access.archive) {
       new StorageBucketIamMember(this, `${fn}-archive`, {
         bucket: this.props.storage.archive.name,
@@ -175,6 +184,14 @@ export class Identities extends Construct {
       new SecretManagerSecretIamMember(this, `${fn}-api-keys`, {
         project,
         secretId: this.props.secrets.apiKeys.secretId,
+        role: 'roles/secretmanager.secretAccessor',
+        member: m,
+      });
+    }
+    if (access.webhooks) {
+      new SecretManagerSecretIamMember(this, `${fn}-webhooks`, {
+        project,
+        secretId: this.props.secrets.webhooks.secretId,
         role: 'roles/secretmanager.secretAccessor',
         member: m,
       });

@@ -9,12 +9,20 @@ import type { Names } from '../naming.js';
  */
 export class Secrets extends Construct {
   readonly apiKeys: SecretManagerSecret;
+  /** The notify function's channels (KILOWATCH_WEBHOOKS syntax): webhook URLs carry their own credentials. */
+  readonly webhooks: SecretManagerSecret;
 
   constructor(scope: Construct, id: string, props: { project: string; names: Names; dependsOn: ITerraformDependable[] }) {
     super(scope, id);
     this.apiKeys = new SecretManagerSecret(this, 'api-keys', {
       project: props.project,
       secretId: props.names.secret('api-keys'),
+      replication: { auto: {} },
+      dependsOn: props.dependsOn,
+    });
+    this.webhooks = new SecretManagerSecret(this, 'webhooks', {
+      project: props.project,
+      secretId: props.names.secret('webhooks'),
       replication: { auto: {} },
       dependsOn: props.dependsOn,
     });

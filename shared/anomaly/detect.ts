@@ -18,6 +18,8 @@ export interface DetectOptions {
   /** A model folder or name; without it the default for the input's shape. */
   model?: string;
   fitRows?: number;
+  /** The timestamp column when it is not timestamp, datetime or ts. */
+  timestamp?: string;
 }
 
 export interface DetectSummary {
@@ -56,7 +58,7 @@ export async function defaultModelFor(table: SeriesTable, fitRows: number): Prom
 
 export async function detectFile(options: DetectOptions): Promise<DetectSummary> {
   const started = performance.now();
-  const table = readSeriesCsv(options.input);
+  const table = readSeriesCsv(options.input, options.timestamp);
   if (table.timestamps.length === 0) throw new Error(`${options.input}: no data rows under the header`);
   const fitRows = options.fitRows ?? 0;
   const model = options.model ? await load(options.model) : await defaultModelFor(table, fitRows);

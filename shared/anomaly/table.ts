@@ -18,10 +18,11 @@ export interface SeriesTable {
   readonly labels: Record<string, Float64Array>;
 }
 
-const TIMESTAMP_COLUMNS = ['timestamp', 'datetime'];
+/** NAB's, SKAB's and kilowatch's export format's (`export-training-set` writes `ts`). */
+const TIMESTAMP_COLUMNS = ['timestamp', 'datetime', 'ts'];
 const LABEL_COLUMNS = ['anomaly', 'changepoint', 'label'];
 
-export function readSeriesCsv(path: string): SeriesTable {
+export function readSeriesCsv(path: string, timestampColumn?: string): SeriesTable {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -36,9 +37,10 @@ export function readSeriesCsv(path: string): SeriesTable {
   const records = parse(text, { delimiter, skip_empty_lines: true, trim: true, bom: true });
   const header = records[0];
   if (!header) throw new Error(`${path}: the file is empty; expected a header row such as 'timestamp,value'`);
-  const tsIndex = header.findIndex((h) => TIMESTAMP_COLUMNS.includes(h.toLowerCase()));
+  const tsIndex = timestampColumn ? header.indexOf(timestampColumn) : header.findIndex((h) => TIMESTAMP_COLUMNS.includes(h.toLowerCase()));
   if (tsIndex < 0) {
-    throw new Error(`${path}: no timestamp column; the header must name one of ${TIMESTAMP_COLUMNS.join(', ')} (got: ${header.join(delimiter)})`);
+    const expected = timestampColumn ? `no column '${timestampColumn}' (--timestamp)` : `no timestamp column; the header must name one of ${TIMESTAMP_COLUMNS.join(', ')} or --timestamp must`;
+    throw new Error(`${path}: ${expected} (got: ${header.join(delimiter)})`);
   }
   const sensorIdx: number[] = [];
   const labelIdx: number[] = [];

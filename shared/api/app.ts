@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { routePath } from 'hono/route';
 import { isTransient } from '../errors/transient.js';
 import { log } from '../log/logger.js';
 import { acknowledgeAlert } from '../query/acknowledge.js';
@@ -62,8 +63,8 @@ export function createApiApp(deps: QueryDeps, options: ApiOptions): OpenAPIHono 
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
       if (result.success) return undefined;
-      const shape = (routeSchemas.get(`${c.req.method} ${c.req.routePath}`) ?? {})[result.target] ?? [];
-      return validationProblem(c, result.error.issues as never, shape);
+      const shape = (routeSchemas.get(`${c.req.method} ${routePath(c)}`) ?? {})[result.target] ?? [];
+      return validationProblem(c, result.error.issues, shape);
     },
   });
   const routeSchemas = new Map<string, Record<string, string[]>>();
@@ -86,7 +87,7 @@ export function createApiApp(deps: QueryDeps, options: ApiOptions): OpenAPIHono 
       log.warn('api: warehouse unavailable', { path: c.req.path, error: (error as Error).message });
       return problem(c, 503, 'the warehouse did not answer in time; retry', undefined, { 'retry-after': '5' });
     }
-    log.error('api: request failed', { path: c.req.path, error: (error as Error).stack ?? String(error) });
+    log.error('api: request failed', { path: c.req.path, error: error.stack ?? error.message });
     return problem(c, 500, 'the request failed; the error is logged');
   });
   app.notFound((c) => problem(c, 404, `no route ${c.req.method} ${c.req.path}; the routes are listed at /openapi.json and /docs`));

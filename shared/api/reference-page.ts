@@ -35,7 +35,7 @@ function schemaText(schema: unknown): string {
 function parameterRows(parameters: Parameter[]): string {
   if (parameters.length === 0) return '';
   const rows = parameters.map((p) => {
-    const type = p.schema ? escape(String(p.schema.type ?? p.schema.format ?? '')) + (p.schema.enum ? `: ${escape((p.schema.enum as string[]).join(' | '))}` : '') : '';
+    const type = p.schema ? escape(typeof p.schema.type === 'string' ? p.schema.type : '') + (p.schema.enum ? `: ${escape((p.schema.enum as string[]).join(' | '))}` : '') : '';
     return `<tr><td><code>${escape(p.name)}</code></td><td>${escape(p.in)}</td><td>${p.required ? 'required' : ''}</td><td>${type}</td><td>${escape(p.description ?? '')}</td></tr>`;
   });
   return `<table><tr><th>parameter</th><th>in</th><th></th><th>type</th><th>meaning</th></tr>${rows.join('')}</table>`;

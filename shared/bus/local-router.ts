@@ -31,7 +31,7 @@ export interface RouterOptions {
   readonly deadLetterTopic: string;
   readonly deadLetters: DeadLetterFile;
   /** Extra GET routes answering JSON (the local host's status pages). */
-  readonly routes?: Readonly<Record<string, () => Promise<unknown>>>;
+  readonly routes?: Readonly<Record<string, (url: URL) => Promise<unknown>>>;
   /** Every topic that exists; a publish elsewhere is answered 404 NOT_FOUND. Default: the subscriptions' and the dead-letter topic. */
   readonly topics?: readonly string[];
   /**
@@ -334,7 +334,7 @@ export class LocalPushRouter {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = req.method === 'GET' ? this.options.routes?.[url.pathname] : undefined;
     if (route) {
-      answer(res, 200, await route());
+      answer(res, 200, await route(url));
       return;
     }
     const publish = /^\/v1\/projects\/([^/]+)\/topics\/([^/:]+):publish$/.exec(url.pathname);

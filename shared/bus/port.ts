@@ -11,6 +11,9 @@ export interface OutgoingMessage {
   readonly orderingKey?: string;
 }
 
+/** Where a message goes: a topic of the app, or a site's own readings topic (what that site's devices publish to). */
+export type Destination = TopicRole | { readonly site: string };
+
 export interface DeadLetter {
   readonly reason: string;
   /** The bytes as received, untouched. */
@@ -24,7 +27,7 @@ export interface DeadLetter {
  * bus has accepted the messages; TransientError when it is unavailable.
  */
 export interface Bus {
-  publish(topic: TopicRole, messages: readonly OutgoingMessage[]): Promise<string[]>;
+  publish(topic: Destination, messages: readonly OutgoingMessage[]): Promise<string[]>;
   /** Sends an undecodable message, with the reason, to the dead-letter sink. */
   deadLetter(letter: DeadLetter): Promise<void>;
   close(): Promise<void>;

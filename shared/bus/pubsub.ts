@@ -1,7 +1,7 @@
 import { PubSub, type ClientConfig, type PublishOptions, type Topic } from '@google-cloud/pubsub';
 import { PassThroughClient } from 'google-auth-library';
 import type { TopicRole } from '../config/env.js';
-import type { Bus, DeadLetter, OutgoingMessage } from './port.js';
+import type { Bus, DeadLetter, Destination, OutgoingMessage } from './port.js';
 import { classifyPubSubError } from './pubsub-errors.js';
 
 export interface PubSubRetryOptions {
@@ -15,6 +15,8 @@ export interface PubSubBusOptions {
   projectId: string;
   /** Deployed topic name of a role (config/env.ts topicName). */
   topicName: (role: TopicRole) => string;
+  /** Deployed name of a site's readings topic (config/env.ts siteTopicName); needed to publish as a site. */
+  siteTopicName?: (site: string) => string;
   /**
    * Endpoint override (PUBSUB_API_ENDPOINT): the client then talks REST (JSON over HTTP/1.1) instead of gRPC.
    * A host outside googleapis.com is an emulator or a local server: plain http unless the endpoint says
@@ -94,10 +96,10 @@ export function deadLetterAttributes(letter: DeadLetter): Record<string, string>
   return attributes;
 }
 
-/** The bus on Google Cloud Pub/Sub: one cached Topic per role, publishes batched for at most 10 ms. */
+/** The bus on Google Cloud Pub/Sub: one cached Topic per role or site, publishes batched for at most 10 ms. */
 export class PubSubBus implements Bus {
   private readonly client: PubSub;
-  private readonly topics = new Map<TopicRole, Topic>();
+  private readonly topics = new Map<string, Topic>();
   private readonly publishOptions: PublishOptions;
 
   constructor(private readonly options: PubSubBusOptions) {
@@ -136,9 +138,9 @@ export class PubSubBus implements Bus {
     };
   }
 
-  async publish(role: TopicRole, messages: readonly OutgoingMessage[]): Promise<string[]> {
+  async publish(destination: Destination, messages: readonly OutgoingMessage[]): Promise<string[]> {
     return this.publishAll(
-      role,
+      destination,
       messages.map((m) => ({
         data: toBuffer(m.data),
         ...(m.attributes ? { attributes: { ...m.attributes } } : {}),
@@ -157,19 +159,27 @@ export class PubSubBus implements Bus {
     await this.client.close();
   }
 
-  private topic(role: TopicRole): Topic {
-    let topic = this.topics.get(role);
+  private topic(destination: Destination): Topic {
+    // A role and a site never share a key: sites carry a NUL, which no role has.
+    const key = typeof destination === 'string' ? destination : `site\u0000${destination.site}`;
+    let topic = this.topics.get(key);
     if (!topic) {
-      topic = this.client.topic(this.options.topicName(role), this.publishOptions);
-      this.topics.set(role, topic);
+      const name = typeof destination === 'string' ? this.options.topicName(destination) : this.siteTopic(destination.site);
+      topic = this.client.topic(name, this.publishOptions);
+      this.topics.set(key, topic);
     }
     return topic;
   }
 
+  private siteTopic(site: string): string {
+    if (!this.options.siteTopicName) throw new Error(`this bus has no siteTopicName: it cannot publish as site ${site}`);
+    return this.options.siteTopicName(site);
+  }
+
   /** Waits for every message (none left in flight), then fails with the first error if any failed. */
-  private async publishAll(role: TopicRole, messages: Array<{ data: Buffer; attributes?: Record<string, string>; orderingKey?: string }>) {
+  private async publishAll(destination: Destination, messages: Array<{ data: Buffer; attributes?: Record<string, string>; orderingKey?: string }>) {
     if (messages.length === 0) return [];
-    const topic = this.topic(role);
+    const topic = this.topic(destination);
     const results = await Promise.allSettled(messages.map((m) => topic.publishMessage(m)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {

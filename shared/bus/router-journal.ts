@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -35,6 +35,8 @@ const COMPACT_BYTES = 64 * 1024 * 1024;
 interface Live {
   readonly message: JournalMessage;
   readonly remaining: Set<string>;
+  /** Bytes of its record, counted in liveBytes. */
+  readonly bytes: number;
 }
 
 /**
@@ -42,26 +44,32 @@ interface Live {
  * on disk (fdatasync), and a subscription's acknowledgement is recorded after its delivery, so a restart
  * replays exactly what some subscription has not acknowledged, as Pub/Sub redelivers after an outage.
  * Appends made while a sync is under way share the next one (group commit). Once nothing is outstanding
- * the file is truncated; past COMPACT_BYTES it is rewritten with the outstanding messages only.
+ * the file is truncated; past COMPACT_BYTES, and more than twice what is outstanding, it is rewritten with
+ * the outstanding messages only (so each byte appended is rewritten a bounded number of times).
  */
 export class RouterJournal {
   private fd: number;
   private size = 0;
   private readonly live = new Map<string, Live>();
+  /** Bytes the outstanding messages' records take: what a rewrite would write. */
+  private liveBytes = 0;
   private buffered: string[] = [];
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushing: Promise<void> | undefined;
   private closed = false;
 
-  private constructor(private readonly path: string) {
+  private constructor(
+    private readonly path: string,
+    private readonly compactBytes: number,
+  ) {
     this.fd = openSync(path, 'a+');
   }
 
   /** Opens (or creates) the journal in `dir`; returns it with the messages left unacknowledged, in publish order. */
-  static open(dir: string): { journal: RouterJournal; unacknowledged: JournalMessage[] } {
+  static open(dir: string, compactBytes = COMPACT_BYTES): { journal: RouterJournal; unacknowledged: JournalMessage[] } {
     mkdirSync(dir, { recursive: true });
     const path = join(dir, 'router-journal.jsonl');
-    const journal = new RouterJournal(path);
+    const journal = new RouterJournal(path, compactBytes);
     journal.recover();
     const unacknowledged = [...journal.live.values()].map(({ message, remaining }) => ({ ...message, subscriptions: [...remaining] }));
     return { journal, unacknowledged };
@@ -76,8 +84,9 @@ export class RouterJournal {
     for (const message of messages) {
       // A topic without subscriptions keeps nothing, as in Pub/Sub.
       if (message.subscriptions.length === 0) continue;
-      this.live.set(message.messageId, { message, remaining: new Set(message.subscriptions) });
-      this.buffered.push(JSON.stringify({ p: message }));
+      const line = JSON.stringify({ p: message });
+      this.track(message, new Set(message.subscriptions), line.length + 1);
+      this.buffered.push(line);
     }
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
@@ -89,11 +98,25 @@ export class RouterJournal {
   acknowledge(subscription: string, messageId: string): void {
     // After close (a drain that timed out) the acknowledgement is lost: the message is pushed again, at least once.
     if (this.closed) return;
-    const live = this.live.get(messageId);
-    if (!live || !live.remaining.delete(subscription)) return;
-    if (live.remaining.size === 0) this.live.delete(messageId);
+    if (!this.settle(subscription, messageId)) return;
     this.buffered.push(JSON.stringify({ a: [subscription, messageId] }));
     this.schedule();
+  }
+
+  private track(message: JournalMessage, remaining: Set<string>, bytes: number): void {
+    this.live.set(message.messageId, { message, remaining, bytes });
+    this.liveBytes += bytes;
+  }
+
+  /** Removes a subscription from a message's outstanding ones; false when it was not outstanding. */
+  private settle(subscription: string, messageId: string): boolean {
+    const live = this.live.get(messageId);
+    if (!live?.remaining.delete(subscription)) return false;
+    if (live.remaining.size === 0) {
+      this.live.delete(messageId);
+      this.liveBytes -= live.bytes;
+    }
+    return true;
   }
 
   /** Writes and syncs what is buffered, then closes the file. */
@@ -107,7 +130,7 @@ export class RouterJournal {
 
   private schedule(): void {
     if (this.closed) throw new Error(`router journal ${this.path} is closed`);
-    this.flushing ??= this.flushLoop().finally(() => (this.flushing = undefined));
+    this.flushing ??= this.flushLoop();
   }
 
   private async flushLoop(): Promise<void> {
@@ -119,32 +142,35 @@ export class RouterJournal {
       this.buffered = [];
       this.waiters = [];
       try {
-        if (lines.length > 0) {
+        // The outstanding messages already reflect every buffered record: a rewrite replaces the append.
+        if (this.live.size === 0) this.truncate();
+        else if (this.size >= this.compactBytes && this.size > 2 * this.liveBytes) this.rewrite();
+        else if (lines.length > 0) {
           const text = `${lines.join('\n')}\n`;
           writeSync(this.fd, text);
           this.size += Buffer.byteLength(text);
           await new Promise<void>((resolve, reject) => fdatasync(this.fd, (e) => (e ? reject(e) : resolve())));
         }
-        this.compact();
         for (const w of waiters) w.resolve();
       } catch (error) {
         for (const w of waiters) w.reject(error);
       }
     }
+    // In the same synchronous step as the last check: a record buffered from now on starts a new loop.
+    this.flushing = undefined;
   }
 
-  private compact(): void {
-    if (this.live.size === 0) {
-      if (this.size === 0) return;
-      ftruncateSync(this.fd, 0);
-      this.size = 0;
-      return;
-    }
-    // Messages buffered but not written yet are live already: rewriting now would write them twice.
-    if (this.size < COMPACT_BYTES || this.buffered.length > 0) return;
+  private truncate(): void {
+    if (this.size === 0) return;
+    ftruncateSync(this.fd, 0);
+    fdatasyncSync(this.fd);
+    this.size = 0;
+  }
+
+  /** Writes the outstanding messages to a new file and renames it over the journal (atomic on POSIX). */
+  private rewrite(): void {
     const lines = [...this.live.values()].map(({ message, remaining }) => JSON.stringify({ p: { ...message, subscriptions: [...remaining] } }));
     const text = `${lines.join('\n')}\n`;
-    if (Buffer.byteLength(text) * 2 > this.size) return;
     const tmp = `${this.path}.compacting`;
     const fd = openSync(tmp, 'w');
     writeSync(fd, text);
@@ -173,12 +199,9 @@ export class RouterJournal {
       }
       if ('p' in parsed) {
         const { orderingKey, ...rest } = parsed.p;
-        this.live.set(rest.messageId, { message: { ...rest, ...(orderingKey ? { orderingKey } : {}) }, remaining: new Set(rest.subscriptions) });
+        this.track({ ...rest, ...(orderingKey ? { orderingKey } : {}) }, new Set(rest.subscriptions), line.length + 1);
       } else {
-        const [subscription, messageId] = parsed.a;
-        const live = this.live.get(messageId);
-        live?.remaining.delete(subscription);
-        if (live?.remaining.size === 0) this.live.delete(messageId);
+        this.settle(...parsed.a);
       }
       offset = end + 1;
     }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { forecastTargets } from '../forecast/targets.js';
 
 /** Names of the deployable functions; infra creates one Cloud Run function per entry. */
-export const FUNCTION_NAMES = ['ingest', 'score', 'forecast', 'api', 'copilot'] as const;
+export const FUNCTION_NAMES = ['ingest', 'score', 'forecast', 'api', 'copilot', 'notify', 'recommend'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Pub/Sub topics, by role; the names are suffixed with the environment in the cloud. */
@@ -11,6 +11,7 @@ export const TOPICS = {
   readingsClean: 'readings-clean',
   alerts: 'alerts',
   forecastTick: 'forecast-tick',
+  maintenanceTick: 'maintenance-tick',
   deadLetter: 'readings-dead-letter',
 } as const;
 export type TopicRole = keyof typeof TOPICS;
@@ -63,6 +64,25 @@ export const configSchema = z.object({
   /** Series the forecast function forecasts on each tick: `<deviceId>:<metric>=<model>`, comma-separated. */
   KILOWATCH_FORECAST_TARGETS: forecastTargets.default([{ deviceId: 'steel-plant/main-meter', metric: 'usage_kwh', model: 'steel-forecast' }]),
   STORAGE_API_ENDPOINT: z.url().optional(),
+  /** Alert lifecycle (shared/alerting): an incident resolves itself after this long of scored, normal values. */
+  KILOWATCH_ALERT_RESOLVE_AFTER_MIN: positiveInt.max(10_080).default(30),
+  /** After a resolution, anomalies of the same (device, metric, kind) raise nothing for this long. */
+  KILOWATCH_ALERT_COOLDOWN_MIN: z.coerce.number().int().min(0).max(10_080).default(30),
+  /** Storm control: this many devices of one site opening incidents within the window make one site-wide incident. */
+  KILOWATCH_ALERT_STORM_DEVICES: z.coerce.number().int().min(2).max(10_000).default(3),
+  KILOWATCH_ALERT_STORM_WINDOW_MIN: positiveInt.max(1440).default(10),
+  /**
+   * Notification channels, comma-separated `<format>=<target>`: format json (generic) or chat (Slack/Teams
+   * incoming-webhook body); target an http(s) URL or file:<path> (JSON lines). In the cloud it comes from
+   * Secret Manager (infra mounts the webhooks secret into this variable).
+   */
+  KILOWATCH_WEBHOOKS: z.string().default(''),
+  /** The same list in a file (one channel per line), for URLs kept out of the environment. */
+  KILOWATCH_WEBHOOKS_FILE: z.string().min(1).optional(),
+  /** Maintenance rules and thresholds, with their rationale (kilowatch recommend, the recommend function). */
+  KILOWATCH_MAINTENANCE_RULES_FILE: z.string().min(1).default('data/maintenance-rules.json'),
+  /** Delivery attempts per notification before it goes to the dead-letter sink. */
+  KILOWATCH_NOTIFY_MAX_ATTEMPTS: positiveInt.max(100).default(5),
   /** The copilot's model: a local Ollama, Vertex AI Gemini, or none (POST /v1/ask answers 503). */
   KILOWATCH_LLM: z.enum(['ollama', 'vertex', 'none']).default('none'),
   /** Model name: an Ollama tag (e.g. qwen3:8b) or a Gemini model id (e.g. gemini-2.5-flash). */
@@ -114,6 +134,8 @@ export const configSchema = z.object({
   /** Built dashboard the api function serves at / (npm run build:dashboard). */
   KILOWATCH_DASHBOARD_DIR: z.string().min(1).default('dist/dashboard'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** json: Cloud Logging's structured lines (default on Cloud Run and with the gcp backend); pretty: one readable line each. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

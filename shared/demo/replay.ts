@@ -1,4 +1,4 @@
-import type { Bus } from '../bus/port.js';
+import type { Bus, Destination } from '../bus/port.js';
 import type { WireReading } from '../readings/wire.js';
 
 export interface ReplayOptions {
@@ -8,9 +8,11 @@ export interface ReplayOptions {
   readonly messagesPerSecond: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (published: number) => void;
+  /** Topic published to (default: the shared `readings` topic); `{ site }` publishes as that site's devices. */
+  readonly to?: Destination;
 }
 
-/** Publishes readings to the `readings` topic in batches, paced: a device fleet, faster than real time. */
+/** Publishes readings in batches, paced: a device fleet, faster than real time. */
 export async function replay(bus: Bus, readings: Iterable<WireReading>, options: ReplayOptions): Promise<number> {
   const gapMs = options.messagesPerSecond > 0 ? 1000 / options.messagesPerSecond : 0;
   let batch: WireReading[] = [];
@@ -22,7 +24,7 @@ export async function replay(bus: Bus, readings: Iterable<WireReading>, options:
     // A message from one device is keyed by it, so ingest sees the device's messages in order.
     const deviceId = batch[0]!.deviceId;
     const oneDevice = batch.every((r) => r.deviceId === deviceId);
-    await bus.publish('readings', [{ data: JSON.stringify({ readings: batch }), ...(oneDevice ? { orderingKey: deviceId } : {}) }]);
+    await bus.publish(options.to ?? 'readings', [{ data: JSON.stringify({ readings: batch }), ...(oneDevice ? { orderingKey: deviceId } : {}) }]);
     published += batch.length;
     batch = [];
     messages++;

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { checkZone } from '../forecast/calendar.js';
-import { columnIndex, numbersOf, readCsvTable, timestampsOf, type CsvTable } from '../forecast/table.js';
+import { columnIndex, numbersOf, readCsvTable, timestampsOf, zoneUsed, type CsvTable, type InputZone } from '../forecast/table.js';
 import type { VerifiedModel } from '../models/runtime.js';
 import { buildEstimateFeatures, ESTIMATE_FEATURES, type FeasibleStatus, type MeterRow } from './features.js';
 import { estimateParamsOf, type EstimateParams } from './params.js';
@@ -64,7 +64,10 @@ export interface EstimateFileOptions {
   input: string;
   output: string;
   timestamp?: string;
-  tz?: string;
+  /** Zone of timestamps without an offset; such timestamps are refused without it. */
+  zone?: InputZone;
+  /** Input column names where they differ from the model card's (the warehouse's metric names). */
+  columns?: Partial<EstimateParams['columns']>;
 }
 
 export interface EstimateSummary {
@@ -77,20 +80,31 @@ export interface EstimateSummary {
   /** Rows whose two sides contradict each other: estimated by the physics formula alone. */
   inconsistent: number;
   output: string;
+  /** How the input's timestamps were read: 'offsets in the file' or '<zone> (<where the zone came from>)'. */
+  timestamps: string;
   seconds: number;
 }
 
+/** The option of `kilowatch estimate` (and `train estimate`) that names each input column. */
+export const ESTIMATE_COLUMN_FLAGS = {
+  lagging_kvarh: '--lagging-kvarh',
+  lagging_pf: '--lagging-pf',
+  leading_kvarh: '--leading-kvarh',
+  leading_pf: '--leading-pf',
+  co2: '--co2',
+} as const;
+
 export function meterRowsOf(table: CsvTable, p: EstimateParams): MeterRow[] {
-  const col = (name: string, required: boolean) => {
-    const i = table.header.indexOf(name);
-    if (i < 0 && required) columnIndex(table, name, 'the export format (metric names of the warehouse)');
+  const col = (key: keyof typeof ESTIMATE_COLUMN_FLAGS, required: boolean) => {
+    const i = table.header.indexOf(p.columns[key]);
+    if (i < 0 && required) columnIndex(table, p.columns[key], ESTIMATE_COLUMN_FLAGS[key]);
     return i < 0 ? undefined : numbersOf(table, i);
   };
-  const lagQ = col(p.columns.lagging_kvarh, true) as Float64Array;
-  const lagPf = col(p.columns.lagging_pf, true) as Float64Array;
-  const leadQ = col(p.columns.leading_kvarh, true) as Float64Array;
-  const leadPf = col(p.columns.leading_pf, true) as Float64Array;
-  const co2 = col(p.columns.co2, false);
+  const lagQ = col('lagging_kvarh', true) as Float64Array;
+  const lagPf = col('lagging_pf', true) as Float64Array;
+  const leadQ = col('leading_kvarh', true) as Float64Array;
+  const leadPf = col('leading_pf', true) as Float64Array;
+  const co2 = col('co2', false);
   return table.rows.map((_, i) => ({
     laggingKvarh: lagQ[i] as number,
     laggingPf: lagPf[i] as number,
@@ -109,10 +123,10 @@ export async function estimateFile(model: VerifiedModel, options: EstimateFileOp
   const started = performance.now();
   const e = estimatorOf(model);
   const table = readCsvTable(options.input);
-  const zone = options.tz ?? 'UTC';
-  checkZone(zone);
-  const stamps = timestampsOf(table, columnIndex(table, options.timestamp ?? e.params.timestamp, '--timestamp'), zone);
-  const rows = meterRowsOf(table, e.params);
+  if (options.zone) checkZone(options.zone.zone);
+  const tsCol = columnIndex(table, options.timestamp ?? e.params.timestamp, '--timestamp');
+  const stamps = timestampsOf(table, tsCol, options.zone);
+  const rows = meterRowsOf(table, { ...e.params, columns: { ...e.params.columns, ...options.columns } });
   const { estimates, status } = await estimateRows(e, rows, stamps);
   const lines = ['ts,estimate'];
   for (let i = 0; i < rows.length; i++) lines.push(`${new Date(stamps[i] as number).toISOString()},${fmt(estimates[i] as number)}`);
@@ -126,6 +140,7 @@ export async function estimateFile(model: VerifiedModel, options: EstimateFileOp
     withoutReadings,
     inconsistent: status.filter((s) => s === 'inconsistent').length,
     output: options.output,
+    timestamps: zoneUsed(table, tsCol, options.zone),
     seconds: Math.round((performance.now() - started) / 10) / 100,
   };
 }

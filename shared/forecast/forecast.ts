@@ -5,7 +5,7 @@ import { buildRawFeatures, layoutOf, normalise, normaliser } from './features.js
 import { readOrigins } from './origins.js';
 import { forecastParamsOf, type ForecastParams } from './params.js';
 import { regularSeries, type RegularSeries } from './series.js';
-import { columnIndex, numbersOf, readCsvTable, timestampsOf } from './table.js';
+import { columnIndex, numbersOf, readCsvTable, timestampsOf, zoneUsed, type InputZone } from './table.js';
 
 /** Model name of the demo plant's forecaster (champion in the registry, else models/steel-forecast). */
 export const DEFAULT_FORECAST_MODEL = 'steel-forecast';
@@ -72,8 +72,8 @@ export interface ForecastFileOptions {
   horizon?: number;
   timestamp?: string;
   target?: string;
-  /** Zone of timestamps without an offset in the input and origins files (default UTC). */
-  tz?: string;
+  /** Zone of timestamps without an offset in the input and origins files; such timestamps are refused without it. */
+  zone?: InputZone;
 }
 
 export interface ForecastSummary {
@@ -83,6 +83,8 @@ export interface ForecastSummary {
   rows: number;
   horizon: number;
   output: string;
+  /** How the input's timestamps were read: 'offsets in the file' or '<zone> (<where the zone came from>)'. */
+  timestamps: string;
   seconds: number;
 }
 
@@ -91,13 +93,16 @@ function fmt(v: number): string {
 }
 
 /** Reads the target column of a CSV onto the model's grid. */
-export function readSeriesFor(params: ForecastParams, options: { input: string; timestamp?: string; target?: string; tz?: string }): RegularSeries {
+export function readSeriesFor(
+  params: ForecastParams,
+  options: { input: string; timestamp?: string; target?: string; zone?: InputZone },
+): RegularSeries & { timestamps: string } {
   const table = readCsvTable(options.input);
   const tsCol = columnIndex(table, options.timestamp ?? params.timestamp, '--timestamp');
   const yCol = columnIndex(table, options.target ?? params.target, '--target');
-  const zone = options.tz ?? 'UTC';
-  checkZone(zone);
-  return regularSeries(options.input, timestampsOf(table, tsCol, zone), numbersOf(table, yCol), params.stepSeconds);
+  if (options.zone) checkZone(options.zone.zone);
+  const series = regularSeries(options.input, timestampsOf(table, tsCol, options.zone), numbersOf(table, yCol), params.stepSeconds);
+  return { ...series, timestamps: zoneUsed(table, tsCol, options.zone) };
 }
 
 /** `kilowatch forecast`: origin,target_ts,p10,p50,p90 for every origin, from the rows strictly before it. */
@@ -109,7 +114,7 @@ export async function forecastFile(model: VerifiedModel, options: ForecastFileOp
     throw new Error(`--horizon ${options.horizon}: model ${model.name} ${model.version} forecasts 1 to ${f.params.horizon} steps of ${f.params.stepSeconds} s`);
   }
   const series = readSeriesFor(f.params, options);
-  const originsMs = readOrigins(options.origins, series, { zone: f.params.timezone, inputZone: options.tz ?? 'UTC', minHistorySteps: f.params.minHistorySteps });
+  const originsMs = readOrigins(options.origins, series, { zone: f.params.timezone, inputZone: options.zone?.zone, minHistorySteps: f.params.minHistorySteps });
   if (originsMs.length === 0) throw new Error(`--origins daily: the input has no plant-local midnight with a week of history before it`);
   const origins = originIndices(series, originsMs, f.params.minHistorySteps);
   const q = await forecastIndices(f, series, origins);
@@ -131,6 +136,7 @@ export async function forecastFile(model: VerifiedModel, options: ForecastFileOp
     rows: origins.length * H,
     horizon: H,
     output: options.output,
+    timestamps: series.timestamps,
     seconds: Math.round((performance.now() - started) / 10) / 100,
   };
 }

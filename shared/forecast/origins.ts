@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseTimestamp } from '../readings/timestamps.js';
+import { carriesOffset, parseTimestamp } from '../readings/timestamps.js';
 import { localMidnights } from './calendar.js';
 import type { RegularSeries } from './series.js';
 
@@ -8,7 +8,7 @@ import type { RegularSeries } from './series.js';
  * step after the last, so the day after the data is included), or a file of timestamps, one a line (a header
  * line `origin` and an `origin` column of a CSV are accepted).
  */
-export function readOrigins(spec: string, series: RegularSeries, options: { zone: string; inputZone: string; minHistorySteps: number }): number[] {
+export function readOrigins(spec: string, series: RegularSeries, options: { zone: string; inputZone: string | undefined; minHistorySteps: number }): number[] {
   const stepMs = series.stepSeconds * 1000;
   const lastMs = series.anchorMs + (series.values.length - 1) * stepMs;
   if (spec === 'daily') {
@@ -36,7 +36,10 @@ export function readOrigins(spec: string, series: RegularSeries, options: { zone
     }
     const cell = cells[column] ?? '';
     if (cell === '' || cell.startsWith('#')) return;
-    const parsed = parseTimestamp(cell, options.inputZone);
+    if (!options.inputZone && !carriesOffset(cell)) {
+      throw new Error(`--origins ${spec}: line ${n + 1}: '${cell.slice(0, 40)}' has no UTC offset; name its zone with --tz or --device`);
+    }
+    const parsed = parseTimestamp(cell, options.inputZone ?? 'UTC');
     if (!parsed.ok) throw new Error(`--origins ${spec}: line ${n + 1}: ${parsed.reason}`);
     out.push(parsed.ms);
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { ACCEPTED_TS_FORMS, parseTimestamp } from '../readings/timestamps.js';
+import { ACCEPTED_TS_FORMS, carriesOffset, parseTimestamp } from '../readings/timestamps.js';
 
 /**
  * A CSV in kilowatch's export format: a timestamp column (`ts`, ISO 8601) and one column per metric named as in
@@ -35,11 +35,33 @@ export function columnIndex(table: CsvTable, name: string, flag: string): number
   return i;
 }
 
-/** UTC epoch ms of every row; timestamps without an offset are read in `zone`. */
-export function timestampsOf(table: CsvTable, column: number, zone: string): Float64Array {
+/** The zone timestamps without an offset are read in, and where it came from (said in every command's summary). */
+export interface InputZone {
+  readonly zone: string;
+  readonly source: string;
+}
+
+/** How a file's timestamps were read, for a command's summary: never a silent UTC. */
+export function zoneUsed(table: CsvTable, column: number, zone: InputZone | undefined): string {
+  const naive = table.rows.some((row) => !carriesOffset((row[column] ?? '').trim()));
+  return naive && zone ? `${zone.zone} (${zone.source})` : 'offsets in the file';
+}
+
+/**
+ * UTC epoch ms of every row; timestamps without an offset are read in `zone`, and without one they are refused
+ * with the options that name it: reading plant-local times as UTC shifts every value by the plant's offset.
+ */
+export function timestampsOf(table: CsvTable, column: number, zone: InputZone | undefined): Float64Array {
   const out = new Float64Array(table.rows.length);
   table.rows.forEach((row, r) => {
-    const parsed = parseTimestamp(row[column] ?? '', zone);
+    const cell = (row[column] ?? '').trim();
+    if (!zone && !carriesOffset(cell)) {
+      throw new Error(
+        `${table.path}: line ${r + 2}: column '${table.header[column]}': '${cell.slice(0, 40)}' has no UTC offset; ` +
+          "name the zone it is in with --tz <IANA zone, e.g. Asia/Seoul> or --device <id> (the device registry's timezone)",
+      );
+    }
+    const parsed = parseTimestamp(cell, zone?.zone ?? 'UTC');
     if (!parsed.ok) {
       throw new Error(`${table.path}: line ${r + 2}: column '${table.header[column]}': ${parsed.reason}; accepted: ${ACCEPTED_TS_FORMS}`);
     }

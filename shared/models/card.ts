@@ -35,6 +35,24 @@ const goldenPair = z.strictObject({
   dims: z.record(z.string(), z.array(z.number().int().nonnegative())).optional(),
 });
 
+export const holdoutSpec = z.strictObject({
+  from: z.string(),
+  to: z.string(),
+  origins: z.number().int().nonnegative().optional(),
+  rows: z.number().int().nonnegative().optional(),
+  untouched: z.boolean(),
+  rule: z.string(),
+});
+
+/** The distribution of one input series over the training data: what drift watch compares live inputs with. */
+export const referenceDistribution = z.strictObject({
+  /** Values it was computed from. */
+  n: z.number().int().positive(),
+  /** The 0th, 1st, ..., 100th percentiles (101 values, ascending): PSI bins and the KS reference CDF. */
+  quantiles: z.array(z.number()).length(101),
+});
+export type ReferenceDistribution = z.infer<typeof referenceDistribution>;
+
 export const modelCard = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]{1,63}$/, 'lowercase letters, digits and dashes'),
   version: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
@@ -64,6 +82,8 @@ export const modelCard = z.strictObject({
     primary: z.string(),
     higherIsBetter: z.boolean().default(false),
     values: z.record(z.string(), z.number()),
+    /** Where `values` come from: `untouched` when no fitting, normalisation, early stopping or calibration read that slice. */
+    holdout: holdoutSpec.optional(),
   }),
   codeVersion: z.string(),
   createdAt: z.string(),
@@ -71,6 +91,8 @@ export const modelCard = z.strictObject({
   golden: z.array(goldenPair).min(1),
   /** Absolute tolerance for golden outputs (float32 rounding across runtimes). */
   goldenTolerance: z.number().positive().default(1e-4),
+  /** Input series → their training distribution (the trainer writes it; drift watch reads it). */
+  reference: z.record(z.string(), referenceDistribution).optional(),
 });
 
 export type ModelCard = z.infer<typeof modelCard>;

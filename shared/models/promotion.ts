@@ -20,13 +20,42 @@ function fmt(v: number): string {
 }
 
 /**
+ * Figures from a slice that training touched (normalisation, early stopping, calibration) flatter a model; the
+ * gate compares untouched-slice figures only with untouched-slice figures. Cards that do not say where their
+ * figures come from (older cards, detectors scored on a separate holdout) compare with each other as before.
+ */
+function holdoutMismatch(mine: CardMetrics, champion: { version: string; metrics: ChampionMetrics }): string | undefined {
+  if (mine.holdout && !mine.holdout.untouched) return "this version's figures come from a slice its training touched";
+  const theirs = champion.metrics.holdout;
+  if (mine.holdout && !theirs?.untouched) {
+    return `the champion ${champion.version}'s figures come from ${theirs ? 'a slice its training touched' : 'a slice its card does not describe'}, this version's from an untouched one`;
+  }
+  return undefined;
+}
+
+type ChampionMetrics = Omit<CardMetrics, 'holdout'> & { holdout?: CardMetrics['holdout'] | undefined };
+
+function whyIncomparable(mine: CardMetrics, champion: { version: string; metrics: ChampionMetrics }): string | undefined {
+  const { primary, higherIsBetter } = mine;
+  const theirs = champion.metrics.values[champion.metrics.primary];
+  const own = mine.values[primary];
+  const holdout = holdoutMismatch(mine, champion);
+  if (holdout) return holdout;
+  if (champion.metrics.primary !== primary) return `the champion ${champion.version} is ranked by '${champion.metrics.primary}' and this version by '${primary}'`;
+  if (champion.metrics.higherIsBetter !== higherIsBetter) return `the champion ${champion.version} and this version disagree on whether a higher '${primary}' is better`;
+  if (theirs === undefined || !Number.isFinite(theirs)) return `the champion ${champion.version} has no finite '${primary}' value`;
+  if (own === undefined || !Number.isFinite(own)) return `this version has no finite '${primary}' value`;
+  return undefined;
+}
+
+/**
  * The promotion rule: a candidate becomes champion when there is none, or when its primary holdout metric
  * strictly beats the champion's on the same metric (lower is better unless higherIsBetter); `force` promotes
  * regardless and says what the rule alone would have decided.
  */
 export function decidePromotion(
   candidate: { version: string; metrics: CardMetrics },
-  champion: { version: string; metrics: CardMetrics } | undefined,
+  champion: { version: string; metrics: ChampionMetrics } | undefined,
   force = false,
 ): PromotionDecision {
   if (!champion) return { promote: true, reason: 'no champion yet: the first version becomes champion' };
@@ -35,16 +64,7 @@ export function decidePromotion(
   const { primary, higherIsBetter } = candidate.metrics;
   const mine = candidate.metrics.values[primary];
   const theirs = champion.metrics.values[champion.metrics.primary];
-  let incomparable: string | undefined;
-  if (champion.metrics.primary !== primary) {
-    incomparable = `the champion ${champion.version} is ranked by '${champion.metrics.primary}' and this version by '${primary}'`;
-  } else if (champion.metrics.higherIsBetter !== higherIsBetter) {
-    incomparable = `the champion ${champion.version} and this version disagree on whether a higher '${primary}' is better`;
-  } else if (theirs === undefined || !Number.isFinite(theirs)) {
-    incomparable = `the champion ${champion.version} has no finite '${primary}' value`;
-  } else if (mine === undefined || !Number.isFinite(mine)) {
-    incomparable = `this version has no finite '${primary}' value`;
-  }
+  const incomparable = whyIncomparable(candidate.metrics, champion);
   if (incomparable) {
     return force
       ? { promote: true, reason: `forced: metrics not comparable (${incomparable})` }

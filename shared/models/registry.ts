@@ -3,7 +3,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { IF_ABSENT, isPreconditionFailed, type ObjectStore, type StoredObject } from '../objects/port.js';
-import type { ModelCard } from './card.js';
+import { holdoutSpec, type ModelCard } from './card.js';
 import { ModelNotFoundError, ModelRefusedError } from './errors.js';
 import { CARD_FILE, MODEL_FILE, parseCard, readModelFolder, sha256Hex } from './folder.js';
 import { verifyModel } from './loader.js';
@@ -26,7 +26,12 @@ export const championPointer = z.object({
   version: z.string().min(1),
   promotedAt: z.string(),
   /** The champion's holdout metrics, copied from its card at promotion. */
-  metrics: z.object({ primary: z.string(), higherIsBetter: z.boolean().default(false), values: z.record(z.string(), z.number()) }),
+  metrics: z.object({
+    primary: z.string(),
+    higherIsBetter: z.boolean().default(false),
+    values: z.record(z.string(), z.number()),
+    holdout: holdoutSpec.optional(),
+  }),
   reason: z.string(),
   sha256: z.string().optional(),
   /** The champion before this one (for a rollback: push that version again with --force). */
@@ -75,10 +80,21 @@ export interface VersionSummary {
   champion: boolean;
 }
 
+/** What drift watch last found about a model (models/<name>/health.json). */
+export const modelHealthMark = z.strictObject({
+  version: z.string(),
+  asOf: z.string(),
+  retrainRecommended: z.boolean(),
+  reasons: z.array(z.string()),
+});
+export type ModelHealthMark = z.infer<typeof modelHealthMark>;
+
 export interface ModelSummary {
   name: string;
   champion: ChampionPointer | null;
   versions: VersionSummary[];
+  /** Drift watch's last finding; `retrainRecommended` marks the model for retraining. */
+  health?: ModelHealthMark;
 }
 
 export interface RegistryOptions {
@@ -127,6 +143,24 @@ export class ModelRegistry {
     assertName(name);
     assertVersion(version);
     return `${MODELS_PREFIX}/${name}/versions/${version}/${file}`;
+  }
+
+  healthKey(name: string): string {
+    assertName(name);
+    return `${MODELS_PREFIX}/${name}/health.json`;
+  }
+
+  /** Records drift watch's finding next to the model's versions (a committed default model gets one too). */
+  async markHealth(name: string, mark: ModelHealthMark): Promise<void> {
+    await this.store.put(this.healthKey(name), Buffer.from(JSON.stringify(modelHealthMark.parse(mark))));
+  }
+
+  async health(name: string): Promise<ModelHealthMark | undefined> {
+    const stored = await this.store.get(this.healthKey(name));
+    if (!stored) return undefined;
+    const parsed = modelHealthMark.safeParse(JSON.parse(Buffer.from(stored.bytes).toString('utf8')));
+    if (!parsed.success) throw new Error(`${this.healthKey(name)} in ${this.store.location} is damaged`);
+    return parsed.data;
   }
 
   championKey(name: string): string {
@@ -247,6 +281,8 @@ export class ModelRegistry {
       if (version) entry(version[1]!).versions.push(version[2]!);
       const champion = /^models\/([^/]+)\/champion\.json$/.exec(key);
       if (champion) entry(champion[1]!).champion = true;
+      const health = /^models\/([^/]+)\/health\.json$/.exec(key);
+      if (health) entry(health[1]!);
     }
     const out: ModelSummary[] = [];
     for (const [modelName, found] of [...models.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -264,7 +300,8 @@ export class ModelRegistry {
           champion: champion?.version === c.version,
         }))
         .sort((a, b) => (a.createdAt === b.createdAt ? (a.version < b.version ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1));
-      out.push({ name: modelName, champion, versions });
+      const health = await this.health(modelName);
+      out.push({ name: modelName, champion, versions, ...(health ? { health } : {}) });
     }
     return out;
   }

@@ -7,6 +7,9 @@ export interface ImputationQuality {
   /** Masked values that were not repaired (no neighbour, no physics). */
   readonly unrepaired: number;
   readonly imputedRmse: number;
+  /** The same over the values whose reading kept its reactive energies and power factors, and over the rest. */
+  readonly imputedRmseWithElectrical: number;
+  readonly imputedRmseWithoutElectrical: number;
   /** Linear interpolation between the nearest unmasked neighbours in time: the baseline. */
   readonly linearRmse: number;
 }
@@ -27,6 +30,7 @@ export function measureImputation(options: { days: number; share: number; allCol
   let seed = options.seed;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const truth = new Map<string, number>();
+  const allColumns = new Set<string>();
   const lines: string[] = [];
   for (let day = 0; day * 96 < steel.length; day++) {
     const readings = steel.slice(day * 96, day * 96 + 96).map((row, i) => {
@@ -35,7 +39,10 @@ export function measureImputation(options: { days: number; share: number; allCol
       if (u < options.share) {
         truth.set(new Date(row.tsMs).toISOString(), row.metrics.usage_kwh);
         reading.metrics.usage_kwh = null;
-        if (u < options.allColumnsShare) for (const m of ELECTRICAL) reading.metrics[m] = null;
+        if (u < options.allColumnsShare) {
+          allColumns.add(new Date(row.tsMs).toISOString());
+          for (const m of ELECTRICAL) reading.metrics[m] = null;
+        }
       }
       return reading;
     });
@@ -46,6 +53,7 @@ export function measureImputation(options: { days: number; share: number; allCol
   const usage = rows.filter((r) => r.metric === 'usage_kwh').sort((a, b) => a.ts.localeCompare(b.ts));
   const known = usage.map((r) => (truth.has(r.ts) ? null : r.value));
   const imputed: number[] = [];
+  const split: [number[], number[]] = [[], []];
   const linear: number[] = [];
   let unrepaired = 0;
   usage.forEach((r, i) => {
@@ -56,6 +64,7 @@ export function measureImputation(options: { days: number; share: number; allCol
       return;
     }
     imputed.push(r.value - actual);
+    split[allColumns.has(r.ts) ? 1 : 0].push(r.value - actual);
     let a = i - 1;
     while (a >= 0 && known[a] === null) a--;
     let b = i + 1;
@@ -64,5 +73,12 @@ export function measureImputation(options: { days: number; share: number; allCol
     const right = b < known.length ? (known[b] as number) : left;
     linear.push((a >= 0 && b < known.length ? left + ((right - left) * (i - a)) / (b - a) : left) - actual);
   });
-  return { masked: truth.size, unrepaired, imputedRmse: rmse(imputed), linearRmse: rmse(linear) };
+  return {
+    masked: truth.size,
+    unrepaired,
+    imputedRmse: rmse(imputed),
+    imputedRmseWithElectrical: rmse(split[0]),
+    imputedRmseWithoutElectrical: rmse(split[1]),
+    linearRmse: rmse(linear),
+  };
 }

@@ -10,6 +10,11 @@ const ISO_LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\
 const PLANT_LOCAL = /^(\d{1,2})\/(\d{1,2})\/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$/;
 const EPOCH_STRING = /^\d{9,16}(\.\d+)?$/;
 
+/** Whether a timestamp fixes its instant by itself (an offset or epoch time), so no zone is needed to read it. */
+export function carriesOffset(ts: string): boolean {
+  return ISO_WITH_OFFSET.test(ts) || EPOCH_STRING.test(ts);
+}
+
 /** Why a timestamp was refused: stored verbatim as the rejection reason. */
 export type TsProblem = 'invalid_timestamp' | 'ambiguous_local_time';
 export type ParsedTs = { ok: true; ms: number } | { ok: false; code: TsProblem; reason: string };

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Bus } from '../bus/port.js';
-import { topicName, type Config } from '../config/env.js';
+import { siteTopicName, topicName, type Config } from '../config/env.js';
 import type { Warehouse } from '../warehouse/port.js';
 
 /** Project id the local stack uses for Pub/Sub resource names. */
@@ -48,6 +48,7 @@ export async function openBus(config: Config): Promise<Bus> {
   return new PubSubBus({
     projectId: local ? LOCAL_PROJECT : (config.GOOGLE_CLOUD_PROJECT as string),
     topicName: (role) => topicName(config, role),
+    siteTopicName: (site) => siteTopicName(config, site),
     apiEndpoint: config.PUBSUB_API_ENDPOINT ?? (local ? localRouterEndpoint(config) : undefined),
   });
 }

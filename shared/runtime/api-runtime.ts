@@ -52,7 +52,7 @@ export async function createApiRuntime(config: Config, warehouse?: Warehouse): P
       committed: () => committedModels(config),
     },
     estimator: async (name) => estimatorOf(await (await championModel(name, config)).get()),
-    deadLetters: async () => (deadLetters ? deadLetters.count() : null),
+    deadLetters: () => Promise.resolve(deadLetters ? deadLetters.count() : null),
     now: Date.now,
   };
   const options: ApiOptions = {
@@ -67,5 +67,7 @@ export async function createApiRuntime(config: Config, warehouse?: Warehouse): P
 const runtime = perProcess((config) => createApiRuntime(config));
 
 /** The api function's dependencies in this process. */
-export const apiRuntime = runtime.get;
-export const provideApiRuntime = runtime.provide;
+export const apiRuntime = (): Promise<ApiRuntime> => runtime.get();
+export const provideApiRuntime = (value: ApiRuntime | Promise<ApiRuntime>): void => {
+  runtime.provide(value);
+};

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Flag } from '../readings/flags.js';
 import type { MachineMetric } from './metrics.js';
 
-export const FAULT_TYPES = ['spike', 'dip', 'overheating', 'drift', 'stuck', 'shutdown', 'missing', 'outlier'] as const;
+export const FAULT_TYPES = ['spike', 'dip', 'overheating', 'drift', 'stuck', 'shutdown', 'missing', 'outlier', 'bearing_wear'] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 
 /**
@@ -18,6 +18,7 @@ export const EXPECTED_FLAG: Readonly<Record<FaultType, Flag | null>> = {
   missing: 'missing',
   overheating: null,
   drift: null,
+  bearing_wear: null,
 };
 
 /** One affected value: (device, ts, metric) with the fault that changed it. */
@@ -58,6 +59,12 @@ export const faultRates = z.strictObject({
   overheating: perDay.default(0.2),
   /** Sensor drifts of 4-12 h on power, temperature or vibration, rising then recalibrating smoothly. */
   drift: perDay.default(0.15),
+  /**
+   * Bearing wear of 2-5 days ending in a failure (the label's end): vibration climbs 3-6 mm/s and temperature
+   * 3-6 °C, slowly then faster; then the bearing is replaced. Off by default: a rare, slow degradation that
+   * maintenance recommendations are evaluated on.
+   */
+  bearing_wear: perDay.default(0),
 });
 export type FaultRates = z.infer<typeof faultRates>;
 
@@ -67,6 +74,8 @@ export const SHUTDOWN_MINUTES = { min: 15, max: 180 } as const;
 export const OVERHEAT_MINUTES = { min: 30, max: 120 } as const;
 export const OVERHEAT_RISE_C = { min: 20, max: 45 } as const;
 export const DRIFT_HOURS = { min: 4, max: 12 } as const;
+export const BEARING_WEAR_DAYS = { min: 2, max: 5 } as const;
+export const BEARING_WEAR_RISE = { vibration_mm_s: { min: 3, max: 6 }, temperature_c: { min: 3, max: 6 } } as const;
 
 /** Empty count per fault type. */
 export function countsByFault(): Record<FaultType, number> {

@@ -17,7 +17,7 @@ import { applyUnitVariants, timestampVariant } from './variants.js';
  */
 
 const share = z.number().min(0).max(1);
-const STRETCH_FAULTS: ReadonlySet<FaultType> = new Set(['shutdown', 'overheating', 'drift', 'stuck']);
+const STRETCH_FAULTS: ReadonlySet<FaultType> = new Set(['shutdown', 'overheating', 'drift', 'stuck', 'bearing_wear']);
 
 export const simulationOptions = z.strictObject({
   machines: z.number().int().min(1).max(999).default(5),
@@ -145,6 +145,10 @@ class SimulatedMachine {
         const floor = Math.max(limits.min, 0) + (metric === 'power_kw' ? 0.01 * rated : 0.01);
         value = round3(Math.min(limits.max, Math.max(floor, clean + bias)));
         fault = 'drift';
+      } else if (stretch?.fault === 'bearing_wear' && tick >= stretch.first && tick <= stretch.last) {
+        const rise = (stretch.rise?.[metric] ?? 0) * (stretch.offsets?.[tick - stretch.first] ?? 0);
+        value = round3(Math.min(limits.max, clean + rise));
+        fault = 'bearing_wear';
       } else if (stretch?.fault === 'stuck' && tick >= stretch.first && tick <= stretch.last) {
         value = this.last.get(metric) ?? clean;
         fault = 'stuck';

@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { Bus } from '../bus/port.js';
+import type { Bus, Destination } from '../bus/port.js';
 import type { WireReading } from '../readings/wire.js';
 
 /**
@@ -73,7 +73,7 @@ export class LineWriter {
   }
 }
 
-/** Publishes messages to the `readings` topic, paced to `messagesPerSecond` (0: as fast as the bus accepts). */
+/** Publishes messages to `to` (the shared `readings` topic or a site's), paced to `messagesPerSecond` (0: as fast as the bus accepts). */
 export class PacedPublisher {
   private pending: string[] = [];
   private sent = 0;
@@ -84,6 +84,7 @@ export class PacedPublisher {
   constructor(
     private readonly bus: Bus,
     private readonly messagesPerSecond: number,
+    private readonly to: Destination = 'readings',
   ) {}
 
   get published(): number {
@@ -99,7 +100,7 @@ export class PacedPublisher {
     if (this.pending.length === 0) return;
     const messages = this.pending.map((data) => ({ data }));
     this.pending = [];
-    await this.bus.publish('readings', messages);
+    await this.bus.publish(this.to, messages);
     this.sent += messages.length;
     if (this.messagesPerSecond > 0) {
       const due = this.started + (this.sent * 1000) / this.messagesPerSecond - Date.now();

@@ -1,4 +1,6 @@
 import {
+  BEARING_WEAR_DAYS,
+  BEARING_WEAR_RISE,
   DRIFT_HOURS,
   OVERHEAT_MINUTES,
   OVERHEAT_RISE_C,
@@ -10,7 +12,7 @@ import type { MachineParams } from './machine.js';
 import { MACHINE_METRICS, type MachineMetric, type MetricLimits } from './metrics.js';
 import type { Rng } from './prng.js';
 
-export type StretchFault = 'shutdown' | 'overheating' | 'drift' | 'stuck';
+export type StretchFault = 'shutdown' | 'overheating' | 'drift' | 'stuck' | 'bearing_wear';
 
 /** A planned stretch fault of one machine, in ticks (readings of that machine) from the start. */
 export interface Stretch {
@@ -25,6 +27,8 @@ export interface Stretch {
    */
   readonly offsets?: Float64Array;
   readonly from?: number;
+  /** Bearing wear: the rise of each metric at the end, `offsets` being the shape from 0 to 1. */
+  readonly rise?: Partial<Record<MachineMetric, number>>;
 }
 
 /** Ticks kept clear around a stretch: a stuck meter needs a good value before it, the cleaner a clean run after. */
@@ -126,6 +130,22 @@ export function planStretches(ctx: PlanContext): StretchPlan {
     plan.place(rng, MACHINE_METRICS, length, (first) => ({
       fault: 'shutdown', metrics: MACHINE_METRICS, first, last: first + length - 1,
     }));
+  }
+
+  // Before the short faults, which then fit around it. Drawn only when asked for: plans without bearing wear consume the same random numbers as before it existed.
+  if (rates.bearing_wear > 0) {
+    for (let n = rng.poisson(rates.bearing_wear * days); n > 0; n--) {
+      const length = minutesToTicks(rng.uniform(BEARING_WEAR_DAYS.min, BEARING_WEAR_DAYS.max) * 1440, intervalS, 4);
+      const rise = {
+        vibration_mm_s: rng.uniform(BEARING_WEAR_RISE.vibration_mm_s.min, BEARING_WEAR_RISE.vibration_mm_s.max),
+        temperature_c: rng.uniform(BEARING_WEAR_RISE.temperature_c.min, BEARING_WEAR_RISE.temperature_c.max),
+      };
+      // Wear accelerates: slow at first, fastest just before the failure.
+      const offsets = Float64Array.from({ length }, (_, i) => ((i + 1) / length) ** 2);
+      plan.place(rng, ['vibration_mm_s', 'temperature_c'], length, (first) => ({
+        fault: 'bearing_wear', metrics: ['vibration_mm_s', 'temperature_c'], first, last: first + length - 1, offsets, from: first, rise,
+      }));
+    }
   }
 
   for (let n = rng.poisson(rates.overheating * days); n > 0; n--) {

@@ -1,4 +1,4 @@
-import type { Bus } from '../bus/port.js';
+import type { Bus, Destination } from '../bus/port.js';
 import { countsByFault, type FaultType } from './faults.js';
 import { simulate, simulationOptions, ticksOf, type SimulationInput } from './generator.js';
 import { LineWriter, MessageBatcher, PacedPublisher } from './output.js';
@@ -14,6 +14,8 @@ export interface RunSinks {
   readonly bus?: Bus;
   /** Messages per second when publishing; 0 for as fast as the bus accepts. */
   readonly messagesPerSecond?: number;
+  /** Topic published to (default: the shared `readings` topic). */
+  readonly to?: Destination;
 }
 
 export interface RunSummary {
@@ -36,7 +38,7 @@ export async function runSimulation(input: SimulationInput, sinks: RunSinks): Pr
   const batcher = new MessageBatcher(sinks.batch, sinks.maxBytes);
   const out = sinks.outPath ? new LineWriter(sinks.outPath) : undefined;
   const labelsOut = sinks.labelsPath ? new LineWriter(sinks.labelsPath) : undefined;
-  const publisher = sinks.bus ? new PacedPublisher(sinks.bus, sinks.messagesPerSecond ?? 0) : undefined;
+  const publisher = sinks.bus ? new PacedPublisher(sinks.bus, sinks.messagesPerSecond ?? 0, sinks.to) : undefined;
   const labels = countsByFault();
   let readings = 0;
   let messages = 0;

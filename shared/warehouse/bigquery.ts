@@ -221,7 +221,13 @@ export class BigQueryWarehouse implements Warehouse {
     // The client holds no sockets or timers worth releasing.
   }
 
-  private qualified(name: string): string {
+  /** Read-only SQL for read-side adapters over this dataset; parameters are bound, never spliced. */
+  select(query: string, params: Record<string, string | number | string[]>, what: string): Promise<Array<Record<string, unknown>>> {
+    return this.query(query, params, what);
+  }
+
+  /** A table or view of this dataset, quoted for SQL. */
+  qualified(name: string): string {
     return `\`${this.projectId}.${this.datasetId}.${name}\``;
   }
 

@@ -52,11 +52,13 @@ function isoOrNull(v: unknown): string | null {
 }
 
 function str(v: unknown): string {
-  return String(v);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  throw new TypeError(`expected text from the warehouse, got ${JSON.stringify(v)}`);
 }
 
 function strOrNull(v: unknown): string | null {
-  return v === null || v === undefined ? null : String(v);
+  return v === null || v === undefined ? null : str(v);
 }
 
 function point(r: Row): SeriesPoint {
@@ -110,7 +112,7 @@ export class SqlWarehouseReader implements WarehouseReader {
       deviceId: str(r.device_id),
       lastReadingAt: isoOrNull(r.last_ts),
       lastStoredAt: isoOrNull(r.stored),
-      lastFlags: [...new Set(String(r.flags ?? '').split(',').filter((f) => f.length > 0))].sort(),
+      lastFlags: [...new Set((typeof r.flags === 'string' ? r.flags : '').split(',').filter((f) => f.length > 0))].sort(),
       readings: num(r.n),
       openAlerts: num(r.open_alerts),
       openCriticalAlerts: num(r.open_critical),

@@ -69,6 +69,19 @@ describe('kilowatch detect', () => {
     );
   });
 
+  it('reads the ts column export-training-set writes, and any other named with --timestamp', async () => {
+    const rows = Array.from({ length: 500 }, (_, i) => `${new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString()},${(10 + Math.sin(i / 9)).toFixed(3)}`);
+    const ts = join(out, 'ts.csv');
+    writeFileSync(ts, `ts,usage_kwh\n${rows.join('\n')}\n`);
+    const { stdout } = await detect(['--input', ts, '--output', join(out, 'ts-out.csv')]);
+    expect(JSON.parse(stdout)).toMatchObject({ rows: 500 });
+    const other = join(out, 'when.csv');
+    writeFileSync(other, `when,usage_kwh\n${rows.join('\n')}\n`);
+    const named = await detect(['--input', other, '--timestamp', 'when', '--output', join(out, 'when-out.csv')]);
+    expect(JSON.parse(named.stdout)).toMatchObject({ rows: 500 });
+    expect(readOutput(join(out, 'when-out.csv'))[0]?.timestamp).toBe('2024-01-01T00:00:00.000Z');
+  });
+
   it('rejects a file without a timestamp column with a message naming the accepted ones', async () => {
     const input = join(out, 'bad.csv');
     writeFileSync(input, 'time,value\n1,2\n');

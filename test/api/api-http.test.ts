@@ -1,8 +1,10 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any -- responses are JSON checked field by field against expectations; typing each would restate the API's schemas */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE, loadFixture, tsAt } from '../support/read-fixture.js';
+import { readings } from '../../shared/warehouse/schema/tables.js';
+import { FIXTURE, loadFixture, readingRows, tsAt } from '../support/read-fixture.js';
 import { startApiServer, type ApiServer } from '../support/api-server.js';
 
 let api: ApiServer;
@@ -84,6 +86,28 @@ describe('api function over HTTP', () => {
     expect(res.body.points.length).toBeLessThanOrEqual(45);
     const ts = res.body.points.map((p: { ts: string }) => p.ts);
     for (const i of [...FIXTURE.spikes, ...FIXTURE.anomalies]) expect(ts).toContain(tsAt(i));
+  });
+
+  it('downsamples a device that sent more readings than its registered interval suggests', async () => {
+    // The steel meter is registered at 15 minutes; here it sent one reading a minute for two hours.
+    const rows = Array.from({ length: 120 }, (_, i) =>
+      readings.row.parse({
+        ...readingRows()[0],
+        reading_id: `steel-${i}`,
+        device_id: 'steel-plant/main-meter',
+        metric: 'usage_kwh',
+        unit: 'kWh',
+        value: 3 + (i % 7),
+        flags: [],
+        ts: new Date(Date.UTC(2024, 1, 1) + i * 60_000).toISOString(),
+        ingested_at: '2024-02-02T00:00:00.000Z',
+      }),
+    );
+    await api.warehouse.insert(readings, rows);
+    const res = await api.get(`/v1/series?deviceId=${encodeURIComponent('steel-plant/main-meter')}&metric=usage_kwh&from=2024-02-01T00:00:00Z&to=2024-02-01T02:00:00Z&maxPoints=10`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ totalPoints: 120, downsampling: { method: 'm4', buckets: 2 } });
+    expect(res.body.points.length).toBeLessThanOrEqual(10);
   });
 
   it('answers 422 naming maxPoints when the kept readings or the cap exceed it', async () => {

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access -- responses are JSON checked field by field against expectations; typing each would restate the API's schemas */
 import { describe, expect, it } from 'vitest';
 import { startApiServer } from '../support/api-server.js';
 

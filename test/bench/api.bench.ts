@@ -17,7 +17,7 @@ import { startLocalStack } from '../../functions/local/host.js';
 import { loadConfig, type Config } from '../../shared/config/env.js';
 import { getSeries } from '../../shared/query/series.js';
 import { createApiRuntime } from '../../shared/runtime/api-runtime.js';
-import type { DuckDbWarehouse } from '../../shared/warehouse/duckdb.js';
+import { DuckDbWarehouse } from '../../shared/warehouse/duckdb.js';
 import { replay } from '../../shared/demo/replay.js';
 import { loadSteel, STEEL_DEVICE_ID, steelReading } from '../../shared/demo/steel.js';
 
@@ -49,9 +49,9 @@ async function load(base: string, route: string, paths: string[]): Promise<LoadR
         url: base,
         connections: CONNECTIONS,
         duration: SECONDS,
-        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] as string }) }],
+        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) }],
       },
-      (error, done) => (error ? reject(error) : resolve(done)),
+      (error: unknown, done) => (error ? reject(error instanceof Error ? error : new Error(`autocannon failed: ${JSON.stringify(error)}`)) : resolve(done)),
     );
     instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => times.push(ms));
   });
@@ -125,7 +125,8 @@ export async function apiBench(): Promise<ApiBench> {
     results.push(await load(base, 'series, one day (364 different days: mostly cache misses)', days));
     results.push(await load(base, 'series, one day (the same day: cache hits)', [days[150] as string]));
     results.push(await load(base, 'series, full year, maxPoints=1000', [year]));
-    const warehouse = stack.warehouse as DuckDbWarehouse;
+    const warehouse = stack.warehouse;
+    if (!(warehouse instanceof DuckDbWarehouse)) throw new Error('the local stack runs on DuckDB');
     return {
       readings: (await stack.warehouse.counts()).readings ?? 0,
       results,

@@ -11,11 +11,11 @@ function isFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port with the three after it free too: the router and the three functions of one local stack. */
+/** A base port with the four after it free too: the router and the four functions (ingest, score, forecast, api) of one local stack. */
 export async function freePorts(): Promise<number> {
   for (;;) {
     const base = 20_000 + Math.floor(Math.random() * 40_000);
-    const free = await Promise.all([0, 1, 2, 3].map((i) => isFree(base + i)));
+    const free = await Promise.all([0, 1, 2, 3, 4].map((i) => isFree(base + i)));
     if (free.every(Boolean)) return base;
   }
 }

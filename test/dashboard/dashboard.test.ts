@@ -41,10 +41,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await warehouse?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (noBrowser) return;
+  await browser.close();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await warehouse.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 async function open(hash: string, page?: Page) {
@@ -95,6 +96,10 @@ describe.skipIf(noBrowser)('dashboard in chromium', () => {
       await page.waitForSelector(`body[data-ready="${hash.slice(2)}"]`);
       expect(await page.textContent('main')).toContain(text);
     }
+    // A series with neither readings nor a forecast in range: an empty chart with its note, no failed request.
+    await page.goto(`${base}#/overview?device=${encodeURIComponent(SEED.device)}&metric=co2_t`);
+    await page.waitForSelector('section.series.empty-series .chart-empty');
+    expect(await page.textContent('#series-summary')).toContain('no forecast in this range');
     expect(problems).toEqual([]);
     await page.close();
   });

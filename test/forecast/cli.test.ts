@@ -21,7 +21,7 @@ describe('kilowatch forecast', () => {
     const r = await kilowatch(['forecast', '--input', input, '--origins', 'daily', '--output', output], env);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout) as { origins: number };
-    expect(summary).toMatchObject({ model: 'steel-forecast', horizon: 96 });
+    expect(summary).toMatchObject({ model: 'steel-forecast', horizon: 96, timestamps: 'offsets in the file' });
     const rows = parseCsv(readFileSync(output, 'utf8'));
     expect(rows[0]).toEqual(['origin', 'target_ts', 'p10', 'p50', 'p90']);
     // Midnights in Seoul are 15:00Z: from one week after the first reading to the day after the last.
@@ -37,6 +37,29 @@ describe('kilowatch forecast', () => {
       expect(p10).toBeLessThanOrEqual(p50);
       expect(p50).toBeLessThanOrEqual(p90);
     }
+  });
+
+  it('refuses plant-local timestamps without a zone; reads them in the device registry zone and says so', async () => {
+    const from = Date.parse('2018-09-01T00:00:00Z');
+    const to = Date.parse('2018-09-12T00:00:00Z');
+    const rows = steelRows().filter((r) => r.tsMs >= from && r.tsMs < to);
+    const local = join(tmp.path, 'local.csv');
+    writeFileSync(local, `ts,usage_kwh\n${rows.map((r) => `${r.local},${r.metrics.usage_kwh}`).join('\n')}\n`);
+    const iso = join(tmp.path, 'iso.csv');
+    writeFileSync(iso, steelSliceCsv('2018-09-01T00:00:00Z', '2018-09-12T00:00:00Z'));
+    const run = (input: string, output: string, extra: string[] = []) =>
+      kilowatch(['forecast', '--model', FORECAST_MODEL, '--input', input, '--origins', 'daily', '--output', output, ...extra], env);
+
+    const refused = await run(local, join(tmp.path, 'never.csv'));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/line 2: column 'ts': '01\/09\/2018 \d\d:\d\d' has no UTC offset; name the zone it is in with --tz .* or --device <id>/);
+
+    const byDevice = await run(local, join(tmp.path, 'local-out.csv'), ['--device', 'steel-plant/main-meter']);
+    expect(byDevice.code, byDevice.stderr).toBe(0);
+    expect(JSON.parse(byDevice.stdout)).toMatchObject({ timestamps: 'Asia/Seoul (registry timezone of steel-plant/main-meter)' });
+    const reference = await run(iso, join(tmp.path, 'iso-out.csv'));
+    expect(reference.code, reference.stderr).toBe(0);
+    expect(readFileSync(join(tmp.path, 'local-out.csv'), 'utf8')).toBe(readFileSync(join(tmp.path, 'iso-out.csv'), 'utf8'));
   });
 
   it('honours --horizon and an origins file with naive timestamps in --tz', async () => {
@@ -90,11 +113,19 @@ describe('kilowatch estimate', () => {
     expect(Math.sqrt(sq / actual.length)).toBeLessThan(0.05);
   });
 
+  it('reads a column under another name given by its option', async () => {
+    const input = join(tmp.path, 'renamed.csv');
+    writeFileSync(input, steelSliceCsv('2018-10-01T00:00:00Z', '2018-10-02T00:00:00Z').replace('lagging_reactive_kvarh', 'lag_q'));
+    const r = await kilowatch(['estimate', '--model', ESTIMATE_MODEL, '--input', input, '--lagging-kvarh', 'lag_q', '--output', join(tmp.path, 'renamed-out.csv')], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ rows: 96, estimated: 96 });
+  });
+
   it('names the missing column', async () => {
     const input = join(tmp.path, 'nometer.csv');
     writeFileSync(input, 'ts,usage_kwh\n2018-10-01T00:00:00Z,3\n');
     const r = await kilowatch(['estimate', '--model', ESTIMATE_MODEL, '--input', input, '--output', join(tmp.path, 'y.csv')], env);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/no column 'lagging_reactive_kvarh'/);
+    expect(r.stderr).toMatch(/no column 'lagging_reactive_kvarh' \(columns: ts, usage_kwh\); name it with --lagging-kvarh/);
   });
 });

@@ -95,7 +95,7 @@ describe('estimate features: TypeScript = Python', () => {
     writeFileSync(input, `${[...steel, ...edge].join('\n')}\n`);
     const py = pythonFeatures(python, 'estimate', cardPath, input);
     const table = readCsvTable(input);
-    const { raw, status } = buildEstimateFeatures(meterRowsOf(table, params), timestampsOf(table, 0, 'UTC'), params);
+    const { raw, status } = buildEstimateFeatures(meterRowsOf(table, params), timestampsOf(table, 0, undefined), params);
     expect(status).toEqual(py.status);
     expect(status.slice(-8)).toEqual(['ok', 'ok', 'none', 'ok', 'ok', 'inconsistent', 'ok', 'ok']);
     expectClose(raw, py.raw.flat(), 'estimate features');

@@ -128,11 +128,6 @@ describe('least privilege', () => {
     expect(rolesOf(catalog, 'kw-copilot-dev')).toContain('project:roles/aiplatform.user');
   });
 
-  it('only api may read the API keys secret (the copilot reaches Vertex AI with its identity, no key)', () => {
-    const readers = catalog.bindings().filter((b) => b.role === 'roles/secretmanager.secretAccessor');
-    expect(readers.map((b) => b.account).sort()).toEqual(['kw-api-dev']);
-  });
-
   it('copilot: reads the warehouse and its views dataset, writes only its own two tables, calls Vertex AI; private, configured for Gemini', () => {
     const s = folders.dev!;
     expect(rolesOf(s, 'kw-copilot-dev')).toEqual([
@@ -156,6 +151,41 @@ describe('least privilege', () => {
     const fn = s.bodies('google_cloudfunctions2_function').find((f) => f.build_config.entry_point === 'copilot')!;
     expect(fn.service_config.environment_variables).toMatchObject({ KILOWATCH_LLM: 'vertex', KILOWATCH_LLM_MODEL: 'gemini-2.5-flash', KILOWATCH_COPILOT_DATASET: 'kilowatch_copilot_dev' });
     expect(s.bindings().filter((b) => PUBLIC_PRINCIPALS.includes(b.member) && JSON.stringify(b.body).includes('copilot'))).toEqual([]);
+  });
+
+  it('only api may read the API keys secret (the copilot reaches Vertex AI with its identity, no key), only notify the webhooks secret', () => {
+    const readers = catalog.bindings().filter((b) => b.role === 'roles/secretmanager.secretAccessor');
+    const of = (secret: string) =>
+      readers.filter((b) => (catalog.ref(b.body.secret_id as string).body.secret_id as string).includes(secret)).map((b) => b.account).sort();
+    expect(of('api-keys')).toEqual(['kw-api-dev']);
+    expect(of('webhooks')).toEqual(['kw-notify-dev']);
+  });
+
+  it('recommend: the dataset, alerts, models read-only except the health marks', () => {
+    expect(rolesOf(catalog, 'kw-recommend-dev')).toEqual([
+      'bigquery_dataset:roles/bigquery.dataEditor',
+      'project:roles/bigquery.jobUser',
+      'pubsub_topic:roles/pubsub.publisher',
+      'storage_bucket:roles/storage.objectUser',
+      'storage_bucket:roles/storage.objectViewer',
+    ]);
+    const health = catalog.bindings().find((b) => b.account === 'kw-recommend-dev' && b.role === 'roles/storage.objectUser')!;
+    expect(health.body.condition).toEqual({ title: 'health-marks-only', expression: 'resource.name.endsWith("/health.json")' });
+  });
+
+  it('notify: one instance, webhooks from Secret Manager, writes incidents and dead-letters only', () => {
+    for (const [env] of each()) {
+      const fn = folders[env]!.bodies('google_cloudfunctions2_function').find((f) => f.name === `notify-${env}`)!;
+      const service = fn.service_config as { max_instance_count: number; secret_environment_variables: Array<Record<string, string>> };
+      expect(service.max_instance_count).toBe(1);
+      expect(service.secret_environment_variables).toEqual([expect.objectContaining({ key: 'KILOWATCH_WEBHOOKS', version: 'latest' })]);
+    }
+    expect(rolesOf(catalog, 'kw-notify-dev')).toEqual([
+      'bigquery_dataset:roles/bigquery.dataEditor',
+      'project:roles/bigquery.jobUser',
+      'pubsub_topic:roles/pubsub.publisher',
+      'secret_manager_secret:roles/secretmanager.secretAccessor',
+    ]);
   });
 
   it('api reads the warehouse and writes alert acknowledgements only', () => {
@@ -341,8 +371,16 @@ describe('delivery', () => {
     }
   });
 
-  it('the scheduler publishes forecast ticks to forecast-tick', () => {
-    const [job] = folders.dev!.bodies('google_cloud_scheduler_job');
+  it('the scheduler publishes forecast ticks to forecast-tick and alert sweeps to alerts', () => {
+    const jobs = folders.dev!.bodies('google_cloud_scheduler_job');
+    const sweep = jobs.find((j) => String(j.name).includes('alerts-sweep'))!;
+    expect(folders.dev!.ref(sweep.pubsub_target.topic_name).body.name).toBe('alerts-dev');
+    expect(sweep.schedule).toBe('*/5 * * * *');
+    expect(JSON.parse(Buffer.from(sweep.pubsub_target.data, 'base64').toString())).toEqual({ command: 'sweep' });
+    const daily = jobs.find((j) => String(j.name).includes('maintenance-tick'))!;
+    expect(folders.dev!.ref(daily.pubsub_target.topic_name).body.name).toBe('maintenance-tick-dev');
+    expect(daily.schedule).toBe('0 5 * * *');
+    const job = jobs.find((j) => String(j.name).includes('forecast-tick'));
     expect(folders.dev!.ref(job!.pubsub_target.topic_name).body.name).toBe('forecast-tick-dev');
     expect(job!.schedule).toBe('0 * * * *');
     expect(Buffer.from(job!.pubsub_target.data, 'base64').toString()).toContain('forecast-tick');

@@ -45,6 +45,14 @@ describe('a site topic accepts only its own devices', () => {
     expect(real.stored).toEqual([{ device_id: 'sim-plant/machine-site-b', value: 120 }]);
   });
 
+  it("publishes as a site through the Pub/Sub client (what npm start's plants do), bound like a device of that site", async () => {
+    const [ok] = await stack.deps.bus.publish({ site: 'sim-plant' }, [{ data: JSON.stringify(reading('sim-plant/machine-site-d', 7)) }]);
+    const [forged] = await stack.deps.bus.publish({ site: 'steel-plant' }, [{ data: JSON.stringify(reading('sim-plant/machine-site-e', 7)) }]);
+    await stack.router.idle();
+    expect(await stack.sql(`SELECT value FROM readings WHERE message_id = $m`, { m: ok! })).toEqual([{ value: 7 }]);
+    expect(await stack.sql(`SELECT reason FROM rejected WHERE message_id = $m`, { m: forged! })).toEqual([{ reason: 'forbidden_device' }]);
+  });
+
   it('keeps the shared readings topic, which only operators may publish to, open to every registered device', async () => {
     const { stored } = await publishTo('readings', reading('sim-plant/machine-site-c', 5));
     expect(stored).toHaveLength(1);

@@ -193,4 +193,18 @@ describe('decidePromotion', () => {
     });
     expect(decidePromotion({ version: 'b', metrics: metrics(Number.NaN) }, { version: 'a', metrics: metrics(2) }).promote).toBe(false);
   });
+
+  it('compares untouched-slice figures only with untouched-slice figures', () => {
+    const holdout = (untouched: boolean) => ({ from: '2018-09-03T15:15:00Z', to: '2018-10-01T15:00:00Z', origins: 28, untouched, rule: 'last 28 days' });
+    const untouched = { ...metrics(1), holdout: holdout(true) };
+    expect(decidePromotion({ version: 'b', metrics: untouched }, { version: 'a', metrics: { ...metrics(2), holdout: holdout(true) } }).promote).toBe(true);
+    expect(decidePromotion({ version: 'b', metrics: untouched }, { version: 'a', metrics: metrics(2) })).toEqual({
+      promote: false,
+      reason: "not comparable: the champion a's figures come from a slice its card does not describe, this version's from an untouched one; push with --force to promote anyway",
+    });
+    expect(decidePromotion({ version: 'b', metrics: { ...metrics(1), holdout: holdout(false) } }, { version: 'a', metrics: metrics(2) }).reason).toMatch(
+      /this version's figures come from a slice its training touched/,
+    );
+    expect(decidePromotion({ version: 'b', metrics: untouched }, { version: 'a', metrics: { ...metrics(2), holdout: holdout(false) } }, true).promote).toBe(true);
+  });
 });

@@ -20,7 +20,8 @@ export interface TestStack extends LocalStack {
 /** The real local stack (router, functions framework over HTTP, DuckDB file) in a temp folder on free ports. */
 export async function startTestStack(options: LocalStackOptions = {}, env: Record<string, string> = {}): Promise<TestStack> {
   const dir = mkdtempSync(join(tmpdir(), 'kilowatch-'));
-  const config = loadConfig({ KILOWATCH_DATA_DIR: dir, LOG_LEVEL: 'error', ...env });
+  // The registry too lives in the temp folder: what a test's functions write there never reaches the checkout.
+  const config = loadConfig({ KILOWATCH_DATA_DIR: dir, KILOWATCH_REGISTRY_DIR: join(dir, 'registry'), LOG_LEVEL: 'error', ...env });
   const stack = await startLocalStack(config, { routerPort: 0, functionsPort: 0, minBackoffMs: 10, ...options });
   return {
     ...stack,

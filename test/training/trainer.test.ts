@@ -52,6 +52,15 @@ describe('kilowatch train forecast', () => {
     expect(card.outputs[0]?.shape).toEqual(['batch', 24, 3]);
     expect(card.params).toMatchObject({ stepSeconds: 3600, horizon: 24, timezone: 'Asia/Seoul', target: 'energy', timestamp: 'time' });
     expect(card.metrics.values.mae).toBeGreaterThan(0);
+    // The card's figures come from a final slice after the validation slice, next to the baselines of the same run,
+    // and the shipped model is never worse there than the best of them.
+    const holdout = card.metrics.holdout!;
+    const validation = card.params.validation as { to: string };
+    expect(holdout.untouched).toBe(true);
+    expect(Date.parse(holdout.from)).toBeGreaterThan(Date.parse(validation.to));
+    expect(Date.parse(holdout.to)).toBeLessThanOrEqual(Date.parse(card.training.to));
+    const baselines = ['seasonal_naive_week', 'mean_last4_weeks', 'nlinear_last_day'].map((b) => card.metrics.values[`${b}_mae`]!);
+    expect(card.metrics.values.mae).toBeLessThanOrEqual(Math.min(...baselines));
     expect((await loadModel(a)).report.ok).toBe(true);
 
     const b = join(tmp.path, 'fb');
@@ -70,7 +79,7 @@ describe('kilowatch train forecast', () => {
     pythonWithTorch.get(ctx);
     const input = join(tmp.path, 'offgrid.csv');
     writeFileSync(input, `${hourlyCsv().trim()}\n2018-02-26T00:30:00.000Z,5\n`);
-    const r = await kilowatch(['train', 'forecast', '--input', input, '--timestamp', 'time', '--target', 'energy', '--freq', '1h', '--out', join(tmp.path, 'never')], {}, 120_000);
+    const r = await kilowatch(['train', 'forecast', '--input', input, '--timestamp', 'time', '--target', 'energy', '--freq', '1h', '--tz', 'UTC', '--out', join(tmp.path, 'never')], {}, 120_000);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/2018-02-26T00:30:00Z is not on the 3600 s grid/);
   }, 120_000);

@@ -26,14 +26,12 @@ function ackCell(alert: AlertView, onAcked: (a: AlertView) => void): HTMLElement
       'form',
       {
         class: 'ack-form',
-        onsubmit: async (e: Event) => {
+        onsubmit: (e: Event) => {
           e.preventDefault();
           localStorage.setItem(OPERATOR_KEY, who.value);
-          try {
-            onAcked(await api.acknowledge(alert.alertId, { by: who.value, ts: alert.ts, ...(note.value ? { note: note.value } : {}) }));
-          } catch (err) {
+          api.acknowledge(alert.alertId, { by: who.value, ts: alert.ts, ...(note.value ? { note: note.value } : {}) }).then(onAcked, (err: unknown) => {
             error.textContent = (err as Error).message;
-          }
+          });
         },
       },
       who,
@@ -107,7 +105,7 @@ export async function alertsPage(main: HTMLElement, params: URLSearchParams): Pr
       class: 'toolbar',
       onchange: (e: Event) => {
         const f = new FormData(e.currentTarget as HTMLFormElement);
-        location.hash = `#/alerts?${new URLSearchParams([...f.entries()].map(([k, v]) => [k, String(v)])).toString()}`;
+        location.hash = `#/alerts?${new URLSearchParams([...f.entries()].map(([k, v]) => [k, typeof v === 'string' ? v : ''])).toString()}`;
       },
     },
     select('device', 'Device', devices.map((d) => [d.deviceId, `${d.deviceId} (${d.openAlerts} open)`] as const), device?.deviceId ?? ''),

@@ -3,6 +3,7 @@ import { fill, h } from '../dom.js';
 import { formatAgo, formatCount, formatDuration, formatTime } from '../format.js';
 import { href } from '../route.js';
 import { alertTable } from './alerts.js';
+import { card } from './parts.js';
 import { SeriesView } from './series-view.js';
 
 function kpi(label: string, value: string, detail: string, tone = ''): HTMLElement {
@@ -73,8 +74,8 @@ export async function overviewPage(main: HTMLElement, params: URLSearchParams): 
     h(
       'div',
       { class: 'columns' },
-      h('section', { class: 'card', 'aria-label': 'Devices' }, h('h2', {}, 'Devices'), h('div', { class: 'table-wrap' }, deviceTable(devices))),
-      h('section', { class: 'card', 'aria-label': 'Open alerts' }, h('h2', {}, 'Open alerts ', h('a', { class: 'small', href: href('alerts') }, 'all alerts →')), alerts),
+      card('Devices', 'Devices', h('div', { class: 'table-wrap' }, deviceTable(devices))),
+      card('Open alerts', ['Open alerts ', h('a', { class: 'small', href: href('alerts') }, 'all alerts →')], alerts),
     ),
   );
   const showAlerts = async () => {

@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_FORECAST_MODEL, forecastFile } from '../../forecast/forecast.js';
+import { loadConfig } from '../../config/env.js';
+import { inputZoneOf } from '../../forecast/input-zone.js';
 import { resolveModel } from '../../models/runtime.js';
 
 function positiveInt(value: string): number {
@@ -17,9 +19,11 @@ export const forecastCommand = new Command('forecast')
   .option('--horizon <n>', "steps to write (default: the model's horizon)", positiveInt)
   .option('--timestamp <col>', "timestamp column (default: the card's, ts)")
   .option('--target <col>', "series column (default: the card's target)")
-  .option('--tz <zone>', 'zone of timestamps without an offset (default UTC)')
-  .action(async (options: { input: string; origins: string; output: string; model?: string; horizon?: number; timestamp?: string; target?: string; tz?: string }) => {
+  .option('--tz <zone>', 'IANA zone of timestamps without an offset (input and origins); required for such timestamps unless --device')
+  .option('--device <id>', "read timestamps without an offset in this device's registry timezone")
+  .action(async (options: { input: string; origins: string; output: string; model?: string; horizon?: number; timestamp?: string; target?: string; tz?: string; device?: string }) => {
+    const zone = inputZoneOf(options, loadConfig().KILOWATCH_DEVICES_FILE);
     const model = await resolveModel(options.model ?? DEFAULT_FORECAST_MODEL);
-    const summary = await forecastFile(model, options);
+    const summary = await forecastFile(model, { ...options, ...(zone ? { zone } : {}) });
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   });

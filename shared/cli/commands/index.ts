@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
+import { alertsCommand } from './alerts.js';
 import { cleanCommand } from './clean.js';
+import { recommendCommand } from './recommend.js';
+import { driftCommand } from './drift.js';
+import { archiveCommand } from './archive.js';
 import { detectCommand } from './detect.js';
 import { estimateCommand } from './estimate.js';
 import { exportTrainingSetCommand } from './export-training-set.js';
@@ -16,4 +20,5 @@ export const commands: Command[] = [statsCommand, cleanCommand, simulateCommand]
 commands.push(modelsCommand);
 commands.push(detectCommand);
 commands.push(exportTrainingSetCommand, trainCommand, estimateCommand, forecastCommand);
+commands.push(alertsCommand, recommendCommand, driftCommand, archiveCommand);
 commands.push(sqlCommand, askCommand);

@@ -6,6 +6,7 @@ import { openBus } from '../../runtime/adapters.js';
 import { FAULT_TYPES, faultRates, type FaultRates } from '../../simulate/faults.js';
 import { deviceIdOf } from '../../simulate/generator.js';
 import { limitsFromSpecs, SIM_DEVICE_FAMILY } from '../../simulate/metrics.js';
+import { continuationStartMs, storedLatestMs } from '../../simulate/resume.js';
 import { runSimulation } from '../../simulate/run.js';
 
 const DURATION = /^(?:\d+(?:\.\d+)?[wdhms])+$/;
@@ -120,10 +121,17 @@ async function simulateAction(raw: Record<string, unknown>): Promise<void> {
     throw new Error(`simulate: ${config.KILOWATCH_DEVICES_FILE} has no ${SIM_DEVICE_FAMILY} family; ingest would reject every reading as unknown_device`);
   }
   if (flags.duration < flags.interval) throw new Error(`simulate: --duration: shorter than one --interval (${flags.interval} s): no reading to send`);
-  const intervalMs = flags.interval * 1000;
-  const startMs = flags.start !== undefined
-    ? Date.parse(flags.start)
-    : Math.floor((Date.now() - flags.duration * 1000) / intervalMs) * intervalMs;
+  const deviceIds = Array.from({ length: flags.machines }, (_, i) => deviceIdOf(i, flags.machines));
+  // Published without --start, the window continues after what is stored, so nothing lands among values already
+  // scored and a rerun adds only what is missing; a file (--out) gets the last --duration.
+  const latestMs = flags.publish && flags.start === undefined ? await storedLatestMs(config, deviceIds) : undefined;
+  const startMs = flags.start !== undefined ? Date.parse(flags.start) : continuationStartMs(latestMs, flags.duration, flags.interval);
+  // A continuation stops at now (no readings from the future): what is already stored up to now is never sent again.
+  const durationS = latestMs === undefined ? flags.duration : Math.min(flags.duration, Math.floor((Date.now() - startMs) / 1000 / flags.interval) * flags.interval);
+  if (durationS < flags.interval) {
+    process.stdout.write(`${JSON.stringify({ readings: 0, messages: 0, published: 0, window: { continuedAfter: new Date(latestMs ?? startMs).toISOString(), note: 'nothing missing up to now; give --start for another window' } })}\n`);
+    return;
+  }
 
   const bus = flags.publish ? await openBus(config) : undefined;
   try {
@@ -132,7 +140,7 @@ async function simulateAction(raw: Record<string, unknown>): Promise<void> {
         machines: flags.machines,
         intervalS: flags.interval,
         startMs,
-        durationS: flags.duration,
+        durationS,
         seed: flags.seed,
         ...(flags.faultRates ? { faults: flags.faultRates } : {}),
         unitVariants: flags.unitVariants,
@@ -150,7 +158,9 @@ async function simulateAction(raw: Record<string, unknown>): Promise<void> {
         messagesPerSecond: flags.rate,
       },
     );
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    const window = { from: new Date(startMs).toISOString(), to: new Date(startMs + durationS * 1000).toISOString() };
+    const continued = latestMs === undefined ? {} : { continuedAfter: new Date(latestMs).toISOString() };
+    process.stdout.write(`${JSON.stringify({ ...summary, window: { ...window, ...continued } })}\n`);
   } catch (error) {
     if (bus && config.KILOWATCH_BACKEND === 'local') {
       throw new Error(`${(error as Error).message} (is the local stack running? start it with npm start)`, { cause: error });
@@ -165,7 +175,7 @@ export const simulateCommand = new Command('simulate')
   .description('generate a synthetic plant of machines with labelled faults; write the messages to a file and/or publish them to the readings topic')
   .option('--machines <n>', 'number of machines, sim-plant/machine-01 ...', '5')
   .option('--interval <seconds>', 'seconds between readings of a machine', '60')
-  .option('--start <iso>', 'first reading, ISO 8601 with Z or offset (default: --duration before now)')
+  .option('--start <iso>', 'first reading, ISO 8601 with Z or offset (default with --publish: the step after the latest stored reading of these machines, up to now; else --duration before now)')
   .option('--duration <span>', 'how long to simulate: 1d, 6h, 90m, 2w, 1d12h', '1d')
   .option('--seed <n>', 'seed: the same seed and start give the same readings and labels', '1')
   .option('--batch <n>', 'readings per published message', '500')

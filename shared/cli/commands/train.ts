@@ -20,7 +20,7 @@ type Options = Record<string, string | number | undefined>;
 const FLAGS: Record<string, string> = {
   input: '--input', timestamp: '--timestamp', target: '--target', tz: '--tz', out: '--out', seed: '--seed', device: '--device',
   name: '--name', version: '--version', dataName: '--data-name', intervalLabel: '--interval-label', holidays: '--holidays',
-  freq: '--freq', horizon: '--horizon', valDays: '--val-days', members: '--members', epochs: '--epochs', hidden: '--hidden',
+  freq: '--freq', horizon: '--horizon', valDays: '--val-days', finalDays: '--final-days', members: '--members', epochs: '--epochs', hidden: '--hidden',
   stride: '--stride', laggingKvarh: '--lagging-kvarh', leadingKvarh: '--leading-kvarh', laggingPf: '--lagging-pf',
   leadingPf: '--leading-pf', co2: '--co2',
 };
@@ -55,7 +55,7 @@ function common(c: Command): Command {
     .requiredOption('--input <csv>', 'training set in the export format (kilowatch export-training-set)')
     .requiredOption('--out <dir>', 'model folder to write (model.onnx + card.json)')
     .option('--timestamp <col>', 'timestamp column', 'ts')
-    .option('--tz <zone>', 'plant time zone: timestamps without an offset are read in it and the calendar uses it', 'UTC')
+    .requiredOption('--tz <zone>', 'plant time zone (IANA, e.g. Asia/Seoul): the calendar features use it and timestamps without an offset are read in it')
     .option('--seed <n>', 'random seed (same seed, machine and thread count: same model)', int, 1)
     .option('--device <device>', 'auto (CUDA when PyTorch sees one), cpu or cuda', 'auto')
     .option('--name <name>', 'model name for the card')
@@ -69,7 +69,8 @@ const forecast = common(new Command('forecast').description('train a day-ahead q
   .option('--freq <step>', 'sampling step, e.g. 15min, 1h (default: the most common step in the file)')
   .option('--horizon <n>', 'steps ahead (default: one day)', positiveInt)
   .option('--holidays <file>', 'plant holidays, one YYYY-MM-DD a line')
-  .option('--val-days <n>', 'days at the end of the data kept for early stopping and interval calibration', positiveInt)
+  .option('--val-days <n>', 'days before the final slice kept for early stopping and interval calibration', positiveInt)
+  .option('--final-days <n>', "days at the end kept untouched until the card's metrics are written (default 28)", positiveInt)
   .option('--members <n>', 'ensemble members (seeds)', positiveInt)
   .option('--epochs <n>', 'most epochs per member', positiveInt)
   .option('--hidden <n>', 'hidden units', positiveInt)

@@ -18,7 +18,7 @@ export interface EnergyEstimate {
 }
 
 /** Meters report values rounded to two decimals. */
-const ROUNDING = 0.005;
+export const ROUNDING = 0.005;
 
 export function fromSide(q: number | null, pf: number | null): EnergyEstimate | undefined {
   if (q === null || pf === null || !(pf > 0) || !(pf < 100) || !(q >= 0)) return undefined;
@@ -29,6 +29,18 @@ export function fromSide(q: number | null, pf: number | null): EnergyEstimate | 
   if (!Number.isFinite(kwh)) return undefined;
   const uncertainty = (pf / root) * ROUNDING + ((q * 1e4) / (rest * root)) * ROUNDING;
   return { kwh, uncertainty };
+}
+
+/** One side's reactive energy from the active energy and that side's power factor: Q = u·√(100² − PF²)/PF. */
+export function reactiveFrom(kwh: number, pf: number): number | undefined {
+  if (!(kwh >= 0) || !(pf > 0) || !(pf <= 100)) return undefined;
+  return (kwh * Math.sqrt(1e4 - pf * pf)) / pf;
+}
+
+/** One side's power factor from the active energy and that side's reactive energy (100 with no reactive energy). */
+export function powerFactorFrom(kwh: number, q: number): number | undefined {
+  if (!(kwh >= 0) || !(q >= 0) || kwh + q === 0) return undefined;
+  return (100 * kwh) / Math.hypot(kwh, q);
 }
 
 export function estimateEnergy(sides: ElectricalSides): EnergyEstimate | undefined {
@@ -51,4 +63,5 @@ export const ENERGY_METER_METRICS = {
   laggingPf: 'lagging_pf',
   leadingKvarh: 'leading_reactive_kvarh',
   leadingPf: 'leading_pf',
+  co2: 'co2_t',
 } as const;

@@ -144,6 +144,115 @@ export const alerts = defineTable({
   firstBy: 'created_at',
 });
 
+export const INCIDENT_STATES = ['open', 'acknowledged', 'resolved'] as const;
+export const INCIDENT_CHANGES = ['opened', 'extended', 'escalated', 'acknowledged', 'resolved', 'auto_resolved', 'grouped'] as const;
+
+export const incidents = defineTable({
+  name: 'incidents',
+  description:
+    'The alerts people act on: one incident per (device, metric, kind) episode or per plant-wide storm, one row per change ' +
+    '(append-only; the row with the highest version is the current state).',
+  columns: {
+    event_id: col.string('Deterministic hash of incident_id and version.'),
+    incident_id: col.string('Deterministic hash of the episode: device, metric, kind and opened_at.'),
+    version: col.int('1 for the opening row, +1 for each change.'),
+    state: col.enumOf(INCIDENT_STATES, 'State after this change.'),
+    change: col.enumOf(INCIDENT_CHANGES, 'What changed.'),
+    device_id: col.string('Device; <site>/* for a storm.'),
+    metric: nullable(col.string('Metric; NULL for a storm.')),
+    kind: col.string('anomaly, forecast_breach, or storm (many devices of one site at once).'),
+    severity: col.enumOf(['info', 'warning', 'critical'] as const, 'From likelihood, duration and how many metrics or devices are involved.'),
+    opened_at: col.timestamp('Time of the first anomaly of the episode.'),
+    last_seen_at: col.timestamp('Time of the latest anomaly of the episode.'),
+    anomalies: col.int('Anomalies the episode has gathered.'),
+    peak_score: col.float('Highest anomaly score of the episode.'),
+    devices: col.strings('Devices involved.'),
+    metrics: col.strings('Metrics involved.'),
+    message: col.string('Text for operators.'),
+    actor: col.string('Who made the change: a person (acknowledge, resolve) or kilowatch.'),
+    changed_at: col.timestamp('Wall-clock time of the change.'),
+    resolved_at: nullable(col.timestamp('End of the episode: last anomaly + the normal stretch (auto), or the time a person resolved it.')),
+    group_id: nullable(col.string('The storm incident this one was folded into (change grouped).')),
+  },
+  key: 'event_id',
+  partitionBy: 'opened_at',
+  keyFixesPartition: true,
+  clusterBy: ['device_id', 'incident_id'],
+  firstBy: 'changed_at',
+});
+
+export const notifications = defineTable({
+  name: 'notifications',
+  description: 'Outcome of each notification of an incident change to a channel: delivered once, or dead-lettered.',
+  columns: {
+    notification_id: col.string('Deterministic hash of event_id and channel: one per incident state and channel.'),
+    event_id: col.string('The incidents row notified.'),
+    incident_id: col.string('Incident.'),
+    channel: col.string('Channel name (its format and target, never a secret URL).'),
+    status: col.enumOf(['delivered', 'dead_lettered'] as const, 'Outcome.'),
+    attempts: col.int('Delivery attempts made.'),
+    detail: col.string('Last answer or error.'),
+    sent_at: col.timestamp('Time of the outcome.'),
+  },
+  key: 'notification_id',
+  partitionBy: 'sent_at',
+  keyFixesPartition: false,
+  clusterBy: ['incident_id'],
+  firstBy: 'sent_at',
+});
+
+export const recommendations = defineTable({
+  name: 'recommendations',
+  description: 'Maintenance recommendation of a machine at a time: risk, urgency, actions and the evidence (rules in data/maintenance-rules.json).',
+  columns: {
+    recommendation_id: col.string('Deterministic hash of device, as_of and rules version.'),
+    device_id: col.string('Machine.'),
+    as_of: col.timestamp('End of the evidence window: the data the recommendation rests on ends here.'),
+    risk: col.int('0 (nothing to do) to 3 (act now).'),
+    urgency: col.enumOf(['hours', 'days', 'weeks', 'none'] as const, 'Act within hours, days, weeks, or no action.'),
+    actions: col.strings('Recommended actions in plain words, most urgent first.'),
+    rules: col.strings('Ids of the rules that fired.'),
+    evidence: col.json('Signals (anomaly trend, sensor drift, stuck and shutdown episodes, forecast bias, incidents) and findings.'),
+    rules_version: col.string('Version of the rules file.'),
+    created_at: col.timestamp('Time the recommendation was made.'),
+  },
+  key: 'recommendation_id',
+  partitionBy: 'as_of',
+  keyFixesPartition: true,
+  clusterBy: ['device_id'],
+  firstBy: 'created_at',
+});
+
+export const modelHealth = defineTable({
+  name: 'model_health',
+  description: 'Drift watch: a served model on one input series over a window: input drift (PSI, KS against the card) and performance drift.',
+  columns: {
+    health_id: col.string('Deterministic hash of model, version, series and as_of.'),
+    model: col.string('Model name.'),
+    model_version: col.string('Model version.'),
+    device_id: col.string('Device of the series the model serves.'),
+    metric: col.string('Metric of the series.'),
+    as_of: col.timestamp('End of the window.'),
+    window_from: col.timestamp('Start of the window.'),
+    n: col.int('Values in the window.'),
+    psi: nullable(col.float('Population stability index of the window against the reference (10 reference-decile bins).')),
+    ks: nullable(col.float('Kolmogorov-Smirnov statistic: the largest gap between the window CDF and the reference CDF.')),
+    mae: nullable(col.float('Mean absolute error of the p50 forecasts of the window.')),
+    card_mae: nullable(col.float('The card holdout MAE.')),
+    bias: nullable(col.float('Mean (value - p50) over mean |value|: the residual bias.')),
+    input_drift: col.bool('PSI or KS beyond its threshold.'),
+    performance_drift: col.bool('MAE or bias beyond its threshold.'),
+    retrain_recommended: col.bool('Either drift.'),
+    detail: col.string('What was found, in words.'),
+    checked_at: col.timestamp('Time of the check.'),
+  },
+  key: 'health_id',
+  partitionBy: 'as_of',
+  keyFixesPartition: true,
+  clusterBy: ['model', 'device_id'],
+  firstBy: 'checked_at',
+});
+
 export const alertAcks = defineTable({
   name: 'alert_acks',
   description: 'Acknowledgements of alerts by operators; the latest one of an alert is its state.',
@@ -209,7 +318,7 @@ export const copilotCalls = defineTable({
 });
 
 /** Every warehouse table; DDL, BigQuery schemas, infra and OpenAPI are generated from this list. */
-export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts, alertAcks, copilotTurns, copilotCalls] as const;
+export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts, alertAcks, incidents, notifications, recommendations, modelHealth, copilotTurns, copilotCalls] as const;
 
 export type ReadingRow = RowOf<typeof readings>;
 export type RejectedRow = RowOf<typeof rejected>;
@@ -217,6 +326,10 @@ export type DeviceRow = RowOf<typeof devices>;
 export type AnomalyScoreRow = RowOf<typeof anomalyScores>;
 export type ForecastRow = RowOf<typeof forecasts>;
 export type AlertRow = RowOf<typeof alerts>;
+export type IncidentRow = RowOf<typeof incidents>;
+export type NotificationRow = RowOf<typeof notifications>;
+export type RecommendationRow = RowOf<typeof recommendations>;
+export type ModelHealthRow = RowOf<typeof modelHealth>;
 export type AlertAckRow = RowOf<typeof alertAcks>;
 export type CopilotTurnRow = RowOf<typeof copilotTurns>;
 export type CopilotCallRow = RowOf<typeof copilotCalls>;

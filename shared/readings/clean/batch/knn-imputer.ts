@@ -100,24 +100,3 @@ function weightedNearest(matrix: Float64Array[], column: number, distance: Float
   }
   return den === 0 ? NaN : num / den;
 }
-
-/** Linear interpolation in time between the nearest known values; the nearest one at the edges. */
-export function interpolate(times: readonly number[], values: readonly number[], at: number): number {
-  let before = -1;
-  let after = -1;
-  for (let i = 0; i < times.length; i++) {
-    if (Number.isNaN(values[i])) continue;
-    if ((times[i] as number) <= at) before = i;
-    else {
-      after = i;
-      break;
-    }
-  }
-  if (before < 0 && after < 0) return NaN;
-  if (before < 0) return values[after] as number;
-  if (after < 0) return values[before] as number;
-  const t0 = times[before] as number;
-  const t1 = times[after] as number;
-  const f = t1 === t0 ? 0 : (at - t0) / (t1 - t0);
-  return (values[before] as number) + f * ((values[after] as number) - (values[before] as number));
-}

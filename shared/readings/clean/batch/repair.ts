@@ -1,25 +1,27 @@
 import { DateTime } from 'luxon';
-import type { Device } from '../../../devices/registry.js';
+import type { Device, MetricSpec } from '../../../devices/registry.js';
 import type { ReadingRow } from '../../../warehouse/schema/tables.js';
 import type { Flag } from '../../flags.js';
-import { ENERGY_METER_METRICS as M, estimateEnergy } from '../energy-meter.js';
-import { interpolate, knnImpute } from './knn-imputer.js';
+import { knnImpute } from './knn-imputer.js';
+import { energyBounds, repairFromPhysics } from './meter-repair.js';
+import { repaired, type Target } from './repair-target.js';
+import { flagTwoSidedSpikes } from './spikes.js';
+import { TimeGrid } from './time-grid.js';
 
 /** Flags whose value is not to be trusted and is replaced by an imputed one in the batch path. */
 const REPAIRABLE: ReadonlySet<Flag> = new Set(['missing', 'out_of_range', 'spike', 'stuck', 'inconsistent']);
-const CALENDAR_WEIGHT = 0.5;
-const KNN = { k: 5, minShared: 1 };
-
+/** Values the stream filled (a missing energy from the same reading's physics) are redone here with the whole file. */
 function needsRepair(row: ReadingRow): boolean {
-  if (row.status === 'repaired') return false;
   if (row.flags.includes('shutdown')) return false;
   return row.value === null || row.flags.some((f) => REPAIRABLE.has(f as Flag));
 }
 
 /**
  * The batch path's extra work on one device's rows: whole stuck runs flagged (the stream can only flag
- * a run once it is long enough), then every untrustworthy value repaired: physics for an energy meter's
- * energy, else KNN over the device's other metrics and the calendar, else interpolation in time.
+ * a run once it is long enough), then every untrustworthy value repaired: for an energy meter, first from the
+ * other metrics of the same reading through the meter's physics; for other devices, by KNN over the reading's
+ * other metrics and the calendar where the reading has some; what is left from the series' own neighbours in
+ * time (linear interpolation or the daily/weekly profile, chosen per run length, see gap-fill.ts).
  */
 export function repairDevice(device: Device, rows: ReadingRow[]): void {
   const metrics = [...device.metricSpecs.keys()];
@@ -33,61 +35,79 @@ export function repairDevice(device: Device, rows: ReadingRow[]): void {
   }
 
   flagWholeStuckRuns(device, metrics, cells);
+  flagTwoSidedSpikes(device, metrics, cells);
 
-  const width = metrics.length + 4;
-  const matrix = cells.map((cellRow, t) => {
-    const values = new Float64Array(width).fill(NaN);
+  // Trusted values only; NaN where a value is missing or to be repaired.
+  const matrix = cells.map((cellRow) => {
+    const values = new Float64Array(metrics.length).fill(NaN);
     cellRow.forEach((row, c) => {
       if (row && !needsRepair(row) && row.value !== null) values[c] = row.value;
     });
-    const local = DateTime.fromMillis(times[t] as number, { zone: device.timezone });
-    const hour = (local.hour + local.minute / 60) / 24;
-    const day = (local.weekday - 1) / 7;
-    values.set([Math.sin(2 * Math.PI * hour), Math.cos(2 * Math.PI * hour), Math.sin(2 * Math.PI * day), Math.cos(2 * Math.PI * day)], metrics.length);
     return values;
   });
-  const weights = new Float64Array(width).fill(1);
-  weights.fill(CALENDAR_WEIGHT, metrics.length);
-
-  const targets: Array<[number, number, ReadingRow]> = [];
+  const targets: Target[] = [];
   cells.forEach((cellRow, t) =>
     cellRow.forEach((row, c) => {
-      if (row && needsRepair(row)) targets.push([t, c, row]);
+      if (row && needsRepair(row)) targets.push({ t, c, row });
     }),
   );
-  const viaKnn: Array<[number, number, ReadingRow]> = [];
-  for (const target of targets) {
-    const physics = device.type === 'energy-meter' ? energyFromPhysics(target[2], matrix[target[0]] as Float64Array, column) : undefined;
-    if (physics !== undefined) repaired(target[2], physics);
-    else viaKnn.push(target);
+  const grid = new TimeGrid(times, device.intervalSeconds);
+  if (device.type === 'energy-meter') {
+    const rest = repairFromPhysics(targets, matrix, { grid, column, specs: metrics.map((m) => device.metricSpecs.get(m) as MetricSpec) });
+    repairInTime(rest, matrix, grid, { knn: knnEstimates(rest, matrix, times, device.timezone), bounds: energyBounds(matrix, column) });
+  } else {
+    const knn = knnEstimates(targets, matrix, times, device.timezone);
+    for (const [target, value] of knn) repaired(target.row, value);
+    repairInTime(targets.filter((x) => !knn.has(x)), matrix, grid);
   }
-  const imputed = knnImpute(matrix, viaKnn.map(([t, c]) => [t, c] as const), weights, KNN);
-  viaKnn.forEach(([t, c, row], i) => {
-    let value = imputed[i] as number;
-    if (Number.isNaN(value)) value = interpolate(times, matrix.map((r) => r[c] as number), times[t] as number);
-    if (!Number.isNaN(value)) repaired(row, value);
+}
+
+const CALENDAR_WEIGHT = 0.5;
+const KNN = { k: 5, minShared: 1 };
+
+/** KNN estimates over the device's metrics and the calendar, for targets whose reading has another trusted metric. */
+function knnEstimates(targets: readonly Target[], matrix: Float64Array[], times: readonly number[], zone: string): Map<Target, number> {
+  const width = (matrix[0]?.length ?? 0) + 4;
+  const viaKnn = targets.filter(({ t, c }) => (matrix[t] as Float64Array).some((v, j) => j !== c && !Number.isNaN(v)));
+  if (!viaKnn.length) return new Map();
+  const withCalendar = matrix.map((values, t) => {
+    const local = DateTime.fromMillis(times[t] as number, { zone });
+    const hour = (local.hour + local.minute / 60) / 24;
+    const day = (local.weekday - 1) / 7;
+    const out = new Float64Array(width);
+    out.set(values);
+    out.set([Math.sin(2 * Math.PI * hour), Math.cos(2 * Math.PI * hour), Math.sin(2 * Math.PI * day), Math.cos(2 * Math.PI * day)], values.length);
+    return out;
   });
+  const weights = new Float64Array(width).fill(1);
+  weights.fill(CALENDAR_WEIGHT, width - 4);
+  const imputed = knnImpute(withCalendar, viaKnn.map(({ t, c }) => [t, c] as const), weights, KNN);
+  return new Map(viaKnn.map((target, i) => [target, imputed[i] as number] as const).filter(([, v]) => !Number.isNaN(v)));
 }
 
-function repaired(row: ReadingRow, value: number): void {
-  row.value = Math.round(value * 1e6) / 1e6;
-  row.status = 'repaired';
-  if (!row.flags.includes('imputed')) row.flags = [...row.flags, 'imputed'];
-}
-
-function energyFromPhysics(row: ReadingRow, values: Float64Array, column: Map<string, number>): number | undefined {
-  if (row.metric !== M.energy) return undefined;
-  const at = (name: string) => {
-    const c = column.get(name);
-    const v = c === undefined ? NaN : (values[c] as number);
-    return Number.isNaN(v) ? null : v;
-  };
-  return estimateEnergy({
-    laggingKvarh: at(M.laggingKvarh),
-    laggingPf: at(M.laggingPf),
-    leadingKvarh: at(M.leadingKvarh),
-    leadingPf: at(M.leadingPf),
-  })?.kwh;
+/** Each target from its own series' neighbours in time, held inside the bounds the rest of its reading sets. */
+function repairInTime(
+  targets: readonly Target[],
+  matrix: Float64Array[],
+  grid: TimeGrid,
+  also: { knn?: Map<Target, number>; bounds?: (t: number, c: number) => readonly [number, number] | undefined } = {},
+): void {
+  const byColumn = new Map<number, Target[]>();
+  for (const target of targets) {
+    const list = byColumn.get(target.c);
+    if (list) list.push(target);
+    else byColumn.set(target.c, [target]);
+  }
+  for (const [c, list] of byColumn) {
+    const filled = grid.fill(matrix, c).values;
+    for (const target of list) {
+      const inTime = filled[grid.position(target.t)] as number;
+      const knn = also.knn?.get(target);
+      const value = knn === undefined ? inTime : Number.isNaN(inTime) ? knn : (inTime + knn) / 2;
+      const [lo, hi] = also.bounds?.(target.t, c) ?? [-Infinity, Infinity];
+      if (!Number.isNaN(value)) repaired(target.row, Math.min(hi, Math.max(lo, value)));
+    }
+  }
 }
 
 function flagWholeStuckRuns(device: Device, metrics: string[], cells: Array<Array<ReadingRow | undefined>>): void {

@@ -1,0 +1,29 @@
+import type { Config } from '../config/env.js';
+
+/** The alert lifecycle's knobs (KILOWATCH_ALERT_*), in milliseconds of data time. */
+export interface AlertSettings {
+  /** Normal stretch after the last anomaly that resolves an incident. */
+  readonly resolveAfterMs: number;
+  /** After a resolution, anomalies of the same key raise nothing for this long. */
+  readonly cooldownMs: number;
+  /** Devices of one site opening incidents within stormWindowMs that make one site-wide incident. */
+  readonly stormDevices: number;
+  readonly stormWindowMs: number;
+  /**
+   * An open incident's progress (last anomaly, count) is written at most this often (data time), so that a
+   * cold instance resumes it close to where it was without a row per anomaly.
+   */
+  readonly checkpointMs: number;
+}
+
+const MINUTE = 60_000;
+
+export function alertSettings(config: Config): AlertSettings {
+  return {
+    resolveAfterMs: config.KILOWATCH_ALERT_RESOLVE_AFTER_MIN * MINUTE,
+    cooldownMs: config.KILOWATCH_ALERT_COOLDOWN_MIN * MINUTE,
+    stormDevices: config.KILOWATCH_ALERT_STORM_DEVICES,
+    stormWindowMs: config.KILOWATCH_ALERT_STORM_WINDOW_MIN * MINUTE,
+    checkpointMs: 5 * MINUTE,
+  };
+}

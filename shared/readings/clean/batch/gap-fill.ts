@@ -1,0 +1,138 @@
+/**
+ * Fills runs of missing values of one regular series from the series itself: linear interpolation, or the
+ * device's daily or weekly profile (the values one period before and after) shifted to meet the known values at
+ * both ends of the run. Which method fills a run depends on its length, chosen per series by masking runs of
+ * that length where the values are known and keeping the method with the smallest squared error; linear
+ * interpolation is always a candidate, so a series never gets a method that did worse than it there.
+ */
+export const FILL_METHODS = ['linear', 'day', 'week', 'day+week'] as const;
+export type FillMethod = (typeof FILL_METHODS)[number];
+
+/** Run-length classes (in readings, upper bounds) and the length that stands for each in validation. */
+const CLASSES: ReadonlyArray<{ readonly upTo: number; readonly probe: number }> = [
+  { upTo: 1, probe: 1 },
+  { upTo: 4, probe: 3 },
+  { upTo: 16, probe: 10 },
+  { upTo: 48, probe: 32 },
+  { upTo: Infinity, probe: 96 },
+];
+/** Runs masked per class and method in validation. */
+const PROBES = 48;
+
+export interface Periods {
+  /** Readings per day and per week of the series. */
+  readonly day: number;
+  readonly week: number;
+}
+
+const known = (x: Float64Array, i: number) => i >= 0 && i < x.length && !Number.isNaN(x[i]);
+
+/** Mean of the known values one period before and after i (and, for day+week, of both periods); NaN when none. */
+function profile(x: Float64Array, i: number, method: Exclude<FillMethod, 'linear'>, p: Periods): number {
+  const periods = method === 'day' ? [p.day] : method === 'week' ? [p.week] : [p.day, p.week];
+  let sum = 0;
+  let n = 0;
+  for (const period of periods) {
+    for (const j of [i - period, i + period]) {
+      if (known(x, j)) {
+        sum += x[j] as number;
+        n++;
+      }
+    }
+  }
+  return n ? sum / n : NaN;
+}
+
+function linearRun(x: Float64Array, a: number, b: number): number[] {
+  const left = known(x, a - 1) ? (x[a - 1] as number) : NaN;
+  const right = known(x, b + 1) ? (x[b + 1] as number) : NaN;
+  const out: number[] = [];
+  for (let i = a; i <= b; i++) {
+    if (Number.isNaN(left)) out.push(right);
+    else if (Number.isNaN(right)) out.push(left);
+    else out.push(left + ((right - left) * (i - a + 1)) / (b - a + 2));
+  }
+  return out;
+}
+
+/** Values for the run a..b (inclusive) of missing indices; NaN where nothing is known to fill from. */
+export function fillRun(x: Float64Array, a: number, b: number, method: FillMethod, p: Periods): number[] {
+  const linear = linearRun(x, a, b);
+  if (method === 'linear') return linear;
+  // The profile's miss at each end of the run, carried linearly across it.
+  const edge = (j: number) => (known(x, j) ? (x[j] as number) - profile(x, j, method, p) : NaN);
+  let left = edge(a - 1);
+  let right = edge(b + 1);
+  if (Number.isNaN(left)) left = Number.isNaN(right) ? 0 : right;
+  if (Number.isNaN(right)) right = left;
+  return linear.map((fallback, k) => {
+    const base = profile(x, a + k, method, p);
+    if (Number.isNaN(base)) return fallback;
+    return base + left + ((right - left) * (k + 1)) / (b - a + 2);
+  });
+}
+
+function classOf(length: number): number {
+  return CLASSES.findIndex((c) => length <= c.upTo);
+}
+
+export interface Choice {
+  readonly method: FillMethod;
+  /** Its root mean squared error on the masked runs (NaN: none could be masked). */
+  readonly rmse: number;
+}
+
+/** For each run-length class, the method with the smallest squared error on masked runs of known values. */
+export function chooseMethods(x: Float64Array, p: Periods): Choice[] {
+  return CLASSES.map(({ probe }) => {
+    const starts: number[] = [];
+    const stride = Math.max(1, Math.floor(x.length / (PROBES + 1)));
+    for (let s = stride; s + probe < x.length && starts.length < PROBES; s += stride) {
+      let ok = known(x, s - 1) && known(x, s + probe);
+      for (let i = s; ok && i < s + probe; i++) ok = known(x, i);
+      if (ok) starts.push(s);
+    }
+    let best: FillMethod = 'linear';
+    let bestError = Infinity;
+    const count = starts.length * probe;
+    for (const method of FILL_METHODS) {
+      let error = 0;
+      for (const s of starts) {
+        const hidden = x.slice(s, s + probe);
+        x.fill(NaN, s, s + probe);
+        const filled = fillRun(x, s, s + probe - 1, method, p);
+        x.set(hidden, s);
+        filled.forEach((v, k) => (error += (v - (hidden[k] as number)) ** 2));
+      }
+      // Linear interpolation comes first; ties (or too little data to tell) keep it.
+      if (bestError === Infinity || error < bestError * (1 - 1e-9)) {
+        best = method;
+        bestError = error;
+      }
+    }
+    return { method: best, rmse: count ? Math.sqrt(bestError / count) : NaN };
+  });
+}
+
+export interface Filled {
+  /** x with every missing value filled (NaN stays where the series has no known value at all). */
+  readonly values: Float64Array;
+  /** At each filled index, the validation RMSE of the method that filled it. */
+  readonly rmse: Float64Array;
+}
+
+export function fillSeries(x: Float64Array, p: Periods): Filled {
+  const choices = chooseMethods(x, p);
+  const values = Float64Array.from(x);
+  const rmse = new Float64Array(x.length).fill(NaN);
+  for (let a = 0; a < x.length; a++) {
+    if (known(x, a)) continue;
+    let b = a;
+    while (b + 1 < x.length && !known(x, b + 1)) b++;
+    const choice = choices[classOf(b - a + 1)] as Choice;
+    values.set(fillRun(x, a, b, choice.method, p), a);
+    rmse.fill(choice.rmse, a, b + 1);
+    a = b;
+  }
+  return { values, rmse };
+}
