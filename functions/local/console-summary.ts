@@ -8,7 +8,7 @@ export interface LocalEndpoint {
   readonly what: string;
 }
 
-export function localEndpoints(stack: { routerPort: number; ingestUrl: string; scoreUrl: string; forecastUrl: string; apiUrl: string }): LocalEndpoint[] {
+export function localEndpoints(stack: { routerPort: number; ingestUrl: string; scoreUrl: string; forecastUrl: string; apiUrl: string; copilotUrl?: string }): LocalEndpoint[] {
   const router = `http://127.0.0.1:${stack.routerPort}`;
   return [
     { name: 'pubsub', url: router, what: "Pub/Sub's REST publish API (POST /v1/projects/<p>/topics/<t>:publish)" },
@@ -17,6 +17,7 @@ export function localEndpoints(stack: { routerPort: number; ingestUrl: string; s
     { name: 'score', url: stack.scoreUrl, what: 'function: readings-clean → anomaly_scores, alerts' },
     { name: 'forecast', url: stack.forecastUrl, what: 'function: forecast-tick → forecasts' },
     { name: 'api', url: stack.apiUrl, what: `query API and dashboard; reference at ${stack.apiUrl}docs` },
+    ...(stack.copilotUrl ? [{ name: 'copilot', url: `${stack.copilotUrl}v1/ask`, what: 'energy copilot: POST {question} (KILOWATCH_LLM=ollama|vertex; docs/copilot.md)' }] : []),
   ];
 }
 

@@ -103,14 +103,14 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   provideForecastRuntime(ready.promise.then(async (r) => createForecastDeps(config, r.warehouse)));
   // The api reads the same DuckDB instance on connections of its own (one process owns the file).
   provideApiRuntime(ready.promise.then(async (r) => createApiRuntime(config, r.warehouse)));
+  // The copilot too; its guarded SQL takes a locked read-only connection of the instance on first use.
+  provideCopilotRuntime(ready.promise.then(async (r) => createCopilotRuntime(config, { warehouse: r.warehouse })));
   provideNotifyRuntime(ready.promise.then(async (r) => createNotifyRuntime(config, { warehouse: r.warehouse, bus: r.deps.bus, ...(options.now ? { now: options.now } : {}) })));
   const operations = ready.promise.then(async (r) => ({
     recommend: await createRecommendDeps(config, r.warehouse),
     drift: await createDriftDeps(config, r.warehouse, r.deps.bus),
   }));
   provideRecommendRuntime(operations);
-  // The copilot too; its guarded SQL takes a locked read-only connection of the instance on first use.
-  provideCopilotRuntime(ready.promise.then(async (r) => createCopilotRuntime(config, { warehouse: r.warehouse })));
 
   const firstPort = options.functionsPort ?? config.KILOWATCH_LOCAL_PORT + 1;
   const servers: Server[] = [];
@@ -181,12 +181,12 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   const apiServer = getTestServer('api');
   servers.push(apiServer);
   const apiPort = await listen(apiServer, firstPort === 0 ? 0 : firstPort + API_PORT);
-  const sweepMs = options.alertsSweepMs ?? 30_000;
-  const sweeper = sweepMs > 0 ? setInterval(() => router.publish('alerts', [{ data: Buffer.from(SWEEP_COMMAND) }]), sweepMs) : undefined;
-  sweeper?.unref();
   const copilotServer = getTestServer('copilot');
   servers.push(copilotServer);
   const copilotPort = await listen(copilotServer, firstPort === 0 ? 0 : firstPort + COPILOT_PORT);
+  const sweepMs = options.alertsSweepMs ?? 30_000;
+  const sweeper = sweepMs > 0 ? setInterval(() => router.publish('alerts', [{ data: Buffer.from(SWEEP_COMMAND) }]), sweepMs) : undefined;
+  sweeper?.unref();
 
   return {
     config,

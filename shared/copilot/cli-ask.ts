@@ -25,7 +25,7 @@ export async function askFromCli(config: Config, question: string, conversationI
     return await runtime.ask(`cli:${process.env.USER ?? 'local'}`, { question, ...(conversationId ? { conversationId } : {}) });
   } catch (error) {
     const status = (error as { status?: number }).status;
-    throw new Error(status ? `${status}: ${(error as Error).message}` : (error as Error).message);
+    throw new Error(status ? `${status}: ${(error as Error).message}` : (error as Error).message, { cause: error });
   }
 }
 

@@ -61,15 +61,15 @@ export async function handleCopilotHttp(deps: CopilotHttpDeps, req: HttpRequest,
   }
   if (req.path === '/v1/sql') {
     const parsed = sqlInput.safeParse(req.body);
-    if (!parsed.success) return problem(res, 400, z.prettifyError(parsed.error));
+    if (!parsed.success) { problem(res, 400, z.prettifyError(parsed.error)); return; }
     const answer = await runGuardedSql(deps.sql, parsed.data.sql, deps.sqlMaxRows);
     res.status(answer.ok ? 200 : 422).json(answer);
     return;
   }
   const parsed = askInput.safeParse(req.body);
-  if (!parsed.success) return problem(res, 400, z.prettifyError(parsed.error));
+  if (!parsed.success) { problem(res, 400, z.prettifyError(parsed.error)); return; }
   const caller = callerOf(req);
-  const streaming = String(req.headers.accept ?? '').includes('text/event-stream');
+  const streaming = (req.headers.accept ?? '').includes('text/event-stream');
   if (!streaming) {
     try {
       res.status(200).json(await deps.ask(caller, parsed.data));

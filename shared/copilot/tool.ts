@@ -22,5 +22,5 @@ export interface CopilotTool<A extends z.ZodObject = z.ZodObject> extends ToolSp
 
 /** Erases a tool's argument type for a heterogeneous list (arguments are parsed by its own schema first). */
 export function tool<A extends z.ZodObject>(t: CopilotTool<A>): CopilotTool {
-  return t as unknown as CopilotTool;
+  return t;
 }

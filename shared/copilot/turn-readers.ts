@@ -2,7 +2,7 @@ import { BigQuery } from '@google-cloud/bigquery';
 import { PassThroughClient } from 'google-auth-library';
 import { isGoogleEndpoint } from '../warehouse/bigquery.js';
 import type { DuckDbWarehouse } from '../warehouse/duckdb.js';
-import { copilotTurns, type CopilotTurnRow } from '../warehouse/schema/tables.js';
+import { copilotTurns } from '../warehouse/schema/tables.js';
 import type { TurnReader } from './conversations.js';
 
 /** Conversations older than this are not read back (it bounds the scan of the partitioned table). */
@@ -35,6 +35,6 @@ export function bigQueryTurnReader(options: { projectId: string; dataset: string
       location: options.location,
       useLegacySql: false,
     });
-    return (rows as Array<Record<string, unknown>>).map((r) => copilotTurns.row.parse(r) as CopilotTurnRow);
+    return (rows as Array<Record<string, unknown>>).map((r) => copilotTurns.row.parse(r));
   };
 }

@@ -40,7 +40,7 @@ export function loadTariff(dir: string, site: string): Tariff {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`no tariff for site ${site}: ${path} (${(error as Error).message})`);
+    throw new Error(`no tariff for site ${site}: ${path} (${(error as Error).message})`, { cause: error });
   }
   const parsed = tariffSchema.safeParse(json);
   if (!parsed.success) throw new Error(`tariff ${path}: ${z.prettifyError(parsed.error)}`);

@@ -37,5 +37,5 @@ export function callsInContent(text: string, nextId: () => string): ModelCall[] 
   }
   const items = Array.isArray(parsed) ? parsed : [parsed];
   const calls = items.map((item) => asCall(item, nextId()));
-  return calls.length > 0 && calls.every((c) => c !== undefined) ? (calls as ModelCall[]) : undefined;
+  return calls.length > 0 && calls.every((c) => c !== undefined) ? calls : undefined;
 }

@@ -16,8 +16,8 @@ function flatten(node: unknown, path: string): unknown {
   if ('$ref' in node || '$defs' in node || 'definitions' in node) {
     throw new Error(`tool schema at ${path || '/'} uses a reference; tool argument schemas must be inline`);
   }
-  const { $schema: _schema, anyOf, ...rest } = node;
-  void _schema;
+  const { anyOf, ...withSchema } = node;
+  const rest = Object.fromEntries(Object.entries(withSchema).filter(([k]) => k !== '$schema'));
   if (Array.isArray(anyOf)) {
     return { anyOf: anyOf.map((branch, i) => flatten({ ...rest, ...(branch as Node) }, `${path}/anyOf/${i}`)) };
   }

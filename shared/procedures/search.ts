@@ -106,7 +106,7 @@ export class ProcedureIndex {
     // Coverage per document: a procedure answers a question when its sections together hold its rare words.
     const matchedBySource = new Map<string, Set<string>>();
     for (const r of bm25) {
-      const source = this.byId.get(r.id)?.source ?? '';
+      const source = this.byId.get(r.id as string)?.source ?? '';
       const set = matchedBySource.get(source) ?? new Set<string>();
       for (const t of r.queryTerms) set.add(t);
       matchedBySource.set(source, set);
@@ -124,7 +124,7 @@ export class ProcedureIndex {
       similarities = new Map(this.chunks.map((c, i) => [c.id, cosine(q ?? [], this.vectors?.[i] ?? [])]));
     }
     const fused = new Map<string, number>();
-    bm25.forEach((r, rank) => fused.set(r.id, 1 / (60 + rank)));
+    bm25.forEach((r, rank) => fused.set(r.id as string, 1 / (60 + rank)));
     if (similarities) {
       [...similarities.entries()]
         .sort((a, b) => b[1] - a[1])

@@ -1,4 +1,4 @@
-import { copilotDataset, type Config } from '../config/env.js';
+import type { Config } from '../config/env.js';
 import { ask, type AskAnswer, type AskDeps, type AskInput } from '../copilot/ask.js';
 import { Conversations, type TurnReader } from '../copilot/conversations.js';
 import { CallerRateLimit, DailyTokenBudget } from '../copilot/limits.js';
@@ -95,5 +95,5 @@ export async function createCopilotRuntime(config: Config, options: CopilotRunti
 const runtime = perProcess((config) => createCopilotRuntime(config));
 
 /** The copilot function's dependencies in this process. */
-export const copilotRuntime = runtime.get;
-export const provideCopilotRuntime = runtime.provide;
+export const copilotRuntime = (): Promise<CopilotRuntime> => runtime.get();
+export const provideCopilotRuntime: typeof runtime.provide = (value) => runtime.provide(value);

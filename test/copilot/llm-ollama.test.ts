@@ -91,7 +91,7 @@ describe('Ollama adapter (/api/chat)', () => {
     const result = await runToolLoop({ llm, system: 's', history: [], tools, question: 'q', budget });
     expect(result.stopped).toBe('invalid_calls');
     expect(result.answer).toMatch(/invalid tool call again.*invalid arguments for add/s);
-    expect(JSON.parse(fake!.requests[1]!.messages.at(-1)!.content).error).toMatch(/unknown tool "ad"; the tools are: add, scale/);
+    expect((JSON.parse(fake!.requests[1]!.messages.at(-1)!.content) as { error: string }).error).toMatch(/unknown tool "ad"; the tools are: add, scale/);
     expect(runs).toEqual([]);
   });
 

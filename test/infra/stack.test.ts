@@ -128,6 +128,31 @@ describe('least privilege', () => {
     expect(rolesOf(catalog, 'kw-copilot-dev')).toContain('project:roles/aiplatform.user');
   });
 
+  it('copilot: reads the warehouse and its views dataset, writes only its own two tables, calls Vertex AI; private, configured for Gemini', () => {
+    const s = folders.dev!;
+    expect(rolesOf(s, 'kw-copilot-dev')).toEqual([
+      'bigquery_dataset:roles/bigquery.dataViewer',
+      'bigquery_dataset:roles/bigquery.dataViewer',
+      'bigquery_table:roles/bigquery.dataEditor',
+      'bigquery_table:roles/bigquery.dataEditor',
+      'project:roles/aiplatform.user',
+      'project:roles/bigquery.jobUser',
+    ]);
+    const written = s
+      .bindings()
+      .filter((b) => b.account === 'kw-copilot-dev' && b.type === 'google_bigquery_table_iam_member')
+      .map((b) => s.ref(b.body.table_id).body.table_id)
+      .sort();
+    expect(written).toEqual(['copilot_calls', 'copilot_turns']);
+    const views = s.bodies('google_bigquery_table').filter((t) => String(t.table_id).startsWith('copilot_') && !String(t.table_id).endsWith('_dedup') && t.view);
+    expect(views.map((v) => v.table_id).sort()).toEqual(['copilot_alerts', 'copilot_anomaly_scores', 'copilot_devices', 'copilot_forecasts', 'copilot_readings', 'copilot_rejected', 'copilot_usage']);
+    for (const v of views) expect(v.view.query).toMatch(/FROM `[^`]+\.kilowatch_dev\.\w+_dedup`$/);
+    expect(s.bodies('google_bigquery_dataset_access')).toHaveLength(views.length);
+    const fn = s.bodies('google_cloudfunctions2_function').find((f) => f.build_config.entry_point === 'copilot')!;
+    expect(fn.service_config.environment_variables).toMatchObject({ KILOWATCH_LLM: 'vertex', KILOWATCH_LLM_MODEL: 'gemini-2.5-flash', KILOWATCH_COPILOT_DATASET: 'kilowatch_copilot_dev' });
+    expect(s.bindings().filter((b) => PUBLIC_PRINCIPALS.includes(b.member) && JSON.stringify(b.body).includes('copilot'))).toEqual([]);
+  });
+
   it('only api may read the API keys secret (the copilot reaches Vertex AI with its identity, no key), only notify the webhooks secret', () => {
     const readers = catalog.bindings().filter((b) => b.role === 'roles/secretmanager.secretAccessor');
     const of = (secret: string) =>
@@ -161,31 +186,6 @@ describe('least privilege', () => {
       'pubsub_topic:roles/pubsub.publisher',
       'secret_manager_secret:roles/secretmanager.secretAccessor',
     ]);
-  });
-
-  it('copilot: reads the warehouse and its views dataset, writes only its own two tables, calls Vertex AI; private, configured for Gemini', () => {
-    const s = folders.dev!;
-    expect(rolesOf(s, 'kw-copilot-dev')).toEqual([
-      'bigquery_dataset:roles/bigquery.dataViewer',
-      'bigquery_dataset:roles/bigquery.dataViewer',
-      'bigquery_table:roles/bigquery.dataEditor',
-      'bigquery_table:roles/bigquery.dataEditor',
-      'project:roles/aiplatform.user',
-      'project:roles/bigquery.jobUser',
-    ]);
-    const written = s
-      .bindings()
-      .filter((b) => b.account === 'kw-copilot-dev' && b.type === 'google_bigquery_table_iam_member')
-      .map((b) => s.ref(b.body.table_id).body.table_id)
-      .sort();
-    expect(written).toEqual(['copilot_calls', 'copilot_turns']);
-    const views = s.bodies('google_bigquery_table').filter((t) => String(t.table_id).startsWith('copilot_') && !String(t.table_id).endsWith('_dedup') && t.view);
-    expect(views.map((v) => v.table_id).sort()).toEqual(['copilot_alerts', 'copilot_anomaly_scores', 'copilot_devices', 'copilot_forecasts', 'copilot_readings', 'copilot_rejected', 'copilot_usage']);
-    for (const v of views) expect(v.view.query).toMatch(/FROM `[^`]+\.kilowatch_dev\.\w+_dedup`$/);
-    expect(s.bodies('google_bigquery_dataset_access')).toHaveLength(views.length);
-    const fn = s.bodies('google_cloudfunctions2_function').find((f) => f.build_config.entry_point === 'copilot')!;
-    expect(fn.service_config.environment_variables).toMatchObject({ KILOWATCH_LLM: 'vertex', KILOWATCH_LLM_MODEL: 'gemini-2.5-flash', KILOWATCH_COPILOT_DATASET: 'kilowatch_copilot_dev' });
-    expect(s.bindings().filter((b) => PUBLIC_PRINCIPALS.includes(b.member) && JSON.stringify(b.body).includes('copilot'))).toEqual([]);
   });
 
   it('api reads the warehouse and writes alert acknowledgements only', () => {

@@ -57,7 +57,7 @@ export class FakeOllama {
       const input = body.input as string[];
       this.embedRequests.push({ model: body.model as string, input });
       // A deterministic bag-of-letters vector stands in for a model's embedding.
-      const embeddings = input.map((t) => Array.from({ length: 26 }, (_, i) => [...t.toLowerCase()].filter((ch) => ch.charCodeAt(0) - 97 === i).length));
+      const embeddings = input.map((t) => Array.from({ length: 26 }, (_, i) => t.toLowerCase().split('').filter((ch) => ch.charCodeAt(0) - 97 === i).length));
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ model: body.model, embeddings }));
       return;
     }

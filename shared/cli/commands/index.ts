@@ -20,4 +20,5 @@ export const commands: Command[] = [statsCommand, cleanCommand, simulateCommand]
 commands.push(modelsCommand);
 commands.push(detectCommand);
 commands.push(exportTrainingSetCommand, trainCommand, estimateCommand, forecastCommand);
-commands.push(alertsCommand, recommendCommand, driftCommand, archiveCommand, sqlCommand, askCommand);
+commands.push(alertsCommand, recommendCommand, driftCommand, archiveCommand);
+commands.push(sqlCommand, askCommand);

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call --
+   Each case reads the JSON a tool returned by its known shape; the harness test checks every read against the warehouse. */
 import { loadTariff } from '../../energy/tariff.js';
 import { bill, compareBills, powerFactorWhatIf, shiftLoad } from '../../energy/what-if.js';
 import { DEMO } from './demo-warehouse.js';
@@ -155,7 +157,7 @@ export const EVAL_CASES: readonly EvalCase[] = [
   },
   {
     id: 'copilot-tokens', family: 'observability', question: 'How many tokens did the copilot use this week?', tools: ['copilot_usage'],
-    call: { tool: 'copilot_usage', args: { from: new Date(Date.parse(DEMO.now) - 7 * 86_400_000).toISOString(), to: DEMO.now } }, pick: (c) => c.usage.tokens_in + c.usage.tokens_out,
+    call: { tool: 'copilot_usage', args: { from: new Date(Date.parse(DEMO.now) - 7 * 86_400_000).toISOString(), to: DEMO.now } }, pick: (c) => Number(c.usage.tokens_in) + Number(c.usage.tokens_out),
     truth: async (q) => num(await q(`SELECT sum(tokens_in + tokens_out) AS v FROM copilot_calls WHERE started_at >= '${DEMO.now}'::TIMESTAMPTZ - INTERVAL 7 DAY AND started_at < '${DEMO.now}'::TIMESTAMPTZ`)),
   },
   {
@@ -176,12 +178,12 @@ export const EVAL_CASES: readonly EvalCase[] = [
     ['procedure-peak', 'How do we shave the peak demand?', 'peak-shaving.md'],
   ] as const).map(([id, question, source]): EvalCase => ({
     id, family: 'procedures', question, tools: ['search_procedures'], call: { tool: 'search_procedures', args: { question } },
-    pick: (c) => String(c.chunks?.[0]?.id ?? 'none').split('#')[0] as string, truth: async () => source,
+    pick: (c) => String(c.chunks?.[0]?.id ?? 'none').split('#')[0] as string, truth: () => Promise.resolve(source),
   })),
   {
     id: 'procedure-outside', family: 'procedures', question: 'What is the procedure for replacing a transformer bushing?', tools: ['search_procedures'],
     call: { tool: 'search_procedures', args: { question: 'What is the procedure for replacing a transformer bushing?' } },
-    pick: (c) => (c.found ? 'found' : 'no procedure'), truth: async () => 'no procedure',
+    pick: (c) => (c.found ? 'found' : 'no procedure'), truth: () => Promise.resolve('no procedure'),
   },
   {
     id: 'sql-night-monday', family: 'sql', question: 'What was the average night load (22:00-06:00) on Mondays in March, in kWh per 15 minutes?', tools: ['run_sql'],

@@ -82,7 +82,8 @@ function demoScores(rows: readonly AlertRow[]): AnomalyScoreRow[] {
 
 /** Ten readings rejected during the last day, for "how many readings were rejected yesterday and why". */
 function demoRejected(): RejectedRow[] {
-  const reasons: RejectedRow['reason'][] = [...Array(5).fill('invalid_reading'), ...Array(3).fill('unknown_device'), ...Array(2).fill('duplicate')];
+  const times = <T>(n: number, v: T): T[] => Array.from({ length: n }, () => v);
+  const reasons: Array<RejectedRow['reason']> = [...times(5, 'invalid_reading' as const), ...times(3, 'unknown_device' as const), ...times(2, 'duplicate' as const)];
   const now = Date.parse(DEMO.now);
   return reasons.map((reason, i) => ({
     rejected_id: stableId('rejected', String(i)), message_id: `demo-rej-${i}`, reading_index: 0, device_id: reason === 'unknown_device' ? 'sim-plant/unknown-9' : DEMO.meter,
@@ -113,7 +114,7 @@ function demoCalls(): CopilotCallRow[] {
     call_id: `demo-call-${i}`, request_id: `demo-req-${Math.floor(i / 2)}`, conversation_id: 'demo', caller: 'demo', kind: i % 2 === 0 ? 'model' : 'tool',
     name: i % 2 === 0 ? 'gemini-2.5-flash' : 'series_stats', started_at: iso(now - (i + 1) * 24 * 60 * MIN), latency_ms: 900, tokens_in: i % 2 === 0 ? 4000 : 0,
     tokens_out: i % 2 === 0 ? 300 : 0, tool_calls: i % 2 === 0 ? 1 : 0, error: null, estimated_cost_usd: i % 2 === 0 ? 0.0015 : 0,
-  })) as CopilotCallRow[];
+  }));
 }
 
 /** Writes the evaluation plant into an initialised warehouse. */

@@ -32,13 +32,13 @@ export class ScriptedLlm implements Llm {
       return { text, calls: made, usage: { input: tokens(seen), output: tokens(made) + tokens(text) }, model: this.model };
     };
     return {
-      ask: async (question) => {
+      ask: (question) => {
         script = this.scriptFor(question, options);
-        return next({ system: options.system, history: options.history, question });
+        return Promise.resolve(next({ system: options.system, history: options.history, question }));
       },
-      reply: async (results) => {
+      reply: (results) => {
         all.push(...results);
-        return next(results);
+        return Promise.resolve(next(results));
       },
     };
   }

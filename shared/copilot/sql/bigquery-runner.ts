@@ -74,7 +74,7 @@ export class BigQuerySqlRunner implements SqlRunner {
     });
     if (!answer.jobComplete) throw new Error(`the query did not finish within ${this.options.timeoutMs} ms`);
     const fields = answer.schema?.fields ?? [];
-    const rows = answer.rows ? (BigQuery.mergeSchemaWithRows_(answer.schema as never, answer.rows as never, { wrapIntegers: false, parseJSON: false }) as unknown[]) : [];
+    const rows = answer.rows ? (BigQuery.mergeSchemaWithRows_(answer.schema, answer.rows as never, { wrapIntegers: false, parseJSON: false }) as unknown[]) : [];
     return { columns: fields.map((f) => f.name), rows: rows.map((r) => jsonSafe(r) as Record<string, unknown>), bytes };
   }
 }

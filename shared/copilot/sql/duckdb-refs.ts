@@ -16,7 +16,7 @@ const qualified = (...parts: unknown[]): string | null => parts.filter((p) => ty
 export function duckDbRefs(serialized: string): StatementRefs {
   const json = JSON.parse(serialized) as Json;
   if (json.error) {
-    const message = String(json.error_message ?? 'unparseable');
+    const message = typeof json.error_message === 'string' ? json.error_message : 'unparseable';
     if (/only select statements/i.test(message)) throw new SqlRefusedError('select_only', 'only SELECT (and WITH ... SELECT) statements run');
     throw new SqlRefusedError('parse', message);
   }
@@ -25,7 +25,7 @@ export function duckDbRefs(serialized: string): StatementRefs {
   let recursive = false;
   walk(statements, (n) => {
     if (n.type === 'BASE_TABLE') refs.tables.push({ qualifier: qualified(n.catalog_name, n.schema_name), name: String(n.table_name) });
-    else if (n.type === 'TABLE_FUNCTION') refs.tableFunctions.push(String((n.function as Json | undefined)?.function_name ?? 'unknown'));
+    else if (n.type === 'TABLE_FUNCTION') refs.tableFunctions.push(((n.function as Json | undefined)?.function_name as string | undefined) ?? 'unknown');
     else if (n.type === 'SHOW_REF') refs.tableFunctions.push('describe');
     else if (n.type === 'RECURSIVE_CTE_NODE') recursive = true;
     // DuckDB spells some built-ins in the default schema (EXTRACT is main.date_part): that qualifier is no reach.
@@ -38,7 +38,7 @@ export function duckDbRefs(serialized: string): StatementRefs {
   });
   const top = (statements[0]?.node as Json | undefined)?.modifiers as Json[] | undefined;
   const limit = top?.find((m) => m.type === 'LIMIT_MODIFIER')?.limit as Json | undefined;
-  const value = limit?.class === 'CONSTANT' ? ((limit.value as Json | undefined)?.value as unknown) : undefined;
+  const value = limit?.class === 'CONSTANT' ? ((limit.value as Json | undefined)?.value) : undefined;
   return {
     statements: statements.length,
     kinds: statements.map(() => 'select'),

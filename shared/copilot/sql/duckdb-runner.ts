@@ -43,7 +43,9 @@ export class DuckDbSqlRunner implements SqlRunner {
   refs(sql: string): Promise<StatementRefs> {
     return this.serial(async () => {
       const reader = await this.connection.runAndReadAll('SELECT json_serialize_sql($sql::VARCHAR) AS ast', { sql });
-      return duckDbRefs(String(reader.getRowObjectsJS()[0]?.ast));
+      const ast = reader.getRowObjectsJS()[0]?.ast;
+      if (typeof ast !== 'string') throw new Error('json_serialize_sql returned no text');
+      return duckDbRefs(ast);
     });
   }
 
@@ -57,7 +59,7 @@ export class DuckDbSqlRunner implements SqlRunner {
         const rows = reader.getRowObjectsJS().map((r) => jsonSafe(r) as Record<string, unknown>);
         return { columns, rows, bytes: null };
       } catch (error) {
-        if (/interrupt/i.test((error as Error).message)) throw new Error(`the query ran past ${this.timeoutMs} ms and was stopped`);
+        if (/interrupt/i.test((error as Error).message)) throw new Error(`the query ran past ${this.timeoutMs} ms and was stopped`, { cause: error });
         throw error;
       } finally {
         clearTimeout(timer);
@@ -74,7 +76,7 @@ export class DuckDbSqlRunner implements SqlRunner {
 /** Turns external access off and locks the configuration; a second runner on a locked instance checks it instead. */
 async function lockDown(connection: DuckDBConnection): Promise<void> {
   const setting = async (name: string): Promise<string> =>
-    String((await connection.runAndReadAll(`SELECT current_setting('${name}') AS v`)).getRowObjectsJS()[0]?.v);
+    JSON.stringify((await connection.runAndReadAll(`SELECT current_setting('${name}') AS v`)).getRowObjectsJS()[0]?.v).replaceAll('"', '');
   if ((await setting('lock_configuration')) !== 'true') {
     await connection.run('SET enable_external_access = false');
     await connection.run('SET lock_configuration = true');
