@@ -97,19 +97,19 @@ export function stageFunction(name: string, o: StageOptions): StageResult {
   return { dir, dependencies, missingBundle, undeclared };
 }
 
-/** Bare package names the staged JavaScript imports (static and literal dynamic imports). */
+/** Bare package names the staged JavaScript imports (static and literal dynamic imports, createRequire'd requires). */
 export function importedPackages(dir: string): Set<string> {
   const found = new Set<string>();
   const builtins = new Set(builtinModules);
   // Statements only (tsc writes one per line): a quote inside a string literal must not read as an import.
-  const re = /^\s*(?:import|export)\b[^'"\n]*?\bfrom\s*['"]([^'"./][^'"]*)['"]|^\s*import\s*['"]([^'"./][^'"]*)['"]|\bimport\(\s*['"]([^'"./][^'"]*)['"]\s*\)/gm;
+  const re = /^\s*(?:import|export)\b[^'"\n]*?\bfrom\s*['"]([^'"./][^'"]*)['"]|^\s*import\s*['"]([^'"./][^'"]*)['"]|\bimport\(\s*['"]([^'"./][^'"]*)['"]\s*\)|\brequire\(\s*['"]([^'"./][^'"]*)['"]\s*\)/gm;
   const walk = (d: string): void => {
     for (const entry of readdirSync(d)) {
       const p = join(d, entry);
       if (statSync(p).isDirectory()) walk(p);
       else if (p.endsWith('.js')) {
         for (const m of readFileSync(p, 'utf8').matchAll(re)) {
-          const spec = (m[1] ?? m[2] ?? m[3])!;
+          const spec = (m[1] ?? m[2] ?? m[3] ?? m[4])!;
           if (spec.startsWith('node:') || builtins.has(spec.split('/')[0]!)) continue;
           found.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
         }
