@@ -102,7 +102,14 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   provideScoreRuntime(ready.promise.then((r) => r.scoreDeps));
   provideForecastRuntime(ready.promise.then(async (r) => createForecastDeps(config, r.warehouse)));
   // The api reads the same DuckDB instance on connections of its own (one process owns the file).
-  provideApiRuntime(ready.promise.then(async (r) => createApiRuntime(config, r.warehouse)));
+  // The dashboard's copilot panel goes through the api to this host's copilot unless KILOWATCH_COPILOT_URL names another.
+  const copilotListening = deferred<string>();
+  provideApiRuntime(
+    ready.promise.then(async (r) => {
+      const api = await createApiRuntime(config, r.warehouse);
+      return { ...api, options: { ...api.options, copilotUrl: api.options.copilotUrl ?? (await copilotListening.promise) } };
+    }),
+  );
   provideNotifyRuntime(ready.promise.then(async (r) => createNotifyRuntime(config, { warehouse: r.warehouse, bus: r.deps.bus, ...(options.now ? { now: options.now } : {}) })));
   const operations = ready.promise.then(async (r) => ({
     recommend: await createRecommendDeps(config, r.warehouse),
@@ -187,6 +194,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   const copilotServer = getTestServer('copilot');
   servers.push(copilotServer);
   const copilotPort = await listen(copilotServer, firstPort === 0 ? 0 : firstPort + COPILOT_PORT);
+  copilotListening.resolve(`http://127.0.0.1:${copilotPort}`);
 
   return {
     config,
