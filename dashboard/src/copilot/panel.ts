@@ -17,7 +17,7 @@ function stepView(step: Step): HTMLElement {
   );
 }
 
-/** A source chip; only http(s) sources become links (a document's source is text the model never controls, but a link must not run script). */
+/** A source chip; only http(s) sources become links, so a hostile document cannot plant a javascript: URL. */
 function citationView(c: Citation): HTMLElement {
   if (c.kind === 'query') return h('span', { class: 'chip', title: c.detail }, `${c.tool}: ${c.detail}`);
   const safe = /^https?:\/\//i.test(c.source);
