@@ -91,7 +91,10 @@ describe.skipIf(noBrowser)('copilot panel', () => {
     const { page, problems } = await browser.page();
     await page.goto(`${base}#/pipeline`);
     await page.waitForSelector('#copilot:not([hidden]) textarea');
+    const streamed = page.waitForResponse((r) => r.url().endsWith('/copilot/v1/ask'));
     await askInPanel(page, 'How many devices send readings?', 1);
+    // The api forwards the copilot's event stream; the panel reads it rather than waiting for JSON.
+    expect((await streamed).headers()['content-type']).toMatch(/^text\/event-stream/);
 
     const devices = await warehouse.query(`SELECT count(DISTINCT device_id) AS n FROM readings`);
     const turn = page.locator('#copilot .copilot-turn').nth(0);
