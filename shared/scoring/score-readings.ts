@@ -126,12 +126,12 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
           // A cold device's stored values, read at most once for its value and residual series alike.
           let stored: Promise<ReadingRow[]> | undefined;
           const storedRows = () => (stored ??= deps.warehouse.recentReadings(deviceId, deps.warmupRows));
-          const { states, warmed } = await statesOf(deps, deviceId, metrics, params as StreamParams, storedRows);
+          const { states, warmed } = await statesOf(deps, deviceId, metrics, params, storedRows);
           summary.warmedUp += warmed;
           for (const [metric, readings] of metrics) {
             step(states.get(metric) as SeriesState, readings.map((reading) => ({ reading, input: reading.value as number })), 'value');
             if (!deps.forecasted(deviceId, metric)) continue;
-            const residual = await residualStateOf(deps, deviceId, metric, readings, params as StreamParams, storedRows);
+            const residual = await residualStateOf(deps, deviceId, metric, readings, params, storedRows);
             summary.warmedUp += residual.warmed;
             const inputs = readings.flatMap((reading): SeriesInput[] => {
               const forecast = residual.forecasts.get(Date.parse(reading.ts));

@@ -11,11 +11,14 @@ function isFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port with the four after it free too: the router and the four functions (ingest, score, forecast, api) of one local stack. */
+/** Ports a local stack takes from its base: the router, then its functions (host.ts: ports 0–6 after the router's). */
+const STACK_PORTS = 8;
+
+/** A base port with the ports after it free too, for the router and every function of one local stack. */
 export async function freePorts(): Promise<number> {
   for (;;) {
     const base = 20_000 + Math.floor(Math.random() * 40_000);
-    const free = await Promise.all([0, 1, 2, 3, 4].map((i) => isFree(base + i)));
+    const free = await Promise.all(Array.from({ length: STACK_PORTS }, (_, i) => isFree(base + i)));
     if (free.every(Boolean)) return base;
   }
 }

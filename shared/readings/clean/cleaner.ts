@@ -7,7 +7,7 @@ import { readingId, readingIdPrefix, rejectionId } from '../ids.js';
 import { parseTimestamp, type ParsedTs } from '../timestamps.js';
 import { conversionTo } from '../units.js';
 import { describeIssues, wireReading, type ParsedReading } from '../wire.js';
-import type { DeviceState } from './device-state.js';
+import type { DeviceState, KnownReading } from './device-state.js';
 import type { Stats } from './series-state.js';
 import { consistencyTolerance, ENERGY_METER_METRICS, estimateEnergy, fromSide } from './energy-meter.js';
 
@@ -158,9 +158,9 @@ export class ReadingCleaner {
         ...extra,
       });
     };
-    // (ts, metric) of the values this delivery stored so far, with their reading: a repeat inside one
-    // message is a duplicate or a conflict, not a redelivery.
-    const storedHere = new Map<string, number>();
+    // The entries of the device states this delivery stored or found redelivered so far, with their reading:
+    // a repeat inside one message is a duplicate or a conflict, not a redelivery.
+    const seenHere = new Map<KnownReading, number>();
 
     for (const [index, raw] of readings.entries()) {
       const parsed = wireReading.safeParse(raw);
@@ -214,18 +214,23 @@ export class ReadingCleaner {
           ingested_at: receivedIso,
         };
         const known = state.lookup(ts.ms, v.metric);
-        const here = `${reading.deviceId}\u0000${ts.ms}\u0000${v.metric}`;
-        const earlier = storedHere.get(here);
-        storedHere.set(here, earlier ?? index);
-        const first = earlier === undefined ? `message ${known?.messageId}` : `reading ${earlier} of this message`;
-        const where = { device_id: reading.deviceId, ts: tsIso, metric: v.metric };
         if (!known) {
-          state.remember({ sent: v.sent, messageId: ctx.messageId, ts: ts.ms }, v.metric, v.value, v.flags);
+          const entry = { sent: v.sent, messageId: ctx.messageId, ts: ts.ms };
+          state.remember(entry, v.metric, v.value, v.flags);
+          seenHere.set(entry, index);
           result.rows.push(row);
-        } else if (!sameValue(known.sent, v.sent)) {
-          reject(index, 'conflict', `${v.metric}: ${v.sent} differs from ${known.sent} stored first (${first}); the first is kept`, raw, where);
-        } else if (known.messageId === ctx.messageId && earlier === undefined) {
+          continue;
+        }
+        const earlier = seenHere.get(known);
+        if (known.messageId === ctx.messageId && earlier === undefined && sameValue(known.sent, v.sent)) {
+          seenHere.set(known, index);
           result.redelivered.push(row);
+          continue;
+        }
+        const first = earlier === undefined ? `message ${known.messageId}` : `reading ${earlier} of this message`;
+        const where = { device_id: reading.deviceId, ts: tsIso, metric: v.metric };
+        if (!sameValue(known.sent, v.sent)) {
+          reject(index, 'conflict', `${v.metric}: ${v.sent} differs from ${known.sent} stored first (${first}); the first is kept`, raw, where);
         } else {
           reject(index, 'duplicate', `${v.metric}: same device, time, metric and value as ${first}`, raw, where);
         }
