@@ -1,4 +1,5 @@
 import './styles.css';
+import { mountCopilot } from './copilot/panel.js';
 import { byId, fill, h } from './dom.js';
 import { currentRoute, type Page } from './route.js';
 import { alertsPage } from './views/alerts.js';
@@ -42,4 +43,5 @@ async function render(): Promise<void> {
 
 window.addEventListener('hashchange', () => void render());
 byId('refresh').addEventListener('click', () => void render());
+mountCopilot(byId('copilot'));
 void render();

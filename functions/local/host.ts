@@ -102,7 +102,14 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   provideScoreRuntime(ready.promise.then((r) => r.scoreDeps));
   provideForecastRuntime(ready.promise.then(async (r) => createForecastDeps(config, r.warehouse)));
   // The api reads the same DuckDB instance on connections of its own (one process owns the file).
-  provideApiRuntime(ready.promise.then(async (r) => createApiRuntime(config, r.warehouse)));
+  // The dashboard's copilot panel goes through the api to this host's copilot unless KILOWATCH_COPILOT_URL names another.
+  const copilotListening = deferred<string>();
+  provideApiRuntime(
+    ready.promise.then(async (r) => {
+      const api = await createApiRuntime(config, r.warehouse);
+      return { ...api, options: { ...api.options, copilotUrl: api.options.copilotUrl ?? (await copilotListening.promise) } };
+    }),
+  );
   // The copilot too; its guarded SQL takes a locked read-only connection of the instance on first use.
   provideCopilotRuntime(ready.promise.then(async (r) => createCopilotRuntime(config, { warehouse: r.warehouse })));
   provideNotifyRuntime(ready.promise.then(async (r) => createNotifyRuntime(config, { warehouse: r.warehouse, bus: r.deps.bus, ...(options.now ? { now: options.now } : {}) })));
@@ -187,6 +194,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   const sweepMs = options.alertsSweepMs ?? 30_000;
   const sweeper = sweepMs > 0 ? setInterval(() => router.publish('alerts', [{ data: Buffer.from(SWEEP_COMMAND) }]), sweepMs) : undefined;
   sweeper?.unref();
+  copilotListening.resolve(`http://127.0.0.1:${copilotPort}`);
 
   return {
     config,

@@ -16,6 +16,7 @@ import { listModels } from '../query/models.js';
 import { pipelineHealth } from '../query/pipeline.js';
 import { getSeries } from '../query/series.js';
 import { problem, type ProblemStatus } from './problem.js';
+import { copilotProxy } from './copilot-proxy.js';
 import { clientKey, rateLimit, type RateLimit } from './rate-limit.js';
 import { referencePage } from './reference-page.js';
 import { routes } from './routes.js';
@@ -29,6 +30,8 @@ export interface ApiOptions {
   readonly trustIap?: boolean;
   /** Built dashboard (index.html and assets) served at /; a 503 names the build command while it is missing. */
   readonly dashboardDir?: string;
+  /** The copilot function the dashboard's POST /copilot/v1/ask goes to; unset, that route answers 503 saying so. */
+  readonly copilotUrl?: string;
 }
 
 export const API_VERSION = '1.0.0';
@@ -121,6 +124,7 @@ export function createApiApp(deps: QueryDeps, options: ApiOptions): OpenAPIHono 
   app.doc31('/openapi.json', documentConfig);
   let page: string | undefined;
   app.get('/docs', (c) => c.html((page ??= referencePage(app.getOpenAPI31Document(documentConfig) as Parameters<typeof referencePage>[0]))));
+  app.post('/copilot/v1/ask', copilotProxy(options.copilotUrl, options.trustIap ?? false));
   if (options.dashboardDir) app.get('*', staticFiles(options.dashboardDir));
   return app;
 }

@@ -131,6 +131,8 @@ export const configSchema = z.object({
   KILOWATCH_API_CACHE_TTL_S: positiveInt.max(3600).default(30),
   /** api function: record acknowledgements under the identity Identity-Aware Proxy asserts (set only behind IAP). */
   KILOWATCH_API_TRUST_IAP: z.stringbool().default(false),
+  /** api function: the copilot function it forwards the dashboard's POST /copilot/v1/ask to (locally npm start sets it). */
+  KILOWATCH_COPILOT_URL: z.url().optional(),
   /** Built dashboard the api function serves at / (npm run build:dashboard). */
   KILOWATCH_DASHBOARD_DIR: z.string().min(1).default('dist/dashboard'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

@@ -60,6 +60,7 @@ export async function createApiRuntime(config: Config, warehouse?: Warehouse): P
     maxBodyBytes: config.KILOWATCH_API_MAX_BODY_BYTES,
     trustIap: config.KILOWATCH_API_TRUST_IAP,
     dashboardDir: config.KILOWATCH_DASHBOARD_DIR,
+    copilotUrl: config.KILOWATCH_COPILOT_URL,
   };
   return { deps, options };
 }

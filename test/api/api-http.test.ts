@@ -53,6 +53,12 @@ describe('api function over HTTP', () => {
     expectProblem(await api.get('/assets/missing.js'), 404);
   });
 
+  it('answers the copilot route 503 naming KILOWATCH_COPILOT_URL while no copilot is connected', async () => {
+    const answer = await api.post('/copilot/v1/ask', { question: 'hello?' });
+    expectProblem(answer, 503);
+    expect(answer.body.detail).toContain('KILOWATCH_COPILOT_URL');
+  });
+
   it('lists registered devices with status, last reading and open alerts', async () => {
     const res = await api.get(`/v1/devices?from=${from}&to=${to}`);
     expect(res.status).toBe(200);
