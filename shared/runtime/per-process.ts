@@ -2,13 +2,13 @@ import { loadConfig, type Config } from '../config/env.js';
 
 export interface PerProcess<T> {
   /** The dependencies, built on first use from the environment; a failed build is retried on the next call. */
-  get(): Promise<T>;
+  get: () => Promise<T>;
   /**
    * Lets the local host hand its own adapters (one DuckDB writer per process) to a function it hosts. A
    * promise is handed before the host serves anything: a request that arrives while the host is still
    * starting waits for it instead of building a second set (a second DuckDB handle on the same file).
    */
-  provide(value: T | Promise<T>): void;
+  provide: (value: T | Promise<T>) => void;
 }
 
 /** A function's dependencies, built once per process: a warm instance reuses them across requests. */

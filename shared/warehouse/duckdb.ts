@@ -5,7 +5,7 @@ import type { Column } from './schema/columns.js';
 import { COPILOT_VIEWS, copilotViewSql } from './schema/copilot-views.js';
 import { dedupViewName, dedupViewSql, duckdbAddNullableColumns, duckdbCreateTable } from './schema/ddl.js';
 import type { RowOf, Table } from './schema/table.js';
-import { forecasts, readings, TABLES, type ForecastRow, type ReadingRow } from './schema/tables.js';
+import { forecasts, TABLES, type ForecastRow, type ReadingRow } from './schema/tables.js';
 import type { Warehouse } from './port.js';
 import { TransientError } from '../errors/transient.js';
 import { storedReadings } from './stored-readings.js';
@@ -305,11 +305,12 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   close(): Promise<void> {
-    return this.serial(async () => {
+    return this.serial(() => {
       for (const c of this.readConnections.splice(0)) c.closeSync();
       this.connection.closeSync();
       this.instance.closeSync();
       if (this.file) openFiles.delete(this.file);
+      return Promise.resolve();
     });
   }
 }

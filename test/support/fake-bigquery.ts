@@ -318,7 +318,7 @@ export class FakeBigQuery extends HttpFake {
       return { status: 200, body: { kind: 'bigquery#queryResponse', jobComplete: true, totalBytesProcessed: String(bytes), schema: { fields: [] } } };
     }
     if (body.maximumBytesBilled !== undefined && bytes > Number(body.maximumBytesBilled)) {
-      return googleError(400, `Query exceeded limit for bytes billed: ${String(body.maximumBytesBilled)}. ${bytes} or higher required.`, 'bytesBilledLimitExceeded');
+      return googleError(400, `Query exceeded limit for bytes billed: ${Number(body.maximumBytesBilled)}. ${bytes} or higher required.`, 'bytesBilledLimitExceeded');
     }
     const seen: SeenQuery = { query: body.query, params, location, body };
     const answer = this.queryHandlers.map((h) => h(seen)).find((a) => a !== undefined);
