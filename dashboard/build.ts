@@ -37,7 +37,9 @@ export async function buildDashboard(outDir = DASHBOARD_DIST): Promise<Dashboard
   for (const [path, out] of Object.entries(result.metafile.outputs)) {
     const name = basename(path);
     files[name] = out.bytes;
-    html = html.replace(name.endsWith('.css') ? 'href="app.css"' : 'src="app.js"', (attr) => attr.replace(/app\.(css|js)/, name));
+    html = html.replace(name.endsWith('.css') ? 'href="app.css"' : 'src="app.js"', (attr) =>
+      attr.replace(/app\.(css|js)/, name),
+    );
   }
   writeFileSync(join(outDir, 'index.html'), html);
   files['index.html'] = Buffer.byteLength(html);

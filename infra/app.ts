@@ -25,7 +25,11 @@ export interface BuiltApp {
 
 export function buildApp(options: BuildOptions): BuiltApp {
   const env = options.env ?? process.env;
-  const requested = options.environments ?? env.KILOWATCH_INFRA_ENVS?.split(',').map((s) => s.trim()).filter(Boolean);
+  const requested =
+    options.environments ??
+    env.KILOWATCH_INFRA_ENVS?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const environments = requested && requested.length > 0 ? requested : ENVIRONMENT_NAMES;
   const functions = options.functions ?? deployableFunctions();
   const strict = env.KILOWATCH_INFRA_STRICT === '1';

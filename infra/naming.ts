@@ -14,7 +14,11 @@ export class Names {
 
   /** `<topic>-<env>`, exactly as topicName() in shared/config/env.ts gives it at runtime. */
   topic(role: TopicRole): string {
-    const runtime = configSchema.parse({ KILOWATCH_BACKEND: 'gcp', KILOWATCH_ENV: this.env, GOOGLE_CLOUD_PROJECT: this.config.project });
+    const runtime = configSchema.parse({
+      KILOWATCH_BACKEND: 'gcp',
+      KILOWATCH_ENV: this.env,
+      GOOGLE_CLOUD_PROJECT: this.config.project,
+    });
     return topicName(runtime, role);
   }
 

@@ -78,7 +78,8 @@ export function stageFunction(name: string, o: StageOptions): StageResult {
     if (!Object.hasOwn(declared, dep)) {
       // Imported but only present transitively: pin what is installed so the cloud build resolves it too.
       if (dep !== FRAMEWORK) undeclared.push(dep);
-      if (!installed && dep !== FRAMEWORK) throw new Error(`${name}: imports "${dep}", which is neither declared nor installed`);
+      if (!installed && dep !== FRAMEWORK)
+        throw new Error(`${name}: imports "${dep}", which is neither declared nor installed`);
     }
     dependencies[dep] = installed ?? declared[dep] ?? '^5.0.0';
   }
@@ -102,7 +103,8 @@ export function importedPackages(dir: string): Set<string> {
   const found = new Set<string>();
   const builtins = new Set(builtinModules);
   // Statements only (tsc writes one per line): a quote inside a string literal must not read as an import.
-  const re = /^\s*(?:import|export)\b[^'"\n]*?\bfrom\s*['"]([^'"./][^'"]*)['"]|^\s*import\s*['"]([^'"./][^'"]*)['"]|\bimport\(\s*['"]([^'"./][^'"]*)['"]\s*\)|\brequire\(\s*['"]([^'"./][^'"]*)['"]\s*\)/gm;
+  const re =
+    /^\s*(?:import|export)\b[^'"\n]*?\bfrom\s*['"]([^'"./][^'"]*)['"]|^\s*import\s*['"]([^'"./][^'"]*)['"]|\bimport\(\s*['"]([^'"./][^'"]*)['"]\s*\)|\brequire\(\s*['"]([^'"./][^'"]*)['"]\s*\)/gm;
   const walk = (d: string): void => {
     for (const entry of readdirSync(d)) {
       const p = join(d, entry);
@@ -145,7 +147,8 @@ function main(argv: string[]): void {
     });
     console.log(`staged ${name} -> ${r.dir} (${Object.keys(r.dependencies).join(', ')})`);
     for (const m of r.missingBundle) console.warn(`warning: ${name}: bundle path ${m} does not exist, skipped`);
-    for (const d of r.undeclared) console.warn(`warning: ${name}: imports ${d}, not in package.json dependencies (pinned the installed version)`);
+    for (const d of r.undeclared)
+      console.warn(`warning: ${name}: imports ${d}, not in package.json dependencies (pinned the installed version)`);
   }
   console.log('next: npm run infra:synth');
 }

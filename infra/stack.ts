@@ -151,7 +151,14 @@ export class KilowatchStack extends TerraformStack {
       new TerraformOutput(this, `url-${name}`, { value: fn.uri, description: `${name} function URL` });
     }
 
-    new Scheduler(this, 'scheduler', { config, names, topic: pubsub.topics.forecastTick, alertsTopic: pubsub.topics.alerts, maintenanceTopic: pubsub.topics.maintenanceTick, dependsOn });
+    new Scheduler(this, 'scheduler', {
+      config,
+      names,
+      topic: pubsub.topics.forecastTick,
+      alertsTopic: pubsub.topics.alerts,
+      maintenanceTopic: pubsub.topics.maintenanceTick,
+      dependsOn,
+    });
 
     const monitoring = new Monitoring(this, 'monitoring', {
       config,
@@ -163,7 +170,9 @@ export class KilowatchStack extends TerraformStack {
       dependsOn,
     });
 
-    const pushServices = deployed.filter((n) => FUNCTION_CATALOG[n].trigger.kind === 'push').map((n) => names.function(n));
+    const pushServices = deployed
+      .filter((n) => FUNCTION_CATALOG[n].trigger.kind === 'push')
+      .map((n) => names.function(n));
     if (config.monitoring.dropSuccessfulPushRequestLogs && pushServices.length > 0) {
       new LogCosts(this, 'logging', { project, names, pushServices, dependsOn });
     }
@@ -180,7 +189,8 @@ export class KilowatchStack extends TerraformStack {
     new TerraformOutput(this, 'dataset', { value: names.dataset });
     new TerraformOutput(this, 'site-publishers', {
       value: Object.fromEntries([...identities.sitePublishers].map(([site, sa]) => [site, sa.email])),
-      description: "Per site, the service account its devices act as; it may only publish to the site's readings topic.",
+      description:
+        "Per site, the service account its devices act as; it may only publish to the site's readings topic.",
     });
     new TerraformOutput(this, 'models-bucket', { value: storage.models.name });
   }

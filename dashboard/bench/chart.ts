@@ -80,7 +80,13 @@ export async function benchChart(n: number, zooms: number) {
   chart?.destroy();
   host.remove();
   canvas.remove();
-  return { points: n, firstDrawMs: firstDraw, rawFirstDrawMs: rawFirst, zoomMedianMs: median(zoom), rawZoomMedianMs: median(rawZoom) };
+  return {
+    points: n,
+    firstDrawMs: firstDraw,
+    rawFirstDrawMs: rawFirst,
+    zoomMedianMs: median(zoom),
+    rawZoomMedianMs: median(rawZoom),
+  };
 }
 
 (window as unknown as { benchChart: typeof benchChart }).benchChart = benchChart;

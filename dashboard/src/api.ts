@@ -42,9 +42,12 @@ export const api = {
   series: (q: T.SeriesRequest) => call<T.SeriesResponse>('/v1/series', { ...q }),
   /** The latest forecast with targets in the range, null when there is none. */
   forecast: (q: T.SeriesRequest) =>
-    call<T.LatestForecastResponse>('/v1/forecasts/latest', { deviceId: q.deviceId, metric: q.metric, from: q.from, to: q.to }).then(
-      (r) => r.forecast,
-    ),
+    call<T.LatestForecastResponse>('/v1/forecasts/latest', {
+      deviceId: q.deviceId,
+      metric: q.metric,
+      from: q.from,
+      to: q.to,
+    }).then((r) => r.forecast),
   alerts: (q: T.AlertQuery) => call<T.AlertsResponse>('/v1/alerts', { ...q }),
   acknowledge: (alertId: string, body: T.AckRequest) =>
     call<T.AlertView>(`/v1/alerts/${encodeURIComponent(alertId)}/ack`, undefined, {
@@ -56,7 +59,9 @@ export const api = {
   /** Open alerts of each device with some, newest first, at most `limit` in all. */
   async openAlerts(devices: readonly T.DeviceView[], limit: number): Promise<T.AlertView[]> {
     const pages = await Promise.all(
-      devices.filter((d) => d.openAlerts > 0).map((d) => api.alerts({ deviceId: d.deviceId, state: 'open', limit, ...alertRange(d) })),
+      devices
+        .filter((d) => d.openAlerts > 0)
+        .map((d) => api.alerts({ deviceId: d.deviceId, state: 'open', limit, ...alertRange(d) })),
     );
     return pages
       .flatMap((p) => p.items)

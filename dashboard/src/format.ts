@@ -1,11 +1,19 @@
-const dateTime = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const dateTime = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
 const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
 const oneDecimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 
 export const formatTime = (iso: string | null | undefined): string => (iso ? dateTime.format(new Date(iso)) : '—');
-export const formatNumber = (n: number | null | undefined): string => (n === null || n === undefined ? '—' : number.format(n));
-export const formatCount = (n: number | null | undefined): string => (n === null || n === undefined ? '—' : integer.format(n));
+export const formatNumber = (n: number | null | undefined): string =>
+  n === null || n === undefined ? '—' : number.format(n);
+export const formatCount = (n: number | null | undefined): string =>
+  n === null || n === undefined ? '—' : integer.format(n);
 
 /** "3 min ago", "2 d ago": how stale a device is, at a glance. */
 export function formatAgo(iso: string | null | undefined, nowMs = Date.now()): string {

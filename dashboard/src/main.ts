@@ -30,7 +30,15 @@ async function render(): Promise<void> {
     await PAGES[page](main, params);
   } catch (err) {
     if (run !== rendering) return;
-    fill(main, h('div', { class: 'card error', role: 'alert' }, h('h2', {}, 'The API did not answer as expected'), h('p', {}, (err as Error).message)));
+    fill(
+      main,
+      h(
+        'div',
+        { class: 'card error', role: 'alert' },
+        h('h2', {}, 'The API did not answer as expected'),
+        h('p', {}, (err as Error).message),
+      ),
+    );
   } finally {
     if (run === rendering) {
       main.removeAttribute('aria-busy');

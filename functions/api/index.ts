@@ -15,5 +15,7 @@ http('api', async (req, res) => {
       throw error;
     });
   // The functions framework has read the body already; the listener takes it from req.rawBody.
-  await (await listener)(req, res);
+  await (
+    await listener
+  )(req, res);
 });

@@ -8,7 +8,14 @@ export interface LocalEndpoint {
   readonly what: string;
 }
 
-export function localEndpoints(stack: { routerPort: number; ingestUrl: string; scoreUrl: string; forecastUrl: string; apiUrl: string; copilotUrl?: string }): LocalEndpoint[] {
+export function localEndpoints(stack: {
+  routerPort: number;
+  ingestUrl: string;
+  scoreUrl: string;
+  forecastUrl: string;
+  apiUrl: string;
+  copilotUrl?: string;
+}): LocalEndpoint[] {
   const router = `http://127.0.0.1:${stack.routerPort}`;
   return [
     { name: 'pubsub', url: router, what: "Pub/Sub's REST publish API (POST /v1/projects/<p>/topics/<t>:publish)" },
@@ -17,7 +24,15 @@ export function localEndpoints(stack: { routerPort: number; ingestUrl: string; s
     { name: 'score', url: stack.scoreUrl, what: 'function: readings-clean → anomaly_scores, alerts' },
     { name: 'forecast', url: stack.forecastUrl, what: 'function: forecast-tick → forecasts' },
     { name: 'api', url: stack.apiUrl, what: `query API and dashboard; reference at ${stack.apiUrl}docs` },
-    ...(stack.copilotUrl ? [{ name: 'copilot', url: `${stack.copilotUrl}v1/ask`, what: 'energy copilot: POST {question} (KILOWATCH_LLM=ollama|vertex; docs/copilot.md)' }] : []),
+    ...(stack.copilotUrl
+      ? [
+          {
+            name: 'copilot',
+            url: `${stack.copilotUrl}v1/ask`,
+            what: 'energy copilot: POST {question} (KILOWATCH_LLM=ollama|vertex; docs/copilot.md)',
+          },
+        ]
+      : []),
   ];
 }
 
@@ -38,21 +53,35 @@ export function say(text: string, fields: Record<string, unknown> = {}): void {
 }
 
 export function startedText(endpoints: readonly LocalEndpoint[], warehouse: string): string {
-  const rows: Array<[string, string, string]> = [...endpoints.map((e): [string, string, string] => [e.name, e.url, e.what]), ['warehouse', warehouse, 'DuckDB file']];
+  const rows: Array<[string, string, string]> = [
+    ...endpoints.map((e): [string, string, string] => [e.name, e.url, e.what]),
+    ['warehouse', warehouse, 'DuckDB file'],
+  ];
   const nameWidth = Math.max(...rows.map(([name]) => name.length));
   const urlWidth = Math.max(...rows.map(([, url]) => url.length));
-  return ['kilowatch is running locally:', ...rows.map(([name, url, what]) => `  ${name.padEnd(nameWidth)}  ${url.padEnd(urlWidth)}  ${what}`)].join('\n');
+  return [
+    'kilowatch is running locally:',
+    ...rows.map(([name, url, what]) => `  ${name.padEnd(nameWidth)}  ${url.padEnd(urlWidth)}  ${what}`),
+  ].join('\n');
 }
 
 const n = (v: number) => v.toLocaleString('en-US');
 
-export function progressText(p: { steel: number; steelTotal: number; ticks?: { done: number; total: number } }): string {
+export function progressText(p: {
+  steel: number;
+  steelTotal: number;
+  ticks?: { done: number; total: number };
+}): string {
   const share = p.steelTotal === 0 ? 100 : Math.round((100 * p.steel) / p.steelTotal);
   const ticks = p.ticks ? `, forecast day ${p.ticks.done}/${p.ticks.total}` : '';
   return `demo: steel plant ${n(p.steel)}/${n(p.steelTotal)} readings published (${share} %)${ticks}`;
 }
 
-export function doneText(stats: Stats, published: { steel: number; simulated: number }, endpoints: readonly LocalEndpoint[]): string {
+export function doneText(
+  stats: Stats,
+  published: { steel: number; simulated: number },
+  endpoints: readonly LocalEndpoint[],
+): string {
   const t = stats.tables;
   const count = (name: string) => n(t[name] ?? 0);
   const stats_ = endpoints.find((e) => e.name === 'stats');

@@ -3,7 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { DeadLetterFile } from '../../shared/bus/dead-letter-sink.js';
 import { LocalPushRouter } from '../../shared/bus/local-router.js';
-import { ORDERED_TOPICS, TOPICS, siteTopicName, topicName, type Config, type FunctionName, type TopicRole } from '../../shared/config/env.js';
+import {
+  ORDERED_TOPICS,
+  TOPICS,
+  siteTopicName,
+  topicName,
+  type Config,
+  type FunctionName,
+  type TopicRole,
+} from '../../shared/config/env.js';
 import { DeviceRegistry } from '../../shared/devices/registry.js';
 import { seedDevices } from '../../shared/devices/seed-devices.js';
 import type { IngestDeps } from '../../shared/ingest/ingest-message.js';
@@ -94,7 +102,15 @@ const INTERNAL_TOPICS: readonly TopicRole[] = ['readingsClean', 'alerts', 'deadL
  * warehouse on its own connections to the same DuckDB instance (it listens after the pushed functions: 8084).
  */
 export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
-  await Promise.all([import('../ingest/index.js'), import('../score/index.js'), import('../forecast/index.js'), import('../api/index.js'), import('../notify/index.js'), import('../recommend/index.js'), import('../copilot/index.js')]);
+  await Promise.all([
+    import('../ingest/index.js'),
+    import('../score/index.js'),
+    import('../forecast/index.js'),
+    import('../api/index.js'),
+    import('../notify/index.js'),
+    import('../recommend/index.js'),
+    import('../copilot/index.js'),
+  ]);
   // The functions get the host's adapters before anything listens: a delivery that arrives while the stack
   // starts waits for them, and no function ever opens a warehouse of its own.
   const ready = deferred<{ deps: IngestDeps; scoreDeps: ScoreDeps; warehouse: Warehouse }>();
@@ -107,12 +123,23 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   provideApiRuntime(
     ready.promise.then(async (r) => {
       const api = await createApiRuntime(config, r.warehouse);
-      return { ...api, options: { ...api.options, copilotUrl: api.options.copilotUrl ?? (await copilotListening.promise) } };
+      return {
+        ...api,
+        options: { ...api.options, copilotUrl: api.options.copilotUrl ?? (await copilotListening.promise) },
+      };
     }),
   );
   // The copilot too; its guarded SQL takes a locked read-only connection of the instance on first use.
   provideCopilotRuntime(ready.promise.then(async (r) => createCopilotRuntime(config, { warehouse: r.warehouse })));
-  provideNotifyRuntime(ready.promise.then(async (r) => createNotifyRuntime(config, { warehouse: r.warehouse, bus: r.deps.bus, ...(options.now ? { now: options.now } : {}) })));
+  provideNotifyRuntime(
+    ready.promise.then(async (r) =>
+      createNotifyRuntime(config, {
+        warehouse: r.warehouse,
+        bus: r.deps.bus,
+        ...(options.now ? { now: options.now } : {}),
+      }),
+    ),
+  );
   const operations = ready.promise.then(async (r) => ({
     recommend: await createRecommendDeps(config, r.warehouse),
     drift: await createDriftDeps(config, r.warehouse, r.deps.bus),
@@ -124,21 +151,35 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   const urls = {} as Record<(typeof PUSHED_FUNCTIONS)[number]['name'], string>;
   for (const fn of PUSHED_FUNCTIONS) {
     const server = getTestServer(fn.name);
-    acceptPushOnly(server, `POST of Pub/Sub push deliveries from subscription ${fn.subscription} (publish to topic ${topicName(config, fn.topic)} through the router)`);
+    acceptPushOnly(
+      server,
+      `POST of Pub/Sub push deliveries from subscription ${fn.subscription} (publish to topic ${topicName(config, fn.topic)} through the router)`,
+    );
     servers.push(server);
     urls[fn.name] = `http://127.0.0.1:${await listen(server, firstPort === 0 ? 0 : firstPort + fn.port)}/`;
   }
   // 64 deliveries in flight per subscription (ordered ones still one per key): small messages are bound by
   // latency (a DuckDB commit, a journal sync), and more in flight share each commit and sync (2x messages/s
   // for single-reading messages over 8, docs/BENCHMARKS.md).
-  const retry = { maxAttempts: options.maxAttempts ?? 5, minBackoffMs: options.minBackoffMs ?? 200, maxBackoffMs: 10_000, concurrency: 64 };
+  const retry = {
+    maxAttempts: options.maxAttempts ?? 5,
+    minBackoffMs: options.minBackoffMs ?? 200,
+    maxBackoffMs: 10_000,
+    concurrency: 64,
+  };
 
   const registry = DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE);
   const siteTopics = registry.sites().map((site) => ({ site, topic: siteTopicName(config, site) }));
   const subscribed = PUSHED_FUNCTIONS.filter((fn) => !options.subscribe || options.subscribe.includes(fn.name));
   // Each site's own topic pushes to ingest too, as in the cloud: ingest takes from it only the site's devices.
   const siteSubscriptions = subscribed.some((fn) => fn.name === 'ingest')
-    ? siteTopics.map(({ site, topic }) => ({ name: `readings-ingest.${site}`, topic, endpoint: urls.ingest, ordered: true, ...retry }))
+    ? siteTopics.map(({ site, topic }) => ({
+        name: `readings-ingest.${site}`,
+        topic,
+        endpoint: urls.ingest,
+        ordered: true,
+        ...retry,
+      }))
     : [];
   const router: LocalPushRouter = new LocalPushRouter({
     project: LOCAL_PROJECT,
@@ -158,12 +199,17 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
       [LOCAL_STATS_PATH]: async () => statsOf(config, (await ready.promise).warehouse),
       // Deliveries still to make: how `npm run chaos` and scripts know the pipeline has caught up.
       [LOCAL_ROUTER_PATH]: () => Promise.resolve({ pendingDeliveries: router.pendingDeliveries, ...router.stats }),
-      [LOCAL_LATEST_PATH]: async (url) => ({ latestMs: (await latestReadingMs((await ready.promise).warehouse, url.searchParams.getAll('device'))) ?? null }),
+      [LOCAL_LATEST_PATH]: async (url) => ({
+        latestMs: (await latestReadingMs((await ready.promise).warehouse, url.searchParams.getAll('device'))) ?? null,
+      }),
       [LOCAL_INCIDENTS_PATH]: async () => incidentsOf((await ready.promise).warehouse, recentFilter()),
       [LOCAL_RECOMMEND_PATH]: async (url) => recommendFromQuery((await operations).recommend, url.searchParams),
       [LOCAL_DRIFT_PATH]: async (url) => driftFromQuery((await operations).drift, url.searchParams),
     },
-    topics: [...(Object.keys(TOPICS) as TopicRole[]).map((role) => topicName(config, role)), ...siteTopics.map((t) => t.topic)],
+    topics: [
+      ...(Object.keys(TOPICS) as TopicRole[]).map((role) => topicName(config, role)),
+      ...siteTopics.map((t) => t.topic),
+    ],
     journalDir: routerJournalDir(config),
     maxBacklog: { messages: config.KILOWATCH_ROUTER_MAX_BACKLOG, bytes: config.KILOWATCH_ROUTER_MAX_BACKLOG_BYTES },
     internalTopics: INTERNAL_TOPICS.map((role) => topicName(config, role)),
@@ -172,7 +218,10 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
 
   try {
     // The functions publish through the Pub/Sub client library to the router's REST API, as in the cloud.
-    const built = await createIngestDeps({ ...config, PUBSUB_API_ENDPOINT: config.PUBSUB_API_ENDPOINT ?? `127.0.0.1:${routerPort}` });
+    const built = await createIngestDeps({
+      ...config,
+      PUBSUB_API_ENDPOINT: config.PUBSUB_API_ENDPOINT ?? `127.0.0.1:${routerPort}`,
+    });
     const deps = options.wrapWarehouse ? { ...built, warehouse: options.wrapWarehouse(built.warehouse) } : built;
     await seedDevices(built.warehouse, registry);
     // Scoring and forecasting use the real warehouse: a test's faulty wrapper targets ingest's retries only.
@@ -192,7 +241,10 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   servers.push(copilotServer);
   const copilotPort = await listen(copilotServer, firstPort === 0 ? 0 : firstPort + COPILOT_PORT);
   const sweepMs = options.alertsSweepMs ?? 30_000;
-  const sweeper = sweepMs > 0 ? setInterval(() => router.publish('alerts', [{ data: Buffer.from(SWEEP_COMMAND) }]), sweepMs) : undefined;
+  const sweeper =
+    sweepMs > 0
+      ? setInterval(() => router.publish('alerts', [{ data: Buffer.from(SWEEP_COMMAND) }]), sweepMs)
+      : undefined;
   sweeper?.unref();
   copilotListening.resolve(`http://127.0.0.1:${copilotPort}`);
 

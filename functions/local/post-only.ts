@@ -13,8 +13,14 @@ export function acceptPushOnly(server: Server, accepts: string): void {
       for (const listener of framework) listener.call(server, req, res);
       return;
     }
-    const body = JSON.stringify({ error: { code: 405, message: `${req.method ?? '?'} is not accepted here: ${accepts}` } });
-    res.writeHead(405, { allow: 'POST', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    const body = JSON.stringify({
+      error: { code: 405, message: `${req.method ?? '?'} is not accepted here: ${accepts}` },
+    });
+    res.writeHead(405, {
+      allow: 'POST',
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    });
     res.end(body);
   });
 }

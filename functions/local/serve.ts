@@ -7,7 +7,11 @@ import { startLocalStack } from './host.js';
  * which drain deliveries in flight and keep the rest in the router's journal for the next start.
  */
 const stack = await startLocalStack(loadConfig());
-log.info('local stack up', { pubsubRestEndpoint: `http://127.0.0.1:${stack.routerPort}`, ingest: stack.ingestUrl, api: stack.apiUrl });
+log.info('local stack up', {
+  pubsubRestEndpoint: `http://127.0.0.1:${stack.routerPort}`,
+  ingest: stack.ingestUrl,
+  api: stack.apiUrl,
+});
 let stopping = false;
 const stop = async () => {
   if (stopping) return;

@@ -53,7 +53,13 @@ async function simulatedSinceStored(): Promise<{ readings: number }> {
   if (durationS < 60) return { readings: 0 };
   return runSimulation(
     { machines, startMs, durationS, seed: 1 },
-    { batch: 500, maxBytes: config.KILOWATCH_MAX_MESSAGE_BYTES, bus: stack.deps.bus, messagesPerSecond: 5, to: { site: 'sim-plant' } },
+    {
+      batch: 500,
+      maxBytes: config.KILOWATCH_MAX_MESSAGE_BYTES,
+      bus: stack.deps.bus,
+      messagesPerSecond: 5,
+      to: { site: 'sim-plant' },
+    },
   );
 }
 
@@ -62,7 +68,11 @@ let lastProgress = Date.now();
 const progress = (steel: number, ticks?: { done: number; total: number }) => {
   if (!ticks && Date.now() - lastProgress < PROGRESS_EVERY_MS) return;
   lastProgress = Date.now();
-  say(progressText({ steel, steelTotal: readings.length, ...(ticks ? { ticks } : {}) }), { steel, steelTotal: readings.length, ...ticks });
+  say(progressText({ steel, steelTotal: readings.length, ...(ticks ? { ticks } : {}) }), {
+    steel,
+    steelTotal: readings.length,
+    ...ticks,
+  });
 };
 if (readings.length === 0) say('demo: the steel plant year is already stored (a restart replays only what is missing)');
 const tick = async () => {
@@ -71,24 +81,40 @@ const tick = async () => {
 };
 const [bulk, simulated] = await Promise.all([
   // Each plant publishes to its own site topic, as its devices do in the cloud.
-  replay(stack.deps.bus, readings.slice(0, split), { batch: STEEL_DAY, messagesPerSecond: 20, signal: abort.signal, to: STEEL_SITE, onProgress: (p) => progress(p) }),
+  replay(stack.deps.bus, readings.slice(0, split), {
+    batch: STEEL_DAY,
+    messagesPerSecond: 20,
+    signal: abort.signal,
+    to: STEEL_SITE,
+    onProgress: (p) => progress(p),
+  }),
 
   // Five simulated machines, the last twelve hours at one reading a minute, faults included: enough for
   // the streaming detector to learn each series (388 values) and then score it. A restart continues after
   // what is stored, up to now, with the same seed: nothing twice.
   simulatedSinceStored(),
 ]);
-say(`demo: ${bulk.toLocaleString('en-US')} steel and ${simulated.readings.toLocaleString('en-US')} simulated readings published; waiting for ingest and scoring to catch up`);
+say(
+  `demo: ${bulk.toLocaleString('en-US')} steel and ${simulated.readings.toLocaleString('en-US')} simulated readings published; waiting for ingest and scoring to catch up`,
+);
 const catchUp = setInterval(() => {
   const { delivered, published } = stack.router.stats;
-  say(`demo: ${delivered.toLocaleString('en-US')} of ${published.toLocaleString('en-US')} pushed messages handled`, { delivered, published });
+  say(`demo: ${delivered.toLocaleString('en-US')} of ${published.toLocaleString('en-US')} pushed messages handled`, {
+    delivered,
+    published,
+  });
 }, PROGRESS_EVERY_MS);
 await stack.router.idle();
 clearInterval(catchUp);
 let published = bulk;
 for (let day = split; day < readings.length && !abort.signal.aborted; day += STEEL_DAY) {
   await tick();
-  published += await replay(stack.deps.bus, readings.slice(day, day + STEEL_DAY), { batch: STEEL_DAY, messagesPerSecond: 0, signal: abort.signal, to: STEEL_SITE });
+  published += await replay(stack.deps.bus, readings.slice(day, day + STEEL_DAY), {
+    batch: STEEL_DAY,
+    messagesPerSecond: 0,
+    signal: abort.signal,
+    to: STEEL_SITE,
+  });
   await stack.router.idle();
   progress(published, { done: (day - split) / STEEL_DAY + 1, total: Math.ceil((readings.length - split) / STEEL_DAY) });
 }

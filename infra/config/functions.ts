@@ -57,13 +57,15 @@ export interface FunctionSpec {
  */
 export const FUNCTION_CATALOG = {
   ingest: {
-    description: 'Validates, normalises and cleans device readings; writes readings/rejected, publishes clean readings.',
+    description:
+      'Validates, normalises and cleans device readings; writes readings/rejected, publishes clean readings.',
     trigger: { kind: 'push', topic: 'readings' },
     access: { dataset: 'editor', queries: true, publish: ['readingsClean', 'deadLetter'] },
     bundle: ['data/devices.json'],
   },
   score: {
-    description: 'Scores clean readings, and forecasted ones against their forecast, with the champion anomaly model; writes anomaly_scores and alerts, publishes alerts.',
+    description:
+      'Scores clean readings, and forecasted ones against their forecast, with the champion anomaly model; writes anomaly_scores and alerts, publishes alerts.',
     trigger: { kind: 'push', topic: 'readingsClean' },
     access: { dataset: 'editor', queries: true, publish: ['alerts', 'deadLetter'], models: 'read' },
     bundle: ['models'],
@@ -75,14 +77,16 @@ export const FUNCTION_CATALOG = {
     bundle: ['models'],
   },
   notify: {
-    description: 'Turns alerts into incidents (one per episode, storms grouped, auto-resolved, acknowledged by people) and notifies webhooks once per state; writes incidents and notifications.',
+    description:
+      'Turns alerts into incidents (one per episode, storms grouped, auto-resolved, acknowledged by people) and notifies webhooks once per state; writes incidents and notifications.',
     trigger: { kind: 'push', topic: 'alerts' },
     access: { dataset: 'editor', queries: true, publish: ['deadLetter'], webhooks: true },
     bundle: [],
     singleInstance: true,
   },
   recommend: {
-    description: 'Daily operations checks: maintenance recommendations per machine (rules in data) and drift watch per served model; writes recommendations and model_health, publishes model_drift alerts, marks models for retraining.',
+    description:
+      'Daily operations checks: maintenance recommendations per machine (rules in data) and drift watch per served model; writes recommendations and model_health, publishes model_drift alerts, marks models for retraining.',
     trigger: { kind: 'push', topic: 'maintenanceTick' },
     access: { dataset: 'editor', queries: true, publish: ['alerts'], models: 'read', modelHealth: true },
     bundle: ['data/maintenance-rules.json', 'models'],
@@ -96,9 +100,16 @@ export const FUNCTION_CATALOG = {
     bundle: ['data/devices.json', 'models', 'dist/dashboard'],
   },
   copilot: {
-    description: 'Energy copilot: Vertex AI Gemini with read-only warehouse tools, guarded SQL on the copilot_* views, procedure search.',
+    description:
+      'Energy copilot: Vertex AI Gemini with read-only warehouse tools, guarded SQL on the copilot_* views, procedure search.',
     trigger: { kind: 'http' },
-    access: { dataset: 'viewer', queries: true, vertex: true, writeTables: ['copilot_turns', 'copilot_calls'], copilotViews: true },
+    access: {
+      dataset: 'viewer',
+      queries: true,
+      vertex: true,
+      writeTables: ['copilot_turns', 'copilot_calls'],
+      copilotViews: true,
+    },
     bundle: ['data/procedures', 'data/tariffs', 'data/devices.json'],
   },
 } as const satisfies Record<string, FunctionSpec> & Record<FunctionName, FunctionSpec>; // every FunctionName has an entry

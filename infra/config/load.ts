@@ -31,7 +31,13 @@ const OVERRIDES: Record<string, { path: string; apply: (c: EnvironmentInput, v: 
   PUBLIC_FUNCTIONS: { path: 'functions', apply: (c, v) => withPublicFunctions(c, v) },
   API_INVOKERS: {
     path: 'functions.api.invokers',
-    apply: (c, v) => withApi(c, { invokers: v.split(',').map((m) => m.trim()).filter(Boolean) }),
+    apply: (c, v) =>
+      withApi(c, {
+        invokers: v
+          .split(',')
+          .map((m) => m.trim())
+          .filter(Boolean),
+      }),
   },
   API_IAP: { path: 'functions.api.iap', apply: (c, v) => withApi(c, { iap: v.trim() === 'true' }) },
   DEVICE_OIDC_ISSUER: {
@@ -48,7 +54,10 @@ const OVERRIDES: Record<string, { path: string; apply: (c: EnvironmentInput, v: 
 };
 
 function withPublicFunctions(config: EnvironmentInput, list: string): EnvironmentInput {
-  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const n of names) {
     if (!isCatalogName(n)) throw new Error(`KILOWATCH_PUBLIC_FUNCTIONS: unknown function "${n}"`);
   }

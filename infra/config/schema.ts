@@ -24,7 +24,14 @@ export const functionSizingSchema = z
      * service accounts, users or domains, e.g. group:operators@example.com.
      */
     invokers: z
-      .array(z.string().regex(/^(user|group|serviceAccount|domain):[^\s,]+$/, 'a member like group:ops@example.com or serviceAccount:x@p.iam.gserviceaccount.com'))
+      .array(
+        z
+          .string()
+          .regex(
+            /^(user|group|serviceAccount|domain):[^\s,]+$/,
+            'a member like group:ops@example.com or serviceAccount:x@p.iam.gserviceaccount.com',
+          ),
+      )
       .default([]),
     /**
      * Identity-Aware Proxy in front of an HTTP function (through an HTTPS load balancer made out of band):
@@ -69,13 +76,22 @@ export const environmentSchema = z.object({
     archiveArchiveAfterDays: z.number().int().min(1),
   }),
   /** Gemini model the copilot function asks on Vertex AI (KILOWATCH_LLM_MODEL). */
-  copilotModel: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,62}$/, 'a Gemini model id, e.g. gemini-2.5-flash').default('gemini-2.5-flash'),
+  copilotModel: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,62}$/, 'a Gemini model id, e.g. gemini-2.5-flash')
+    .default('gemini-2.5-flash'),
   /** Cron (UTC) for the forecast tick. */
   forecastSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression'),
   /** Cron (UTC) for the daily maintenance recommendations. */
-  maintenanceSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression').default('0 5 * * *'),
+  maintenanceSchedule: z
+    .string()
+    .regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression')
+    .default('0 5 * * *'),
   /** Cron (UTC) for the notify function's sweep (auto-resolution, notification retries). */
-  alertsSweepSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression').default('*/5 * * * *'),
+  alertsSweepSchedule: z
+    .string()
+    .regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression')
+    .default('*/5 * * * *'),
   monitoring: z.object({
     notificationEmail: z.email(),
     /** Ratio of 5xx responses over 5 minutes above which a function alerts. */
@@ -87,10 +103,15 @@ export const environmentSchema = z.object({
   }),
   budget: z.object({
     /** Billing account id XXXXXX-XXXXXX-XXXXXX; the committed placeholder fails at apply time on purpose. */
-    billingAccount: z.string().regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/i, 'a billing account id XXXXXX-XXXXXX-XXXXXX'),
+    billingAccount: z
+      .string()
+      .regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/i, 'a billing account id XXXXXX-XXXXXX-XXXXXX'),
     monthlyUsd: z.number().positive().max(1_000_000),
     /** Must be the billing account's own currency, or the Budgets API refuses the budget. */
-    currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .default('USD'),
     thresholds: z.array(z.number().gt(0).max(2)).min(1),
   }),
   /** Optional keyless onboarding of devices through an OIDC identity provider (workload identity federation). */

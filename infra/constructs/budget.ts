@@ -32,7 +32,9 @@ export class Budget extends Construct {
         calendarPeriod: 'MONTH',
         creditTypesTreatment: 'INCLUDE_ALL_CREDITS',
       },
-      amount: { specifiedAmount: { currencyCode: config.budget.currency, units: String(whole), ...(nanos ? { nanos } : {}) } },
+      amount: {
+        specifiedAmount: { currencyCode: config.budget.currency, units: String(whole), ...(nanos ? { nanos } : {}) },
+      },
       thresholdRules: config.budget.thresholds.map((t) => ({ thresholdPercent: t, spendBasis: 'CURRENT_SPEND' })),
       allUpdatesRule: {
         monitoringNotificationChannels: [props.notificationChannel],

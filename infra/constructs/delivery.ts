@@ -34,7 +34,11 @@ export class Delivery extends Construct {
   readonly siteSubscriptions = new Map<string, PubsubSubscription>();
   readonly invoker: ServiceAccount;
 
-  constructor(scope: Construct, id: string, private readonly props: DeliveryProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: DeliveryProps,
+  ) {
     super(scope, id);
     const { config, names, pubsub, source, functionName, target } = props;
     const project = config.project;
@@ -59,9 +63,22 @@ export class Delivery extends Construct {
       member: props.pubsubServiceAgent,
     });
 
-    this.subscription = this.subscribe('push', pubsub.topics[source], names.topic(source), names.pushSubscription(functionName, source));
+    this.subscription = this.subscribe(
+      'push',
+      pubsub.topics[source],
+      names.topic(source),
+      names.pushSubscription(functionName, source),
+    );
     for (const [site, topic] of props.siteTopics ?? []) {
-      this.siteSubscriptions.set(site, this.subscribe(`push-site-${site}`, topic, names.siteTopic(site), names.sitePushSubscription(functionName, site)));
+      this.siteSubscriptions.set(
+        site,
+        this.subscribe(
+          `push-site-${site}`,
+          topic,
+          names.siteTopic(site),
+          names.sitePushSubscription(functionName, site),
+        ),
+      );
     }
   }
 

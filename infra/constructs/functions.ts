@@ -80,19 +80,34 @@ export class KilowatchFunction extends Construct {
         serviceAccountEmail: props.runtimeAccount.email,
         // Pub/Sub push from the same project counts as internal traffic; only HTTP endpoints face the internet.
         // Behind IAP, only the load balancer (and internal callers) may reach an HTTP function.
-        ingressSettings: spec.trigger.kind === 'http' ? (sizing.iap ? 'ALLOW_INTERNAL_AND_GCLB' : 'ALLOW_ALL') : 'ALLOW_INTERNAL_ONLY',
+        ingressSettings:
+          spec.trigger.kind === 'http' ? (sizing.iap ? 'ALLOW_INTERNAL_AND_GCLB' : 'ALLOW_ALL') : 'ALLOW_INTERNAL_ONLY',
         allTrafficOnLatestRevision: true,
-        environmentVariables: { ...functionEnvironment(props), ...(sizing.iap ? { KILOWATCH_API_TRUST_IAP: 'true' } : {}) },
+        environmentVariables: {
+          ...functionEnvironment(props),
+          ...(sizing.iap ? { KILOWATCH_API_TRUST_IAP: 'true' } : {}),
+        },
         // The secret's value reaches the function as a variable at start; it never sits in config or state.
         ...(spec.access.webhooks
-          ? { secretEnvironmentVariables: [{ key: 'KILOWATCH_WEBHOOKS', projectId: config.project, secret: props.secrets.webhooks.secretId, version: 'latest' }] }
+          ? {
+              secretEnvironmentVariables: [
+                {
+                  key: 'KILOWATCH_WEBHOOKS',
+                  projectId: config.project,
+                  secret: props.secrets.webhooks.secretId,
+                  version: 'latest',
+                },
+              ],
+            }
           : {}),
       },
       dependsOn: props.dependsOn,
     });
 
     if (spec.singleInstance && sizing.maxInstances > 1) {
-      throw new Error(`functions.${name}.maxInstances: ${name} keeps its state in the instance, so it runs as one (set maxInstances to 1)`);
+      throw new Error(
+        `functions.${name}.maxInstances: ${name} keeps its state in the instance, so it runs as one (set maxInstances to 1)`,
+      );
     }
     if (spec.trigger.kind !== 'http' && (sizing.invokers.length > 0 || sizing.iap)) {
       throw new Error(`functions.${name}: invokers and iap apply to HTTP functions only, ${name} is push-delivered`);

@@ -51,7 +51,11 @@ export class Identities extends Construct {
   readonly builder: ServiceAccount;
   readonly devicePool?: IamWorkloadIdentityPool;
 
-  constructor(scope: Construct, id: string, private readonly props: IdentitiesProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: IdentitiesProps,
+  ) {
     super(scope, id);
     const project = props.config.project;
 
@@ -73,7 +77,11 @@ export class Identities extends Construct {
 
     // Ingest accepts from a site's topic only that site's devices: a publisher of one site cannot write another's data.
     for (const [site, topic] of props.siteTopics) {
-      const publisher = this.account(`site-${site}`, `site-${site}`, `Devices of ${site} publish readings; nothing else`);
+      const publisher = this.account(
+        `site-${site}`,
+        `site-${site}`,
+        `Devices of ${site} publish readings; nothing else`,
+      );
       new PubsubTopicIamMember(this, `site-${site}-publishes`, {
         project,
         topic: topic.name,

@@ -119,7 +119,9 @@ export class Monitoring extends Construct {
             'resource.type = "pubsub_topic" AND metric.type = "pubsub.googleapis.com/topic/send_request_count" AND ' +
             `resource.labels.topic_id = "${props.readingsTopic}"`,
           duration: silence,
-          aggregations: [{ alignmentPeriod: '300s', perSeriesAligner: 'ALIGN_DELTA', crossSeriesReducer: 'REDUCE_SUM' }],
+          aggregations: [
+            { alignmentPeriod: '300s', perSeriesAligner: 'ALIGN_DELTA', crossSeriesReducer: 'REDUCE_SUM' },
+          ],
           trigger: { count: 1 },
         },
       },
@@ -132,7 +134,9 @@ export class Monitoring extends Construct {
             'resource.type = "cloud_run_revision" AND metric.type = "run.googleapis.com/request_count" AND ' +
             `resource.labels.service_name = "${props.ingestService}"`,
           duration: silence,
-          aggregations: [{ alignmentPeriod: '300s', perSeriesAligner: 'ALIGN_DELTA', crossSeriesReducer: 'REDUCE_SUM' }],
+          aggregations: [
+            { alignmentPeriod: '300s', perSeriesAligner: 'ALIGN_DELTA', crossSeriesReducer: 'REDUCE_SUM' },
+          ],
           trigger: { count: 1 },
         },
       });

@@ -35,7 +35,11 @@ export class PubSub extends Construct {
   readonly siteTopics = new Map<string, PubsubTopic>();
   private readonly deadLetters = new Map<string, DeadLetter>();
 
-  constructor(scope: Construct, id: string, private readonly props: PubSubProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: PubSubProps,
+  ) {
     super(scope, id);
     const roles = Object.keys(TOPICS) as TopicRole[];
     this.topics = Object.fromEntries(
@@ -51,7 +55,11 @@ export class PubSub extends Construct {
     for (const site of props.sites) {
       this.siteTopics.set(
         site,
-        new PubsubTopic(this, `topic-site-${site}`, { project: props.project, name: props.names.siteTopic(site), dependsOn: props.dependsOn }),
+        new PubsubTopic(this, `topic-site-${site}`, {
+          project: props.project,
+          name: props.names.siteTopic(site),
+          dependsOn: props.dependsOn,
+        }),
       );
     }
     this.deadLetterFor('readings');

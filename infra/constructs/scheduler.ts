@@ -14,7 +14,14 @@ export class Scheduler extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    props: { config: EnvironmentConfig; names: Names; topic: PubsubTopic; alertsTopic: PubsubTopic; maintenanceTopic: PubsubTopic; dependsOn: ITerraformDependable[] },
+    props: {
+      config: EnvironmentConfig;
+      names: Names;
+      topic: PubsubTopic;
+      alertsTopic: PubsubTopic;
+      maintenanceTopic: PubsubTopic;
+      dependsOn: ITerraformDependable[];
+    },
   ) {
     super(scope, id);
     const body = JSON.stringify({ kind: 'forecast-tick', env: props.config.env });

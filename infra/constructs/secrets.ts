@@ -12,7 +12,11 @@ export class Secrets extends Construct {
   /** The notify function's channels (KILOWATCH_WEBHOOKS syntax): webhook URLs carry their own credentials. */
   readonly webhooks: SecretManagerSecret;
 
-  constructor(scope: Construct, id: string, props: { project: string; names: Names; dependsOn: ITerraformDependable[] }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { project: string; names: Names; dependsOn: ITerraformDependable[] },
+  ) {
     super(scope, id);
     this.apiKeys = new SecretManagerSecret(this, 'api-keys', {
       project: props.project,

@@ -22,7 +22,11 @@ export class Storage extends Construct {
   readonly archive: StorageBucket;
   readonly sources: StorageBucket;
 
-  constructor(scope: Construct, id: string, private readonly props: StorageProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: StorageProps,
+  ) {
     super(scope, id);
     // Every model version is kept: the registry's champion pointer may roll back to any of them.
     this.models = this.bucket('models', { versioning: { enabled: true } });

@@ -46,9 +46,15 @@ export function decodeAlertsMessage(data: Uint8Array): AlertsTopicMessage {
   if (typeof body === 'object' && body !== null && 'command' in body) {
     const command = alertCommand.safeParse(body);
     if (command.success) return { ok: true, command: command.data };
-    return { ok: false, reason: `invalid command: ${command.error.issues.map((i) => `${i.path.join('.') || 'command'}: ${i.message}`).join('; ')}` };
+    return {
+      ok: false,
+      reason: `invalid command: ${command.error.issues.map((i) => `${i.path.join('.') || 'command'}: ${i.message}`).join('; ')}`,
+    };
   }
   const anomaly = anomalyMessage.safeParse(body);
   if (anomaly.success) return { ok: true, anomaly: anomaly.data };
-  return { ok: false, reason: `invalid alert: ${anomaly.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; expected ${EXPECTED}` };
+  return {
+    ok: false,
+    reason: `invalid alert: ${anomaly.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; expected ${EXPECTED}`,
+  };
 }

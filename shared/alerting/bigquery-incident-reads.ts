@@ -5,7 +5,8 @@ import type { IncidentFilter, IncidentReads, LatestScore } from './reads.js';
 
 const COLUMNS = Object.keys(incidents.columns).join(', ');
 // TIMESTAMP cells arrive as BigQueryTimestamp objects ({ value: ISO }) or ISO strings.
-const epochMs = (v: unknown) => Date.parse(typeof v === 'object' && v !== null && 'value' in v ? String(v.value) : String(v));
+const epochMs = (v: unknown) =>
+  Date.parse(typeof v === 'object' && v !== null && 'value' in v ? String(v.value) : String(v));
 
 /** The alert lifecycle's reads on BigQuery, over the deduplicated views. */
 export class BigQueryIncidentReads implements IncidentReads {
@@ -20,7 +21,12 @@ export class BigQueryIncidentReads implements IncidentReads {
       `ORDER BY changed_at DESC, incident_id LIMIT @limit`;
     const rows = await this.warehouse.select(
       query,
-      { since: filter.changedSince ?? '9999-12-31T00:00:00Z', states: [...(filter.states ?? [])], device: filter.deviceId ?? '', limit: filter.limit ?? 1000 },
+      {
+        since: filter.changedSince ?? '9999-12-31T00:00:00Z',
+        states: [...(filter.states ?? [])],
+        device: filter.deviceId ?? '',
+        limit: filter.limit ?? 1000,
+      },
       'currentIncidents',
     );
     return rows.map((r) => fromBigQueryRow(incidents, r));
@@ -44,6 +50,10 @@ export class BigQueryIncidentReads implements IncidentReads {
       `SELECT device_id, metric, MAX(ts) AS ts FROM ${this.warehouse.qualified('anomaly_scores')} ` +
       `WHERE device_id IN UNNEST(@devices) AND ts >= TIMESTAMP(@from) GROUP BY device_id, metric`;
     const rows = await this.warehouse.select(query, { devices: [...deviceIds], from }, 'latestScores');
-    return rows.map((r) => ({ deviceId: String(r.device_id), metric: typeof r.metric === 'string' ? r.metric : null, tsMs: epochMs(r.ts) }));
+    return rows.map((r) => ({
+      deviceId: String(r.device_id),
+      metric: typeof r.metric === 'string' ? r.metric : null,
+      tsMs: epochMs(r.ts),
+    }));
   }
 }

@@ -4,7 +4,8 @@ import type { Config } from '../config/env.js';
 export const CHANNEL_FORMATS = ['json', 'chat'] as const;
 export type ChannelFormat = (typeof CHANNEL_FORMATS)[number];
 
-export type ChannelTarget = { readonly kind: 'http'; readonly url: string } | { readonly kind: 'file'; readonly path: string };
+export type ChannelTarget =
+  { readonly kind: 'http'; readonly url: string } | { readonly kind: 'file'; readonly path: string };
 
 /** Where notifications go and in which body. */
 export interface Channel {
@@ -18,7 +19,10 @@ const EXPECTED = '<format>=<target>, format json or chat, target an http(s) URL 
 
 /** Channels from a comma- or newline-separated list of `<format>=<target>`; a bad entry is named with what would be accepted. */
 export function parseChannels(spec: string, source = 'KILOWATCH_WEBHOOKS'): Channel[] {
-  const entries = spec.split(/[,\n]/).map((e) => e.trim()).filter((e) => e !== '' && !e.startsWith('#'));
+  const entries = spec
+    .split(/[,\n]/)
+    .map((e) => e.trim())
+    .filter((e) => e !== '' && !e.startsWith('#'));
   const channels = entries.map((entry, i) => {
     const eq = entry.indexOf('=');
     const format = entry.slice(0, Math.max(0, eq));
@@ -28,7 +32,11 @@ export function parseChannels(spec: string, source = 'KILOWATCH_WEBHOOKS'): Chan
     }
     if (target.startsWith('file:') && target.length > 'file:'.length) {
       const path = target.slice('file:'.length);
-      return { name: `${format}:file:${path}`, format: format as ChannelFormat, target: { kind: 'file' as const, path } };
+      return {
+        name: `${format}:file:${path}`,
+        format: format as ChannelFormat,
+        target: { kind: 'file' as const, path },
+      };
     }
     let url: URL;
     try {
@@ -39,14 +47,22 @@ export function parseChannels(spec: string, source = 'KILOWATCH_WEBHOOKS'): Chan
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new Error(`${source}: entry ${i + 1} (${format}) uses ${url.protocol} (expected ${EXPECTED})`);
     }
-    return { name: `${format}:${url.host}`, format: format as ChannelFormat, target: { kind: 'http' as const, url: url.href } };
+    return {
+      name: `${format}:${url.host}`,
+      format: format as ChannelFormat,
+      target: { kind: 'http' as const, url: url.href },
+    };
   });
   // Two channels to one host in one format still need names of their own.
-  return channels.map((c, i) => (channels.findIndex((o) => o.name === c.name) === i ? c : { ...c, name: `${c.name}#${i + 1}` }));
+  return channels.map((c, i) =>
+    channels.findIndex((o) => o.name === c.name) === i ? c : { ...c, name: `${c.name}#${i + 1}` },
+  );
 }
 
 /** KILOWATCH_WEBHOOKS, then the channels of KILOWATCH_WEBHOOKS_FILE (the cloud mounts the Secret Manager secret into the variable). */
 export function configuredChannels(config: Config): Channel[] {
-  const fromFile = config.KILOWATCH_WEBHOOKS_FILE ? parseChannels(readFileSync(config.KILOWATCH_WEBHOOKS_FILE, 'utf8'), config.KILOWATCH_WEBHOOKS_FILE) : [];
+  const fromFile = config.KILOWATCH_WEBHOOKS_FILE
+    ? parseChannels(readFileSync(config.KILOWATCH_WEBHOOKS_FILE, 'utf8'), config.KILOWATCH_WEBHOOKS_FILE)
+    : [];
   return [...parseChannels(config.KILOWATCH_WEBHOOKS), ...fromFile];
 }

@@ -2,7 +2,11 @@ import type { DuckDbWarehouse } from '../warehouse/duckdb.js';
 import { incidents, type IncidentRow } from '../warehouse/schema/tables.js';
 import type { IncidentFilter, IncidentReads, LatestScore } from './reads.js';
 
-const TIMESTAMPS = new Set(Object.entries(incidents.columns).filter(([, c]) => c.type === 'TIMESTAMP').map(([n]) => n));
+const TIMESTAMPS = new Set(
+  Object.entries(incidents.columns)
+    .filter(([, c]) => c.type === 'TIMESTAMP')
+    .map(([n]) => n),
+);
 /** The incidents columns, timestamps as the ISO UTC text rows carry. */
 const COLUMNS = Object.keys(incidents.columns)
   .map((n) => (TIMESTAMPS.has(n) ? `strftime("${n}" AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS "${n}"` : `"${n}"`))
@@ -59,6 +63,10 @@ export class DuckDbIncidentReads implements IncidentReads {
        GROUP BY device_id, metric`,
       { devices: deviceIds.join('\u001f'), from },
     );
-    return rows.map((r) => ({ deviceId: String(r.device_id), metric: typeof r.metric === 'string' ? r.metric : null, tsMs: Number(r.ts_ms) }));
+    return rows.map((r) => ({
+      deviceId: String(r.device_id),
+      metric: typeof r.metric === 'string' ? r.metric : null,
+      tsMs: Number(r.ts_ms),
+    }));
   }
 }

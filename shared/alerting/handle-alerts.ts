@@ -60,11 +60,20 @@ export class AlertsProcessor {
     }
     let rows: IncidentRow[];
     try {
-      rows = 'anomaly' in decoded ? book.observe(decoded.anomaly, changedAt) : await this.command(book, decoded.command, changedAt);
+      rows =
+        'anomaly' in decoded
+          ? book.observe(decoded.anomaly, changedAt)
+          : await this.command(book, decoded.command, changedAt);
     } catch (error) {
       if (!(error instanceof IncidentNotFound)) throw error;
       log.warn('incident command refused', { messageId, reason: error.message });
-      return { messageId, changes: 0, notifications: await deps.notifier.flush(), deadLettered: false, refused: error.message };
+      return {
+        messageId,
+        changes: 0,
+        notifications: await deps.notifier.flush(),
+        deadLettered: false,
+        refused: error.message,
+      };
     }
     try {
       await deps.warehouse.insert(incidents, rows);
@@ -89,7 +98,10 @@ export class AlertsProcessor {
           latest.set(`${s.deviceId}\u0000${s.metric ?? ''}`, s.tsMs);
           latest.set(s.deviceId, Math.max(latest.get(s.deviceId) ?? -Infinity, s.tsMs));
         }
-        return book.sweep((deviceId, metric) => latest.get(metric === null ? deviceId : `${deviceId}\u0000${metric}`), changedAt);
+        return book.sweep(
+          (deviceId, metric) => latest.get(metric === null ? deviceId : `${deviceId}\u0000${metric}`),
+          changedAt,
+        );
       }
       case 'acknowledge':
         return book.acknowledge(command.incidentId, command.by, changedAt);
@@ -115,7 +127,11 @@ export class AlertsProcessor {
 }
 
 /** A push delivery from the alerts topic into the processor; an unreadable envelope is dead-lettered. */
-export async function handleAlertsPush(processor: AlertsProcessor, bus: Bus, event: PushEvent): Promise<NotifySummary | undefined> {
+export async function handleAlertsPush(
+  processor: AlertsProcessor,
+  bus: Bus,
+  event: PushEvent,
+): Promise<NotifySummary | undefined> {
   const envelope = readEnvelope(event.data, event.id);
   if (!envelope.ok) {
     await bus.deadLetter({ reason: envelope.reason, raw: envelope.raw, messageId: event.id });
@@ -123,6 +139,7 @@ export async function handleAlertsPush(processor: AlertsProcessor, bus: Bus, eve
     return undefined;
   }
   const summary = await processor.handle(envelope.message.messageId, envelope.message.data);
-  if (summary.changes > 0 || summary.notifications.delivered + summary.notifications.deadLettered > 0) log.info('alerts message handled', { ...summary });
+  if (summary.changes > 0 || summary.notifications.delivered + summary.notifications.deadLettered > 0)
+    log.info('alerts message handled', { ...summary });
   return summary;
 }

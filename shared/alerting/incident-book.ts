@@ -54,7 +54,8 @@ export function siteOf(deviceId: string): string {
   return slash > 0 ? deviceId.slice(0, slash) : deviceId;
 }
 
-const seriesKey = (deviceId: string, metric: string | null, kind: string) => `${deviceId}\u0000${metric ?? ''}\u0000${kind}`;
+const seriesKey = (deviceId: string, metric: string | null, kind: string) =>
+  `${deviceId}\u0000${metric ?? ''}\u0000${kind}`;
 const stormKey = (site: string) => `${STORM_KIND}\u0000${site}`;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -92,7 +93,11 @@ export class IncidentBook {
       return rows;
     }
     const neighbours = [...this.live.values()].filter(
-      (i) => i.site === site && i.kind !== STORM_KIND && i.deviceId !== a.deviceId && i.openedMs >= tsMs - this.settings.stormWindowMs,
+      (i) =>
+        i.site === site &&
+        i.kind !== STORM_KIND &&
+        i.deviceId !== a.deviceId &&
+        i.openedMs >= tsMs - this.settings.stormWindowMs,
     );
     if (new Set(neighbours.map((i) => i.deviceId)).size + 1 >= this.settings.stormDevices) {
       return [...rows, ...this.openStorm(site, a, tsMs, neighbours, changedAt)];
@@ -106,10 +111,16 @@ export class IncidentBook {
    * Resolves the incidents whose series have been scored normal for the normal stretch: `latestScored`
    * gives the time of a series' newest score (undefined when none), so a data outage resolves nothing.
    */
-  sweep(latestScored: (deviceId: string, metric: string | null) => number | undefined, changedAt: string): IncidentRow[] {
+  sweep(
+    latestScored: (deviceId: string, metric: string | null) => number | undefined,
+    changedAt: string,
+  ): IncidentRow[] {
     const rows: IncidentRow[] = [];
     for (const incident of [...this.live.values()]) {
-      const times = incident.kind === STORM_KIND ? [...incident.devices].map((d) => latestScored(d, null)) : [latestScored(incident.deviceId, incident.metric)];
+      const times =
+        incident.kind === STORM_KIND
+          ? [...incident.devices].map((d) => latestScored(d, null))
+          : [latestScored(incident.deviceId, incident.metric)];
       const now = Math.max(...times.map((t) => t ?? Number.NEGATIVE_INFINITY));
       if (now >= incident.lastSeenMs + this.settings.resolveAfterMs) rows.push(this.autoResolve(incident, changedAt));
     }
@@ -152,13 +163,29 @@ export class IncidentBook {
       const site = r.kind === STORM_KIND ? r.device_id.replace(/\/\*$/, '') : siteOf(r.device_id);
       const key = r.kind === STORM_KIND ? stormKey(site) : seriesKey(r.device_id, r.metric, r.kind);
       const incident: Incident = {
-        id: r.incident_id, key, site, deviceId: r.device_id, metric: r.metric, kind: r.kind, state: r.state, severity: r.severity,
-        openedMs: Date.parse(r.opened_at), lastSeenMs: Date.parse(r.last_seen_at), anomalies: r.anomalies, peakScore: r.peak_score,
-        devices: new Set(r.devices), metrics: new Set(r.metrics), message: r.message, version: r.version,
-        resolvedMs: r.resolved_at === null ? null : Date.parse(r.resolved_at), groupId: r.group_id, savedSeenMs: Date.parse(r.last_seen_at),
+        id: r.incident_id,
+        key,
+        site,
+        deviceId: r.device_id,
+        metric: r.metric,
+        kind: r.kind,
+        state: r.state,
+        severity: r.severity,
+        openedMs: Date.parse(r.opened_at),
+        lastSeenMs: Date.parse(r.last_seen_at),
+        anomalies: r.anomalies,
+        peakScore: r.peak_score,
+        devices: new Set(r.devices),
+        metrics: new Set(r.metrics),
+        message: r.message,
+        version: r.version,
+        resolvedMs: r.resolved_at === null ? null : Date.parse(r.resolved_at),
+        groupId: r.group_id,
+        savedSeenMs: Date.parse(r.last_seen_at),
       };
       if (r.state !== 'resolved') this.live.set(key, incident);
-      else if ((this.ended.get(key)?.resolvedMs ?? -Infinity) < (incident.resolvedMs as number)) this.ended.set(key, incident);
+      else if ((this.ended.get(key)?.resolvedMs ?? -Infinity) < (incident.resolvedMs as number))
+        this.ended.set(key, incident);
     }
   }
 
@@ -186,12 +213,35 @@ export class IncidentBook {
     return incident;
   }
 
-  private create(key: string, site: string, deviceId: string, metric: string | null, kind: string, tsMs: number, a: Anomaly): Incident {
+  private create(
+    key: string,
+    site: string,
+    deviceId: string,
+    metric: string | null,
+    kind: string,
+    tsMs: number,
+    a: Anomaly,
+  ): Incident {
     const incident: Incident = {
       id: stableId('incident', deviceId, metric ?? '', kind, iso(tsMs)),
-      key, site, deviceId, metric, kind, state: 'open', severity: 'info', openedMs: tsMs, lastSeenMs: tsMs, anomalies: 1,
-      peakScore: a.score ?? 0, devices: new Set([a.deviceId]), metrics: new Set(a.metric === null ? [] : [a.metric]),
-      message: a.message, version: 0, resolvedMs: null, groupId: null, savedSeenMs: tsMs,
+      key,
+      site,
+      deviceId,
+      metric,
+      kind,
+      state: 'open',
+      severity: 'info',
+      openedMs: tsMs,
+      lastSeenMs: tsMs,
+      anomalies: 1,
+      peakScore: a.score ?? 0,
+      devices: new Set([a.deviceId]),
+      metrics: new Set(a.metric === null ? [] : [a.metric]),
+      message: a.message,
+      version: 0,
+      resolvedMs: null,
+      groupId: null,
+      savedSeenMs: tsMs,
     };
     incident.severity = this.severityFor(incident);
     this.live.set(key, incident);
@@ -209,7 +259,8 @@ export class IncidentBook {
       incident.severity = severity;
       return [this.row(incident, 'escalated', SYSTEM_ACTOR, changedAt)];
     }
-    if (incident.lastSeenMs - incident.savedSeenMs >= this.settings.checkpointMs) return [this.row(incident, 'extended', SYSTEM_ACTOR, changedAt)];
+    if (incident.lastSeenMs - incident.savedSeenMs >= this.settings.checkpointMs)
+      return [this.row(incident, 'extended', SYSTEM_ACTOR, changedAt)];
     return [];
   }
 
@@ -227,7 +278,13 @@ export class IncidentBook {
   }
 
   /** One incident for the site, folding in the device incidents of the storm window (grouped: not notified again). */
-  private openStorm(site: string, a: Anomaly, tsMs: number, members: readonly Incident[], changedAt: string): IncidentRow[] {
+  private openStorm(
+    site: string,
+    a: Anomaly,
+    tsMs: number,
+    members: readonly Incident[],
+    changedAt: string,
+  ): IncidentRow[] {
     const openedMs = Math.min(tsMs, ...members.map((m) => m.openedMs));
     const storm = this.create(stormKey(site), site, `${site}/*`, null, STORM_KIND, openedMs, {
       ...a,
@@ -248,7 +305,13 @@ export class IncidentBook {
   }
 
   private autoResolve(incident: Incident, changedAt: string): IncidentRow {
-    return this.end(incident, 'auto_resolved', incident.lastSeenMs + this.settings.resolveAfterMs, SYSTEM_ACTOR, changedAt);
+    return this.end(
+      incident,
+      'auto_resolved',
+      incident.lastSeenMs + this.settings.resolveAfterMs,
+      SYSTEM_ACTOR,
+      changedAt,
+    );
   }
 
   private end(incident: Incident, change: Change, resolvedMs: number, actor: string, changedAt: string): IncidentRow {
@@ -264,8 +327,9 @@ export class IncidentBook {
     const storm = incident.kind === STORM_KIND;
     const metrics = storm
       ? incident.metrics.size
-      : [...this.live.values()].filter((i) => i.deviceId === incident.deviceId && i.kind !== STORM_KIND && i.state !== 'resolved').length +
-        (this.live.get(incident.key) === incident ? 0 : 1);
+      : [...this.live.values()].filter(
+          (i) => i.deviceId === incident.deviceId && i.kind !== STORM_KIND && i.state !== 'resolved',
+        ).length + (this.live.get(incident.key) === incident ? 0 : 1);
     return severityOf({
       peakScore: incident.peakScore,
       durationMs: incident.lastSeenMs - incident.openedMs,

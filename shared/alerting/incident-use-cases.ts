@@ -26,7 +26,10 @@ export async function listIncidents(config: Config, filter: IncidentFilter): Pro
     const running = await fetch(`http://${localRouterEndpoint(config)}${LOCAL_INCIDENTS_PATH}`).catch(() => undefined);
     if (running?.ok) {
       const rows = (await running.json()) as IncidentRow[];
-      return rows.filter((r) => (!filter.states || filter.states.includes(r.state)) && (!filter.deviceId || r.device_id === filter.deviceId));
+      return rows.filter(
+        (r) =>
+          (!filter.states || filter.states.includes(r.state)) && (!filter.deviceId || r.device_id === filter.deviceId),
+      );
     }
   }
   const warehouse = await openWarehouse(config);

@@ -9,7 +9,13 @@ import type { Channel } from './channels.js';
 import { notificationBody } from './payloads.js';
 
 /** Changes people hear about; extensions and grouping are bookkeeping. */
-const NOTIFIED: ReadonlySet<IncidentRow['change']> = new Set(['opened', 'escalated', 'acknowledged', 'resolved', 'auto_resolved']);
+const NOTIFIED: ReadonlySet<IncidentRow['change']> = new Set([
+  'opened',
+  'escalated',
+  'acknowledged',
+  'resolved',
+  'auto_resolved',
+]);
 const TIMEOUT_MS = 10_000;
 
 interface Owed {
@@ -74,7 +80,8 @@ export class Notifier {
       if (!NOTIFIED.has(event.change)) continue;
       for (const channel of this.deps.channels) {
         const id = notificationId(event.event_id, channel.name);
-        if (!notified.has(id) && !this.done.has(id) && !this.owed.has(id)) this.owed.set(id, { id, event, channel, attempts: 0 });
+        if (!notified.has(id) && !this.done.has(id) && !this.owed.has(id))
+          this.owed.set(id, { id, event, channel, attempts: 0 });
       }
     }
   }
@@ -88,7 +95,9 @@ export class Notifier {
     let delivered = 0;
     let deadLettered = 0;
     // In change order, so that a channel hears "opened" before "resolved".
-    const owed = [...this.owed.values()].sort((a, b) => a.event.changed_at.localeCompare(b.event.changed_at) || a.event.version - b.event.version);
+    const owed = [...this.owed.values()].sort(
+      (a, b) => a.event.changed_at.localeCompare(b.event.changed_at) || a.event.version - b.event.version,
+    );
     for (const item of owed) {
       const body = notificationBody(item.channel.format, item.event, item.id);
       item.attempts++;
@@ -100,12 +109,22 @@ export class Notifier {
         records.push(this.record(item, 'delivered', detail));
       } catch (error) {
         const detail = (error as Error).message;
-        log.warn('notification failed', { channel: item.channel.name, incidentId: item.event.incident_id, attempts: item.attempts, detail });
+        log.warn('notification failed', {
+          channel: item.channel.name,
+          incidentId: item.event.incident_id,
+          attempts: item.attempts,
+          detail,
+        });
         if (item.attempts < this.deps.maxAttempts) continue;
         await this.deps.bus.deadLetter({
           reason: `notification to ${item.channel.name} failed ${item.attempts} times: ${detail}`,
           raw: Buffer.from(body),
-          attributes: { kind: 'notification', incidentId: item.event.incident_id, eventId: item.event.event_id, channel: item.channel.name },
+          attributes: {
+            kind: 'notification',
+            incidentId: item.event.incident_id,
+            eventId: item.event.event_id,
+            channel: item.channel.name,
+          },
         });
         this.owed.delete(item.id);
         this.done.add(item.id);

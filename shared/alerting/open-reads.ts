@@ -9,7 +9,8 @@ export async function incidentReads(warehouse: Warehouse): Promise<IncidentReads
     return new DuckDbIncidentReads(warehouse);
   }
   const { BigQueryWarehouse } = await import('../warehouse/bigquery.js');
-  if (!(warehouse instanceof BigQueryWarehouse)) throw new Error('incident reads need the DuckDB or the BigQuery warehouse');
+  if (!(warehouse instanceof BigQueryWarehouse))
+    throw new Error('incident reads need the DuckDB or the BigQuery warehouse');
   const { BigQueryIncidentReads } = await import('./bigquery-incident-reads.js');
   return new BigQueryIncidentReads(warehouse);
 }

@@ -1,5 +1,12 @@
 import type { CardWithoutSha } from '../models/folder.js';
-import { driftScore, driftStatistic, exportDriftChartOnnx, DRIFT_INPUT, type DriftChartFit, type DriftChartParams } from './drift-chart.js';
+import {
+  driftScore,
+  driftStatistic,
+  exportDriftChartOnnx,
+  DRIFT_INPUT,
+  type DriftChartFit,
+  type DriftChartParams,
+} from './drift-chart.js';
 import { exportIsolationForestOnnx, IFOREST_INPUT, IFOREST_OUTPUT } from './iforest/onnx.js';
 import type { TrainedIsolationForest } from './iforest/library.js';
 import { scoreForTail } from './tail.js';
@@ -43,10 +50,22 @@ export function isolationForestModel(
       algorithm: 'isolation-forest',
       inputs: [{ name: IFOREST_INPUT, shape: ['batch', features.length], type: 'float32' }],
       outputs: [{ name: IFOREST_OUTPUT, shape: ['batch', 1], type: 'float32' }],
-      features: features.map((name) => ({ name, center: 0, scale: 1, description: 'raw reading, canonical unit (trees are scale-free)' })),
-      outputMeaning: 'Isolation Forest score 2^(−E[path length]/c(ψ)) in (0, 1]; higher = easier to isolate = more anomalous. One score per row, no state.',
+      features: features.map((name) => ({
+        name,
+        center: 0,
+        scale: 1,
+        description: 'raw reading, canonical unit (trees are scale-free)',
+      })),
+      outputMeaning:
+        'Isolation Forest score 2^(−E[path length]/c(ψ)) in (0, 1]; higher = easier to isolate = more anomalous. One score per row, no state.',
       threshold,
-      params: { detector: 'isolation-forest', trees: settings.trees, subsample: forest.subsample, seed: settings.seed, fitThresholdQuantile: settings.fitThresholdQuantile },
+      params: {
+        detector: 'isolation-forest',
+        trees: settings.trees,
+        subsample: forest.subsample,
+        seed: settings.seed,
+        fitThresholdQuantile: settings.fitThresholdQuantile,
+      },
       golden: [{ inputs: { [IFOREST_INPUT]: rows.flat() }, outputs: { [IFOREST_OUTPUT]: forest.predict(rows) } }],
       goldenTolerance: 1e-5,
     },
@@ -58,7 +77,12 @@ export function windowAt(rows: readonly (readonly number[])[], end: number, tau:
   return Array.from({ length: tau }, (_, k) => rows[Math.max(0, end - tau + 1 + k)] as readonly number[]);
 }
 
-export function driftChartModel(fit: DriftChartFit, params: DriftChartParams, meta: CardMeta, goldenWindows: readonly (readonly (readonly number[])[])[]): BuiltModel {
+export function driftChartModel(
+  fit: DriftChartFit,
+  params: DriftChartParams,
+  meta: CardMeta,
+  goldenWindows: readonly (readonly (readonly number[])[])[],
+): BuiltModel {
   const windows = goldenWindows.map((w) => w.map((r) => r.map(Math.fround)));
   return {
     onnx: exportDriftChartOnnx(fit),
@@ -107,7 +131,12 @@ function fmt(v: number): string {
   return Number.isFinite(v) ? Number(v.toPrecision(6)).toString() : 'inf';
 }
 
-export function streamModel(params: StreamParams, threshold: number, meta: CardMeta, goldenFeatures: readonly StreamFeatures[]): BuiltModel {
+export function streamModel(
+  params: StreamParams,
+  threshold: number,
+  meta: CardMeta,
+  goldenFeatures: readonly StreamFeatures[],
+): BuiltModel {
   return {
     onnx: exportStreamHeadOnnx(),
     card: {
@@ -122,7 +151,12 @@ export function streamModel(params: StreamParams, threshold: number, meta: CardM
         'model.onnx is the scoring head; the per-series state (transition memories, likelihood distribution) runs in shared/anomaly/stream with params.',
       threshold,
       params: { detector: 'stream-univariate', ...params, likelihood: { ...params.likelihood } },
-      golden: [{ inputs: { [STREAM_INPUT]: goldenFeatures.flatMap(featureRow) }, outputs: { [STREAM_OUTPUT]: goldenFeatures.map(streamScore) } }],
+      golden: [
+        {
+          inputs: { [STREAM_INPUT]: goldenFeatures.flatMap(featureRow) },
+          outputs: { [STREAM_OUTPUT]: goldenFeatures.map(streamScore) },
+        },
+      ],
       goldenTolerance: 1e-6,
     },
   };

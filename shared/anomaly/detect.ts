@@ -65,9 +65,16 @@ export async function detectFile(options: DetectOptions): Promise<DetectSummary>
   const scored = await scoreTable(table, model, { fitRows });
   const records: (string | number)[][] = [];
   for (let i = 0; i < scored.scores.length; i++) {
-    records.push([table.timestamps[scored.startRow + i] as string, Number((scored.scores[i] as number).toPrecision(9)), scored.flags[i] as number]);
+    records.push([
+      table.timestamps[scored.startRow + i] as string,
+      Number((scored.scores[i] as number).toPrecision(9)),
+      scored.flags[i] as number,
+    ]);
   }
-  writeFileSync(options.output, stringify(records, { header: true, columns: ['timestamp', 'anomaly_score', 'is_anomaly'] }));
+  writeFileSync(
+    options.output,
+    stringify(records, { header: true, columns: ['timestamp', 'anomaly_score', 'is_anomaly'] }),
+  );
   const anomalies = scored.flags.reduce((a, b) => a + b, 0);
   const warning =
     anomalies > 0.5 * scored.scores.length

@@ -78,7 +78,11 @@ export function fitVariogram(x: ArrayLike<number>, span: number): { noiseVar: nu
   return { noiseVar: s2, walkVar: 2 * q };
 }
 
-export function fitDriftChart(columns: readonly string[], rows: readonly (readonly number[])[], params: DriftChartParams = DRIFT_CHART_DEFAULTS): DriftChartFit {
+export function fitDriftChart(
+  columns: readonly string[],
+  rows: readonly (readonly number[])[],
+  params: DriftChartParams = DRIFT_CHART_DEFAULTS,
+): DriftChartFit {
   const n = rows.length;
   const tau = params.tau;
   if (n < 2 * tau) throw new Error(`the drift chart needs at least ${2 * tau} fit rows (2·τ), got ${n}`);
@@ -90,7 +94,8 @@ export function fitDriftChart(columns: readonly string[], rows: readonly (readon
   for (let j = 0; j < m; j++) {
     const x = rows.map((r, i) => {
       const v = r[j] as number;
-      if (!Number.isFinite(v)) throw new Error(`fit row ${i}, column '${columns[j]}': missing or non-finite value; clean the fit rows first`);
+      if (!Number.isFinite(v))
+        throw new Error(`fit row ${i}, column '${columns[j]}': missing or non-finite value; clean the fit rows first`);
       return v;
     });
     const mu = x.reduce((a, b) => a + b, 0) / n;
@@ -102,7 +107,16 @@ export function fitDriftChart(columns: readonly string[], rows: readonly (readon
     walkVar.push(q);
     invVar.push(spread > 0 && variance > 0 ? 1 / variance : 0);
   }
-  return { columns: [...columns], tau, rows: n, mean, noiseVar, walkVar, invVar, dof: invVar.filter((w) => w > 0).length };
+  return {
+    columns: [...columns],
+    tau,
+    rows: n,
+    mean,
+    noiseVar,
+    walkVar,
+    invVar,
+    dof: invVar.filter((w) => w > 0).length,
+  };
 }
 
 /** The chi-square statistic of one τ-row window (rows × sensors, oldest first). */
@@ -130,7 +144,12 @@ export const DRIFT_OUTPUTS = ['score', 'statistic'] as const;
 export function exportDriftChartOnnx(fit: DriftChartFit): Uint8Array {
   const k = Math.max(1, fit.dof);
   const a = 2 / (9 * k);
-  const f32 = (name: string, values: number[], dims: number[] = []) => ({ name, type: 'float32' as const, dims, values });
+  const f32 = (name: string, values: number[], dims: number[] = []) => ({
+    name,
+    type: 'float32' as const,
+    dims,
+    values,
+  });
   const initializers = [
     f32('mean', fit.mean, [fit.columns.length]),
     f32('inv_var', fit.invVar, [fit.columns.length]),
@@ -147,11 +166,21 @@ export function exportDriftChartOnnx(fit: DriftChartFit): Uint8Array {
     ...erfcConstants(),
   ];
   const nodes: OnnxNode[] = [
-    { opType: 'ReduceMean', inputs: [DRIFT_INPUT], outputs: ['level'], attributes: { axes: attr.ints([1]), keepdims: attr.int(0) } },
+    {
+      opType: 'ReduceMean',
+      inputs: [DRIFT_INPUT],
+      outputs: ['level'],
+      attributes: { axes: attr.ints([1]), keepdims: attr.int(0) },
+    },
     { opType: 'Sub', inputs: ['level', 'mean'], outputs: ['dev'] },
     { opType: 'Mul', inputs: ['dev', 'dev'], outputs: ['dev2'] },
     { opType: 'Mul', inputs: ['dev2', 'inv_var'], outputs: ['weighted'] },
-    { opType: 'ReduceSum', inputs: ['weighted', 'axes_1'], outputs: ['statistic'], attributes: { keepdims: attr.int(1) } },
+    {
+      opType: 'ReduceSum',
+      inputs: ['weighted', 'axes_1'],
+      outputs: ['statistic'],
+      attributes: { keepdims: attr.int(1) },
+    },
     // Wilson–Hilferty z, divided by √2 for erfc, floored at 0 (the lower tail never alarms).
     { opType: 'Mul', inputs: ['statistic', 'inv_k'], outputs: ['per_dof'] },
     { opType: 'Pow', inputs: ['per_dof', 'third'], outputs: ['cube_root'] },

@@ -49,7 +49,8 @@ export function invert(a: Matrix): Matrix {
   const m = a.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
   for (let col = 0; col < n; col++) {
     let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs((m[r] as number[])[col] as number) > Math.abs((m[pivot] as number[])[col] as number)) pivot = r;
+    for (let r = col + 1; r < n; r++)
+      if (Math.abs((m[r] as number[])[col] as number) > Math.abs((m[pivot] as number[])[col] as number)) pivot = r;
     const pv = (m[pivot] as number[])[col] as number;
     if (Math.abs(pv) < 1e-300) throw new Error('matrix is singular');
     [m[col], m[pivot]] = [m[pivot] as number[], m[col] as number[]];

@@ -16,7 +16,9 @@ export interface DetectorModel {
     readonly features: readonly { readonly name: string }[];
     readonly params?: Record<string, unknown> | undefined;
   };
-  run(inputs: Record<string, { data: Float32Array | Float64Array; dims: readonly number[] }>): Promise<Record<string, { data: ArrayLike<number> }>>;
+  run(
+    inputs: Record<string, { data: Float32Array | Float64Array; dims: readonly number[] }>,
+  ): Promise<Record<string, { data: ArrayLike<number> }>>;
 }
 
 export interface ScoredRows {
@@ -44,7 +46,11 @@ const streamSchema = z.object({
   spatialTolerance: z.number().nonnegative(),
   likelihood: likelihoodSchema,
 });
-const driftSchema = z.object({ detector: z.literal('drift-chart'), tau: z.number().int().positive(), alarmTail: z.number().gt(0).lt(1) });
+const driftSchema = z.object({
+  detector: z.literal('drift-chart'),
+  tau: z.number().int().positive(),
+  alarmTail: z.number().gt(0).lt(1),
+});
 const forestSchema = z.object({
   detector: z.literal('isolation-forest'),
   trees: z.number().int().positive(),
@@ -83,14 +89,20 @@ export function fillGaps(rows: number[][], columns: readonly string[], path: str
 const BATCH_ROWS = 4096;
 
 function thresholdOf(model: DetectorModel): number {
-  if (model.card.threshold === undefined) throw new Error(`model ${model.card.name} ${model.card.version}: card has no threshold`);
+  if (model.card.threshold === undefined)
+    throw new Error(`model ${model.card.name} ${model.card.version}: card has no threshold`);
   return model.card.threshold;
 }
 
 type ModelInputs = Parameters<DetectorModel['run']>[0];
 
 /** Runs the model over output rows [0, count) in batches; `inputs(first, rows)` builds one batch's tensors. */
-async function batchScores(model: DetectorModel, count: number, output: string, inputs: (first: number, rows: number) => ModelInputs): Promise<Float64Array> {
+async function batchScores(
+  model: DetectorModel,
+  count: number,
+  output: string,
+  inputs: (first: number, rows: number) => ModelInputs,
+): Promise<Float64Array> {
   const scores = new Float64Array(count);
   for (let first = 0; first < count; first += BATCH_ROWS) {
     const rows = Math.min(BATCH_ROWS, count - first);
@@ -100,14 +112,27 @@ async function batchScores(model: DetectorModel, count: number, output: string, 
   return scores;
 }
 
-function scoredRows(model: DetectorModel, kind: DetectorKind, columns: string[], startRow: number, scores: Float64Array, fittedOnRows = 0): ScoredRows {
+function scoredRows(
+  model: DetectorModel,
+  kind: DetectorKind,
+  columns: string[],
+  startRow: number,
+  scores: Float64Array,
+  fittedOnRows = 0,
+): ScoredRows {
   const threshold = thresholdOf(model);
   return {
     startRow,
     scores,
     flags: Uint8Array.from(scores, (s) => (s >= threshold ? 1 : 0)),
     threshold,
-    model: { name: model.card.name, version: model.card.version, kind, columns, ...(fittedOnRows ? { fittedOnRows } : {}) },
+    model: {
+      name: model.card.name,
+      version: model.card.version,
+      kind,
+      columns,
+      ...(fittedOnRows ? { fittedOnRows } : {}),
+    },
   };
 }
 
@@ -116,7 +141,12 @@ function fitMeta(kind: string, table: SeriesTable, fitRows: number, base: Detect
     name: `${base.card.name}-fit`.slice(0, 64),
     version: 'fit',
     description: `${kind} fitted at detect time on the first ${fitRows} rows of ${table.path}`,
-    training: { data: table.path, from: table.timestamps[0] ?? '', to: table.timestamps[fitRows - 1] ?? '', rows: fitRows },
+    training: {
+      data: table.path,
+      from: table.timestamps[0] ?? '',
+      to: table.timestamps[fitRows - 1] ?? '',
+      rows: fitRows,
+    },
     metrics: { primary: 'none', higherIsBetter: false, values: {} },
     codeVersion: 'detect --fit-rows',
     createdAt: new Date().toISOString(),
@@ -128,17 +158,29 @@ function fitMeta(kind: string, table: SeriesTable, fitRows: number, base: Detect
  * and the model. With fitRows > 0 the first fitRows rows fit the detector (multivariate kinds refit with the
  * card's hyper-parameters on the file's columns; the streaming detector warms up on them) and are not output.
  */
-export async function scoreTable(table: SeriesTable, model: DetectorModel, options: { fitRows?: number } = {}): Promise<ScoredRows> {
+export async function scoreTable(
+  table: SeriesTable,
+  model: DetectorModel,
+  options: { fitRows?: number } = {},
+): Promise<ScoredRows> {
   const params = detectorParams(model);
   const n = table.timestamps.length;
   const fitRows = options.fitRows ?? 0;
-  if (fitRows < 0 || fitRows >= n) throw new Error(`--fit-rows ${fitRows}: the file has ${n} rows; fit on fewer rows than that so some are left to score`);
+  if (fitRows < 0 || fitRows >= n)
+    throw new Error(
+      `--fit-rows ${fitRows}: the file has ${n} rows; fit on fewer rows than that so some are left to score`,
+    );
   if (params.detector === 'stream-univariate') return scoreStream(table, model, params, fitRows);
   if (params.detector === 'drift-chart') return scoreDrift(table, model, params, fitRows);
   return scoreForest(table, model, params, fitRows);
 }
 
-async function scoreStream(table: SeriesTable, model: DetectorModel, params: z.infer<typeof streamSchema>, fitRows: number): Promise<ScoredRows> {
+async function scoreStream(
+  table: SeriesTable,
+  model: DetectorModel,
+  params: z.infer<typeof streamSchema>,
+  fitRows: number,
+): Promise<ScoredRows> {
   if (table.columns.length !== 1) {
     throw new Error(
       `${table.path}: model ${model.card.name} scores one series but the file has ${table.columns.length} sensor columns (${table.columns.join(', ')}); ` +
@@ -182,7 +224,12 @@ async function fitted(built: { onnx: Uint8Array; card: DetectorModel['card'] }):
   return { card: built.card, run: (inputs) => session.run(inputs) };
 }
 
-async function scoreDrift(table: SeriesTable, base: DetectorModel, params: z.infer<typeof driftSchema>, fitRows: number): Promise<ScoredRows> {
+async function scoreDrift(
+  table: SeriesTable,
+  base: DetectorModel,
+  params: z.infer<typeof driftSchema>,
+  fitRows: number,
+): Promise<ScoredRows> {
   if (fitRows === 0) {
     const columns = modelColumns(table, base);
     return runDrift(base, columns, fillGaps(rowsOf(table, columns), columns, table.path), 0, params.tau);
@@ -190,12 +237,22 @@ async function scoreDrift(table: SeriesTable, base: DetectorModel, params: z.inf
   const columns = [...table.columns];
   const rows = fillGaps(rowsOf(table, columns), columns, table.path);
   const fit = fitDriftChart(columns, rows.slice(0, fitRows), { tau: params.tau, alarmTail: params.alarmTail });
-  const model = await fitted(driftChartModel(fit, params, fitMeta('drift chart', table, fitRows, base), [windowAt(rows, fitRows - 1, params.tau)]));
+  const model = await fitted(
+    driftChartModel(fit, params, fitMeta('drift chart', table, fitRows, base), [
+      windowAt(rows, fitRows - 1, params.tau),
+    ]),
+  );
   return runDrift(model, columns, rows, fitRows, params.tau);
 }
 
 /** Scores rows [fitRows, n) on their trailing τ-row windows. */
-async function runDrift(model: DetectorModel, columns: string[], rows: number[][], fitRows: number, tau: number): Promise<ScoredRows> {
+async function runDrift(
+  model: DetectorModel,
+  columns: string[],
+  rows: number[][],
+  fitRows: number,
+  tau: number,
+): Promise<ScoredRows> {
   const m = columns.length;
   const scores = await batchScores(model, rows.length - fitRows, 'score', (first, count) => {
     const data = new Float32Array(count * tau * m);
@@ -208,7 +265,12 @@ async function runDrift(model: DetectorModel, columns: string[], rows: number[][
   return scoredRows(model, 'drift-chart', columns, fitRows, scores, fitRows);
 }
 
-async function scoreForest(table: SeriesTable, base: DetectorModel, params: z.infer<typeof forestSchema>, fitRows: number): Promise<ScoredRows> {
+async function scoreForest(
+  table: SeriesTable,
+  base: DetectorModel,
+  params: z.infer<typeof forestSchema>,
+  fitRows: number,
+): Promise<ScoredRows> {
   let model = base;
   let columns: string[];
   let rows: number[][];
@@ -216,10 +278,25 @@ async function scoreForest(table: SeriesTable, base: DetectorModel, params: z.in
     columns = [...table.columns];
     rows = fillGaps(rowsOf(table, columns), columns, table.path);
     const fitPart = rows.slice(0, fitRows).map((r) => r.map(Math.fround));
-    const forest = trainIsolationForest(fitPart, { trees: params.trees, subsample: params.subsample, seed: params.seed });
+    const forest = trainIsolationForest(fitPart, {
+      trees: params.trees,
+      subsample: params.subsample,
+      seed: params.seed,
+    });
     const fitScores = forest.predict(fitPart).sort((a, b) => a - b);
-    const threshold = fitScores[Math.min(fitScores.length - 1, Math.floor(params.fitThresholdQuantile * fitScores.length))] as number;
-    model = await fitted(isolationForestModel(forest, columns, threshold, params, fitMeta('Isolation Forest', table, fitRows, base), fitPart.slice(0, 4)));
+    const threshold = fitScores[
+      Math.min(fitScores.length - 1, Math.floor(params.fitThresholdQuantile * fitScores.length))
+    ] as number;
+    model = await fitted(
+      isolationForestModel(
+        forest,
+        columns,
+        threshold,
+        params,
+        fitMeta('Isolation Forest', table, fitRows, base),
+        fitPart.slice(0, 4),
+      ),
+    );
   } else {
     columns = modelColumns(table, base);
     rows = fillGaps(rowsOf(table, columns), columns, table.path);

@@ -28,18 +28,25 @@ export function readSeriesCsv(path: string, timestampColumn?: string): SeriesTab
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`${path}: cannot read the input file (${code === 'ENOENT' ? 'no such file' : code ?? (error as Error).message}); check the --input path`, {
-      cause: error,
-    });
+    throw new Error(
+      `${path}: cannot read the input file (${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)}); check the --input path`,
+      {
+        cause: error,
+      },
+    );
   }
   const firstLine = text.slice(0, text.search(/\r?\n|$/));
   const delimiter = firstLine.includes(';') ? ';' : ',';
   const records = parse(text, { delimiter, skip_empty_lines: true, trim: true, bom: true });
   const header = records[0];
   if (!header) throw new Error(`${path}: the file is empty; expected a header row such as 'timestamp,value'`);
-  const tsIndex = timestampColumn ? header.indexOf(timestampColumn) : header.findIndex((h) => TIMESTAMP_COLUMNS.includes(h.toLowerCase()));
+  const tsIndex = timestampColumn
+    ? header.indexOf(timestampColumn)
+    : header.findIndex((h) => TIMESTAMP_COLUMNS.includes(h.toLowerCase()));
   if (tsIndex < 0) {
-    const expected = timestampColumn ? `no column '${timestampColumn}' (--timestamp)` : `no timestamp column; the header must name one of ${TIMESTAMP_COLUMNS.join(', ')} or --timestamp must`;
+    const expected = timestampColumn
+      ? `no column '${timestampColumn}' (--timestamp)`
+      : `no timestamp column; the header must name one of ${TIMESTAMP_COLUMNS.join(', ')} or --timestamp must`;
     throw new Error(`${path}: ${expected} (got: ${header.join(delimiter)})`);
   }
   const sensorIdx: number[] = [];
@@ -48,7 +55,10 @@ export function readSeriesCsv(path: string, timestampColumn?: string): SeriesTab
     if (i === tsIndex) return;
     (LABEL_COLUMNS.includes(h.toLowerCase()) ? labelIdx : sensorIdx).push(i);
   });
-  if (sensorIdx.length === 0) throw new Error(`${path}: no sensor column besides '${header[tsIndex]}'; add at least one numeric column such as 'value'`);
+  if (sensorIdx.length === 0)
+    throw new Error(
+      `${path}: no sensor column besides '${header[tsIndex]}'; add at least one numeric column such as 'value'`,
+    );
   const n = records.length - 1;
   const timestamps = new Array<string>(n);
   const values = sensorIdx.map(() => new Float64Array(n));
@@ -56,7 +66,9 @@ export function readSeriesCsv(path: string, timestampColumn?: string): SeriesTab
   for (let r = 0; r < n; r++) {
     const rec = records[r + 1] as string[];
     if (rec.length !== header.length) {
-      throw new Error(`${path}: line ${r + 2} has ${rec.length} fields, the header has ${header.length}; fix the line or the delimiter`);
+      throw new Error(
+        `${path}: line ${r + 2} has ${rec.length} fields, the header has ${header.length}; fix the line or the delimiter`,
+      );
     }
     timestamps[r] = rec[tsIndex] as string;
     const read = (i: number): number => {

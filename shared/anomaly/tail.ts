@@ -4,7 +4,10 @@
  */
 
 /** Coefficients of Numerical Recipes' erfcc: erfc(x) = t·exp(−x² + P(t)), t = 1/(1 + x/2), x ≥ 0, |rel. error| < 1.2e-7. */
-export const ERFC_POLY = [-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277] as const;
+export const ERFC_POLY = [
+  -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223,
+  0.17087277,
+] as const;
 
 /** ln erfc(x) for x ≥ 0, stable far into the tail. */
 export function logErfc(x: number): number {

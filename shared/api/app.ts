@@ -36,13 +36,25 @@ export interface ApiOptions {
 
 export const API_VERSION = '1.0.0';
 
-const STATUS_OF: Record<QueryError['kind'], ProblemStatus> = { invalid: 400, limit: 422, not_found: 404, unavailable: 503 };
+const STATUS_OF: Record<QueryError['kind'], ProblemStatus> = {
+  invalid: 400,
+  limit: 422,
+  not_found: 404,
+  unavailable: 503,
+};
 
 /** Validation failures as problem details naming each parameter; unknown parameters name what is accepted. */
-function validationProblem(c: Context, issues: ReadonlyArray<{ path: PropertyKey[]; message: string; code: string; keys?: string[] }>, accepted: string[]) {
+function validationProblem(
+  c: Context,
+  issues: ReadonlyArray<{ path: PropertyKey[]; message: string; code: string; keys?: string[] }>,
+  accepted: string[],
+) {
   const errors = issues.flatMap((i) =>
     i.code === 'unrecognized_keys'
-      ? (i.keys ?? []).map((k) => ({ parameter: k, detail: `unknown parameter; accepted: ${accepted.join(', ') || 'none'}` }))
+      ? (i.keys ?? []).map((k) => ({
+          parameter: k,
+          detail: `unknown parameter; accepted: ${accepted.join(', ') || 'none'}`,
+        }))
       : [{ parameter: i.path.join('.') || '(body)', detail: i.message }],
   );
   return problem(c, 400, errors.map((e) => `${e.parameter}: ${e.detail}`).join('; '), errors);
@@ -73,7 +85,9 @@ export function createApiApp(deps: QueryDeps, options: ApiOptions): OpenAPIHono 
   const routeSchemas = new Map<string, Record<string, string[]>>();
   for (const route of Object.values(routes)) {
     const query = route.request.query as { shape?: Record<string, unknown> } | undefined;
-    const body = (route.request as { body?: { content: { 'application/json': { schema: { shape?: Record<string, unknown> } } } } }).body;
+    const body = (
+      route.request as { body?: { content: { 'application/json': { schema: { shape?: Record<string, unknown> } } } } }
+    ).body;
     routeSchemas.set(`${route.method.toUpperCase()} ${route.path.replace(/\{(\w+)\}/g, ':$1')}`, {
       query: Object.keys(query?.shape ?? {}),
       json: Object.keys(body?.content['application/json'].schema.shape ?? {}),
@@ -81,10 +95,21 @@ export function createApiApp(deps: QueryDeps, options: ApiOptions): OpenAPIHono 
   }
 
   app.use('*', rateLimit(options.rateLimit, callerOf));
-  app.use('*', bodyLimit({ maxSize: options.maxBodyBytes, onError: (c) => problem(c, 413, `request bodies may hold at most ${options.maxBodyBytes} bytes`) }));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: options.maxBodyBytes,
+      onError: (c) => problem(c, 413, `request bodies may hold at most ${options.maxBodyBytes} bytes`),
+    }),
+  );
   app.onError((error, c) => {
     if (error instanceof QueryError) {
-      return problem(c, STATUS_OF[error.kind], error.message, error.parameter ? [{ parameter: error.parameter, detail: error.message }] : undefined);
+      return problem(
+        c,
+        STATUS_OF[error.kind],
+        error.message,
+        error.parameter ? [{ parameter: error.parameter, detail: error.message }] : undefined,
+      );
     }
     if (isTransient(error)) {
       log.warn('api: warehouse unavailable', { path: c.req.path, error: (error as Error).message });
@@ -93,7 +118,9 @@ export function createApiApp(deps: QueryDeps, options: ApiOptions): OpenAPIHono 
     log.error('api: request failed', { path: c.req.path, error: error.stack ?? error.message });
     return problem(c, 500, 'the request failed; the error is logged');
   });
-  app.notFound((c) => problem(c, 404, `no route ${c.req.method} ${c.req.path}; the routes are listed at /openapi.json and /docs`));
+  app.notFound((c) =>
+    problem(c, 404, `no route ${c.req.method} ${c.req.path}; the routes are listed at /openapi.json and /docs`),
+  );
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.openapi(routes.devices, async (c) => c.json(await listDevices(deps, c.req.valid('query')), 200));
@@ -118,12 +145,15 @@ export function createApiApp(deps: QueryDeps, options: ApiOptions): OpenAPIHono 
     info: {
       title: 'kilowatch API',
       version: API_VERSION,
-      description: 'Readings, forecasts, anomaly scores, alerts, models and pipeline health. Errors are application/problem+json (RFC 9457).',
+      description:
+        'Readings, forecasts, anomaly scores, alerts, models and pipeline health. Errors are application/problem+json (RFC 9457).',
     },
   };
   app.doc31('/openapi.json', documentConfig);
   let page: string | undefined;
-  app.get('/docs', (c) => c.html((page ??= referencePage(app.getOpenAPI31Document(documentConfig) as Parameters<typeof referencePage>[0]))));
+  app.get('/docs', (c) =>
+    c.html((page ??= referencePage(app.getOpenAPI31Document(documentConfig) as Parameters<typeof referencePage>[0]))),
+  );
   app.post('/copilot/v1/ask', copilotProxy(options.copilotUrl, options.trustIap ?? false));
   if (options.dashboardDir) app.get('*', staticFiles(options.dashboardDir));
   return app;

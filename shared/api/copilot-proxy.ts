@@ -12,16 +12,30 @@ const PASSED_BACK = ['content-type', 'cache-control', 'retry-after'];
  */
 export function copilotProxy(copilotUrl: string | undefined, trustIap: boolean) {
   return async (c: Context): Promise<Response> => {
-    if (!copilotUrl) return problem(c, 503, 'the copilot is not connected: set KILOWATCH_COPILOT_URL to the copilot function (npm start does)');
-    const headers = new Headers({ 'content-type': 'application/json', accept: c.req.header('accept') ?? 'application/json' });
+    if (!copilotUrl)
+      return problem(
+        c,
+        503,
+        'the copilot is not connected: set KILOWATCH_COPILOT_URL to the copilot function (npm start does)',
+      );
+    const headers = new Headers({
+      'content-type': 'application/json',
+      accept: c.req.header('accept') ?? 'application/json',
+    });
     const identity = c.req.header('x-goog-authenticated-user-email');
     if (trustIap && identity) headers.set('x-goog-authenticated-user-email', identity);
     let upstream: Response;
     try {
-      upstream = await fetch(`${copilotUrl.replace(/\/$/, '')}/v1/ask`, { method: 'POST', headers, body: await c.req.text() });
+      upstream = await fetch(`${copilotUrl.replace(/\/$/, '')}/v1/ask`, {
+        method: 'POST',
+        headers,
+        body: await c.req.text(),
+      });
     } catch (error) {
       log.warn('api: copilot unreachable', { copilotUrl, error: (error as Error).message });
-      return problem(c, 503, `the copilot at ${copilotUrl} did not answer; is it running?`, undefined, { 'retry-after': '5' });
+      return problem(c, 503, `the copilot at ${copilotUrl} did not answer; is it running?`, undefined, {
+        'retry-after': '5',
+      });
     }
     const back = new Headers();
     for (const name of PASSED_BACK) {

@@ -39,13 +39,26 @@ export function problem(
   headers: Record<string, string> = {},
 ): Response {
   const [type, title] = PROBLEM_TYPES[status];
-  const body: Problem = { type: `urn:kilowatch:problem:${type}`, title, status, detail, instance: c.req.path, ...(errors ? { errors } : {}) };
-  return c.body(JSON.stringify(body), status as ContentfulStatusCode, { 'content-type': 'application/problem+json', ...headers });
+  const body: Problem = {
+    type: `urn:kilowatch:problem:${type}`,
+    title,
+    status,
+    detail,
+    instance: c.req.path,
+    ...(errors ? { errors } : {}),
+  };
+  return c.body(JSON.stringify(body), status as ContentfulStatusCode, {
+    'content-type': 'application/problem+json',
+    ...headers,
+  });
 }
 
 /** The error responses every route documents. */
 export function problemResponses(...statuses: ProblemStatus[]) {
   return Object.fromEntries(
-    statuses.map((s) => [s, { description: PROBLEM_TYPES[s][1], content: { 'application/problem+json': { schema: problemSchema } } }]),
+    statuses.map((s) => [
+      s,
+      { description: PROBLEM_TYPES[s][1], content: { 'application/problem+json': { schema: problemSchema } } },
+    ]),
   );
 }

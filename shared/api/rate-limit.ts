@@ -21,7 +21,11 @@ export function clientKey(forwardedFor: string | undefined, remote: string | und
 }
 
 /** A token bucket per client; an empty bucket answers 429 with Retry-After (seconds until a token is back). */
-export function rateLimit(limit: RateLimit, keyOf: (c: Parameters<MiddlewareHandler>[0]) => string, now: () => number = Date.now): MiddlewareHandler {
+export function rateLimit(
+  limit: RateLimit,
+  keyOf: (c: Parameters<MiddlewareHandler>[0]) => string,
+  now: () => number = Date.now,
+): MiddlewareHandler {
   const buckets = new Map<string, Bucket>();
   const maxClients = limit.maxClients ?? 10_000;
   return async (c, next) => {
@@ -35,9 +39,15 @@ export function rateLimit(limit: RateLimit, keyOf: (c: Parameters<MiddlewareHand
     if (buckets.size > maxClients) buckets.delete(buckets.keys().next().value as string);
     if (bucket.tokens < 1) {
       const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond));
-      return problem(c, 429, `more than ${limit.perSecond} requests a second (bursts of ${limit.burst}); retry after ${retryAfter} s`, undefined, {
-        'retry-after': String(retryAfter),
-      });
+      return problem(
+        c,
+        429,
+        `more than ${limit.perSecond} requests a second (bursts of ${limit.burst}); retry after ${retryAfter} s`,
+        undefined,
+        {
+          'retry-after': String(retryAfter),
+        },
+      );
     }
     bucket.tokens -= 1;
     await next();

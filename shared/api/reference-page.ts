@@ -21,7 +21,10 @@ interface Document {
 }
 
 const escape = (text: string): string =>
-  text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string);
+  text.replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string,
+  );
 
 function schemaText(schema: unknown): string {
   const ref = (schema as { $ref?: string } | undefined)?.$ref;
@@ -35,7 +38,10 @@ function schemaText(schema: unknown): string {
 function parameterRows(parameters: Parameter[]): string {
   if (parameters.length === 0) return '';
   const rows = parameters.map((p) => {
-    const type = p.schema ? escape(typeof p.schema.type === 'string' ? p.schema.type : '') + (p.schema.enum ? `: ${escape((p.schema.enum as string[]).join(' | '))}` : '') : '';
+    const type = p.schema
+      ? escape(typeof p.schema.type === 'string' ? p.schema.type : '') +
+        (p.schema.enum ? `: ${escape((p.schema.enum as string[]).join(' | '))}` : '')
+      : '';
     return `<tr><td><code>${escape(p.name)}</code></td><td>${escape(p.in)}</td><td>${p.required ? 'required' : ''}</td><td>${type}</td><td>${escape(p.description ?? '')}</td></tr>`;
   });
   return `<table><tr><th>parameter</th><th>in</th><th></th><th>type</th><th>meaning</th></tr>${rows.join('')}</table>`;
@@ -64,9 +70,13 @@ export function referencePage(doc: Document): string {
   const ops = Object.entries(doc.paths ?? {}).flatMap(([path, methods]) =>
     Object.entries(methods ?? {}).map(([method, op]) => ({ path, method, op })),
   );
-  const toc = ops.map(({ path, method }) => `<li><a href="#${escape(`${method}-${path}`)}">${escape(method.toUpperCase())} ${escape(path)}</a></li>`);
+  const toc = ops.map(
+    ({ path, method }) =>
+      `<li><a href="#${escape(`${method}-${path}`)}">${escape(method.toUpperCase())} ${escape(path)}</a></li>`,
+  );
   const schemas = Object.entries(doc.components?.schemas ?? {}).map(
-    ([name, schema]) => `<section id="schema-${escape(name)}"><h3>${escape(name)}</h3><pre>${escape(JSON.stringify(schema, null, 2))}</pre></section>`,
+    ([name, schema]) =>
+      `<section id="schema-${escape(name)}"><h3>${escape(name)}</h3><pre>${escape(JSON.stringify(schema, null, 2))}</pre></section>`,
   );
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(doc.info.title)} ${escape(doc.info.version)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

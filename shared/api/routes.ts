@@ -2,7 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { problemResponses } from './problem.js';
 import * as s from './schemas.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
 const noQuery = z.strictObject({});
 const reads = problemResponses(400, 422, 429, 503);
 
@@ -33,7 +36,8 @@ export const routes = {
     path: '/v1/forecasts/latest',
     tags: ['forecasts'],
     summary: 'The latest forecast of a series (p10, p50, p90) and its model version',
-    description: 'The forecast of the latest origin with targets in [from, to), null when none; default from a day ago to a week ahead.',
+    description:
+      'The forecast of the latest origin with targets in [from, to), null when none; default from a day ago to a week ahead.',
     request: { query: s.forecastQuery },
     responses: { 200: json(s.forecastResponse, 'Forecast'), ...problemResponses(400, 404, 422, 429, 503) },
   }),
@@ -65,7 +69,10 @@ export const routes = {
       query: noQuery,
       body: { content: { 'application/json': { schema: s.ackBody } }, required: true },
     },
-    responses: { 200: json(s.alertSchema, 'The alert with its acknowledgement'), ...problemResponses(400, 404, 413, 429, 503) },
+    responses: {
+      200: json(s.alertSchema, 'The alert with its acknowledgement'),
+      ...problemResponses(400, 404, 413, 429, 503),
+    },
   }),
   estimate: createRoute({
     method: 'post',
@@ -73,7 +80,10 @@ export const routes = {
     tags: ['models'],
     summary: 'Energy of intervals from their electrical readings, with the champion estimator',
     request: { query: noQuery, body: { content: { 'application/json': { schema: s.estimateBody } }, required: true } },
-    responses: { 200: json(s.estimateResponse, 'Estimates in request order'), ...problemResponses(400, 404, 413, 422, 429, 503) },
+    responses: {
+      200: json(s.estimateResponse, 'Estimates in request order'),
+      ...problemResponses(400, 404, 413, 422, 429, 503),
+    },
   }),
   models: createRoute({
     method: 'get',
@@ -87,7 +97,8 @@ export const routes = {
     method: 'get',
     path: '/v1/health/pipeline',
     tags: ['health'],
-    summary: 'Rows stored and rejected (by reason) over the last hour and day, dead letters, delays, last reading per device',
+    summary:
+      'Rows stored and rejected (by reason) over the last hour and day, dead letters, delays, last reading per device',
     request: { query: s.healthQuery },
     responses: { 200: json(s.healthResponse, 'Pipeline health'), ...reads },
   }),

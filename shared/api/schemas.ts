@@ -17,8 +17,17 @@ const range = {
 const deviceId = z.string().min(1).max(129).openapi({ example: 'steel-plant/main-meter' });
 const metric = z.string().min(1).max(64).openapi({ example: 'usage_kwh' });
 const page = {
-  limit: z.coerce.number().int().positive().optional().openapi({ description: `Rows per page, at most ${PAGE_MAX} (default 100).` }),
-  cursor: z.string().max(1000).optional().openapi({ description: 'nextCursor of the previous page, with the same filters.' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .openapi({ description: `Rows per page, at most ${PAGE_MAX} (default 100).` }),
+  cursor: z
+    .string()
+    .max(1000)
+    .optional()
+    .openapi({ description: 'nextCursor of the previous page, with the same filters.' }),
 };
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -27,7 +36,12 @@ export const seriesQuery = z.strictObject({
   deviceId,
   metric,
   ...range,
-  maxPoints: z.coerce.number().int().positive().optional().openapi({ description: `At most ${SERIES_MAX_POINTS} (default 2000).` }),
+  maxPoints: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .openapi({ description: `At most ${SERIES_MAX_POINTS} (default 2000).` }),
 });
 export const forecastQuery = z.strictObject({ deviceId, metric, ...range });
 export const scoresQuery = z.strictObject({
@@ -55,15 +69,25 @@ export const healthQuery = z.strictObject({
 export const alertParams = z.strictObject({ alertId: z.string().min(1).max(200) });
 export const ackBody = z
   .strictObject({
-    by: z.string().min(1).max(200).openapi({ description: 'Who acknowledges; an authenticated caller identity takes precedence.' }),
+    by: z
+      .string()
+      .min(1)
+      .max(200)
+      .openapi({ description: 'Who acknowledges; an authenticated caller identity takes precedence.' }),
     note: z.string().max(2000).optional(),
-    ts: instant.optional().openapi({ description: "The alert's time, as listed: the lookup then reads one partition." }),
+    ts: instant
+      .optional()
+      .openapi({ description: "The alert's time, as listed: the lookup then reads one partition." }),
   })
   .openapi('AcknowledgeRequest');
 const reading = z.number().nullable();
 export const estimateBody = z
   .strictObject({
-    model: z.string().regex(/^[a-z][a-z0-9-]{1,63}$/).optional().openapi({ description: 'Estimator name (default steel-estimate).' }),
+    model: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,63}$/)
+      .optional()
+      .openapi({ description: 'Estimator name (default steel-estimate).' }),
     rows: z
       .array(
         z.strictObject({
@@ -136,7 +160,10 @@ const forecastSchema = z
   })
   .openapi('Forecast');
 export const forecastResponse = z
-  .object({ ...rangeOut, forecast: forecastSchema.nullable().openapi({ description: 'null: no forecast has targets in the range.' }) })
+  .object({
+    ...rangeOut,
+    forecast: forecastSchema.nullable().openapi({ description: 'null: no forecast has targets in the range.' }),
+  })
   .openapi('LatestForecast');
 
 export const scoreSchema = z
@@ -155,7 +182,8 @@ export const scoreSchema = z
     scoredAt: timestamp,
   })
   .openapi('AnomalyScore');
-const listing = <T extends z.ZodType>(item: T) => z.object({ ...rangeOut, items: z.array(item), nextCursor: z.string().nullable() });
+const listing = <T extends z.ZodType>(item: T) =>
+  z.object({ ...rangeOut, items: z.array(item), nextCursor: z.string().nullable() });
 export const scoresResponse = listing(scoreSchema).openapi('AnomalyScores');
 
 export const alertSchema = z
@@ -182,7 +210,9 @@ export const estimateResponse = z
       z.object({
         ts: timestamp,
         estimateKwh: z.number().nullable(),
-        status: z.enum(['ok', 'inconsistent', 'none']).openapi({ description: 'none: no usable reading; inconsistent: physics formula alone.' }),
+        status: z
+          .enum(['ok', 'inconsistent', 'none'])
+          .openapi({ description: 'none: no usable reading; inconsistent: physics formula alone.' }),
       }),
     ),
   })
@@ -204,21 +234,32 @@ export const modelsResponse = z
         champion: modelVersion.extend({ source: z.enum(['registry', 'committed']) }).nullable(),
         versions: z.array(modelVersion),
         activity: z.array(
-          z.object({ model: z.string(), modelVersion: z.string(), table: z.enum(['anomaly_scores', 'forecasts']), rows: z.number(), lastAt: timestamp }),
+          z.object({
+            model: z.string(),
+            modelVersion: z.string(),
+            table: z.enum(['anomaly_scores', 'forecasts']),
+            rows: z.number(),
+            lastAt: timestamp,
+          }),
         ),
       }),
     ),
   })
   .openapi('Models');
 
-const delay = z.object({ rows: z.number(), p50Ms: z.number().nullable(), p95Ms: z.number().nullable(), maxMs: z.number().nullable() });
+const delay = z.object({
+  rows: z.number(),
+  p50Ms: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+  maxMs: z.number().nullable(),
+});
 const counts = z.object({
   stored: z.object({ rows: z.number(), byDevice: z.record(z.string(), z.number()) }),
   rejectedByReason: z.record(z.string(), z.number()),
   scored: z.number(),
   alerts: z.number(),
-  storeDelay: delay.openapi({ description: 'From a reading\'s time to its storage.' }),
-  scoreDelay: delay.openapi({ description: 'From a reading\'s time to its score.' }),
+  storeDelay: delay.openapi({ description: "From a reading's time to its storage." }),
+  scoreDelay: delay.openapi({ description: "From a reading's time to its score." }),
 });
 export const healthResponse = z
   .object({

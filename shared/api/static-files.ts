@@ -30,12 +30,22 @@ export function staticFiles(dir: string): MiddlewareHandler {
     const rel = decodeURIComponent(c.req.path === '/' ? '/index.html' : c.req.path);
     const file = resolve(join(root, rel));
     const type = TYPES[extname(file)];
-    if (!type || !file.startsWith(root + sep) || rel.includes(`${sep}.`) || !existsSync(file) || !statSync(file).isFile()) return next();
+    if (
+      !type ||
+      !file.startsWith(root + sep) ||
+      rel.includes(`${sep}.`) ||
+      !existsSync(file) ||
+      !statSync(file).isFile()
+    )
+      return next();
     let entry = cache.get(file);
     if (!entry) {
       entry = { body: readFileSync(file), type };
       cache.set(file, entry);
     }
-    return c.body(entry.body as Uint8Array<ArrayBuffer>, 200, { 'content-type': entry.type, 'cache-control': 'no-cache' });
+    return c.body(entry.body as Uint8Array<ArrayBuffer>, 200, {
+      'content-type': entry.type,
+      'cache-control': 'no-cache',
+    });
   };
 }

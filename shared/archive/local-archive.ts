@@ -13,7 +13,12 @@ import { readings } from '../warehouse/schema/tables.js';
  * and files of a run that never got its manifest are removed: nothing is lost, nothing is kept twice.
  */
 
-const partition = z.strictObject({ year: z.number().int(), month: z.number().int(), rows: z.number().int(), checksum: z.string() });
+const partition = z.strictObject({
+  year: z.number().int(),
+  month: z.number().int(),
+  rows: z.number().int(),
+  checksum: z.string(),
+});
 const manifest = z.strictObject({
   runId: z.string().regex(/^[0-9a-f]{32}$/),
   until: z.string(),
@@ -43,15 +48,23 @@ export interface ArchiveSummary {
 
 export interface VerifyReport {
   readonly ok: boolean;
-  readonly runs: Array<{ runId: string; state: string; partitions: Array<PartitionCheck & { found: { rows: number; checksum: string }; ok: boolean }> }>;
+  readonly runs: Array<{
+    runId: string;
+    state: string;
+    partitions: Array<PartitionCheck & { found: { rows: number; checksum: string }; ok: boolean }>;
+  }>;
   /** Archived readings still in the warehouse after their run deleted them (would be duplicates). */
   readonly stillInWarehouse: number;
 }
 
 /** Every column, hashed: a checksum that changes when any bit of any value changes, whatever the row order. */
-const ROW_HASH = `hash(${Object.keys(readings.columns).map((c) => `"${c}"`).join(', ')})`;
+const ROW_HASH = `hash(${Object.keys(readings.columns)
+  .map((c) => `"${c}"`)
+  .join(', ')})`;
 const CHECKSUM = `count(*) AS rows, bit_xor(${ROW_HASH})::VARCHAR AS checksum`;
-const COLUMNS = Object.keys(readings.columns).map((c) => `"${c}"`).join(', ');
+const COLUMNS = Object.keys(readings.columns)
+  .map((c) => `"${c}"`)
+  .join(', ');
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const readingsDir = (dir: string) => join(dir, 'readings');
@@ -81,7 +94,9 @@ export class LocalArchive {
     const runId = randomUUID().replaceAll('-', '');
     const batch = `SELECT ${COLUMNS}, year(ts AT TIME ZONE 'UTC')::INT AS year, month(ts AT TIME ZONE 'UTC')::INT AS month
                    FROM readings_dedup WHERE ts < ${sqlString(until)}::TIMESTAMPTZ`;
-    const expected = await this.checks(`SELECT year, month, ${CHECKSUM} FROM (${batch}) GROUP BY year, month ORDER BY year, month`);
+    const expected = await this.checks(
+      `SELECT year, month, ${CHECKSUM} FROM (${batch}) GROUP BY year, month ORDER BY year, month`,
+    );
     if (expected.length === 0) return { runId: null, partitions: [], resumed, orphansRemoved };
     mkdirSync(readingsDir(this.dir), { recursive: true });
     await this.warehouse.query(
@@ -90,12 +105,23 @@ export class LocalArchive {
     );
     if (options.crashAfter === 'copy') throw new Error('crash after copy (test)');
     const found = await this.filesChecks(runId);
-    const mismatch = expected.find((e) => !found.some((f) => f.year === e.year && f.month === e.month && f.rows === e.rows && f.checksum === e.checksum));
+    const mismatch = expected.find(
+      (e) =>
+        !found.some((f) => f.year === e.year && f.month === e.month && f.rows === e.rows && f.checksum === e.checksum),
+    );
     if (mismatch || found.length !== expected.length) {
       this.removeRunFiles((run) => run === runId);
-      throw new Error(`archive run ${runId}: the written files do not match the warehouse (year ${mismatch?.year} month ${mismatch?.month}); nothing deleted`);
+      throw new Error(
+        `archive run ${runId}: the written files do not match the warehouse (year ${mismatch?.year} month ${mismatch?.month}); nothing deleted`,
+      );
     }
-    const written: ArchiveManifest = { runId, until, state: 'written', partitions: expected, writtenAt: now().toISOString() };
+    const written: ArchiveManifest = {
+      runId,
+      until,
+      state: 'written',
+      partitions: expected,
+      writtenAt: now().toISOString(),
+    };
     this.writeManifest(written);
     if (options.crashAfter === 'manifest') throw new Error('crash after manifest (test)');
     await this.deleteArchived(written, now);
@@ -112,14 +138,27 @@ export class LocalArchive {
         state: m.state,
         partitions: m.partitions.map((p) => {
           const f = found.find((x) => x.year === p.year && x.month === p.month) ?? { rows: 0, checksum: 'missing' };
-          return { ...p, found: { rows: f.rows, checksum: f.checksum }, ok: f.rows === p.rows && f.checksum === p.checksum };
+          return {
+            ...p,
+            found: { rows: f.rows, checksum: f.checksum },
+            ok: f.rows === p.rows && f.checksum === p.checksum,
+          };
         }),
       });
     }
-    const deleted = this.manifests().filter((m) => m.state === 'deleted').map((m) => runGlob(this.dir, m.runId));
-    const still = deleted.length === 0 ? 0 : Number((await this.warehouse.query(
-      `SELECT count(*) AS n FROM readings WHERE reading_id IN (SELECT reading_id FROM read_parquet([${deleted.map(sqlString).join(', ')}], hive_partitioning = true))`,
-    ))[0]?.n ?? 0);
+    const deleted = this.manifests()
+      .filter((m) => m.state === 'deleted')
+      .map((m) => runGlob(this.dir, m.runId));
+    const still =
+      deleted.length === 0
+        ? 0
+        : Number(
+            (
+              await this.warehouse.query(
+                `SELECT count(*) AS n FROM readings WHERE reading_id IN (SELECT reading_id FROM read_parquet([${deleted.map(sqlString).join(', ')}], hive_partitioning = true))`,
+              )
+            )[0]?.n ?? 0,
+          );
     return { ok: runs.every((r) => r.partitions.every((p) => p.ok)) && still === 0, runs, stillInWarehouse: still };
   }
 
@@ -129,9 +168,10 @@ export class LocalArchive {
    */
   async createView(): Promise<void> {
     const files = `${readingsDir(this.dir)}/*/*/*.parquet`;
-    const archived = this.manifests().length > 0
-      ? ` UNION ALL BY NAME SELECT ${COLUMNS} FROM read_parquet(${sqlString(files)}, hive_partitioning = true)`
-      : '';
+    const archived =
+      this.manifests().length > 0
+        ? ` UNION ALL BY NAME SELECT ${COLUMNS} FROM read_parquet(${sqlString(files)}, hive_partitioning = true)`
+        : '';
     await this.warehouse.query(
       `CREATE OR REPLACE VIEW readings_all AS SELECT * FROM (SELECT ${COLUMNS} FROM readings${archived})
        WHERE TRUE QUALIFY row_number() OVER (PARTITION BY reading_id ORDER BY ingested_at) = 1`,
@@ -144,8 +184,13 @@ export class LocalArchive {
     const resumed: string[] = [];
     for (const m of manifests.filter((x) => x.state === 'written')) {
       const found = await this.filesChecks(m.runId);
-      const intact = m.partitions.every((p) => found.some((f) => f.year === p.year && f.month === p.month && f.rows === p.rows && f.checksum === p.checksum));
-      if (!intact) throw new Error(`archive run ${m.runId}: its files no longer match its manifest; run kilowatch archive --verify and repair before archiving more`);
+      const intact = m.partitions.every((p) =>
+        found.some((f) => f.year === p.year && f.month === p.month && f.rows === p.rows && f.checksum === p.checksum),
+      );
+      if (!intact)
+        throw new Error(
+          `archive run ${m.runId}: its files no longer match its manifest; run kilowatch archive --verify and repair before archiving more`,
+        );
       await this.deleteArchived(m, now);
       resumed.push(m.runId);
     }
@@ -189,7 +234,12 @@ export class LocalArchive {
   }
 
   private async checks(sql: string): Promise<PartitionCheck[]> {
-    return (await this.warehouse.query(sql)).map((r) => ({ year: Number(r.year), month: Number(r.month), rows: Number(r.rows), checksum: String(r.checksum) }));
+    return (await this.warehouse.query(sql)).map((r) => ({
+      year: Number(r.year),
+      month: Number(r.month),
+      rows: Number(r.rows),
+      checksum: String(r.checksum),
+    }));
   }
 
   private writeManifest(m: ArchiveManifest): void {

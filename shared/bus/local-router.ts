@@ -143,10 +143,18 @@ export class LocalPushRouter {
     return this.pending;
   }
 
-  private accept(topic: string, messages: readonly IncomingPublish[]): { messageIds: string[]; durable: Promise<void> } {
+  private accept(
+    topic: string,
+    messages: readonly IncomingPublish[],
+  ): { messageIds: string[]; durable: Promise<void> } {
     const internal = topic === this.options.deadLetterTopic || (this.options.internalTopics ?? []).includes(topic);
     if (!this.topics.has(topic)) throw new PublishRefused(404, 'NOT_FOUND', `Resource not found (resource=${topic}).`);
-    if (this.stopping && !internal) throw new PublishRefused(503, 'UNAVAILABLE', 'the local router is shutting down; publish again after it restarts');
+    if (this.stopping && !internal)
+      throw new PublishRefused(
+        503,
+        'UNAVAILABLE',
+        'the local router is shutting down; publish again after it restarts',
+      );
     const max = this.options.maxBacklog;
     if (max && !internal && (this.pending >= max.messages || this.pendingBytes >= max.bytes)) {
       this.stats.refused += messages.length;
@@ -170,8 +178,19 @@ export class LocalPushRouter {
         return messageId;
       }
       const orderingKey = m.orderingKey ? { orderingKey: m.orderingKey } : {};
-      records.push({ messageId, topic, data: Buffer.from(m.data).toString('base64'), attributes, publishTime, subscriptions: subscriptions.map((s) => s.name), ...orderingKey });
-      for (const sub of subscriptions) deliveries.push(this.track({ sub, messageId, data: m.data, attributes, publishTime, attempt: 0, ...orderingKey }));
+      records.push({
+        messageId,
+        topic,
+        data: Buffer.from(m.data).toString('base64'),
+        attributes,
+        publishTime,
+        subscriptions: subscriptions.map((s) => s.name),
+        ...orderingKey,
+      });
+      for (const sub of subscriptions)
+        deliveries.push(
+          this.track({ sub, messageId, data: m.data, attributes, publishTime, attempt: 0, ...orderingKey }),
+        );
       return messageId;
     });
     const durable = (this.journal?.publish(records) ?? Promise.resolve()).then(
@@ -193,10 +212,21 @@ export class LocalPushRouter {
         if (!sub) continue;
         this.stats.replayed++;
         const { messageId, attributes, publishTime, orderingKey } = m;
-        this.enqueue(this.track({ sub, messageId, data: Buffer.from(m.data, 'base64'), attributes, publishTime, attempt: 0, ...(orderingKey ? { orderingKey } : {}) }));
+        this.enqueue(
+          this.track({
+            sub,
+            messageId,
+            data: Buffer.from(m.data, 'base64'),
+            attributes,
+            publishTime,
+            attempt: 0,
+            ...(orderingKey ? { orderingKey } : {}),
+          }),
+        );
       }
     }
-    if (this.stats.replayed > 0) log.info('router replays unacknowledged messages from its journal', { deliveries: this.stats.replayed });
+    if (this.stats.replayed > 0)
+      log.info('router replays unacknowledged messages from its journal', { deliveries: this.stats.replayed });
   }
 
   private track(delivery: Delivery): Delivery {
@@ -260,9 +290,7 @@ export class LocalPushRouter {
           'ce-time': d.publishTime,
           'ce-subscription': d.sub.name,
         },
-        body: JSON.stringify(
-          pushBody(`projects/${this.options.project}/subscriptions/${d.sub.name}`, d),
-        ),
+        body: JSON.stringify(pushBody(`projects/${this.options.project}/subscriptions/${d.sub.name}`, d)),
       });
       await response.arrayBuffer();
       if (response.ok) {
@@ -280,13 +308,24 @@ export class LocalPushRouter {
       return;
     }
     if (d.attempt >= d.sub.maxAttempts) {
-      this.deadLetter(d.messageId, `delivery_failed: ${d.attempt} attempts to ${d.sub.name}, last: ${failure}`, d.data, d.attributes);
+      this.deadLetter(
+        d.messageId,
+        `delivery_failed: ${d.attempt} attempts to ${d.sub.name}, last: ${failure}`,
+        d.data,
+        d.attributes,
+      );
       this.settle(d);
       return;
     }
     this.stats.retried++;
     const backoff = Math.min(d.sub.maxBackoffMs, d.sub.minBackoffMs * 2 ** (d.attempt - 1));
-    log.warn('push delivery failed; retrying', { subscription: d.sub.name, messageId: d.messageId, attempt: d.attempt, failure, backoffMs: backoff });
+    log.warn('push delivery failed; retrying', {
+      subscription: d.sub.name,
+      messageId: d.messageId,
+      attempt: d.attempt,
+      failure,
+      backoffMs: backoff,
+    });
     // The retry waits outside the concurrency slot, as Pub/Sub's backoff does; it is still pending.
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
@@ -339,12 +378,16 @@ export class LocalPushRouter {
     }
     const publish = /^\/v1\/projects\/([^/]+)\/topics\/([^/:]+):publish$/.exec(url.pathname);
     if (req.method !== 'POST' || !publish) {
-      answer(res, 404, { error: { code: 404, message: `no route ${req.method} ${url.pathname}`, status: 'NOT_FOUND' } });
+      answer(res, 404, {
+        error: { code: 404, message: `no route ${req.method} ${url.pathname}`, status: 'NOT_FOUND' },
+      });
       return;
     }
     const body = await readBody(req, MAX_PUBLISH_BYTES);
     if (body === undefined) {
-      answer(res, 413, { error: { code: 413, message: `request over ${MAX_PUBLISH_BYTES} bytes`, status: 'INVALID_ARGUMENT' } });
+      answer(res, 413, {
+        error: { code: 413, message: `request over ${MAX_PUBLISH_BYTES} bytes`, status: 'INVALID_ARGUMENT' },
+      });
       return;
     }
     let parsed;
@@ -355,7 +398,9 @@ export class LocalPushRouter {
       return;
     }
     if (!parsed.success) {
-      answer(res, 400, { error: { code: 400, message: parsed.error.issues[0]?.message ?? 'invalid', status: 'INVALID_ARGUMENT' } });
+      answer(res, 400, {
+        error: { code: 400, message: parsed.error.issues[0]?.message ?? 'invalid', status: 'INVALID_ARGUMENT' },
+      });
       return;
     }
     try {
@@ -371,7 +416,9 @@ export class LocalPushRouter {
       answer(res, 200, { messageIds });
     } catch (error) {
       if (!(error instanceof PublishRefused)) {
-        answer(res, 503, { error: { code: 503, message: `not stored: ${(error as Error).message}`, status: 'UNAVAILABLE' } });
+        answer(res, 503, {
+          error: { code: 503, message: `not stored: ${(error as Error).message}`, status: 'UNAVAILABLE' },
+        });
         return;
       }
       answer(res, error.code, { error: { code: error.code, message: error.message, status: error.status } });

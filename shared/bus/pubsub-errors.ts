@@ -5,7 +5,14 @@ import { anyCause, classifyClientError, NETWORK_ERROR_CODES, TRANSIENT_HTTP_STAT
  * UNKNOWN 2, DEADLINE_EXCEEDED 4, RESOURCE_EXHAUSTED 8, ABORTED 10, INTERNAL 13, UNAVAILABLE 14.
  */
 const TRANSIENT_GRPC_CODES = new Set([2, 4, 8, 10, 13, 14]);
-const TRANSIENT_GRPC_NAMES = new Set(['UNKNOWN', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED', 'ABORTED', 'INTERNAL', 'UNAVAILABLE']);
+const TRANSIENT_GRPC_NAMES = new Set([
+  'UNKNOWN',
+  'DEADLINE_EXCEEDED',
+  'RESOURCE_EXHAUSTED',
+  'ABORTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+]);
 /** Names a timed-out or aborted request carries instead of a code. */
 const TIMEOUT_NAMES = new Set(['TimeoutError', 'AbortError']);
 
@@ -32,7 +39,8 @@ function transientCode(code: unknown): boolean {
 export function isTransientPubSubError(error: unknown): boolean {
   return anyCause<ErrorShape>(
     error,
-    (e) => transientCode(e.code) || transientCode(e.status) || (typeof e.name === 'string' && TIMEOUT_NAMES.has(e.name)),
+    (e) =>
+      transientCode(e.code) || transientCode(e.status) || (typeof e.name === 'string' && TIMEOUT_NAMES.has(e.name)),
   );
 }
 

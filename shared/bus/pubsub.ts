@@ -32,7 +32,11 @@ const MAX_KEY_BYTES = 256;
 const MAX_VALUE_BYTES = 1024;
 
 /** The library's Publish retry gives up after 600 s; a function handling a push must answer long before. */
-const DEFAULT_RETRY: Required<PubSubRetryOptions> = { totalTimeoutMillis: 30_000, initialDelayMillis: 100, maxDelayMillis: 5_000 };
+const DEFAULT_RETRY: Required<PubSubRetryOptions> = {
+  totalTimeoutMillis: 30_000,
+  initialDelayMillis: 100,
+  maxDelayMillis: 5_000,
+};
 
 /**
  * The options the REST fallback reads (google-gax fallback.js) beyond what ClientConfig declares. authClient
@@ -55,7 +59,9 @@ class LocalEndpointClient extends PassThroughClient {
     const response = await super.request<T>({ ...opts, validateStatus: () => true });
     // A page from something else (a proxy's HTML) has no status to decode: fail with the HTTP status as before.
     if (response.status >= 300 && !/json/i.test(response.headers.get('content-type') ?? '')) {
-      throw Object.assign(new Error(`HTTP ${response.status} ${response.statusText} without a Pub/Sub error body`), { status: response.status });
+      throw Object.assign(new Error(`HTTP ${response.status} ${response.statusText} without a Pub/Sub error body`), {
+        status: response.status,
+      });
     }
     return response;
   }
@@ -80,7 +86,9 @@ export function truncateUtf8(text: string, maxBytes: number): string {
 }
 
 function toBuffer(data: string | Uint8Array): Buffer {
-  return typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return typeof data === 'string'
+    ? Buffer.from(data, 'utf8')
+    : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** Attributes of a dead letter: reason, original message id, original attributes as orig_<key>, within limits. */
@@ -164,7 +172,8 @@ export class PubSubBus implements Bus {
     const key = typeof destination === 'string' ? destination : `site\u0000${destination.site}`;
     let topic = this.topics.get(key);
     if (!topic) {
-      const name = typeof destination === 'string' ? this.options.topicName(destination) : this.siteTopic(destination.site);
+      const name =
+        typeof destination === 'string' ? this.options.topicName(destination) : this.siteTopic(destination.site);
       topic = this.client.topic(name, this.publishOptions);
       this.topics.set(key, topic);
     }
@@ -172,12 +181,16 @@ export class PubSubBus implements Bus {
   }
 
   private siteTopic(site: string): string {
-    if (!this.options.siteTopicName) throw new Error(`this bus has no siteTopicName: it cannot publish as site ${site}`);
+    if (!this.options.siteTopicName)
+      throw new Error(`this bus has no siteTopicName: it cannot publish as site ${site}`);
     return this.options.siteTopicName(site);
   }
 
   /** Waits for every message (none left in flight), then fails with the first error if any failed. */
-  private async publishAll(destination: Destination, messages: Array<{ data: Buffer; attributes?: Record<string, string>; orderingKey?: string }>) {
+  private async publishAll(
+    destination: Destination,
+    messages: Array<{ data: Buffer; attributes?: Record<string, string>; orderingKey?: string }>,
+  ) {
     if (messages.length === 0) return [];
     const topic = this.topic(destination);
     const results = await Promise.allSettled(messages.map((m) => topic.publishMessage(m)));

@@ -31,15 +31,24 @@ export type EnvelopeResult = { ok: true; message: ReceivedMessage } | { ok: fals
 /** The message of a push envelope; anything unreadable comes back with the raw bytes for the dead-letter sink. */
 export function readEnvelope(body: unknown, fallbackId: string): EnvelopeResult {
   const parsed = pushEnvelope.safeParse(body);
-  const raw = () => new TextEncoder().encode(typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body));
+  const raw = () =>
+    new TextEncoder().encode(typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body));
   if (!parsed.success) {
-    return { ok: false, reason: 'undecodable: push body is not a Pub/Sub envelope { message: { data, messageId } }', raw: raw() };
+    return {
+      ok: false,
+      reason: 'undecodable: push body is not a Pub/Sub envelope { message: { data, messageId } }',
+      raw: raw(),
+    };
   }
   const m = parsed.data.message;
   const messageId = m.messageId ?? m.message_id ?? fallbackId;
   if (m.data === undefined) return { ok: false, reason: `undecodable: message ${messageId} has no data`, raw: raw() };
   if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(m.data)) {
-    return { ok: false, reason: `undecodable: message ${messageId} data is not base64`, raw: new TextEncoder().encode(m.data) };
+    return {
+      ok: false,
+      reason: `undecodable: message ${messageId} data is not base64`,
+      raw: new TextEncoder().encode(m.data),
+    };
   }
   return {
     ok: true,

@@ -1,4 +1,16 @@
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -71,7 +83,10 @@ export class RouterJournal {
     const path = join(dir, 'router-journal.jsonl');
     const journal = new RouterJournal(path, compactBytes);
     journal.recover();
-    const unacknowledged = [...journal.live.values()].map(({ message, remaining }) => ({ ...message, subscriptions: [...remaining] }));
+    const unacknowledged = [...journal.live.values()].map(({ message, remaining }) => ({
+      ...message,
+      subscriptions: [...remaining],
+    }));
     return { journal, unacknowledged };
   }
 
@@ -169,7 +184,9 @@ export class RouterJournal {
 
   /** Writes the outstanding messages to a new file and renames it over the journal (atomic on POSIX). */
   private rewrite(): void {
-    const lines = [...this.live.values()].map(({ message, remaining }) => JSON.stringify({ p: { ...message, subscriptions: [...remaining] } }));
+    const lines = [...this.live.values()].map(({ message, remaining }) =>
+      JSON.stringify({ p: { ...message, subscriptions: [...remaining] } }),
+    );
     const text = `${lines.join('\n')}\n`;
     const tmp = `${this.path}.compacting`;
     const fd = openSync(tmp, 'w');
@@ -193,7 +210,9 @@ export class RouterJournal {
       const parsed = end === -1 ? undefined : parseRecord(line);
       if (!parsed) {
         if (end !== -1 && text.indexOf('\n', end + 1) !== -1) {
-          throw new Error(`router journal ${this.path}: unreadable record at byte ${Buffer.byteLength(text.slice(0, offset))}`);
+          throw new Error(
+            `router journal ${this.path}: unreadable record at byte ${Buffer.byteLength(text.slice(0, offset))}`,
+          );
         }
         break;
       }

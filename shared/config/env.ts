@@ -30,7 +30,10 @@ const positiveInt = z.coerce.number().int().positive();
 
 export const configSchema = z.object({
   KILOWATCH_BACKEND: z.enum(['local', 'gcp']).default('local'),
-  KILOWATCH_ENV: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'lowercase letters, digits and dashes').default('dev'),
+  KILOWATCH_ENV: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,15}$/, 'lowercase letters, digits and dashes')
+    .default('dev'),
   KILOWATCH_DATA_DIR: z.string().min(1).default('.kilowatch'),
   KILOWATCH_DEVICES_FILE: z.string().min(1).default('data/devices.json'),
   KILOWATCH_MAX_BATCH: positiveInt.max(5000).default(1000),
@@ -45,13 +48,19 @@ export const configSchema = z.object({
   KILOWATCH_ROUTER_MAX_BACKLOG: positiveInt.default(5_000),
   KILOWATCH_ROUTER_MAX_BACKLOG_BYTES: positiveInt.default(64 * 1024 * 1024),
   GOOGLE_CLOUD_PROJECT: z.string().min(1).optional(),
-  KILOWATCH_BQ_DATASET: z.string().regex(/^\w{1,1024}$/, 'letters, digits and underscores').default('kilowatch'),
+  KILOWATCH_BQ_DATASET: z
+    .string()
+    .regex(/^\w{1,1024}$/, 'letters, digits and underscores')
+    .default('kilowatch'),
   KILOWATCH_BQ_LOCATION: z.string().default('EU'),
   /** Override endpoints: tests point the real client libraries at local servers speaking the same protocol. */
   BIGQUERY_API_ENDPOINT: z.url().optional(),
   PUBSUB_API_ENDPOINT: z.string().min(1).optional(),
   /** Model registry: a Cloud Storage bucket when KILOWATCH_BACKEND=gcp, this folder locally (same key layout). */
-  KILOWATCH_MODELS_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'a Cloud Storage bucket name').optional(),
+  KILOWATCH_MODELS_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'a Cloud Storage bucket name')
+    .optional(),
   KILOWATCH_REGISTRY_DIR: z.string().min(1).default('.kilowatch/registry'),
   /** Committed default models (models/<name>/card.json + model.onnx), served when the registry has no champion. */
   KILOWATCH_MODELS_DIR: z.string().min(1).default('models'),
@@ -60,9 +69,14 @@ export const configSchema = z.object({
   /** How often a serving process re-reads a model's champion pointer, in seconds. */
   KILOWATCH_CHAMPION_REFRESH_S: positiveInt.default(60),
   /** Anomaly model the score function serves to every (device, metric) series: a streaming univariate detector. */
-  KILOWATCH_SCORE_MODEL: z.string().regex(/^[a-z][a-z0-9-]{1,63}$/, 'a model name').default('stream-univariate'),
+  KILOWATCH_SCORE_MODEL: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,63}$/, 'a model name')
+    .default('stream-univariate'),
   /** Series the forecast function forecasts on each tick: `<deviceId>:<metric>=<model>`, comma-separated. */
-  KILOWATCH_FORECAST_TARGETS: forecastTargets.default([{ deviceId: 'steel-plant/main-meter', metric: 'usage_kwh', model: 'steel-forecast' }]),
+  KILOWATCH_FORECAST_TARGETS: forecastTargets.default([
+    { deviceId: 'steel-plant/main-meter', metric: 'usage_kwh', model: 'steel-forecast' },
+  ]),
   STORAGE_API_ENDPOINT: z.url().optional(),
   /** Alert lifecycle (shared/alerting): an incident resolves itself after this long of scored, normal values. */
   KILOWATCH_ALERT_RESOLVE_AFTER_MIN: positiveInt.max(10_080).default(30),
@@ -97,7 +111,10 @@ export const configSchema = z.object({
   VERTEX_API_ENDPOINT: z.url().optional(),
   /** Procedures the copilot searches: this folder locally, procedures/ in KILOWATCH_DOCS_BUCKET in the cloud. */
   KILOWATCH_PROCEDURES_DIR: z.string().min(1).default('data/procedures'),
-  KILOWATCH_DOCS_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'a Cloud Storage bucket name').optional(),
+  KILOWATCH_DOCS_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'a Cloud Storage bucket name')
+    .optional(),
   /** Copilot budgets: tool calls and model tokens per request, questions a minute per caller (and burst), tokens a day. */
   KILOWATCH_COPILOT_MAX_TOOL_CALLS: positiveInt.max(32).default(8),
   KILOWATCH_COPILOT_MAX_TOKENS: positiveInt.default(60_000),
@@ -110,7 +127,10 @@ export const configSchema = z.object({
   /** Per-site tariff files (<site>.json) the what-if tools price with. */
   KILOWATCH_TARIFFS_DIR: z.string().min(1).default('data/tariffs'),
   /** BigQuery dataset of the copilot_* views, the only data the copilot's identity can read; default <dataset>_copilot. */
-  KILOWATCH_COPILOT_DATASET: z.string().regex(/^\w{1,1024}$/, 'letters, digits and underscores').optional(),
+  KILOWATCH_COPILOT_DATASET: z
+    .string()
+    .regex(/^\w{1,1024}$/, 'letters, digits and underscores')
+    .optional(),
   /** Guarded SQL: rows returned at most (LIMIT clamp), bytes a BigQuery query may read, time it may run. */
   KILOWATCH_SQL_MAX_ROWS: positiveInt.max(10_000).default(200),
   KILOWATCH_SQL_MAX_BYTES: positiveInt.default(1_000_000_000),
@@ -157,7 +177,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error('invalid configuration:\n  GOOGLE_CLOUD_PROJECT: required when KILOWATCH_LLM=vertex');
   }
   if (config.KILOWATCH_LLM !== 'none' && !config.KILOWATCH_LLM_MODEL) {
-    throw new Error(`invalid configuration:\n  KILOWATCH_LLM_MODEL: required when KILOWATCH_LLM=${config.KILOWATCH_LLM} (e.g. qwen3:8b for ollama, gemini-2.5-flash for vertex)`);
+    throw new Error(
+      `invalid configuration:\n  KILOWATCH_LLM_MODEL: required when KILOWATCH_LLM=${config.KILOWATCH_LLM} (e.g. qwen3:8b for ollama, gemini-2.5-flash for vertex)`,
+    );
   }
   return config;
 }
@@ -183,5 +205,7 @@ export function topicName(config: Pick<Config, 'KILOWATCH_BACKEND' | 'KILOWATCH_
 
 /** A site's own readings topic, `readings.<site>[-<env>]`: only the site's devices may publish there. */
 export function siteTopicName(config: Pick<Config, 'KILOWATCH_BACKEND' | 'KILOWATCH_ENV'>, site: string): string {
-  return config.KILOWATCH_BACKEND === 'gcp' ? `${TOPICS.readings}.${site}-${config.KILOWATCH_ENV}` : `${TOPICS.readings}.${site}`;
+  return config.KILOWATCH_BACKEND === 'gcp'
+    ? `${TOPICS.readings}.${site}-${config.KILOWATCH_ENV}`
+    : `${TOPICS.readings}.${site}`;
 }

@@ -22,7 +22,10 @@ export async function askFromCli(config: Config, question: string, conversationI
   const { createCopilotRuntime } = await import('../runtime/copilot-runtime.js');
   const runtime = await createCopilotRuntime(config);
   try {
-    return await runtime.ask(`cli:${process.env.USER ?? 'local'}`, { question, ...(conversationId ? { conversationId } : {}) });
+    return await runtime.ask(`cli:${process.env.USER ?? 'local'}`, {
+      question,
+      ...(conversationId ? { conversationId } : {}),
+    });
   } catch (error) {
     const status = (error as { status?: number }).status;
     throw new Error(status ? `${status}: ${(error as Error).message}` : (error as Error).message, { cause: error });
@@ -31,8 +34,20 @@ export async function askFromCli(config: Config, question: string, conversationI
 
 /** The answer, then its steps and sources, for a terminal. */
 export function formatAnswer(a: AskAnswer): string {
-  const steps = a.steps.map((s) => `  ${s.ok ? '✓' : '✗'} ${s.tool} ${JSON.stringify(s.args)} ${s.ms} ms${s.error ? ` (${s.error})` : ''}${s.sql ? `\n      ${s.sql.statement} → ${s.sql.rows} rows` : ''}`);
+  const steps = a.steps.map(
+    (s) =>
+      `  ${s.ok ? '✓' : '✗'} ${s.tool} ${JSON.stringify(s.args)} ${s.ms} ms${s.error ? ` (${s.error})` : ''}${s.sql ? `\n      ${s.sql.statement} → ${s.sql.rows} rows` : ''}`,
+  );
   const sources = a.citations.map((c) => `  [${c.id}] ${c.kind === 'chunk' ? c.title : c.detail}`);
   const usage = `${a.usage.model}: ${a.usage.inputTokens} tokens in, ${a.usage.outputTokens} out, ${a.usage.toolCalls} tool calls, ~$${a.usage.estimatedCostUsd.toFixed(4)}`;
-  return [a.answer, '', 'steps:', ...steps, 'sources:', ...sources, `conversation ${a.conversationId}; ${usage}`, ''].join('\n');
+  return [
+    a.answer,
+    '',
+    'steps:',
+    ...steps,
+    'sources:',
+    ...sources,
+    `conversation ${a.conversationId}; ${usage}`,
+    '',
+  ].join('\n');
 }

@@ -36,11 +36,27 @@ export class Conversations {
     return { messages: cutHistory(turns, budget), next: turns.reduce((n, t) => Math.max(n, t.position + 1), 0) };
   }
 
-  async append(conversationId: string, caller: string, position: number, question: string, answer: string, at: string): Promise<void> {
+  async append(
+    conversationId: string,
+    caller: string,
+    position: number,
+    question: string,
+    answer: string,
+    at: string,
+  ): Promise<void> {
     const row = (role: 'user' | 'assistant', text: string, p: number): CopilotTurnRow => ({
       turn_id: createHash('sha256').update(`${conversationId}\u0000${p}\u0000${role}`).digest('hex').slice(0, 32),
-      conversation_id: conversationId, position: p, caller, role, text, tokens: textTokens(text), created_at: at,
+      conversation_id: conversationId,
+      position: p,
+      caller,
+      role,
+      text,
+      tokens: textTokens(text),
+      created_at: at,
     });
-    await this.warehouse.insert(copilotTurns, [row('user', question, position), row('assistant', answer, position + 1)]);
+    await this.warehouse.insert(copilotTurns, [
+      row('user', question, position),
+      row('assistant', answer, position + 1),
+    ]);
   }
 }

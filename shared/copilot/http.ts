@@ -41,11 +41,19 @@ function callerOf(req: HttpRequest): string {
 
 function problem(res: HttpResponse, status: number, detail: string, retryAfterS?: number): void {
   if (retryAfterS !== undefined) res.set('Retry-After', String(retryAfterS));
-  res.status(status).set('content-type', 'application/problem+json').json({ status, title: status === 429 ? 'Too Many Requests' : status === 503 ? 'Service Unavailable' : 'Bad Request', detail });
+  res
+    .status(status)
+    .set('content-type', 'application/problem+json')
+    .json({
+      status,
+      title: status === 429 ? 'Too Many Requests' : status === 503 ? 'Service Unavailable' : 'Bad Request',
+      detail,
+    });
 }
 
 function statusOf(error: unknown): { status: number; detail: string; retryAfterS?: number } {
-  if (error instanceof AskRefusedError) return { status: error.status, detail: error.message, retryAfterS: error.retryAfterS };
+  if (error instanceof AskRefusedError)
+    return { status: error.status, detail: error.message, retryAfterS: error.retryAfterS };
   if (error instanceof QueryError) return { status: error.kind === 'not_found' ? 404 : 422, detail: error.message };
   return { status: 500, detail: 'the copilot failed; see the logs' };
 }
@@ -61,13 +69,19 @@ export async function handleCopilotHttp(deps: CopilotHttpDeps, req: HttpRequest,
   }
   if (req.path === '/v1/sql') {
     const parsed = sqlInput.safeParse(req.body);
-    if (!parsed.success) { problem(res, 400, z.prettifyError(parsed.error)); return; }
+    if (!parsed.success) {
+      problem(res, 400, z.prettifyError(parsed.error));
+      return;
+    }
     const answer = await runGuardedSql(deps.sql, parsed.data.sql, deps.sqlMaxRows);
     res.status(answer.ok ? 200 : 422).json(answer);
     return;
   }
   const parsed = askInput.safeParse(req.body);
-  if (!parsed.success) { problem(res, 400, z.prettifyError(parsed.error)); return; }
+  if (!parsed.success) {
+    problem(res, 400, z.prettifyError(parsed.error));
+    return;
+  }
   const caller = callerOf(req);
   const streaming = (req.headers.accept ?? '').includes('text/event-stream');
   if (!streaming) {
@@ -83,7 +97,9 @@ export async function handleCopilotHttp(deps: CopilotHttpDeps, req: HttpRequest,
   res.status(200).set('content-type', 'text/event-stream').set('cache-control', 'no-cache').flushHeaders();
   const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   try {
-    const answer = await deps.ask(caller, parsed.data, (e) => (e.type === 'text' ? send('text', { delta: e.delta }) : send('step', e.step)));
+    const answer = await deps.ask(caller, parsed.data, (e) =>
+      e.type === 'text' ? send('text', { delta: e.delta }) : send('step', e.step),
+    );
     send('answer', answer);
   } catch (error) {
     const s = statusOf(error);

@@ -57,7 +57,8 @@ export function checkCall(tools: ReadonlyMap<string, CopilotTool>, call: ModelCa
   const tool = tools.get(call.name);
   if (!tool) return { ok: false, error: `unknown tool "${call.name}"; the tools are: ${[...tools.keys()].join(', ')}` };
   const parsed = tool.args.safeParse(call.args);
-  if (!parsed.success) return { ok: false, error: `invalid arguments for ${call.name}:\n${z.prettifyError(parsed.error)}` };
+  if (!parsed.success)
+    return { ok: false, error: `invalid arguments for ${call.name}:\n${z.prettifyError(parsed.error)}` };
   return { ok: true, tool, args: parsed.data };
 }
 
@@ -83,12 +84,25 @@ export async function runToolLoop(input: LoopInput): Promise<LoopResult> {
   const timed = async (turn: () => Promise<ModelTurn>): Promise<ModelTurn> => {
     const started = Date.now();
     const t = await turn();
-    modelCalls.push({ model: t.model, ms: Date.now() - started, input: t.usage.input, output: t.usage.output, toolCalls: t.calls.length });
+    modelCalls.push({
+      model: t.model,
+      ms: Date.now() - started,
+      input: t.usage.input,
+      output: t.usage.output,
+      toolCalls: t.calls.length,
+    });
     usage.input += t.usage.input;
     usage.output += t.usage.output;
     return t;
   };
-  const done = (answer: string, stopped?: LoopResult['stopped']): LoopResult => ({ answer, stopped, steps, citations, usage, modelCalls });
+  const done = (answer: string, stopped?: LoopResult['stopped']): LoopResult => ({
+    answer,
+    stopped,
+    steps,
+    citations,
+    usage,
+    modelCalls,
+  });
   const record = (step: Step): void => {
     steps.push(step);
     input.onEvent?.({ type: 'step', step });
@@ -98,21 +112,32 @@ export async function runToolLoop(input: LoopInput): Promise<LoopResult> {
   for (;;) {
     if (turn.calls.length === 0) return done(turn.text);
     if (usage.input + usage.output > input.budget.maxTokens) {
-      return done(`Stopped: this request used its token budget (${input.budget.maxTokens} tokens) before an answer was reached.`, 'token_budget');
+      return done(
+        `Stopped: this request used its token budget (${input.budget.maxTokens} tokens) before an answer was reached.`,
+        'token_budget',
+      );
     }
     const checked = turn.calls.map((call) => ({ call, check: checkCall(tools, call) }));
     const invalid = checked.filter((c) => !c.check.ok);
     if (invalid.length > 0 && repaired) {
-      for (const { call, check } of invalid) record({ tool: call.name, args: call.args, ok: false, error: (check as { error: string }).error, ms: 0 });
+      for (const { call, check } of invalid)
+        record({ tool: call.name, args: call.args, ok: false, error: (check as { error: string }).error, ms: 0 });
       const first = invalid[0]?.check as { error: string };
-      return done(`Stopped: the model made an invalid tool call again after being told what was wrong (${first.error}).`, 'invalid_calls');
+      return done(
+        `Stopped: the model made an invalid tool call again after being told what was wrong (${first.error}).`,
+        'invalid_calls',
+      );
     }
     if (invalid.length > 0) repaired = true;
     const results: CallResult[] = [];
     for (const { call, check } of checked) {
       if (!check.ok) {
         record({ tool: call.name, args: call.args, ok: false, error: check.error, ms: 0 });
-        results.push({ callId: call.id, name: call.name, content: { error: check.error, hint: 'fix the call and try again' } });
+        results.push({
+          callId: call.id,
+          name: call.name,
+          content: { error: check.error, hint: 'fix the call and try again' },
+        });
         continue;
       }
       if (executed >= input.budget.maxToolCalls) {
@@ -127,7 +152,13 @@ export async function runToolLoop(input: LoopInput): Promise<LoopResult> {
       try {
         const out = await check.tool.run(check.args as never);
         citations.push(...(out.citations ?? []));
-        record({ tool: call.name, args: check.args, ok: true, ms: Date.now() - started, ...(out.sql ? { sql: out.sql } : {}) });
+        record({
+          tool: call.name,
+          args: check.args,
+          ok: true,
+          ms: Date.now() - started,
+          ...(out.sql ? { sql: out.sql } : {}),
+        });
         results.push({ callId: call.id, name: call.name, content: out.content });
       } catch (error) {
         const message = (error as Error).message;

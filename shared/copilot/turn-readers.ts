@@ -21,11 +21,19 @@ export function duckDbTurnReader(warehouse: DuckDbWarehouse, now: () => number):
   };
 }
 
-export function bigQueryTurnReader(options: { projectId: string; dataset: string; location: string; apiEndpoint?: string }, now: () => number): TurnReader {
+export function bigQueryTurnReader(
+  options: { projectId: string; dataset: string; location: string; apiEndpoint?: string },
+  now: () => number,
+): TurnReader {
   const client = new BigQuery({
     projectId: options.projectId,
     location: options.location,
-    ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint, ...(isGoogleEndpoint(options.apiEndpoint) ? {} : { authClient: new PassThroughClient() }) } : {}),
+    ...(options.apiEndpoint
+      ? {
+          apiEndpoint: options.apiEndpoint,
+          ...(isGoogleEndpoint(options.apiEndpoint) ? {} : { authClient: new PassThroughClient() }),
+        }
+      : {}),
   });
   return async (conversationId) => {
     const [rows] = await client.query({

@@ -24,7 +24,9 @@ export async function replay(bus: Bus, readings: Iterable<WireReading>, options:
     // A message from one device is keyed by it, so ingest sees the device's messages in order.
     const deviceId = batch[0]!.deviceId;
     const oneDevice = batch.every((r) => r.deviceId === deviceId);
-    await bus.publish(options.to ?? 'readings', [{ data: JSON.stringify({ readings: batch }), ...(oneDevice ? { orderingKey: deviceId } : {}) }]);
+    await bus.publish(options.to ?? 'readings', [
+      { data: JSON.stringify({ readings: batch }), ...(oneDevice ? { orderingKey: deviceId } : {}) },
+    ]);
     published += batch.length;
     batch = [];
     messages++;

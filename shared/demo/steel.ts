@@ -36,7 +36,11 @@ function pad(n: number): string {
  * it really is 00:00 of the next day.
  */
 export function loadSteel(path = STEEL_CSV): SteelRow[] {
-  const records = parse<Record<string, string>>(readFileSync(path), { columns: true, bom: true, skip_empty_lines: true });
+  const records = parse<Record<string, string>>(readFileSync(path), {
+    columns: true,
+    bom: true,
+    skip_empty_lines: true,
+  });
   return records.map((r, i) => {
     const m = /^(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2})$/.exec(r.date ?? '');
     if (!m) throw new Error(`${path}: row ${i + 2}: date '${r.date}' is not dd/mm/yyyy HH:MM`);

@@ -35,7 +35,10 @@ export const deviceSpec = z.strictObject({
   /** Exact id, or a prefix followed by * for a family of devices. */
   deviceId: z
     .string()
-    .regex(/^(?=.{1,129}$)[A-Za-z0-9][A-Za-z0-9._:-]*(?:\/[A-Za-z0-9][A-Za-z0-9._:-]*)*\/?\*?$/, `${DEVICE_ID_RULE}; a family ends with *`),
+    .regex(
+      /^(?=.{1,129}$)[A-Za-z0-9][A-Za-z0-9._:-]*(?:\/[A-Za-z0-9][A-Za-z0-9._:-]*)*\/?\*?$/,
+      `${DEVICE_ID_RULE}; a family ends with *`,
+    ),
   site: z.string().regex(SITE, 'lowercase letters, digits and dashes, 3-20 characters, starting with a letter'),
   type: z.enum(DEVICE_TYPES),
   timezone: z.string().refine((tz) => {
@@ -62,7 +65,10 @@ export interface Device extends DeviceSpec {
   readonly tsFloorMs: number;
 }
 
-export const registryFile = z.strictObject({ tsFloor: tsFloor.default(DEFAULT_TS_FLOOR), devices: z.array(deviceSpec).min(1) });
+export const registryFile = z.strictObject({
+  tsFloor: tsFloor.default(DEFAULT_TS_FLOOR),
+  devices: z.array(deviceSpec).min(1),
+});
 
 /** Looks devices up by exact id first, then by the longest matching family prefix. */
 export class DeviceRegistry {
@@ -109,7 +115,9 @@ export class DeviceRegistry {
     try {
       json = JSON.parse(readFileSync(path, 'utf8'));
     } catch (error) {
-      throw new Error(`device registry ${path}: cannot be read as JSON (${(error as Error).message})`, { cause: error });
+      throw new Error(`device registry ${path}: cannot be read as JSON (${(error as Error).message})`, {
+        cause: error,
+      });
     }
     const parsed = registryFile.safeParse(json);
     if (!parsed.success) {

@@ -34,7 +34,10 @@ function psiEdges(q: readonly number[]): number[] {
   const edges: number[] = [];
   for (const p of [10, 20, 30, 40, 50, 60, 70, 80, 90]) {
     const edge = q[p] as number;
-    if (edges.length === 0 ? edge - (q[0] as number) >= minWidth : edge - (edges[edges.length - 1] as number) >= minWidth) edges.push(edge);
+    if (
+      edges.length === 0 ? edge - (q[0] as number) >= minWidth : edge - (edges[edges.length - 1] as number) >= minWidth
+    )
+      edges.push(edge);
   }
   return edges;
 }

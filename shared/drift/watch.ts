@@ -47,7 +47,8 @@ export async function watchDrift(deps: DriftDeps, options: DriftOptions): Promis
   const asOfMs = options.asOf === undefined ? deps.now() : Date.parse(options.asOf);
   if (!Number.isFinite(asOfMs)) throw new Error(`asOf: '${options.asOf}' is not an ISO 8601 time`);
   const targets = deps.targets.filter((t) => options.model === undefined || t.model === options.model);
-  if (options.model !== undefined && targets.length === 0) throw new Error(`model ${options.model} serves no series (KILOWATCH_FORECAST_TARGETS)`);
+  if (options.model !== undefined && targets.length === 0)
+    throw new Error(`model ${options.model} serves no series (KILOWATCH_FORECAST_TARGETS)`);
   const from = new Date(asOfMs - (options.windowDays ?? 7) * 86_400_000).toISOString();
   const to = new Date(asOfMs).toISOString();
   const checkedAt = new Date(deps.now()).toISOString();
@@ -57,29 +58,62 @@ export async function watchDrift(deps: DriftDeps, options: DriftOptions): Promis
     const stored = await deps.warehouse.readingsBetween(target.deviceId, [target.metric], from, to);
     const values = stored.filter((r) => r.value !== null && !r.flags.some((f) => UNTRUSTED.has(f)));
     const reference = card.reference?.[target.metric];
-    const p = reference && values.length >= 50 ? psi(reference, values.map((r) => r.value as number)) : null;
-    const k = reference && values.length >= 50 ? ks(reference, values.map((r) => r.value as number)) : null;
-    const forecasts = new Map((await deps.warehouse.latestForecasts(target.deviceId, target.metric, from, to)).map((f) => [f.target_ts, f.p50]));
+    const p =
+      reference && values.length >= 50
+        ? psi(
+            reference,
+            values.map((r) => r.value as number),
+          )
+        : null;
+    const k =
+      reference && values.length >= 50
+        ? ks(
+            reference,
+            values.map((r) => r.value as number),
+          )
+        : null;
+    const forecasts = new Map(
+      (await deps.warehouse.latestForecasts(target.deviceId, target.metric, from, to)).map((f) => [f.target_ts, f.p50]),
+    );
     const pairs = values.flatMap((r) => {
       const p50 = forecasts.get(r.ts);
       return p50 === undefined ? [] : [{ value: r.value as number, p50 }];
     });
     const mae = pairs.length >= 24 ? pairs.reduce((s, x) => s + Math.abs(x.value - x.p50), 0) / pairs.length : null;
     const scale = pairs.reduce((s, x) => s + Math.abs(x.value), 0) / Math.max(1, pairs.length);
-    const bias = mae !== null && scale > 0 ? pairs.reduce((s, x) => s + x.value - x.p50, 0) / pairs.length / scale : null;
+    const bias =
+      mae !== null && scale > 0 ? pairs.reduce((s, x) => s + x.value - x.p50, 0) / pairs.length / scale : null;
     const cardMae = card.metrics.values.mae ?? null;
     const inputDrift = p !== null && k !== null && p >= DRIFT_THRESHOLDS.psi && k >= DRIFT_THRESHOLDS.ks;
-    const performanceDrift = (mae !== null && cardMae !== null && mae >= DRIFT_THRESHOLDS.maeRatio * cardMae) || (bias !== null && Math.abs(bias) >= DRIFT_THRESHOLDS.bias);
+    const performanceDrift =
+      (mae !== null && cardMae !== null && mae >= DRIFT_THRESHOLDS.maeRatio * cardMae) ||
+      (bias !== null && Math.abs(bias) >= DRIFT_THRESHOLDS.bias);
     const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
     const detail = [
-      reference ? `inputs: PSI ${f(p)}, KS ${f(k)} over ${values.length} values` : `inputs: the card carries no reference for ${target.metric}`,
+      reference
+        ? `inputs: PSI ${f(p)}, KS ${f(k)} over ${values.length} values`
+        : `inputs: the card carries no reference for ${target.metric}`,
       `forecasts: MAE ${f(mae)} (card ${f(cardMae)}), bias ${f(bias)} over ${pairs.length} values`,
     ].join('; ');
     rows.push({
       health_id: stableId('model-health', card.name, card.version, target.deviceId, target.metric, to),
-      model: card.name, model_version: card.version, device_id: target.deviceId, metric: target.metric, as_of: to, window_from: from,
-      n: values.length, psi: p, ks: k, mae, card_mae: cardMae, bias, input_drift: inputDrift, performance_drift: performanceDrift,
-      retrain_recommended: inputDrift || performanceDrift, detail, checked_at: checkedAt,
+      model: card.name,
+      model_version: card.version,
+      device_id: target.deviceId,
+      metric: target.metric,
+      as_of: to,
+      window_from: from,
+      n: values.length,
+      psi: p,
+      ks: k,
+      mae,
+      card_mae: cardMae,
+      bias,
+      input_drift: inputDrift,
+      performance_drift: performanceDrift,
+      retrain_recommended: inputDrift || performanceDrift,
+      detail,
+      checked_at: checkedAt,
     });
   }
   if (options.store) await record(deps, rows);
@@ -103,10 +137,23 @@ async function record(deps: DriftDeps, rows: readonly ModelHealthRow[]): Promise
   }));
   await deps.warehouse.insert(alerts, alertRows);
   if (alertRows.length > 0) {
-    await deps.bus.publish('alerts', alertRows.map((a) => ({
-      data: JSON.stringify({ alertId: a.alert_id, deviceId: a.device_id, ts: a.ts, metric: a.metric, kind: a.kind, severity: a.severity, message: a.message, score: a.score, createdAt: a.created_at }),
-      attributes: { kind: a.kind, severity: a.severity, deviceId: a.device_id },
-    })));
+    await deps.bus.publish(
+      'alerts',
+      alertRows.map((a) => ({
+        data: JSON.stringify({
+          alertId: a.alert_id,
+          deviceId: a.device_id,
+          ts: a.ts,
+          metric: a.metric,
+          kind: a.kind,
+          severity: a.severity,
+          message: a.message,
+          score: a.score,
+          createdAt: a.created_at,
+        }),
+        attributes: { kind: a.kind, severity: a.severity, deviceId: a.device_id },
+      })),
+    );
   }
   for (const model of new Set(rows.map((r) => r.model))) {
     const mine = rows.filter((r) => r.model === model);

@@ -58,7 +58,13 @@ function inWindow(hour: number, w: HourWindow): boolean {
  * intervals in `to`: a schedule change keeps the day's energy, so Δ kWh and Δ CO₂ are zero and the saving is
  * the price difference and the demand.
  */
-export function shiftLoad(tariff: Tariff, intervals: readonly Interval[], from: HourWindow, to: HourWindow, share: number): Interval[] {
+export function shiftLoad(
+  tariff: Tariff,
+  intervals: readonly Interval[],
+  from: HourWindow,
+  to: HourWindow,
+  share: number,
+): Interval[] {
   const local = intervals.map((i) => ({ ...i, at: DateTime.fromISO(i.ts, { zone: tariff.timezone }) }));
   const days = new Map<string, typeof local>();
   for (const i of local) {
@@ -140,7 +146,13 @@ export interface PowerFactorWhatIf {
  * Correction to `targetPf`: every interval whose lagging power factor is below it gets just enough
  * capacitive compensation to reach it (Q = P·tan φ), the rest is untouched.
  */
-export function powerFactorWhatIf(tariff: Tariff, intervals: readonly ReactiveInterval[], targetPf: number, peakKw: number, intervalHours: number): PowerFactorWhatIf {
+export function powerFactorWhatIf(
+  tariff: Tariff,
+  intervals: readonly ReactiveInterval[],
+  targetPf: number,
+  peakKw: number,
+  intervalHours: number,
+): PowerFactorWhatIf {
   const tanTarget = Math.tan(Math.acos(targetPf));
   let capacitorKvar = 0;
   const after = intervals.map((i) => {

@@ -40,8 +40,14 @@ export function anyCause<S>(error: unknown, test: (shape: S) => boolean): boolea
 }
 
 /** Wraps a client failure: TransientError when a retry may help, else a plain (permanent) Error. */
-export function classifyClientError(error: unknown, service: string, what: string, transient: (error: unknown) => boolean): Error {
+export function classifyClientError(
+  error: unknown,
+  service: string,
+  what: string,
+  transient: (error: unknown) => boolean,
+): Error {
   const message = error instanceof Error ? error.message : String(error);
-  if (transient(error)) return new TransientError(`${service} ${what} failed, worth a retry: ${message}`, { cause: error });
+  if (transient(error))
+    return new TransientError(`${service} ${what} failed, worth a retry: ${message}`, { cause: error });
   return new Error(`${service} ${what} failed: ${message}`, { cause: error });
 }

@@ -1,6 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { checkZone } from '../forecast/calendar.js';
-import { columnIndex, numbersOf, readCsvTable, timestampsOf, zoneUsed, type CsvTable, type InputZone } from '../forecast/table.js';
+import {
+  columnIndex,
+  numbersOf,
+  readCsvTable,
+  timestampsOf,
+  zoneUsed,
+  type CsvTable,
+  type InputZone,
+} from '../forecast/table.js';
 import type { VerifiedModel } from '../models/runtime.js';
 import { buildEstimateFeatures, ESTIMATE_FEATURES, type FeasibleStatus, type MeterRow } from './features.js';
 import { estimateParamsOf, type EstimateParams } from './params.js';
@@ -20,7 +28,9 @@ export function estimatorOf(model: VerifiedModel): Estimator {
   const params = estimateParamsOf(model.card);
   const names = model.card.features.map((f) => f.name);
   if (names.join(',') !== ESTIMATE_FEATURES.join(',')) {
-    throw new Error(`model ${model.name} ${model.version}: its features (${names.join(', ')}) are not the ones this code builds (${ESTIMATE_FEATURES.join(', ')})`);
+    throw new Error(
+      `model ${model.name} ${model.version}: its features (${names.join(', ')}) are not the ones this code builds (${ESTIMATE_FEATURES.join(', ')})`,
+    );
   }
   return {
     model,
@@ -42,7 +52,11 @@ export function normaliseEstimate(e: Estimator, raw: Float64Array): Float32Array
 }
 
 /** Estimates of rows (NaN where no electrical reading or CO2 was given), in batches. */
-export async function estimateRows(e: Estimator, rows: readonly MeterRow[], stampsMs: ArrayLike<number>): Promise<{ estimates: Float32Array; status: FeasibleStatus[] }> {
+export async function estimateRows(
+  e: Estimator,
+  rows: readonly MeterRow[],
+  stampsMs: ArrayLike<number>,
+): Promise<{ estimates: Float32Array; status: FeasibleStatus[] }> {
   const { raw, status } = buildEstimateFeatures(rows, stampsMs, e.params);
   const input = normaliseEstimate(e, raw);
   const F = ESTIMATE_FEATURES.length;
@@ -51,7 +65,8 @@ export async function estimateRows(e: Estimator, rows: readonly MeterRow[], stam
     const n = Math.min(BATCH, rows.length - s);
     const out = await e.model.run({ features: input.subarray(s * F, (s + n) * F) });
     const y = out.estimate;
-    if (!y || y.data.length !== n) throw new Error(`model ${e.model.name} ${e.model.version}: expected output 'estimate' of ${n} values`);
+    if (!y || y.data.length !== n)
+      throw new Error(`model ${e.model.name} ${e.model.version}: expected output 'estimate' of ${n} values`);
     estimates.set(y.data, s);
   }
   status.forEach((st, i) => {
@@ -129,7 +144,8 @@ export async function estimateFile(model: VerifiedModel, options: EstimateFileOp
   const rows = meterRowsOf(table, { ...e.params, columns: { ...e.params.columns, ...options.columns } });
   const { estimates, status } = await estimateRows(e, rows, stamps);
   const lines = ['ts,estimate'];
-  for (let i = 0; i < rows.length; i++) lines.push(`${new Date(stamps[i] as number).toISOString()},${fmt(estimates[i] as number)}`);
+  for (let i = 0; i < rows.length; i++)
+    lines.push(`${new Date(stamps[i] as number).toISOString()},${fmt(estimates[i] as number)}`);
   writeFileSync(options.output, `${lines.join('\n')}\n`);
   const withoutReadings = status.filter((s) => s === 'none').length;
   return {

@@ -12,8 +12,22 @@ import type { EstimateParams } from './params.js';
  * [feasible_lo, feasible_hi]; the model puts a learned prior over it and returns the posterior mean.
  */
 export const ESTIMATE_FEATURES = [
-  'feasible_lo', 'feasible_hi', 'lagging_kvarh', 'leading_kvarh', 'co2', 'tod_sin1', 'tod_cos1', 'tod_sin2', 'tod_cos2',
-  'dow_0', 'dow_1', 'dow_2', 'dow_3', 'dow_4', 'dow_5', 'dow_6',
+  'feasible_lo',
+  'feasible_hi',
+  'lagging_kvarh',
+  'leading_kvarh',
+  'co2',
+  'tod_sin1',
+  'tod_cos1',
+  'tod_sin2',
+  'tod_cos2',
+  'dow_0',
+  'dow_1',
+  'dow_2',
+  'dow_3',
+  'dow_4',
+  'dow_5',
+  'dow_6',
 ] as const;
 
 const EPS = 1e-9;
@@ -45,14 +59,20 @@ function sideInterval(q: number, pf: number, qTol: number, pfTol: number): [numb
 /** The physics formula of the cleaning step (better-conditioned side), NaN when neither side is usable. */
 export function physicsEstimate(r: MeterRow): number {
   const nul = (v: number) => (Number.isNaN(v) ? null : v);
-  const e = estimateEnergy({ laggingKvarh: nul(r.laggingKvarh), laggingPf: nul(r.laggingPf), leadingKvarh: nul(r.leadingKvarh), leadingPf: nul(r.leadingPf) });
+  const e = estimateEnergy({
+    laggingKvarh: nul(r.laggingKvarh),
+    laggingPf: nul(r.laggingPf),
+    leadingKvarh: nul(r.leadingKvarh),
+    leadingPf: nul(r.leadingPf),
+  });
   return e ? e.kwh : Number.NaN;
 }
 
 export function feasibleSet(r: MeterRow, p: EstimateParams): { lo: number; hi: number; status: FeasibleStatus } {
-  const sides = [sideInterval(r.laggingKvarh, r.laggingPf, p.qTol, p.pfTol), sideInterval(r.leadingKvarh, r.leadingPf, p.qTol, p.pfTol)].filter(
-    (s): s is [number, number] => s !== undefined,
-  );
+  const sides = [
+    sideInterval(r.laggingKvarh, r.laggingPf, p.qTol, p.pfTol),
+    sideInterval(r.leadingKvarh, r.leadingPf, p.qTol, p.pfTol),
+  ].filter((s): s is [number, number] => s !== undefined);
   const haveCo2 = p.emissionFactor !== null && !Number.isNaN(r.co2) && r.co2 >= 0;
   let status: FeasibleStatus = 'ok';
   let lo: number;
@@ -100,7 +120,11 @@ function roundHalfEven(x: number): number {
 }
 
 /** Raw features [rows, 16] and each row's status. */
-export function buildEstimateFeatures(rows: readonly MeterRow[], stampsMs: ArrayLike<number>, p: EstimateParams): { raw: Float64Array; status: FeasibleStatus[] } {
+export function buildEstimateFeatures(
+  rows: readonly MeterRow[],
+  stampsMs: ArrayLike<number>,
+  p: EstimateParams,
+): { raw: Float64Array; status: FeasibleStatus[] } {
   const F = ESTIMATE_FEATURES.length;
   const raw = new Float64Array(rows.length * F);
   const status = new Array<FeasibleStatus>(rows.length);

@@ -27,10 +27,13 @@ export const estimateParams = z.object({
 export type EstimateParams = z.infer<typeof estimateParams>;
 
 export function estimateParamsOf(card: ModelCard): EstimateParams {
-  if (card.task !== 'estimate') throw new Error(`model ${card.name} ${card.version} is a ${card.task} model, not an estimator`);
+  if (card.task !== 'estimate')
+    throw new Error(`model ${card.name} ${card.version} is a ${card.task} model, not an estimator`);
   const parsed = estimateParams.safeParse(card.params);
   if (!parsed.success) {
-    throw new Error(`model ${card.name} ${card.version}: card params are not an estimator's: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `model ${card.name} ${card.version}: card params are not an estimator's: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

@@ -4,7 +4,16 @@ import type { SeriesTable } from '../anomaly/table.js';
 import { loadNabCorpus, type NabSeries } from './nab/corpus.js';
 import { NAB_PROFILES, scoreAtThreshold, scoreOptimized, type NabFile } from './nab/scorer.js';
 import { loadSkabCorpus, type SkabFile } from './skab/corpus.js';
-import { changepointMetrics, edgeAlarms, outlierMetrics, SKAB_TRAIN_ROWS, trailingMaxAlarms, type SkabChangepointMetrics, type SkabFileResult, type SkabOutlierMetrics } from './skab/evaluator.js';
+import {
+  changepointMetrics,
+  edgeAlarms,
+  outlierMetrics,
+  SKAB_TRAIN_ROWS,
+  trailingMaxAlarms,
+  type SkabChangepointMetrics,
+  type SkabFileResult,
+  type SkabOutlierMetrics,
+} from './skab/evaluator.js';
 import { nabSplit, skabSplit } from './splits.js';
 
 export interface NabProfileScores {
@@ -31,7 +40,14 @@ export interface NabReport {
 }
 
 function nabTable(s: NabSeries): SeriesTable {
-  return { path: s.name, timestampColumn: 'timestamp', timestamps: s.timestamps, columns: ['value'], values: [s.values], labels: {} };
+  return {
+    path: s.name,
+    timestampColumn: 'timestamp',
+    timestamps: s.timestamps,
+    columns: ['value'],
+    values: [s.values],
+    labels: {},
+  };
 }
 
 function byProfile(fn: (p: (typeof NAB_PROFILES)[number]) => number): NabProfileScores {
@@ -65,7 +81,9 @@ export async function evaluateOnNab(dir: string, model: DetectorModel): Promise<
     splitA: byProfile((p) => scoreOptimized(subset(split.A), p).score),
     splitB: byProfile((p) => scoreOptimized(subset(split.B), p).score),
     counts: optimized[0]!.counts,
-    alarmsPer10k: (1e4 * files.reduce((a, f) => a + Array.from(f.scores).filter((v) => v >= threshold).length, 0)) / files.reduce((a, f) => a + f.scores.length, 0),
+    alarmsPer10k:
+      (1e4 * files.reduce((a, f) => a + Array.from(f.scores).filter((v) => v >= threshold).length, 0)) /
+      files.reduce((a, f) => a + f.scores.length, 0),
     seconds,
   };
 }
@@ -83,7 +101,11 @@ export interface SkabReport {
  * SKAB protocol: per file, fit on the first 400 rows, flag the rest. Changepoint alarms on the edges of the
  * flag; for the pointwise Isolation Forest, as the leaderboard does, on the edges of its 30-row trailing maximum.
  */
-export async function evaluateOnSkab(dir: string, model: DetectorModel, corpus: SkabFile[] = loadSkabCorpus(dir)): Promise<SkabReport> {
+export async function evaluateOnSkab(
+  dir: string,
+  model: DetectorModel,
+  corpus: SkabFile[] = loadSkabCorpus(dir),
+): Promise<SkabReport> {
   const started = performance.now();
   const results: SkabFileResult[] = [];
   for (const f of corpus) {

@@ -34,7 +34,10 @@ export function missingBenchmarkFiles(source: string): string[] {
   return missing;
 }
 
-export function installBenchmarks(source: string, target = INSTALLED_BENCHMARKS): { nabFiles: number; skabFiles: number } {
+export function installBenchmarks(
+  source: string,
+  target = INSTALLED_BENCHMARKS,
+): { nabFiles: number; skabFiles: number } {
   const missing = missingBenchmarkFiles(source);
   if (missing.length > 0) {
     const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, and ${missing.length - 5} more` : '');
@@ -43,7 +46,10 @@ export function installBenchmarks(source: string, target = INSTALLED_BENCHMARKS)
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
   for (const corpus of ['nab', 'skab']) cpSync(join(source, corpus), join(target, corpus), { recursive: true });
-  const windows = JSON.parse(readFileSync(join(target, 'nab/labels/combined_windows.json'), 'utf8')) as Record<string, unknown>;
+  const windows = JSON.parse(readFileSync(join(target, 'nab/labels/combined_windows.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   const valve1 = readdirSync(join(target, 'skab/data/valve1')).filter((f) => f.endsWith('.csv'));
   return { nabFiles: Object.keys(windows).length, skabFiles: valve1.length };
 }
@@ -56,7 +62,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   }
   try {
     const r = installBenchmarks(resolve(folder));
-    console.log(`installed NAB (${r.nabFiles} series) and SKAB valve1 (${r.skabFiles} files) into ${INSTALLED_BENCHMARKS}`);
+    console.log(
+      `installed NAB (${r.nabFiles} series) and SKAB valve1 (${r.skabFiles} files) into ${INSTALLED_BENCHMARKS}`,
+    );
     console.log('next: npm test (the benchmark tests run now), npm run eval:anomaly');
   } catch (error) {
     console.error((error as Error).message);

@@ -18,7 +18,13 @@ import { requireBenchmarkDir } from './data-dir.js';
 import { loadNabCorpus, loadNumentaReference } from './nab/corpus.js';
 import { NAB_PROFILES, scoreOptimized } from './nab/scorer.js';
 import { loadSkabCorpus } from './skab/corpus.js';
-import { changepointMetrics, edgeAlarms, outlierMetrics, SKAB_TRAIN_ROWS, type SkabFileResult } from './skab/evaluator.js';
+import {
+  changepointMetrics,
+  edgeAlarms,
+  outlierMetrics,
+  SKAB_TRAIN_ROWS,
+  type SkabFileResult,
+} from './skab/evaluator.js';
 import { pcaT2QFlags } from './skab/pca-reference.js';
 import { t2ReferenceFlags } from './skab/t2-reference.js';
 
@@ -60,10 +66,18 @@ async function main(): Promise<void> {
     detectors: Record<string, { optimized: Record<string, { score: number }> }>;
   };
   const corpus = loadNabCorpus(nabDir);
-  const numenta = corpus.map((s) => ({ name: s.name, windows: s.windows, scores: loadNumentaReference(nabDir, s.name) }));
-  const check = NAB_PROFILES.map((p) => scoreOptimized(numenta, p).score - (expected.detectors.numenta?.optimized[p.name]?.score ?? Number.NaN));
+  const numenta = corpus.map((s) => ({
+    name: s.name,
+    windows: s.windows,
+    scores: loadNumentaReference(nabDir, s.name),
+  }));
+  const check = NAB_PROFILES.map(
+    (p) => scoreOptimized(numenta, p).score - (expected.detectors.numenta?.optimized[p.name]?.score ?? Number.NaN),
+  );
   const worst = Math.max(...check.map(Math.abs));
-  log(`NAB scorer check: numenta reference outputs reproduce expected_scores.json to ${worst.toExponential(1)} points${worst < 0.1 ? '' : ' — MISMATCH'}`);
+  log(
+    `NAB scorer check: numenta reference outputs reproduce expected_scores.json to ${worst.toExponential(1)} points${worst < 0.1 ? '' : ' — MISMATCH'}`,
+  );
   const stream = (await loadModel(join(MODELS, 'stream-univariate'))) as unknown as DetectorModel;
   const nab = await evaluateOnNab(nabDir, stream);
   out.nab = nab;
@@ -72,50 +86,84 @@ async function main(): Promise<void> {
   log('\n## NAB v1.1, the 35 files provided (55 windows)\n');
   log('| detector | standard | low FP | low FN |\n| --- | ---: | ---: | ---: |');
   log(`| perfect | 100.00 | 100.00 | 100.00 |`);
-  log(`| **stream-univariate** (ours, NAB-optimised threshold) | **${f2(nab.optimized.standard)}** | **${f2(nab.optimized.reward_low_FP_rate)}** | **${f2(nab.optimized.reward_low_FN_rate)}** |`);
-  log(`| stream-univariate at its card threshold ${nab.cardThreshold} (no optimisation) | ${f2(nab.atCardThreshold.standard)} | ${f2(nab.atCardThreshold.reward_low_FP_rate)} | ${f2(nab.atCardThreshold.reward_low_FN_rate)} |`);
-  log(`| numenta HTM (NAB reference outputs) | ${f2(ref?.standard?.score ?? NaN)} | ${f2(ref?.reward_low_FP_rate?.score ?? NaN)} | ${f2(ref?.reward_low_FN_rate?.score ?? NaN)} |`);
-  log(`| windowedGaussian (NAB expected scores) | ${f2(wg?.standard?.score ?? NaN)} | ${f2(wg?.reward_low_FP_rate?.score ?? NaN)} | ${f2(wg?.reward_low_FN_rate?.score ?? NaN)} |`);
+  log(
+    `| **stream-univariate** (ours, NAB-optimised threshold) | **${f2(nab.optimized.standard)}** | **${f2(nab.optimized.reward_low_FP_rate)}** | **${f2(nab.optimized.reward_low_FN_rate)}** |`,
+  );
+  log(
+    `| stream-univariate at its card threshold ${nab.cardThreshold} (no optimisation) | ${f2(nab.atCardThreshold.standard)} | ${f2(nab.atCardThreshold.reward_low_FP_rate)} | ${f2(nab.atCardThreshold.reward_low_FN_rate)} |`,
+  );
+  log(
+    `| numenta HTM (NAB reference outputs) | ${f2(ref?.standard?.score ?? NaN)} | ${f2(ref?.reward_low_FP_rate?.score ?? NaN)} | ${f2(ref?.reward_low_FN_rate?.score ?? NaN)} |`,
+  );
+  log(
+    `| windowedGaussian (NAB expected scores) | ${f2(wg?.standard?.score ?? NaN)} | ${f2(wg?.reward_low_FP_rate?.score ?? NaN)} | ${f2(wg?.reward_low_FN_rate?.score ?? NaN)} |`,
+  );
   log(`| null | 0.00 | 0.00 | 0.00 |`);
-  log(`\nstream-univariate by split (each scored as its own corpus): A (design choices) ${f2(nab.splitA.standard)} / ${f2(nab.splitA.reward_low_FP_rate)} / ${f2(nab.splitA.reward_low_FN_rate)}, ` +
-    `B (held out) ${f2(nab.splitB.standard)} / ${f2(nab.splitB.reward_low_FP_rate)} / ${f2(nab.splitB.reward_low_FN_rate)}; ` +
-    `standard threshold ${nab.thresholds.standard.toFixed(4)}, ${nab.counts.tp} TP rows / ${nab.counts.fp} FP rows; ` +
-    `at the card threshold ${nab.alarmsPer10k.toFixed(1)} alarms per 10,000 readings; scored ${corpus.reduce((a, s) => a + s.values.length, 0)} rows in ${nab.seconds.toFixed(1)} s.`);
+  log(
+    `\nstream-univariate by split (each scored as its own corpus): A (design choices) ${f2(nab.splitA.standard)} / ${f2(nab.splitA.reward_low_FP_rate)} / ${f2(nab.splitA.reward_low_FN_rate)}, ` +
+      `B (held out) ${f2(nab.splitB.standard)} / ${f2(nab.splitB.reward_low_FP_rate)} / ${f2(nab.splitB.reward_low_FN_rate)}; ` +
+      `standard threshold ${nab.thresholds.standard.toFixed(4)}, ${nab.counts.tp} TP rows / ${nab.counts.fp} FP rows; ` +
+      `at the card threshold ${nab.alarmsPer10k.toFixed(1)} alarms per 10,000 readings; scored ${corpus.reduce((a, s) => a + s.values.length, 0)} rows in ${nab.seconds.toFixed(1)} s.`,
+  );
 
   // SKAB: our detectors refitted per file, and two references computed here.
   const skabCorpus = loadSkabCorpus(skabDir);
   const drift = (await loadModel(join(MODELS, 'drift-chart-pump'))) as unknown as DetectorModel;
   const forest = (await loadModel(join(MODELS, 'iforest-machine'))) as unknown as DetectorModel;
-  const rows: [string, SkabReport | { outlier: ReturnType<typeof outlierMetrics>; changepoint: ReturnType<typeof changepointMetrics> }][] = [
+  const rows: [
+    string,
+    SkabReport | { outlier: ReturnType<typeof outlierMetrics>; changepoint: ReturnType<typeof changepointMetrics> },
+  ][] = [
     ['**drift chart** (ours)', await evaluateOnSkab(skabDir, drift, skabCorpus)],
     ['Isolation Forest (ours, ONNX)', await evaluateOnSkab(skabDir, forest, skabCorpus)],
   ];
   for (const [label, flagsOf] of [
     ['T-squared (README reference, reimplemented)', t2ReferenceFlags],
-    ['PCA T²+Q, 95 % variance, 99th-percentile limits (reimplemented)', (a: number[][], b: number[][]) => pcaT2QFlags(a, b)],
+    [
+      'PCA T²+Q, 95 % variance, 99th-percentile limits (reimplemented)',
+      (a: number[][], b: number[][]) => pcaT2QFlags(a, b),
+    ],
   ] as const) {
     const results: SkabFileResult[] = skabCorpus.map((f) => {
       const r = rowsOf(f.table);
       const flags = flagsOf(r.slice(0, SKAB_TRAIN_ROWS), r.slice(SKAB_TRAIN_ROWS));
-      return { name: f.name, timesMs: f.timesMs.slice(SKAB_TRAIN_ROWS), anomaly: f.anomaly.slice(SKAB_TRAIN_ROWS), changepoint: f.changepoint.slice(SKAB_TRAIN_ROWS), flags, alarms: edgeAlarms(flags) };
+      return {
+        name: f.name,
+        timesMs: f.timesMs.slice(SKAB_TRAIN_ROWS),
+        anomaly: f.anomaly.slice(SKAB_TRAIN_ROWS),
+        changepoint: f.changepoint.slice(SKAB_TRAIN_ROWS),
+        flags,
+        alarms: edgeAlarms(flags),
+      };
     });
     rows.push([label, { outlier: outlierMetrics(results), changepoint: changepointMetrics(results) }]);
   }
   out.skab = Object.fromEntries(rows);
-  log('\n## SKAB v0.9 valve1 (16 files; fit on each file\'s first 400 rows, score the rest)\n');
-  log('Outlier detection, pooled over the test rows. Leaderboard rows are the README\'s, on all 34 public files.\n');
+  log("\n## SKAB v0.9 valve1 (16 files; fit on each file's first 400 rows, score the rest)\n");
+  log("Outlier detection, pooled over the test rows. Leaderboard rows are the README's, on all 34 public files.\n");
   log('| detector | data | F1 | FAR, % | MAR, % |\n| --- | --- | ---: | ---: | ---: |');
-  for (const [label, r] of rows) log(`| ${label} | valve1 | ${f2(r.outlier.f1)} | ${f2(r.outlier.far)} | ${f2(r.outlier.mar)} |`);
-  for (const [name, f1, far, mar] of SKAB_OUTLIER_LEADERBOARD) log(`| ${name} (leaderboard) | 34 files | ${f1} | ${far} | ${mar} |`);
+  for (const [label, r] of rows)
+    log(`| ${label} | valve1 | ${f2(r.outlier.f1)} | ${f2(r.outlier.far)} | ${f2(r.outlier.mar)} |`);
+  for (const [name, f1, far, mar] of SKAB_OUTLIER_LEADERBOARD)
+    log(`| ${name} (leaderboard) | 34 files | ${f1} | ${far} | ${mar} |`);
   const ours = rows[0]![1] as SkabReport;
-  log(`\ndrift chart by split: A (files 0–7, design choices) F1 ${ours.splitA.f1.toFixed(3)}, B (files 8–15, held out) F1 ${ours.splitB.f1.toFixed(3)}; 16 files in ${ours.seconds.toFixed(1)} s.`);
-  log('\nChangepoint detection (NAB score, 60 s right-hand windows; alarms on every edge of the outlier flag; for the Isolation Forest, of its 30-row trailing maximum, as the leaderboard does).\n');
-  log('| detector | data | standard | low FP | low FN | missed CPs | FPs |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  log(
+    `\ndrift chart by split: A (files 0–7, design choices) F1 ${ours.splitA.f1.toFixed(3)}, B (files 8–15, held out) F1 ${ours.splitB.f1.toFixed(3)}; 16 files in ${ours.seconds.toFixed(1)} s.`,
+  );
+  log(
+    '\nChangepoint detection (NAB score, 60 s right-hand windows; alarms on every edge of the outlier flag; for the Isolation Forest, of its 30-row trailing maximum, as the leaderboard does).\n',
+  );
+  log(
+    '| detector | data | standard | low FP | low FN | missed CPs | FPs |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  );
   for (const [label, r] of rows) {
     const c = r.changepoint;
-    log(`| ${label} | valve1 | ${f2(c.nab.standard!)} | ${f2(c.nab.lowFP!)} | ${f2(c.nab.lowFN!)} | ${c.missed} of ${c.windows} | ${c.falsePositives} |`);
+    log(
+      `| ${label} | valve1 | ${f2(c.nab.standard!)} | ${f2(c.nab.lowFP!)} | ${f2(c.nab.lowFN!)} | ${c.missed} of ${c.windows} | ${c.falsePositives} |`,
+    );
   }
-  for (const [name, s, lfp, lfn, missed, fps] of SKAB_CP_LEADERBOARD) log(`| ${name} (leaderboard) | 34 files | ${s} | ${lfp} | ${lfn} | ${missed} of 127 | ${fps} |`);
+  for (const [name, s, lfp, lfn, missed, fps] of SKAB_CP_LEADERBOARD)
+    log(`| ${name} (leaderboard) | 34 files | ${s} | ${lfp} | ${lfn} | ${missed} of 127 | ${fps} |`);
   if (jsonArg > 0) {
     const path = resolve(process.argv[jsonArg + 1] as string);
     writeFileSync(path, `${JSON.stringify(out, null, 2)}\n`);

@@ -31,7 +31,9 @@ async function main(): Promise<void> {
   try {
     const { stack } = plant;
     const reads = await maintenanceReads(stack.warehouse);
-    const incidents = (await (await incidentReads(stack.warehouse)).currentIncidents({ changedSince: '1970-01-01T00:00:00Z', limit: 1_000_000 }));
+    const incidents = await (
+      await incidentReads(stack.warehouse)
+    ).currentIncidents({ changedSince: '1970-01-01T00:00:00Z', limit: 1_000_000 });
     const endMs = plant.startMs + days * 86_400_000;
     const span = [new Date(plant.startMs).toISOString(), new Date(endMs).toISOString()] as const;
     const devices = await reads.activeDevices(...span);
@@ -39,10 +41,24 @@ async function main(): Promise<void> {
     const firstMs = plant.startMs + (rules.windows.recentHours + rules.windows.baselineDays * 24) * HOUR;
     const points: RiskPoint[] = [];
     for (const device of devices) {
-      const readings = (await stack.warehouse.readingsBetween(device.deviceId, device.metrics, ...span)).map((r) => ({ tsMs: Date.parse(r.ts), metric: r.metric, value: r.value, flags: r.flags }));
-      const input = { readings, scores: await reads.scoresBetween(device.deviceId, ...span), incidents: incidents.filter((i) => i.devices.includes(device.deviceId)), forecastPairs: [] };
+      const readings = (await stack.warehouse.readingsBetween(device.deviceId, device.metrics, ...span)).map((r) => ({
+        tsMs: Date.parse(r.ts),
+        metric: r.metric,
+        value: r.value,
+        flags: r.flags,
+      }));
+      const input = {
+        readings,
+        scores: await reads.scoresBetween(device.deviceId, ...span),
+        incidents: incidents.filter((i) => i.devices.includes(device.deviceId)),
+        forecastPairs: [],
+      };
       for (let asOfMs = firstMs; asOfMs <= endMs; asOfMs += stepHours * HOUR) {
-        points.push({ deviceId: device.deviceId, asOfMs, risk: recommendationOf(signalsOf(input, asOfMs, rules.windows), rules).risk });
+        points.push({
+          deviceId: device.deviceId,
+          asOfMs,
+          risk: recommendationOf(signalsOf(input, asOfMs, rules.windows), rules).risk,
+        });
       }
     }
     // Degradations that end before the first evaluation cannot be judged: left out, and counted.
@@ -50,17 +66,35 @@ async function main(): Promise<void> {
     const episodes = all.filter((e) => e.endMs >= firstMs);
     const machineDays = (machines * (endMs - firstMs)) / 86_400_000;
     const q = recommendQuality(points, episodes, rules.windows.recentHours * HOUR, machineDays);
-    const out = { machines, days, seed, stepHours, rulesVersion: rules.version, seconds: Math.round((Date.now() - started) / 1000), evaluations: points.length, machineDays, episodesBeforeFirstEvaluation: all.length - episodes.length, ...q };
+    const out = {
+      machines,
+      days,
+      seed,
+      stepHours,
+      rulesVersion: rules.version,
+      seconds: Math.round((Date.now() - started) / 1000),
+      evaluations: points.length,
+      machineDays,
+      episodesBeforeFirstEvaluation: all.length - episodes.length,
+      ...q,
+    };
     const log = (s = '') => process.stdout.write(`${s}\n`);
     const f = (v: number | null, d = 1) => (v === null ? '–' : v.toFixed(d));
-    log(`# Maintenance recommendations on the simulator: ${machines} machines x ${days} days, seed ${seed}, every ${stepHours} h (${out.seconds} s)`);
-    log(`${points.length} evaluations over ${machineDays.toFixed(0)} machine-days; rules ${rules.version}; ${out.episodesBeforeFirstEvaluation} degradations before the first evaluation left out.`);
+    log(
+      `# Maintenance recommendations on the simulator: ${machines} machines x ${days} days, seed ${seed}, every ${stepHours} h (${out.seconds} s)`,
+    );
+    log(
+      `${points.length} evaluations over ${machineDays.toFixed(0)} machine-days; rules ${rules.version}; ${out.episodesBeforeFirstEvaluation} degradations before the first evaluation left out.`,
+    );
     log();
     log('| degradation | episodes | risk ≥ 2 before failure | median lead (h) | shortest lead (h) |');
     log('| --- | --- | --- | --- | --- |');
-    for (const [fault, d] of Object.entries(q.byFault)) log(`| ${fault} | ${d.episodes} | ${d.caught} | ${f(d.leadHoursMedian)} | ${f(d.leadHoursMin)} |`);
+    for (const [fault, d] of Object.entries(q.byFault))
+      log(`| ${fault} | ${d.episodes} | ${d.caught} | ${f(d.leadHoursMedian)} | ${f(d.leadHoursMin)} |`);
     log();
-    log(`precision ${f(q.precision, 2)}, recall ${f(q.recall, 2)}, median lead ${f(q.leadHoursMedian)} h; risk ≥ 2 with no degradation under way: ${f(q.falseHighRiskPerMachineDay, 2)} per machine-day (${q.highRiskPoints} risk ≥ 2 evaluations in all)`);
+    log(
+      `precision ${f(q.precision, 2)}, recall ${f(q.recall, 2)}, median lead ${f(q.leadHoursMedian)} h; risk ≥ 2 with no degradation under way: ${f(q.falseHighRiskPerMachineDay, 2)} per machine-day (${q.highRiskPoints} risk ≥ 2 evaluations in all)`,
+    );
     const jsonAt = process.argv.indexOf('--json');
     if (jsonAt >= 0) writeFileSync(process.argv[jsonAt + 1] as string, `${JSON.stringify(out, null, 2)}\n`);
   } finally {

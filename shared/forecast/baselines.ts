@@ -67,7 +67,10 @@ function solveRidge(A: Float64Array, b: Float64Array, n: number, lambda: number)
 
 export interface RidgeBaseline {
   /** p10, p50, p90 [origins × H] each. */
-  predict(series: RegularSeries, origins: readonly number[]): { p10: Float64Array; p50: Float64Array; p90: Float64Array };
+  predict(
+    series: RegularSeries,
+    origins: readonly number[],
+  ): { p10: Float64Array; p50: Float64Array; p90: Float64Array };
 }
 
 function quantile(sorted: Float64Array, q: number): number {
@@ -83,7 +86,12 @@ function quantile(sorted: Float64Array, q: number): number {
  * origin features (recent level), fitted on training origins; its 80 % interval adds the 10th and 90th percentiles of
  * its training residuals.
  */
-export function fitRidgeBaseline(series: RegularSeries, params: ForecastParams, trainOrigins: readonly number[], lambda = 1): RidgeBaseline {
+export function fitRidgeBaseline(
+  series: RegularSeries,
+  params: ForecastParams,
+  trainOrigins: readonly number[],
+  lambda = 1,
+): RidgeBaseline {
   const { H } = layoutOf(params.stepSeconds, params.horizon);
   const Ps = STEP_FEATURES.length;
   const G = ORIGIN_FEATURES.length;

@@ -45,14 +45,21 @@ export function holidayDays(dates: readonly string[]): Set<number> {
   return new Set(
     dates.map((d) => {
       const ms = Date.parse(`${d}T00:00:00Z`);
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(ms)) throw new Error(`holiday '${d}' is not a date (YYYY-MM-DD)`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(ms))
+        throw new Error(`holiday '${d}' is not a date (YYYY-MM-DD)`);
       return ms / DAY_MS;
     }),
   );
 }
 
 /** Calendar of the intervals stamped at the given UTC instants. */
-export function calendarAt(stamps: ArrayLike<number>, stepSeconds: number, zone: string, label: IntervalLabel, holidays: ReadonlySet<number>): Calendar {
+export function calendarAt(
+  stamps: ArrayLike<number>,
+  stepSeconds: number,
+  zone: string,
+  label: IntervalLabel,
+  holidays: ReadonlySet<number>,
+): Calendar {
   const n = stamps.length;
   const shift = label === 'end' ? stepSeconds * 500 : -stepSeconds * 500;
   const tod = new Float64Array(n);

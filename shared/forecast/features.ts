@@ -12,9 +12,31 @@ import type { RegularSeries } from './series.js';
  * value, else the training mean; indices before the first reading count as the training mean.
  */
 export const STEP_FEATURES = [
-  'lag_day', 'lag_week_1', 'lag_week_2', 'lag_week_3', 'lag_week_4', 'week_mean', 'week_median', 'hol_lag_day',
-  'hol_lag_week_1', 'hol_lag_week_2', 'hol_lag_week_3', 'hol_lag_week_4', 'tod_sin1', 'tod_cos1', 'tod_sin2', 'tod_cos2',
-  'dow_0', 'dow_1', 'dow_2', 'dow_3', 'dow_4', 'dow_5', 'dow_6', 'holiday', 'horizon_frac',
+  'lag_day',
+  'lag_week_1',
+  'lag_week_2',
+  'lag_week_3',
+  'lag_week_4',
+  'week_mean',
+  'week_median',
+  'hol_lag_day',
+  'hol_lag_week_1',
+  'hol_lag_week_2',
+  'hol_lag_week_3',
+  'hol_lag_week_4',
+  'tod_sin1',
+  'tod_cos1',
+  'tod_sin2',
+  'tod_cos2',
+  'dow_0',
+  'dow_1',
+  'dow_2',
+  'dow_3',
+  'dow_4',
+  'dow_5',
+  'dow_6',
+  'holiday',
+  'horizon_frac',
 ] as const;
 export const ORIGIN_FEATURES = ['last', 'mean_4h', 'mean_1d', 'mean_7d', 'day_change'] as const;
 
@@ -34,7 +56,8 @@ export function layoutOf(stepSeconds: number, horizon: number): Layout {
   if (86400 % stepSeconds !== 0) throw new Error(`the frequency (${stepSeconds} s) must divide a day`);
   const D = 86400 / stepSeconds;
   const W = 7 * D;
-  if (!(horizon >= 1 && horizon <= W)) throw new Error(`horizon must be between 1 and one week (${W} steps at this frequency)`);
+  if (!(horizon >= 1 && horizon <= W))
+    throw new Error(`horizon must be between 1 and one week (${W} steps at this frequency)`);
   // Python's round() rounds halves to even; 4 h is a whole number of steps for every step that divides a day in
   // whole minutes, and a tie otherwise only at 16 s-like steps: handle it the same way.
   const q = (4 * 3600) / stepSeconds;
@@ -65,13 +88,19 @@ export interface FeatureMatrix {
 }
 
 /** Raw features of origin indices (each >= 1), in the model's input layout. */
-export function buildRawFeatures(series: RegularSeries, params: ForecastParams, origins: readonly number[]): FeatureMatrix {
+export function buildRawFeatures(
+  series: RegularSeries,
+  params: ForecastParams,
+  origins: readonly number[],
+): FeatureMatrix {
   const L = layoutOf(params.stepSeconds, params.horizon);
   const { D, W, H, pad: P } = L;
   const Ps = STEP_FEATURES.length;
   const G = ORIGIN_FEATURES.length;
   if (params.stepFeatures !== Ps || params.originFeatures !== G) {
-    throw new Error(`the model expects ${params.stepFeatures} step and ${params.originFeatures} origin features; this code builds ${Ps} and ${G}: update kilowatch or retrain`);
+    throw new Error(
+      `the model expects ${params.stepFeatures} step and ${params.originFeatures} origin features; this code builds ${Ps} and ${G}: update kilowatch or retrain`,
+    );
   }
   const width = H * Ps + G;
   const B = origins.length;
@@ -96,7 +125,13 @@ export function buildRawFeatures(series: RegularSeries, params: ForecastParams, 
   const stamps = new Float64Array(hi - lo + 1);
   const stepMs = params.stepSeconds * 1000;
   for (let i = 0; i < stamps.length; i++) stamps[i] = series.anchorMs + (lo + i) * stepMs;
-  const cal = calendarAt(stamps, params.stepSeconds, params.timezone, params.intervalLabel, holidayDays(params.holidays));
+  const cal = calendarAt(
+    stamps,
+    params.stepSeconds,
+    params.timezone,
+    params.intervalLabel,
+    holidayDays(params.holidays),
+  );
   const holidayAt = (i: number) => cal.holiday[i - lo] as number;
 
   const weeks = [0, 0, 0, 0];
@@ -116,7 +151,7 @@ export function buildRawFeatures(series: RegularSeries, params: ForecastParams, 
         raw[o + j] = v;
         raw[o + 7 + j] = holidayAt(iw);
       }
-      raw[o + 5] = (((weeks[0]! + weeks[1]!) + weeks[2]!) + weeks[3]!) / 4;
+      raw[o + 5] = (weeks[0]! + weeks[1]! + weeks[2]! + weeks[3]!) / 4;
       for (let j = 0; j < 4; j++) sorted[j] = weeks[j]!;
       sorted.sort((x, y) => x - y);
       raw[o + 6] = (sorted[1]! + sorted[2]!) / 2;
@@ -153,7 +188,9 @@ export function normaliser(card: ModelCard, H: number): { center: Float64Array; 
   const names = card.features.map((f) => f.name);
   const expected = [...STEP_FEATURES.map((n) => `step.${n}`), ...ORIGIN_FEATURES.map((n) => `origin.${n}`)];
   if (names.join(',') !== expected.join(',')) {
-    throw new Error(`model ${card.name} ${card.version}: its features (${names.join(', ')}) are not the ones this code builds (${expected.join(', ')})`);
+    throw new Error(
+      `model ${card.name} ${card.version}: its features (${names.join(', ')}) are not the ones this code builds (${expected.join(', ')})`,
+    );
   }
   const width = H * Ps + G;
   const center = new Float64Array(width);

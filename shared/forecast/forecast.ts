@@ -25,7 +25,11 @@ export function forecasterOf(model: VerifiedModel): Forecaster {
 }
 
 /** Quantiles [origins, H, 3] for origin indices of a series on the model's grid, in batches. */
-export async function forecastIndices(f: Forecaster, series: RegularSeries, origins: readonly number[]): Promise<Float32Array> {
+export async function forecastIndices(
+  f: Forecaster,
+  series: RegularSeries,
+  origins: readonly number[],
+): Promise<Float32Array> {
   const H = f.params.horizon;
   const out = new Float32Array(origins.length * H * 3);
   for (let s = 0; s < origins.length; s += BATCH) {
@@ -34,7 +38,9 @@ export async function forecastIndices(f: Forecaster, series: RegularSeries, orig
     const result = await f.model.run({ features: input });
     const q = result.quantiles;
     if (!q || q.data.length !== chunk.length * H * 3) {
-      throw new Error(`model ${f.model.name} ${f.model.version}: expected output 'quantiles' of ${chunk.length}x${H}x3 values`);
+      throw new Error(
+        `model ${f.model.name} ${f.model.version}: expected output 'quantiles' of ${chunk.length}x${H}x3 values`,
+      );
     }
     out.set(q.data, s * H * 3);
   }
@@ -45,16 +51,21 @@ export async function forecastIndices(f: Forecaster, series: RegularSeries, orig
 export function originIndices(series: RegularSeries, originsMs: readonly number[], minHistorySteps: number): number[] {
   const stepMs = series.stepSeconds * 1000;
   const known = new Int32Array(series.values.length + 1);
-  for (let i = 0; i < series.values.length; i++) known[i + 1] = (known[i] as number) + (Number.isNaN(series.values[i]) ? 0 : 1);
+  for (let i = 0; i < series.values.length; i++)
+    known[i + 1] = (known[i] as number) + (Number.isNaN(series.values[i]) ? 0 : 1);
   return originsMs.map((ms) => {
     const iso = new Date(ms).toISOString();
     const off = ms - series.anchorMs;
     if (off % stepMs !== 0) {
-      throw new Error(`origin ${iso} is not on the series grid (every ${series.stepSeconds} s from ${new Date(series.anchorMs).toISOString()})`);
+      throw new Error(
+        `origin ${iso} is not on the series grid (every ${series.stepSeconds} s from ${new Date(series.anchorMs).toISOString()})`,
+      );
     }
     const io = off / stepMs;
     if (io < Math.max(1, minHistorySteps)) {
-      throw new Error(`origin ${iso} has ${Math.max(0, io)} steps of history before it; the model needs ${minHistorySteps} (one week): start the origins later or give more history`);
+      throw new Error(
+        `origin ${iso} has ${Math.max(0, io)} steps of history before it; the model needs ${minHistorySteps} (one week): start the origins later or give more history`,
+      );
     }
     const from = Math.max(0, io - 7 * (86400 / series.stepSeconds));
     const to = Math.min(io, series.values.length);
@@ -101,7 +112,12 @@ export function readSeriesFor(
   const tsCol = columnIndex(table, options.timestamp ?? params.timestamp, '--timestamp');
   const yCol = columnIndex(table, options.target ?? params.target, '--target');
   if (options.zone) checkZone(options.zone.zone);
-  const series = regularSeries(options.input, timestampsOf(table, tsCol, options.zone), numbersOf(table, yCol), params.stepSeconds);
+  const series = regularSeries(
+    options.input,
+    timestampsOf(table, tsCol, options.zone),
+    numbersOf(table, yCol),
+    params.stepSeconds,
+  );
   return { ...series, timestamps: zoneUsed(table, tsCol, options.zone) };
 }
 
@@ -111,11 +127,18 @@ export async function forecastFile(model: VerifiedModel, options: ForecastFileOp
   const f = forecasterOf(model);
   const H = options.horizon ?? f.params.horizon;
   if (!Number.isInteger(H) || H < 1 || H > f.params.horizon) {
-    throw new Error(`--horizon ${options.horizon}: model ${model.name} ${model.version} forecasts 1 to ${f.params.horizon} steps of ${f.params.stepSeconds} s`);
+    throw new Error(
+      `--horizon ${options.horizon}: model ${model.name} ${model.version} forecasts 1 to ${f.params.horizon} steps of ${f.params.stepSeconds} s`,
+    );
   }
   const series = readSeriesFor(f.params, options);
-  const originsMs = readOrigins(options.origins, series, { zone: f.params.timezone, inputZone: options.zone?.zone, minHistorySteps: f.params.minHistorySteps });
-  if (originsMs.length === 0) throw new Error(`--origins daily: the input has no plant-local midnight with a week of history before it`);
+  const originsMs = readOrigins(options.origins, series, {
+    zone: f.params.timezone,
+    inputZone: options.zone?.zone,
+    minHistorySteps: f.params.minHistorySteps,
+  });
+  if (originsMs.length === 0)
+    throw new Error(`--origins daily: the input has no plant-local midnight with a week of history before it`);
   const origins = originIndices(series, originsMs, f.params.minHistorySteps);
   const q = await forecastIndices(f, series, origins);
   const stepMs = f.params.stepSeconds * 1000;

@@ -11,7 +11,11 @@ export interface Metrics {
   coverage80: number | null;
 }
 
-export function metricsOf(actual: ArrayLike<number>, p50: ArrayLike<number>, options: { scale?: number; p10?: ArrayLike<number>; p90?: ArrayLike<number> } = {}): Metrics {
+export function metricsOf(
+  actual: ArrayLike<number>,
+  p50: ArrayLike<number>,
+  options: { scale?: number; p10?: ArrayLike<number>; p90?: ArrayLike<number> } = {},
+): Metrics {
   let n = 0;
   let abs = 0;
   let sq = 0;

@@ -8,7 +8,11 @@ import type { RegularSeries } from './series.js';
  * step after the last, so the day after the data is included), or a file of timestamps, one a line (a header
  * line `origin` and an `origin` column of a CSV are accepted).
  */
-export function readOrigins(spec: string, series: RegularSeries, options: { zone: string; inputZone: string | undefined; minHistorySteps: number }): number[] {
+export function readOrigins(
+  spec: string,
+  series: RegularSeries,
+  options: { zone: string; inputZone: string | undefined; minHistorySteps: number },
+): number[] {
   const stepMs = series.stepSeconds * 1000;
   const lastMs = series.anchorMs + (series.values.length - 1) * stepMs;
   if (spec === 'daily') {
@@ -20,9 +24,12 @@ export function readOrigins(spec: string, series: RegularSeries, options: { zone
     text = readFileSync(spec, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`--origins ${spec}: cannot read it (${code === 'ENOENT' ? 'no such file' : code}); give a file of ISO timestamps, one a line, or 'daily'`, {
-      cause: error,
-    });
+    throw new Error(
+      `--origins ${spec}: cannot read it (${code === 'ENOENT' ? 'no such file' : code}); give a file of ISO timestamps, one a line, or 'daily'`,
+      {
+        cause: error,
+      },
+    );
   }
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let column = 0;
@@ -37,7 +44,9 @@ export function readOrigins(spec: string, series: RegularSeries, options: { zone
     const cell = cells[column] ?? '';
     if (cell === '' || cell.startsWith('#')) return;
     if (!options.inputZone && !carriesOffset(cell)) {
-      throw new Error(`--origins ${spec}: line ${n + 1}: '${cell.slice(0, 40)}' has no UTC offset; name its zone with --tz or --device`);
+      throw new Error(
+        `--origins ${spec}: line ${n + 1}: '${cell.slice(0, 40)}' has no UTC offset; name its zone with --tz or --device`,
+      );
     }
     const parsed = parseTimestamp(cell, options.inputZone ?? 'UTC');
     if (!parsed.ok) throw new Error(`--origins ${spec}: line ${n + 1}: ${parsed.reason}`);

@@ -20,10 +20,13 @@ export const forecastParams = z.object({
 export type ForecastParams = z.infer<typeof forecastParams>;
 
 export function forecastParamsOf(card: ModelCard): ForecastParams {
-  if (card.task !== 'forecast') throw new Error(`model ${card.name} ${card.version} is a ${card.task} model, not a forecaster`);
+  if (card.task !== 'forecast')
+    throw new Error(`model ${card.name} ${card.version} is a ${card.task} model, not a forecaster`);
   const parsed = forecastParams.safeParse(card.params);
   if (!parsed.success) {
-    throw new Error(`model ${card.name} ${card.version}: card params are not a forecaster's: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `model ${card.name} ${card.version}: card params are not a forecaster's: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

@@ -30,7 +30,9 @@ export function findPython(env: NodeJS.ProcessEnv = process.env): string {
   if (explicit) {
     const problem = probe(explicit);
     if (problem) {
-      throw new PythonNotFoundError(`KILOWATCH_PYTHON=${explicit} cannot run the trainers (${REQUIRED}: ${problem}); point it at a Python with PyTorch, NumPy and ONNX (training/README.md)`);
+      throw new PythonNotFoundError(
+        `KILOWATCH_PYTHON=${explicit} cannot run the trainers (${REQUIRED}: ${problem}); point it at a Python with PyTorch, NumPy and ONNX (training/README.md)`,
+      );
     }
     return explicit;
   }
@@ -48,7 +50,10 @@ export function findPython(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Runs training/train.py with arguments; its progress goes to stderr; resolves to the exit code. */
-export function runTrainer(args: readonly string[], options: { python?: string; quiet?: boolean } = {}): Promise<{ code: number; stderr: string }> {
+export function runTrainer(
+  args: readonly string[],
+  options: { python?: string; quiet?: boolean } = {},
+): Promise<{ code: number; stderr: string }> {
   const python = options.python ?? findPython();
   return new Promise((resolvePromise, reject) => {
     const child = spawn(python, [TRAINER, ...args], { stdio: ['ignore', 'inherit', 'pipe'] });

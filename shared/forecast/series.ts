@@ -24,7 +24,12 @@ function iso(ms: number): string {
  * Puts readings on the grid of the model's step, anchored at the first timestamp. A timestamp off the grid or
  * given twice is an error naming it.
  */
-export function regularSeries(path: string, ts: Float64Array, values: Float64Array, stepSeconds: number): RegularSeries {
+export function regularSeries(
+  path: string,
+  ts: Float64Array,
+  values: Float64Array,
+  stepSeconds: number,
+): RegularSeries {
   if (ts.length === 0) throw new Error(`${path}: no rows`);
   const order = Array.from(ts.keys()).sort((a, b) => (ts[a] as number) - (ts[b] as number));
   const anchorMs = ts[order[0] as number] as number;
@@ -36,7 +41,9 @@ export function regularSeries(path: string, ts: Float64Array, values: Float64Arr
   for (const r of order) {
     const off = (ts[r] as number) - anchorMs;
     if (off % stepMs !== 0) {
-      throw new Error(`${path}: timestamp ${iso(ts[r] as number)} is not on the ${stepSeconds} s grid that starts at ${iso(anchorMs)}; resample the file or use a model of that frequency`);
+      throw new Error(
+        `${path}: timestamp ${iso(ts[r] as number)} is not on the ${stepSeconds} s grid that starts at ${iso(anchorMs)}; resample the file or use a model of that frequency`,
+      );
     }
     const i = off / stepMs;
     if (seen[i]) throw new Error(`${path}: timestamp ${iso(ts[r] as number)} appears more than once`);

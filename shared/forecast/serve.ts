@@ -29,7 +29,11 @@ export function historyStepsNeeded(model: VerifiedModel): number {
  * origin: then the result equals `kilowatch forecast` on the whole history, except where a missing reading is
  * filled from one older than that window.
  */
-export async function forecastAt(model: VerifiedModel, readings: readonly SeriesReading[], originMs: number): Promise<ForecastPoint[]> {
+export async function forecastAt(
+  model: VerifiedModel,
+  readings: readonly SeriesReading[],
+  originMs: number,
+): Promise<ForecastPoint[]> {
   const f = forecasterOf(model);
   const stepMs = f.params.stepSeconds * 1000;
   const n = historyStepsNeeded(model);
@@ -42,7 +46,10 @@ export async function forecastAt(model: VerifiedModel, readings: readonly Series
     values[off / stepMs] = r.value;
     known++;
   }
-  if (known === 0) throw new Error(`no reading on the model's ${f.params.stepSeconds} s grid before the origin ${new Date(originMs).toISOString()}`);
+  if (known === 0)
+    throw new Error(
+      `no reading on the model's ${f.params.stepSeconds} s grid before the origin ${new Date(originMs).toISOString()}`,
+    );
   // The earliest reading is the anchor of `kilowatch forecast`; here the grid starts n steps back and leading
   // missing values count as the training mean, which the features also use before a series starts.
   const series: RegularSeries = { anchorMs, stepSeconds: f.params.stepSeconds, values };

@@ -18,9 +18,12 @@ export function readCsvTable(path: string): CsvTable {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`cannot read --input ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)}`, {
-      cause: error,
-    });
+    throw new Error(
+      `cannot read --input ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)}`,
+      {
+        cause: error,
+      },
+    );
   }
   const records = parse(text, { skip_empty_lines: true, trim: true, bom: true, relax_column_count: true });
   const header = records[0];
@@ -31,7 +34,8 @@ export function readCsvTable(path: string): CsvTable {
 /** Index of a column, or an error naming the columns the file has and the flag that names another. */
 export function columnIndex(table: CsvTable, name: string, flag: string): number {
   const i = table.header.indexOf(name);
-  if (i < 0) throw new Error(`${table.path}: no column '${name}' (columns: ${table.header.join(', ')}); name it with ${flag}`);
+  if (i < 0)
+    throw new Error(`${table.path}: no column '${name}' (columns: ${table.header.join(', ')}); name it with ${flag}`);
   return i;
 }
 
@@ -63,7 +67,9 @@ export function timestampsOf(table: CsvTable, column: number, zone: InputZone | 
     }
     const parsed = parseTimestamp(cell, zone?.zone ?? 'UTC');
     if (!parsed.ok) {
-      throw new Error(`${table.path}: line ${r + 2}: column '${table.header[column]}': ${parsed.reason}; accepted: ${ACCEPTED_TS_FORMS}`);
+      throw new Error(
+        `${table.path}: line ${r + 2}: column '${table.header[column]}': ${parsed.reason}; accepted: ${ACCEPTED_TS_FORMS}`,
+      );
     }
     out[r] = parsed.ms;
   });

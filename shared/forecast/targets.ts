@@ -10,7 +10,10 @@ export interface ForecastTarget {
 const target = z
   .string()
   .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}:[a-z][a-z0-9_]{0,63}=[a-z][a-z0-9-]{1,63}$/, "'<deviceId>:<metric>=<model>'")
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}:[a-z][a-z0-9_]{0,63}=[a-z][a-z0-9-]{1,63}$/,
+    "'<deviceId>:<metric>=<model>'",
+  )
   .transform((spec): ForecastTarget => {
     const [series, model] = spec.split('=') as [string, string];
     const cut = series.lastIndexOf(':');

@@ -52,10 +52,17 @@ export async function runForecastTick(deps: ForecastTickDeps, tick: ForecastTick
         // Day-ahead from the end of the data: the last plant-local midnight its readings reach.
         const latest = (await deps.warehouse.recentReadings(t.deviceId, 1)).find((r) => r.metric === t.metric);
         if (!latest) return { ...t, rows: 0, skipped: 'no readings yet' };
-        originMs = DateTime.fromMillis(Date.parse(latest.ts) + stepMs, { zone: params.timezone }).startOf('day').toMillis();
+        originMs = DateTime.fromMillis(Date.parse(latest.ts) + stepMs, { zone: params.timezone })
+          .startOf('day')
+          .toMillis();
       }
       const from = new Date(originMs - historyStepsNeeded(model) * stepMs).toISOString();
-      const history = await deps.warehouse.readingsBetween(t.deviceId, [t.metric], from, new Date(originMs).toISOString());
+      const history = await deps.warehouse.readingsBetween(
+        t.deviceId,
+        [t.metric],
+        from,
+        new Date(originMs).toISOString(),
+      );
       const usable = history
         .filter((r) => r.value !== null && !r.flags.some((f) => UNTRUSTED.has(f)))
         .map((r) => ({ tsMs: Date.parse(r.ts), value: r.value }));

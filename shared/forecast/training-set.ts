@@ -77,11 +77,20 @@ export function pivotReadings(readings: readonly ReadingRow[], metrics: readonly
     const row = byTs.get(ts) as Map<string, number | null>;
     lines.push([ts, ...metrics.map((m) => cell(row.get(m)))].join(','));
   }
-  return { csv: `${lines.join('\n')}\n`, rows: byTs.size, values, dropped, missingMetrics: metrics.filter((m) => !seen.has(m)) };
+  return {
+    csv: `${lines.join('\n')}\n`,
+    rows: byTs.size,
+    values,
+    dropped,
+    missingMetrics: metrics.filter((m) => !seen.has(m)),
+  };
 }
 
 /** `kilowatch export-training-set`: a device's metrics over [from, to) as a CSV in the export format. */
-export async function exportTrainingSet(source: Pick<Warehouse, 'readingsBetween'>, options: TrainingSetOptions): Promise<TrainingSetSummary> {
+export async function exportTrainingSet(
+  source: Pick<Warehouse, 'readingsBetween'>,
+  options: TrainingSetOptions,
+): Promise<TrainingSetSummary> {
   const from = isoArg(options.from, '--from');
   const to = isoArg(options.to, '--to');
   if (!(Date.parse(from) < Date.parse(to))) throw new Error(`--from ${from} must be before --to ${to}`);
@@ -90,9 +99,21 @@ export async function exportTrainingSet(source: Pick<Warehouse, 'readingsBetween
   const quality = options.quality ?? 'clean';
   const readings = await source.readingsBetween(options.deviceId, metrics, from, to);
   if (readings.length === 0) {
-    throw new Error(`no readings of ${metrics.join(', ')} for device '${options.deviceId}' from ${from} to ${to}; check the device id, metric names and range (kilowatch stats shows what the warehouse holds)`);
+    throw new Error(
+      `no readings of ${metrics.join(', ')} for device '${options.deviceId}' from ${from} to ${to}; check the device id, metric names and range (kilowatch stats shows what the warehouse holds)`,
+    );
   }
   const p = pivotReadings(readings, metrics, quality);
   writeFileSync(options.output, p.csv);
-  return { device: options.deviceId, metrics, from, to, rows: p.rows, values: p.values, dropped: p.dropped, missingMetrics: p.missingMetrics, output: options.output };
+  return {
+    device: options.deviceId,
+    metrics,
+    from,
+    to,
+    rows: p.rows,
+    values: p.values,
+    dropped: p.dropped,
+    missingMetrics: p.missingMetrics,
+    output: options.output,
+  };
 }

@@ -11,7 +11,10 @@ export interface PushEvent {
 }
 
 /** A push delivery (CloudEvent; its id is absent when a POST carried none) into the ingest use-case; throws only for failures worth a redelivery. */
-export async function handleReadingsPush(deps: IngestDeps, event: Omit<PushEvent, 'id'> & { readonly id?: string }): Promise<IngestSummary> {
+export async function handleReadingsPush(
+  deps: IngestDeps,
+  event: Omit<PushEvent, 'id'> & { readonly id?: string },
+): Promise<IngestSummary> {
   const envelope = readEnvelope(event.data, event.id ?? 'unidentified');
   if (!envelope.ok) {
     // A delivery without an id is named by its content, so that a retry of it is recognisable.

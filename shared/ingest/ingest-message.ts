@@ -47,7 +47,12 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
   const summary = { messageId: message.messageId, stored: 0, rejected: 0, redelivered: 0, deadLettered: false };
   const decoded = decodeMessage(message.data, deps.limits);
   if (decoded.kind === 'dead') {
-    await deps.bus.deadLetter({ reason: decoded.reason, raw: message.data, messageId: message.messageId, attributes: message.attributes });
+    await deps.bus.deadLetter({
+      reason: decoded.reason,
+      raw: message.data,
+      messageId: message.messageId,
+      attributes: message.attributes,
+    });
     return { ...summary, deadLettered: true };
   }
   if (decoded.kind === 'rejected') {
@@ -73,7 +78,11 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
   const stateOf = (id: string) => deps.history.get(id);
   const older = deps.cleaner.olderThanHistory(decoded.readings, stateOf);
   if (older.size > 0) await deps.history.lookUpOlder(older);
-  const result = deps.cleaner.clean(decoded.readings, { messageId: message.messageId, receivedAt, binding: message.binding }, stateOf);
+  const result = deps.cleaner.clean(
+    decoded.readings,
+    { messageId: message.messageId, receivedAt, binding: message.binding },
+    stateOf,
+  );
   try {
     await Promise.all([
       deps.warehouse.insert(readingsTable, result.rows),
@@ -85,7 +94,12 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
     deps.history.invalidate(deviceIds);
     throw error;
   }
-  return { ...summary, stored: result.rows.length, rejected: result.rejected.length, redelivered: result.redelivered.length };
+  return {
+    ...summary,
+    stored: result.rows.length,
+    rejected: result.rejected.length,
+    redelivered: result.redelivered.length,
+  };
 }
 
 /**
@@ -116,9 +130,14 @@ async function publishClean(bus: Bus, rows: readonly ReadingRow[]): Promise<void
   }
   const messages: OutgoingMessage[] = [];
   for (const [orderingKey, group] of byKey) {
-    for (let start = 0; start < group.length; ) {
+    for (let start = 0; start < group.length;) {
       let end = Math.min(group.length, start + CLEAN_ROWS_PER_MESSAGE);
-      while (end < group.length && group[end]!.device_id === group[end - 1]!.device_id && group[end]!.ts === group[end - 1]!.ts) end++;
+      while (
+        end < group.length &&
+        group[end]!.device_id === group[end - 1]!.device_id &&
+        group[end]!.ts === group[end - 1]!.ts
+      )
+        end++;
       const chunk = group.slice(start, end).map((r) => ({
         readingId: r.reading_id,
         deviceId: r.device_id,

@@ -40,7 +40,11 @@ const toolCallSchema = z.object({
 const chatChunk = z.object({
   model: z.string().optional(),
   message: z
-    .object({ role: z.string().optional(), content: z.string().default(''), tool_calls: z.array(toolCallSchema).optional() })
+    .object({
+      role: z.string().optional(),
+      content: z.string().default(''),
+      tool_calls: z.array(toolCallSchema).optional(),
+    })
     .optional(),
   done: z.boolean().default(false),
   done_reason: z.string().optional(),
@@ -78,7 +82,8 @@ class OllamaSession implements LlmSession {
   }
 
   reply(results: readonly CallResult[]): Promise<ModelTurn> {
-    for (const r of results) this.messages.push({ role: 'tool', tool_name: r.name, content: JSON.stringify(r.content) });
+    for (const r of results)
+      this.messages.push({ role: 'tool', tool_name: r.name, content: JSON.stringify(r.content) });
     return this.turn();
   }
 
@@ -114,7 +119,11 @@ class OllamaSession implements LlmSession {
           '(its beginning, with the instructions and tools, was dropped); raise KILOWATCH_LLM_NUM_CTX',
       );
     }
-    let calls: ModelCall[] = native.map((c) => ({ id: c.id ?? this.nextId(), name: c.function.name, args: c.function.arguments }));
+    let calls: ModelCall[] = native.map((c) => ({
+      id: c.id ?? this.nextId(),
+      name: c.function.name,
+      args: c.function.arguments,
+    }));
     let answer = text;
     if (calls.length === 0) {
       const inContent = callsInContent(text, this.nextId);
@@ -126,7 +135,9 @@ class OllamaSession implements LlmSession {
     this.messages.push({
       role: 'assistant',
       content: answer,
-      ...(calls.length > 0 ? { tool_calls: calls.map((c) => ({ function: { name: c.name, arguments: c.args } })) } : {}),
+      ...(calls.length > 0
+        ? { tool_calls: calls.map((c) => ({ function: { name: c.name, arguments: c.args } })) }
+        : {}),
     });
     return { text: answer, calls, usage: { input: promptTokens, output: last.eval_count ?? 0 }, model: this.llm.model };
   }
@@ -151,7 +162,11 @@ export class OllamaLlm implements Llm {
   }
 
   private async embedWith(model: string, texts: readonly string[]): Promise<number[][]> {
-    const response = await this.request('/api/embed', { model, input: texts, options: { num_ctx: this.contextTokens } });
+    const response = await this.request('/api/embed', {
+      model,
+      input: texts,
+      options: { num_ctx: this.contextTokens },
+    });
     const parsed = z.object({ embeddings: z.array(z.array(z.number())) }).safeParse(await response.json());
     if (!parsed.success || parsed.data.embeddings.length !== texts.length) {
       throw new LlmError(`Ollama /api/embed answered no embedding per input (${texts.length} asked)`);
@@ -170,9 +185,13 @@ export class OllamaLlm implements Llm {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 120_000),
       });
     } catch (error) {
-      throw new LlmError(`Ollama at ${this.options.host} is unreachable (${(error as Error).message}); is \`ollama serve\` running?`, undefined, {
-        cause: error,
-      });
+      throw new LlmError(
+        `Ollama at ${this.options.host} is unreachable (${(error as Error).message}); is \`ollama serve\` running?`,
+        undefined,
+        {
+          cause: error,
+        },
+      );
     }
     if (!response.ok) {
       const detail = await response.text();

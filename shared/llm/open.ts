@@ -11,7 +11,13 @@ export async function openLlm(config: Config): Promise<Llm | undefined> {
   const model = config.KILOWATCH_LLM_MODEL as string;
   if (config.KILOWATCH_LLM === 'ollama') {
     const { OllamaLlm } = await import('./ollama.js');
-    return new OllamaLlm({ host: config.OLLAMA_HOST, model, numCtx: config.KILOWATCH_LLM_NUM_CTX, embedModel: config.KILOWATCH_LLM_EMBED_MODEL, stream: true });
+    return new OllamaLlm({
+      host: config.OLLAMA_HOST,
+      model,
+      numCtx: config.KILOWATCH_LLM_NUM_CTX,
+      embedModel: config.KILOWATCH_LLM_EMBED_MODEL,
+      stream: true,
+    });
   }
   if (config.KILOWATCH_LLM === 'vertex') {
     const { VertexLlm } = await import('./vertex.js');

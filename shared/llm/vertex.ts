@@ -31,7 +31,10 @@ class VertexSession implements LlmSession {
     private readonly llm: VertexLlm,
     private readonly options: SessionOptions,
   ) {
-    this.contents = options.history.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: m.text }] }));
+    this.contents = options.history.map((m) => ({
+      role: m.role === 'assistant' ? 'model' : 'user',
+      parts: [{ text: m.text }],
+    }));
   }
 
   ask(question: string): Promise<ModelTurn> {
@@ -87,12 +90,19 @@ class VertexSession implements LlmSession {
     if (text) this.options.onText?.(text);
     const calls = content.parts
       .filter((p) => p.functionCall?.name)
-      .map((p) => ({ id: p.functionCall?.id ?? `call_${++this.callCount}`, name: p.functionCall?.name ?? '', args: p.functionCall?.args ?? {} }));
+      .map((p) => ({
+        id: p.functionCall?.id ?? `call_${++this.callCount}`,
+        name: p.functionCall?.name ?? '',
+        args: p.functionCall?.args ?? {},
+      }));
     const usage = response.usageMetadata;
     return {
       text,
       calls,
-      usage: { input: usage?.promptTokenCount ?? 0, output: (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0) },
+      usage: {
+        input: usage?.promptTokenCount ?? 0,
+        output: (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
+      },
       model: response.modelVersion ?? this.llm.model,
     };
   }
@@ -128,7 +138,8 @@ export class VertexLlm implements Llm {
   private async embedWith(model: string, texts: readonly string[]): Promise<number[][]> {
     const response = await this.client.models.embedContent({ model, contents: [...texts] });
     const vectors = (response.embeddings ?? []).map((e) => e.values ?? []);
-    if (vectors.length !== texts.length) throw new LlmError(`Vertex AI answered ${vectors.length} embeddings for ${texts.length} texts`);
+    if (vectors.length !== texts.length)
+      throw new LlmError(`Vertex AI answered ${vectors.length} embeddings for ${texts.length} texts`);
     return vectors;
   }
 }

@@ -8,7 +8,10 @@ const RANK: Record<Severity, number> = { DEBUG: 0, INFO: 1, WARNING: 2, ERROR: 3
 const LEVEL_TO_SEVERITY = { debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR' } as const;
 
 const envLevel = process.env.LOG_LEVEL;
-let threshold: number = RANK[envLevel && envLevel in LEVEL_TO_SEVERITY ? LEVEL_TO_SEVERITY[envLevel as keyof typeof LEVEL_TO_SEVERITY] : 'INFO'];
+let threshold: number =
+  RANK[
+    envLevel && envLevel in LEVEL_TO_SEVERITY ? LEVEL_TO_SEVERITY[envLevel as keyof typeof LEVEL_TO_SEVERITY] : 'INFO'
+  ];
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -33,7 +36,12 @@ function prettyValue(value: unknown): string {
 }
 
 /** `12:00:01 WARNING message key=value ...`: the time of day, the level, the message, then the fields. */
-export function prettyLine(severity: string, message: string, fields: Record<string, unknown> = {}, now = new Date()): string {
+export function prettyLine(
+  severity: string,
+  message: string,
+  fields: Record<string, unknown> = {},
+  now = new Date(),
+): string {
   const extra = Object.entries(fields)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${prettyValue(v)}`);
@@ -46,7 +54,10 @@ export function setLogLevel(level: keyof typeof LEVEL_TO_SEVERITY): void {
 
 function write(severity: Severity, message: string, fields?: Record<string, unknown>): void {
   if (RANK[severity] < threshold) return;
-  const line = format === 'json' ? JSON.stringify({ severity, message, time: new Date().toISOString(), ...fields }) : prettyLine(severity, message, fields);
+  const line =
+    format === 'json'
+      ? JSON.stringify({ severity, message, time: new Date().toISOString(), ...fields })
+      : prettyLine(severity, message, fields);
   (severity === 'ERROR' || severity === 'WARNING' ? process.stderr : process.stdout).write(`${line}\n`);
 }
 

@@ -10,10 +10,18 @@ export class DuckDbMaintenanceReads implements MaintenanceReads {
        WHERE ts >= $from::TIMESTAMPTZ AND ts < $to::TIMESTAMPTZ GROUP BY device_id ORDER BY device_id`,
       { from, to },
     );
-    return rows.map((r) => ({ deviceId: String(r.device_id), metrics: r.metrics as string[], lastTsMs: Number(r.last_ms) }));
+    return rows.map((r) => ({
+      deviceId: String(r.device_id),
+      metrics: r.metrics as string[],
+      lastTsMs: Number(r.last_ms),
+    }));
   }
 
-  async scoresBetween(deviceId: string, from: string, to: string): Promise<Array<{ tsMs: number; isAnomaly: boolean }>> {
+  async scoresBetween(
+    deviceId: string,
+    from: string,
+    to: string,
+  ): Promise<Array<{ tsMs: number; isAnomaly: boolean }>> {
     const rows = await this.warehouse.query(
       `SELECT epoch_ms(ts) AS ms, is_anomaly FROM anomaly_scores
        WHERE device_id = $device AND ts >= $from::TIMESTAMPTZ AND ts < $to::TIMESTAMPTZ

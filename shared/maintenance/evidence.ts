@@ -46,7 +46,8 @@ function driftZ(recent: number[], baseline: number[]): number {
 function episodes(instants: readonly number[], gapMs: number): number {
   const sorted = [...new Set(instants)].sort((a, b) => a - b);
   let runs = 0;
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || (sorted[i] as number) - (sorted[i - 1] as number) > gapMs) runs++;
+  for (let i = 0; i < sorted.length; i++)
+    if (i === 0 || (sorted[i] as number) - (sorted[i - 1] as number) > gapMs) runs++;
   return runs;
 }
 
@@ -114,12 +115,15 @@ export function signalsOf(input: EvidenceInput, asOfMs: number, windows: Mainten
   // The 1e-3 floor keeps one anomaly after a clean week from reading as an infinite rise.
   signals.anomaly_ratio = rateRecent !== null && rateBase !== null ? (rateRecent + 1e-3) / (rateBase + 1e-3) : null;
 
-  const open = input.incidents.filter((i) => Date.parse(i.opened_at) <= asOfMs && (i.resolved_at === null || Date.parse(i.resolved_at) > asOfMs));
+  const open = input.incidents.filter(
+    (i) => Date.parse(i.opened_at) <= asOfMs && (i.resolved_at === null || Date.parse(i.resolved_at) > asOfMs),
+  );
   signals.open_incidents = open.length;
   signals.open_critical_incidents = open.filter((i) => i.severity === 'critical').length;
 
   const pairs = input.forecastPairs;
   const scale = pairs.reduce((s, p) => s + Math.abs(p.p50), 0);
-  signals.forecast_bias_abs = pairs.length >= 12 && scale > 0 ? Math.abs(pairs.reduce((s, p) => s + p.value - p.p50, 0)) / scale : null;
+  signals.forecast_bias_abs =
+    pairs.length >= 12 && scale > 0 ? Math.abs(pairs.reduce((s, p) => s + p.value - p.p50, 0)) / scale : null;
   return signals;
 }

@@ -30,9 +30,17 @@ export async function handleMaintenanceTick(deps: MaintenanceTickDeps, event: Pu
   }
   const asOf = tick.data.asOf;
   const rows = await recommendMachines(deps.recommend, { ...(asOf ? { asOf } : {}), store: true });
-  log.info('maintenance recommendations', { eventId: event.id, machines: rows.length, atRisk: rows.filter((r) => r.risk >= 2).map((r) => r.device_id) });
+  log.info('maintenance recommendations', {
+    eventId: event.id,
+    machines: rows.length,
+    atRisk: rows.filter((r) => r.risk >= 2).map((r) => r.device_id),
+  });
   // Drift windows end now, or at the tick's time; `latest` is a per-machine notion that models do not share.
   const health = await watchDrift(deps.drift, { ...(asOf && asOf !== 'latest' ? { asOf } : {}), store: true });
-  log.info('drift watch', { eventId: event.id, checked: health.length, retrain: health.filter((h) => h.retrain_recommended).map((h) => h.model) });
+  log.info('drift watch', {
+    eventId: event.id,
+    checked: health.length,
+    retrain: health.filter((h) => h.retrain_recommended).map((h) => h.model),
+  });
   return rows.length;
 }

@@ -9,7 +9,11 @@ export const LOCAL_RECOMMEND_PATH = '/_local/recommend';
 export function recommendFromQuery(deps: RecommendDeps, query: URLSearchParams): Promise<RecommendationRow[]> {
   const device = query.get('device');
   const asOf = query.get('asOf');
-  return recommendMachines(deps, { ...(device ? { deviceId: device } : {}), ...(asOf ? { asOf } : {}), store: query.get('store') === '1' });
+  return recommendMachines(deps, {
+    ...(device ? { deviceId: device } : {}),
+    ...(asOf ? { asOf } : {}),
+    store: query.get('store') === '1',
+  });
 }
 
 /**
@@ -22,8 +26,14 @@ export async function recommendOnDemand(
   open: () => Promise<{ deps: RecommendDeps; close: () => Promise<void> }>,
 ): Promise<RecommendationRow[]> {
   if (config.KILOWATCH_BACKEND === 'local') {
-    const query = new URLSearchParams({ ...(options.deviceId ? { device: options.deviceId } : {}), ...(options.asOf ? { asOf: options.asOf } : {}), store: options.store ? '1' : '0' });
-    const running = await fetch(`http://${localRouterEndpoint(config)}${LOCAL_RECOMMEND_PATH}?${query.toString()}`).catch(() => undefined);
+    const query = new URLSearchParams({
+      ...(options.deviceId ? { device: options.deviceId } : {}),
+      ...(options.asOf ? { asOf: options.asOf } : {}),
+      store: options.store ? '1' : '0',
+    });
+    const running = await fetch(
+      `http://${localRouterEndpoint(config)}${LOCAL_RECOMMEND_PATH}?${query.toString()}`,
+    ).catch(() => undefined);
     if (running?.ok) return (await running.json()) as RecommendationRow[];
     if (running) throw new Error(`the running host answered ${running.status}: ${await running.text()}`);
   }

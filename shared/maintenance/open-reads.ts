@@ -9,7 +9,8 @@ export async function maintenanceReads(warehouse: Warehouse): Promise<Maintenanc
     return new DuckDbMaintenanceReads(warehouse);
   }
   const { BigQueryWarehouse } = await import('../warehouse/bigquery.js');
-  if (!(warehouse instanceof BigQueryWarehouse)) throw new Error('maintenance reads need the DuckDB or the BigQuery warehouse');
+  if (!(warehouse instanceof BigQueryWarehouse))
+    throw new Error('maintenance reads need the DuckDB or the BigQuery warehouse');
   const { BigQueryMaintenanceReads } = await import('./bigquery-maintenance-reads.js');
   return new BigQueryMaintenanceReads(warehouse);
 }

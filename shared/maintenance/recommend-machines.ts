@@ -35,16 +35,25 @@ export async function recommendMachines(deps: RecommendDeps, options: RecommendO
   const to = latest || options.asOf === undefined ? deps.now() : Date.parse(options.asOf);
   if (!Number.isFinite(to)) throw new Error(`asOf: '${options.asOf}' is not an ISO 8601 time or 'latest'`);
   // `latest` looks for each machine's newest reading whenever it was.
-  const devices = (await deps.reads.activeDevices(new Date(latest ? 0 : to - spanMs).toISOString(), new Date(to).toISOString()))
-    .filter((d) => options.deviceId === undefined || d.deviceId === options.deviceId);
-  if (options.deviceId !== undefined && devices.length === 0) throw new Error(`no readings of ${options.deviceId} in the evidence window`);
+  const devices = (
+    await deps.reads.activeDevices(new Date(latest ? 0 : to - spanMs).toISOString(), new Date(to).toISOString())
+  ).filter((d) => options.deviceId === undefined || d.deviceId === options.deviceId);
+  if (options.deviceId !== undefined && devices.length === 0)
+    throw new Error(`no readings of ${options.deviceId} in the evidence window`);
   const createdAt = new Date(deps.now()).toISOString();
   const rows: RecommendationRow[] = [];
   for (const device of devices) {
     const asOfMs = latest ? device.lastTsMs + 1 : to;
     const from = new Date(asOfMs - spanMs).toISOString();
     const asOf = new Date(asOfMs).toISOString();
-    const input = await evidenceInput(deps, device.deviceId, device.metrics, from, asOf, asOfMs - windows.recentHours * HOUR);
+    const input = await evidenceInput(
+      deps,
+      device.deviceId,
+      device.metrics,
+      from,
+      asOf,
+      asOfMs - windows.recentHours * HOUR,
+    );
     const r = recommendationOf(signalsOf(input, asOfMs, windows), deps.rules);
     rows.push({
       recommendation_id: stableId('recommendation', device.deviceId, asOf, deps.rules.version),
@@ -63,7 +72,14 @@ export async function recommendMachines(deps: RecommendDeps, options: RecommendO
   return rows;
 }
 
-async function evidenceInput(deps: RecommendDeps, deviceId: string, metrics: string[], from: string, to: string, recentFromMs: number): Promise<EvidenceInput> {
+async function evidenceInput(
+  deps: RecommendDeps,
+  deviceId: string,
+  metrics: string[],
+  from: string,
+  to: string,
+  recentFromMs: number,
+): Promise<EvidenceInput> {
   const [readings, scores, incidents] = await Promise.all([
     deps.warehouse.readingsBetween(deviceId, metrics, from, to),
     deps.reads.scoresBetween(deviceId, from, to),
@@ -71,7 +87,12 @@ async function evidenceInput(deps: RecommendDeps, deviceId: string, metrics: str
   ]);
   const forecastPairs = [];
   for (const metric of metrics.filter((m) => deps.forecasted(deviceId, m))) {
-    const byTs = new Map((await deps.warehouse.latestForecasts(deviceId, metric, new Date(recentFromMs).toISOString(), to)).map((f) => [Date.parse(f.target_ts), f.p50]));
+    const byTs = new Map(
+      (await deps.warehouse.latestForecasts(deviceId, metric, new Date(recentFromMs).toISOString(), to)).map((f) => [
+        Date.parse(f.target_ts),
+        f.p50,
+      ]),
+    );
     for (const r of readings) {
       const p50 = byTs.get(Date.parse(r.ts));
       if (r.metric === metric && r.value !== null && p50 !== undefined) forecastPairs.push({ value: r.value, p50 });

@@ -32,10 +32,21 @@ export function recommendationOf(signals: Signals, rules: MaintenanceRules): Rec
   for (const rule of rules.rules) {
     const value = signals[rule.signal];
     if (!fires(rule, value)) continue;
-    findings.push({ rule: rule.id, signal: rule.signal, value, threshold: `${rule.op} ${rule.value}`, risk: rule.risk, urgency: rule.urgency, action: rule.action });
+    findings.push({
+      rule: rule.id,
+      signal: rule.signal,
+      value,
+      threshold: `${rule.op} ${rule.value}`,
+      risk: rule.risk,
+      urgency: rule.urgency,
+      action: rule.action,
+    });
   }
   findings.sort((a, b) => b.risk - a.risk || URGENCIES.indexOf(a.urgency) - URGENCIES.indexOf(b.urgency));
   const risk = findings[0]?.risk ?? 0;
-  const urgency = findings.reduce<Urgency>((u, f) => (URGENCIES.indexOf(f.urgency) < URGENCIES.indexOf(u) ? f.urgency : u), 'none');
+  const urgency = findings.reduce<Urgency>(
+    (u, f) => (URGENCIES.indexOf(f.urgency) < URGENCIES.indexOf(u) ? f.urgency : u),
+    'none',
+  );
   return { risk, urgency, actions: [...new Set(findings.map((f) => f.action))], findings, signals };
 }

@@ -20,7 +20,10 @@ export const maintenanceRules = z.strictObject({
   version: z.string().min(1).max(64),
   description: z.string().optional(),
   windows: z.strictObject({
-    recentHours: z.number().positive().max(24 * 14),
+    recentHours: z
+      .number()
+      .positive()
+      .max(24 * 14),
     baselineDays: z.number().positive().max(90),
     /** Fewer baseline values than this: no drift signal (a new or rarely reporting machine). */
     minBaselineValues: z.number().int().positive(),
@@ -35,6 +38,7 @@ export const DEFAULT_RULES_FILE = 'data/maintenance-rules.json';
 /** The rules file, validated; a bad one is named with the field and what is accepted. */
 export function loadRules(path = DEFAULT_RULES_FILE): MaintenanceRules {
   const parsed = maintenanceRules.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw new Error(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }

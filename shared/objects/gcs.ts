@@ -80,7 +80,9 @@ export class GcsObjectStore implements ObjectStore {
 
   constructor(options: GcsObjectStoreOptions) {
     if (!BUCKET_NAME.test(options.bucket)) {
-      throw new Error(`invalid Cloud Storage bucket name: ${JSON.stringify(options.bucket)} (lowercase letters, digits, dots, dashes, underscores)`);
+      throw new Error(
+        `invalid Cloud Storage bucket name: ${JSON.stringify(options.bucket)} (lowercase letters, digits, dots, dashes, underscores)`,
+      );
     }
     this.location = `gs://${options.bucket}`;
     this.resumableThreshold = options.resumableThresholdBytes ?? DEFAULT_RESUMABLE_THRESHOLD;
@@ -99,7 +101,8 @@ export class GcsObjectStore implements ObjectStore {
       clientOptions.apiEndpoint = options.apiEndpoint.replace(/\/+$/, '');
       // The storage client skips auth for a custom endpoint anyway; a pass-through client makes sure nothing
       // looks for Google credentials. (It bundles its own google-auth-library copy, hence the cast.)
-      if (!isGoogleStorageEndpoint(options.apiEndpoint)) clientOptions.authClient = new PassThroughClient() as unknown as StorageOptions['authClient'];
+      if (!isGoogleStorageEndpoint(options.apiEndpoint))
+        clientOptions.authClient = new PassThroughClient() as unknown as StorageOptions['authClient'];
     }
     this.client = new Storage(clientOptions);
     this.bucket = this.client.bucket(options.bucket);
@@ -115,7 +118,8 @@ export class GcsObjectStore implements ObjectStore {
         const [contents] = await this.bucket.file(key, { generation: info.generation }).download();
         return { bytes: new Uint8Array(contents.buffer, contents.byteOffset, contents.byteLength), info };
       } catch (error) {
-        if (storageHttpStatus(error) !== 404 || isMissingBucket(error)) throw classifyStorageError(error, `download of ${this.location}/${key}`);
+        if (storageHttpStatus(error) !== 404 || isMissingBucket(error))
+          throw classifyStorageError(error, `download of ${this.location}/${key}`);
         // Replaced or deleted between the two calls: look again.
       }
     }
@@ -146,7 +150,9 @@ export class GcsObjectStore implements ObjectStore {
         resumable: bytes.byteLength > this.resumableThreshold,
         contentType,
         validation: 'crc32c',
-        ...(options.ifGenerationMatch !== undefined ? { preconditionOpts: { ifGenerationMatch: options.ifGenerationMatch } } : {}),
+        ...(options.ifGenerationMatch !== undefined
+          ? { preconditionOpts: { ifGenerationMatch: options.ifGenerationMatch } }
+          : {}),
       });
     } catch (error) {
       if (storageHttpStatus(error) === 412 && options.ifGenerationMatch !== undefined) {

@@ -26,7 +26,8 @@ function code(error: unknown): string | undefined {
 }
 
 function wrap(error: unknown, what: string): Error {
-  if (TRANSIENT_FS_CODES.has(code(error) ?? '')) return new TransientError(`${what} failed, worth a retry: ${(error as Error).message}`, { cause: error });
+  if (TRANSIENT_FS_CODES.has(code(error) ?? ''))
+    return new TransientError(`${what} failed, worth a retry: ${(error as Error).message}`, { cause: error });
   return error as Error;
 }
 
@@ -52,7 +53,12 @@ export class LocalFolderStore implements ObjectStore {
   }
 
   private info(key: string, s: BigIntStats): ObjectInfo {
-    return { key, size: Number(s.size), generation: `${s.ino}-${s.mtimeNs}`, updated: new Date(Number(s.mtimeMs)).toISOString() };
+    return {
+      key,
+      size: Number(s.size),
+      generation: `${s.ino}-${s.mtimeNs}`,
+      updated: new Date(Number(s.mtimeMs)).toISOString(),
+    };
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
@@ -149,7 +155,10 @@ export class LocalFolderStore implements ObjectStore {
   }
 
   private async writeAtomically(key: string, path: string, bytes: Uint8Array): Promise<ObjectInfo> {
-    const temp = join(dirname(path), `${RESERVED_SEGMENT_PREFIX}tmp-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const temp = join(
+      dirname(path),
+      `${RESERVED_SEGMENT_PREFIX}tmp-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`,
+    );
     try {
       const handle = await open(temp, 'wx');
       try {
@@ -189,9 +198,9 @@ export class LocalFolderStore implements ObjectStore {
         await unlink(lockPath).catch(() => undefined);
         continue;
       }
-      if (Date.now() > deadline) throw new TransientError(`${path} is locked by another writer (${lockPath}); try again`);
+      if (Date.now() > deadline)
+        throw new TransientError(`${path} is locked by another writer (${lockPath}); try again`);
       await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
     }
   }
 }
-

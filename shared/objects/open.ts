@@ -8,7 +8,9 @@ import type { ObjectStore } from './port.js';
 export async function openModelStore(config: Config): Promise<ObjectStore> {
   if (config.KILOWATCH_BACKEND === 'gcp') {
     if (!config.KILOWATCH_MODELS_BUCKET) {
-      throw new Error('invalid configuration:\n  KILOWATCH_MODELS_BUCKET: required when KILOWATCH_BACKEND=gcp (the models bucket: terraform output models-bucket)');
+      throw new Error(
+        'invalid configuration:\n  KILOWATCH_MODELS_BUCKET: required when KILOWATCH_BACKEND=gcp (the models bucket: terraform output models-bucket)',
+      );
     }
     const { GcsObjectStore } = await import('./gcs.js');
     return new GcsObjectStore({

@@ -85,7 +85,8 @@ function keyProblem(key: string): string | undefined {
   for (const segment of key.split('/')) {
     if (segment === '') return 'empty path segment (leading, trailing or double slash)';
     if (segment === '.' || segment === '..') return `'${segment}' segments are not allowed`;
-    if (segment.startsWith(RESERVED_SEGMENT_PREFIX)) return `segments starting with '${RESERVED_SEGMENT_PREFIX}' are reserved`;
+    if (segment.startsWith(RESERVED_SEGMENT_PREFIX))
+      return `segments starting with '${RESERVED_SEGMENT_PREFIX}' are reserved`;
   }
   return undefined;
 }

@@ -11,14 +11,23 @@ export interface Chunk {
 const MAX_CHUNK_CHARS = 1_200;
 
 function slug(text: string): string {
-  return text.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'section';
+  return (
+    text
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'section'
+  );
 }
 
 /** Paragraph groups of at most MAX_CHUNK_CHARS; a longer paragraph stays whole. */
 function pieces(body: string): string[] {
   const out: string[] = [];
   let current = '';
-  for (const paragraph of body.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean)) {
+  for (const paragraph of body
+    .split(/\n\s*\n/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     if (current && current.length + paragraph.length + 2 > MAX_CHUNK_CHARS) {
       out.push(current);
       current = paragraph;
@@ -31,7 +40,11 @@ function pieces(body: string): string[] {
 /** A Markdown document in sections (by # and ## headings), each split by paragraphs when long. */
 export function chunkMarkdown(source: string, markdown: string): Chunk[] {
   const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
-  const title = lines.find((l) => /^#\s/.test(l))?.replace(/^#\s+/, '').trim() ?? source;
+  const title =
+    lines
+      .find((l) => /^#\s/.test(l))
+      ?.replace(/^#\s+/, '')
+      .trim() ?? source;
   const sections: Array<{ heading: string; body: string[] }> = [{ heading: title, body: [] }];
   for (const line of lines) {
     const h = /^#{1,3}\s+(.*)$/.exec(line);

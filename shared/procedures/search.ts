@@ -3,9 +3,11 @@ import type { Chunk } from './chunk.js';
 
 /** Words that say nothing about which procedure is meant. */
 const STOP = new Set(
-  ('a an and are as at be by can do does for from how i in is it me my of on or our the this to we what when where which who why ' +
+  (
+    'a an and are as at be by can do does for from how i in is it me my of on or our the this to we what when where which who why ' +
     'with procedure procedures process steps step guide manual instructions instruction should must need tell show give about ' +
-    'our us you your there any have has was were will would could been much many some out carry into its say says said').split(' '),
+    'our us you your there any have has was were will would could been much many some out carry into its say says said'
+  ).split(' '),
 );
 
 /** A light stemmer: enough that "inspecting", "inspection" and "inspect" meet. */
@@ -23,7 +25,10 @@ function processTerm(term: string): string | null {
 }
 
 function termsOf(text: string): string[] {
-  return text.split(/[^\p{L}\p{N}_]+/u).map((w) => processTerm(w)).filter((w): w is string => !!w);
+  return text
+    .split(/[^\p{L}\p{N}_]+/u)
+    .map((w) => processTerm(w))
+    .filter((w): w is string => !!w);
 }
 
 export interface Hit {
@@ -85,7 +90,8 @@ export class ProcedureIndex {
     this.index.addAll([...chunks]);
     this.byId = new Map(chunks.map((c) => [c.id, c]));
     for (const c of chunks) {
-      for (const term of new Set(termsOf(`${c.title} ${c.heading} ${c.text}`))) this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
+      for (const term of new Set(termsOf(`${c.title} ${c.heading} ${c.text}`)))
+        this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
     }
   }
 
@@ -95,7 +101,8 @@ export class ProcedureIndex {
   }
 
   static async build(chunks: readonly Chunk[], embed?: Embed): Promise<ProcedureIndex> {
-    const vectors = embed && chunks.length > 0 ? await embed(chunks.map((c) => `${c.title}\n${c.heading}\n${c.text}`)) : undefined;
+    const vectors =
+      embed && chunks.length > 0 ? await embed(chunks.map((c) => `${c.title}\n${c.heading}\n${c.text}`)) : undefined;
     return new ProcedureIndex(chunks, embed, vectors);
   }
 
@@ -112,7 +119,9 @@ export class ProcedureIndex {
       matchedBySource.set(source, set);
     }
     // A word the corpus never uses that carries much of the question's weight names a topic it does not cover.
-    const unknownShare = words.filter((w) => !this.documentFrequency.has(w)).reduce((s, w) => Math.max(s, this.weight(w)), 0) / (total || 1);
+    const unknownShare =
+      words.filter((w) => !this.documentFrequency.has(w)).reduce((s, w) => Math.max(s, this.weight(w)), 0) /
+      (total || 1);
     const coverage = (id: string): number => {
       const matched = matchedBySource.get(this.byId.get(id)?.source ?? '');
       if (total === 0 || !matched || unknownShare >= MAX_UNKNOWN_SHARE) return 0;
@@ -134,7 +143,12 @@ export class ProcedureIndex {
     const hits = [...fused.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, limit)
-      .map(([id, score]) => ({ chunk: this.byId.get(id) as Chunk, score, coverage: coverage(id), similarity: similarities?.get(id) ?? null }));
+      .map(([id, score]) => ({
+        chunk: this.byId.get(id) as Chunk,
+        score,
+        coverage: coverage(id),
+        similarity: similarities?.get(id) ?? null,
+      }));
     const covered = hits.filter((h) => h.coverage >= MIN_COVERAGE || (h.similarity ?? 0) >= MIN_SIMILARITY);
     return { found: covered.length > 0, hits: covered };
   }

@@ -8,7 +8,14 @@ import { generate } from '../simulate/generator.js';
 import { limitsFromSpecs } from '../simulate/metrics.js';
 
 /** Flags that say "this value is wrong"; a clean value carrying one is a false flag. */
-const FAULT_FLAGS: ReadonlySet<string> = new Set<Flag>(['missing', 'out_of_range', 'spike', 'stuck', 'shutdown', 'inconsistent']);
+const FAULT_FLAGS: ReadonlySet<string> = new Set<Flag>([
+  'missing',
+  'out_of_range',
+  'spike',
+  'stuck',
+  'shutdown',
+  'inconsistent',
+]);
 
 export interface FaultScore {
   readonly fault: FaultType;
@@ -43,10 +50,24 @@ function score(path: CleaningQuality['path'], flagged: Flagged, labels: readonly
   const faults = FAULT_TYPES.map((fault) => {
     const mine = labels.filter((l) => l.fault === fault);
     const expectedFlag = EXPECTED_FLAG[fault];
-    const hits = expectedFlag ? mine.filter((l) => flagged.get(keyOf(l.deviceId, l.ts, l.metric))?.includes(expectedFlag)).length : 0;
-    return { fault, expectedFlag, labelled: mine.length, recall: expectedFlag && mine.length ? hits / mine.length : null };
+    const hits = expectedFlag
+      ? mine.filter((l) => flagged.get(keyOf(l.deviceId, l.ts, l.metric))?.includes(expectedFlag)).length
+      : 0;
+    return {
+      fault,
+      expectedFlag,
+      labelled: mine.length,
+      recall: expectedFlag && mine.length ? hits / mine.length : null,
+    };
   });
-  return { path, values: flagged.size, cleanValues, falseFlags, falseFlagRate: cleanValues ? falseFlags / cleanValues : 0, faults };
+  return {
+    path,
+    values: flagged.size,
+    cleanValues,
+    falseFlags,
+    falseFlagRate: cleanValues ? falseFlags / cleanValues : 0,
+    faults,
+  };
 }
 
 /**
@@ -54,7 +75,12 @@ function score(path: CleaningQuality['path'], flagged: Flagged, labels: readonly
  * rules (as the ingest function runs them) and through `kilowatch clean`; recall per fault type and
  * false flags on clean values are counted against the labels.
  */
-export function measureCleaningQuality(options: { machines: number; days: number; seed: number; registryFile: string }): CleaningQuality[] {
+export function measureCleaningQuality(options: {
+  machines: number;
+  days: number;
+  seed: number;
+  registryFile: string;
+}): CleaningQuality[] {
   const registry = DeviceRegistry.fromFile(options.registryFile);
   const family = registry.get('sim-plant/machine-01');
   if (!family) throw new Error(`${options.registryFile}: no sim-plant/machine-* family`);
@@ -82,7 +108,12 @@ export function measureCleaningQuality(options: { machines: number; days: number
     for (const row of result.rows) streaming.set(keyOf(row.device_id, row.ts, row.metric), row.flags);
   }
   const batch: Flagged = new Map();
-  const cleaned = cleanMessages(batches, registry, { futureToleranceS: 300, futureRejectS: 86_400, maxBatch: 1000, maxMessageBytes: 480 * 1024 }, Date.UTC(2030, 0, 1));
+  const cleaned = cleanMessages(
+    batches,
+    registry,
+    { futureToleranceS: 300, futureRejectS: 86_400, maxBatch: 1000, maxMessageBytes: 480 * 1024 },
+    Date.UTC(2030, 0, 1),
+  );
   for (const row of cleaned.rows) batch.set(keyOf(row.deviceId, row.ts, row.metric), row.flags);
   return [score('streaming', streaming, labels), score('batch', batch, labels)];
 }

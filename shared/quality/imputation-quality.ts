@@ -25,7 +25,13 @@ function rmse(errors: readonly number[]): number {
  * them through `kilowatch clean` and compares the imputed energy with the truth, next to linear
  * interpolation between neighbours.
  */
-export function measureImputation(options: { days: number; share: number; allColumnsShare: number; seed: number; registryFile: string }): ImputationQuality {
+export function measureImputation(options: {
+  days: number;
+  share: number;
+  allColumnsShare: number;
+  seed: number;
+  registryFile: string;
+}): ImputationQuality {
   const steel: SteelRow[] = loadSteel().slice(0, options.days * 96);
   let seed = options.seed;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
@@ -49,7 +55,12 @@ export function measureImputation(options: { days: number; share: number; allCol
     lines.push(JSON.stringify({ readings }));
   }
   const registry = DeviceRegistry.fromFile(options.registryFile);
-  const { rows } = cleanMessages(lines, registry, { futureToleranceS: 300, futureRejectS: 86_400, maxBatch: 1000, maxMessageBytes: 480 * 1024 });
+  const { rows } = cleanMessages(lines, registry, {
+    futureToleranceS: 300,
+    futureRejectS: 86_400,
+    maxBatch: 1000,
+    maxMessageBytes: 480 * 1024,
+  });
   const usage = rows.filter((r) => r.metric === 'usage_kwh').sort((a, b) => a.ts.localeCompare(b.ts));
   const known = usage.map((r) => (truth.has(r.ts) ? null : r.value));
   const imputed: number[] = [];

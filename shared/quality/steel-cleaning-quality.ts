@@ -4,12 +4,32 @@ import { cleanMessages } from '../readings/clean/batch/clean-file.js';
 import { ReadingCleaner } from '../readings/clean/cleaner.js';
 import { DeviceState } from '../readings/clean/device-state.js';
 import type { Flag } from '../readings/flags.js';
-import { CORRUPTIONS, corruptSteel, faultKey, STEEL_METRIC_NAMES, STEEL_STEP_S, type Corruption, type CorruptedValue } from './steel-corruption.js';
+import {
+  CORRUPTIONS,
+  corruptSteel,
+  faultKey,
+  STEEL_METRIC_NAMES,
+  STEEL_STEP_S,
+  type Corruption,
+  type CorruptedValue,
+} from './steel-corruption.js';
 
 /** Flags that say "this value is wrong"; a clean value carrying one is a false flag. */
-const FAULT_FLAGS: ReadonlySet<string> = new Set<Flag>(['missing', 'out_of_range', 'spike', 'stuck', 'shutdown', 'inconsistent']);
+const FAULT_FLAGS: ReadonlySet<string> = new Set<Flag>([
+  'missing',
+  'out_of_range',
+  'spike',
+  'stuck',
+  'shutdown',
+  'inconsistent',
+]);
 /** The flag that names each fault. */
-export const NAMED_FLAG: Record<Corruption, Flag> = { spike: 'spike', stuck: 'stuck', dropout: 'missing', error_code: 'out_of_range' };
+export const NAMED_FLAG: Record<Corruption, Flag> = {
+  spike: 'spike',
+  stuck: 'stuck',
+  dropout: 'missing',
+  error_code: 'out_of_range',
+};
 const LIMITS = { futureToleranceS: 300, futureRejectS: 86_400, maxBatch: 1000, maxMessageBytes: 480 * 1024 };
 
 export interface Detection {
@@ -64,7 +84,12 @@ function detection(cleaned: Cleaned, faults: Map<string, CorruptedValue>, path: 
     const flagsOf = (key: string) => cleaned.get(key)?.flags ?? [];
     const any = mine.filter(([key]) => flagsOf(key).some((f) => FAULT_FLAGS.has(f))).length;
     const named = mine.filter(([key]) => flagsOf(key).includes(NAMED_FLAG[fault])).length;
-    return { fault, values: mine.length, recallAny: any / Math.max(1, mine.length), recallNamed: named / Math.max(1, mine.length) };
+    return {
+      fault,
+      values: mine.length,
+      recallAny: any / Math.max(1, mine.length),
+      recallNamed: named / Math.max(1, mine.length),
+    };
   });
   return { path, cleanValues, falseFlags, detection: detected };
 }
@@ -80,9 +105,13 @@ function linearAt(truth: readonly number[], untouched: (i: number) => boolean, i
   return (truth[a] as number) + (((truth[b] as number) - (truth[a] as number)) * (i - a)) / (b - a);
 }
 
-const rmse = (errors: readonly number[]) => Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / Math.max(1, errors.length));
+const rmse = (errors: readonly number[]) =>
+  Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / Math.max(1, errors.length));
 
-function imputationRow(name: string, items: ReadonlyArray<{ imputed: number | null; linear: number; truth: number }>): ImputationRow {
+function imputationRow(
+  name: string,
+  items: ReadonlyArray<{ imputed: number | null; linear: number; truth: number }>,
+): ImputationRow {
   const repaired = items.filter((x) => x.imputed !== null);
   return {
     name,
@@ -122,16 +151,32 @@ export function measureSteelCleaning(options: { seed: number; registryFile: stri
   const cleaner = new ReadingCleaner(registry, LIMITS);
   const state = new DeviceState(32, Number.MAX_SAFE_INTEGER);
   for (let i = 0; i < readings.length; i += 96) {
-    const result = cleaner.clean(readings.slice(i, i + 96), { messageId: `s${i}`, receivedAt: Date.UTC(2030, 0, 1) }, () => state);
-    for (const r of result.rows) streaming.set(faultKey(indexOfTs.get(r.ts) as number, r.metric), { value: r.value, flags: r.flags, repaired: r.status === 'repaired' });
+    const result = cleaner.clean(
+      readings.slice(i, i + 96),
+      { messageId: `s${i}`, receivedAt: Date.UTC(2030, 0, 1) },
+      () => state,
+    );
+    for (const r of result.rows)
+      streaming.set(faultKey(indexOfTs.get(r.ts) as number, r.metric), {
+        value: r.value,
+        flags: r.flags,
+        repaired: r.status === 'repaired',
+      });
   }
   const batch: Cleaned = new Map();
   for (const r of cleanMessages(lines, registry, LIMITS, Date.UTC(2030, 0, 1)).rows) {
-    batch.set(faultKey(indexOfTs.get(r.ts) as number, r.metric), { value: r.value, flags: r.flags, repaired: r.status === 'repaired' });
+    batch.set(faultKey(indexOfTs.get(r.ts) as number, r.metric), {
+      value: r.value,
+      flags: r.flags,
+      repaired: r.status === 'repaired',
+    });
   }
 
   const truthOf = new Map(STEEL_METRIC_NAMES.map((m) => [m, steel.map((r) => r.metrics[m])]));
-  const perMetric = new Map<SteelMetric, Array<{ imputed: number | null; linear: number; truth: number; gapSteps: number; wholeReading: boolean }>>();
+  const perMetric = new Map<
+    SteelMetric,
+    Array<{ imputed: number | null; linear: number; truth: number; gapSteps: number; wholeReading: boolean }>
+  >();
   for (const f of faults.values()) {
     if (f.fault !== 'dropout') continue;
     const truth = truthOf.get(f.metric) as number[];
@@ -161,8 +206,14 @@ export function measureSteelCleaning(options: { seed: number; registryFile: stri
     imputation: STEEL_METRIC_NAMES.map((m) => imputationRow(m, perMetric.get(m) ?? [])),
     usageByLength,
     usageByScope: [
-      imputationRow('only usage_kwh missing', usage.filter((x) => !x.wholeReading)),
-      imputationRow('the whole reading missing', usage.filter((x) => x.wholeReading)),
+      imputationRow(
+        'only usage_kwh missing',
+        usage.filter((x) => !x.wholeReading),
+      ),
+      imputationRow(
+        'the whole reading missing',
+        usage.filter((x) => x.wholeReading),
+      ),
     ],
   };
 }

@@ -65,11 +65,23 @@ function dropoutSteps(rng: Rng): number {
 export function corruptSteel(rows: readonly SteelRow[], seed: number): CorruptedYear {
   const rng = new Rng(seed, 'steel-corruption');
   const n = rows.length;
-  const truth = Object.fromEntries(STEEL_METRIC_NAMES.map((m) => [m, rows.map((r) => r.metrics[m])])) as Record<SteelMetric, number[]>;
-  const values = Object.fromEntries(STEEL_METRIC_NAMES.map((m) => [m, [...truth[m]]])) as Record<SteelMetric, Array<number | null>>;
+  const truth = Object.fromEntries(STEEL_METRIC_NAMES.map((m) => [m, rows.map((r) => r.metrics[m])])) as Record<
+    SteelMetric,
+    number[]
+  >;
+  const values = Object.fromEntries(STEEL_METRIC_NAMES.map((m) => [m, [...truth[m]]])) as Record<
+    SteelMetric,
+    Array<number | null>
+  >;
   const faults = new Map<string, CorruptedValue>();
   const free = (i: number, m: SteelMetric) => !faults.has(faultKey(i, m));
-  const mark = (i: number, m: SteelMetric, fault: Corruption, value: number | null, extra: Partial<CorruptedValue> = {}) => {
+  const mark = (
+    i: number,
+    m: SteelMetric,
+    fault: Corruption,
+    value: number | null,
+    extra: Partial<CorruptedValue> = {},
+  ) => {
     values[m][i] = value;
     faults.set(faultKey(i, m), { index: i, metric: m, fault, truth: truth[m][i] as number, ...extra });
   };
@@ -80,7 +92,8 @@ export function corruptSteel(rows: readonly SteelRow[], seed: number): Corrupted
     const start = rng.int(HOUR, n - steps - HOUR);
     const wholeReading = rng.chance(0.5);
     const metrics = wholeReading ? STEEL_METRIC_NAMES : [rng.pick(STEEL_METRIC_NAMES)];
-    for (let i = start; i < start + steps; i++) for (const m of metrics) if (free(i, m)) mark(i, m, 'dropout', null, { gapSteps: steps, wholeReading });
+    for (let i = start; i < start + steps; i++)
+      for (const m of metrics) if (free(i, m)) mark(i, m, 'dropout', null, { gapSteps: steps, wholeReading });
   }
   for (const m of STEEL_METRIC_NAMES) {
     const series = truth[m];

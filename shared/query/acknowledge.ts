@@ -26,15 +26,21 @@ export async function acknowledgeAlert(deps: QueryDeps, input: AcknowledgeInput)
   let around = { from: new Date(nowMs - ACK_SEARCH_MS).toISOString(), to: new Date(nowMs + DAY_MS).toISOString() };
   if (input.ts !== undefined) {
     const ms = Date.parse(input.ts);
-    if (Number.isNaN(ms)) throw invalid('ts', 'ts must be the alert\'s RFC 3339 timestamp, as listed');
+    if (Number.isNaN(ms)) throw invalid('ts', "ts must be the alert's RFC 3339 timestamp, as listed");
     around = { from: new Date(ms).toISOString(), to: new Date(ms + 1).toISOString() };
   }
   const alert = await deps.reader.alert(input.alertId, around);
   if (!alert) {
-    throw notFound('alertId', `no alert ${JSON.stringify(input.alertId)} in [${around.from}, ${around.to}); give the alert's ts when it is older`);
+    throw notFound(
+      'alertId',
+      `no alert ${JSON.stringify(input.alertId)} in [${around.from}, ${around.to}); give the alert's ts when it is older`,
+    );
   }
   const at = new Date(nowMs).toISOString();
-  const ackId = createHash('sha256').update(JSON.stringify([alert.alertId, input.by, at])).digest('hex').slice(0, 32);
+  const ackId = createHash('sha256')
+    .update(JSON.stringify([alert.alertId, input.by, at]))
+    .digest('hex')
+    .slice(0, 32);
   const row = alertAcks.row.parse({
     ack_id: ackId,
     alert_id: alert.alertId,

@@ -3,7 +3,12 @@ import { z } from 'zod';
 import type { PagePosition } from '../warehouse/read-port.js';
 import { invalid } from './errors.js';
 
-const cursorBody = z.strictObject({ v: z.literal(1), ts: z.iso.datetime({ offset: true }), id: z.string().min(1).max(200), q: z.string() });
+const cursorBody = z.strictObject({
+  v: z.literal(1),
+  ts: z.iso.datetime({ offset: true }),
+  id: z.string().min(1).max(200),
+  q: z.string(),
+});
 
 /** A digest of the filters a page was listed with: a cursor only continues the listing it came from. */
 export function filterDigest(filters: Record<string, unknown>): string {
@@ -28,7 +33,10 @@ export function decodeCursor(cursor: string, digest: string): PagePosition {
   const body = cursorBody.safeParse(parsed);
   if (!body.success) throw invalid('cursor', 'cursor must be a nextCursor value returned by this listing, unchanged');
   if (body.data.q !== digest) {
-    throw invalid('cursor', 'cursor belongs to a listing with other filters: repeat the same filters, or drop the cursor to start over');
+    throw invalid(
+      'cursor',
+      'cursor belongs to a listing with other filters: repeat the same filters, or drop the cursor to start over',
+    );
   }
   return { ts: body.data.ts, id: body.data.id };
 }

@@ -58,16 +58,23 @@ function view(deviceId: string, device: Device, activity: DeviceActivity | undef
  * Registered devices with their activity over the range (default: the last 30 days): exact registry entries
  * always, members of a `prefix*` family when they were active.
  */
-export async function listDevices(deps: QueryDeps, input: RangeInput): Promise<{ from: string; to: string; devices: DeviceView[] }> {
+export async function listDevices(
+  deps: QueryDeps,
+  input: RangeInput,
+): Promise<{ from: string; to: string; devices: DeviceView[] }> {
   const nowMs = deps.now();
   const range = resolveRange(input, DEVICES_RANGE, nowMs);
   const activity = new Map((await deps.reader.deviceActivity(range)).map((a) => [a.deviceId, a]));
-  const ids = new Set([...deps.devices.all().filter((d) => !d.deviceId.endsWith('*')).map((d) => d.deviceId), ...activity.keys()]);
-  const devices = [...ids]
-    .sort()
-    .flatMap((id) => {
-      const device = deps.devices.get(id);
-      return device ? [view(id, device, activity.get(id), nowMs)] : [];
-    });
+  const ids = new Set([
+    ...deps.devices
+      .all()
+      .filter((d) => !d.deviceId.endsWith('*'))
+      .map((d) => d.deviceId),
+    ...activity.keys(),
+  ]);
+  const devices = [...ids].sort().flatMap((id) => {
+    const device = deps.devices.get(id);
+    return device ? [view(id, device, activity.get(id), nowMs)] : [];
+  });
   return { ...range, devices };
 }

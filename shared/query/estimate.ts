@@ -26,13 +26,17 @@ const nan = (v: number | null | undefined) => (v === null || v === undefined ? N
  * Energy of each interval from its electrical readings (the steel paper's /predict) with the champion
  * estimator: a batch of at most 10,000 rows, answered in order with the model version.
  */
-export async function estimateBatch(deps: QueryDeps, input: { model: string; rows: EstimateInputRow[] }): Promise<EstimateResult> {
+export async function estimateBatch(
+  deps: QueryDeps,
+  input: { model: string; rows: EstimateInputRow[] },
+): Promise<EstimateResult> {
   if (input.rows.length > ESTIMATE_MAX_ROWS) {
     throw overLimit('rows', `a batch may hold at most ${ESTIMATE_MAX_ROWS} rows, got ${input.rows.length}; split it`);
   }
   const stamps = input.rows.map((r, i) => {
     const ms = Date.parse(r.ts);
-    if (Number.isNaN(ms)) throw invalid(`rows.${i}.ts`, 'ts must be an RFC 3339 timestamp with an offset: the end of the interval');
+    if (Number.isNaN(ms))
+      throw invalid(`rows.${i}.ts`, 'ts must be an RFC 3339 timestamp with an offset: the end of the interval');
     return ms;
   });
   const estimator = await deps.estimator(input.model);
@@ -49,7 +53,11 @@ export async function estimateBatch(deps: QueryDeps, input: { model: string; row
     modelVersion: estimator.model.version,
     estimates: input.rows.map((r, i) => {
       const e = estimates[i] as number;
-      return { ts: r.ts, estimateKwh: Number.isNaN(e) ? null : Math.round(e * 1e4) / 1e4, status: status[i] as 'ok' | 'inconsistent' | 'none' };
+      return {
+        ts: r.ts,
+        estimateKwh: Number.isNaN(e) ? null : Math.round(e * 1e4) / 1e4,
+        status: status[i] as 'ok' | 'inconsistent' | 'none',
+      };
     }),
   };
 }

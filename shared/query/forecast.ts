@@ -16,7 +16,10 @@ export interface ForecastInput extends RangeInput {
  * The forecast of the latest origin with targets in [from, to), with p10/p50/p90 and the model version; null
  * when no forecast has targets there (a series that is not forecast, or a range before the first forecast).
  */
-export async function latestForecast(deps: QueryDeps, input: ForecastInput): Promise<{ from: string; to: string; forecast: (ForecastRun & { unit: string }) | null }> {
+export async function latestForecast(
+  deps: QueryDeps,
+  input: ForecastInput,
+): Promise<{ from: string; to: string; forecast: (ForecastRun & { unit: string }) | null }> {
   const { unit } = registeredMetric(deps, input.deviceId, input.metric);
   const range = resolveRange(input, FORECAST_RANGE, deps.now() + DEFAULT_AHEAD_MS);
   const run = await deps.reader.latestForecast({ deviceId: input.deviceId, metric: input.metric, range });

@@ -22,7 +22,10 @@ export interface ModelView {
 }
 
 /** Every model: its champion with card metrics, its registered versions, and what its versions wrote recently. */
-export async function listModels(deps: QueryDeps, input: RangeInput): Promise<{ from: string; to: string; models: ModelView[] }> {
+export async function listModels(
+  deps: QueryDeps,
+  input: RangeInput,
+): Promise<{ from: string; to: string; models: ModelView[] }> {
   const range = resolveRange(input, MODELS_RANGE, deps.now());
   const [registered, activity] = await Promise.all([deps.models.registered(), deps.reader.modelActivity(range)]);
   const committed = new Map(deps.models.committed().map((c) => [c.name, c]));
@@ -41,7 +44,14 @@ export async function listModels(deps: QueryDeps, input: RangeInput): Promise<{ 
     const champion = champ
       ? { ...champ, source: 'registry' as const }
       : fallback?.version
-        ? { version: fallback.version, task: null, algorithm: null, createdAt: null, metrics: fallback.metrics, source: 'committed' as const }
+        ? {
+            version: fallback.version,
+            task: null,
+            algorithm: null,
+            createdAt: null,
+            metrics: fallback.metrics,
+            source: 'committed' as const,
+          }
         : null;
     return { name, champion, versions, activity: activity.filter((a) => a.model === name) };
   });

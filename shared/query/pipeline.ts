@@ -23,7 +23,11 @@ export interface PipelineHealth {
  */
 export async function pipelineHealth(deps: QueryDeps, input: { readingsSince?: string }): Promise<PipelineHealth> {
   const nowMs = deps.now();
-  const { from: readingsSince } = resolveRange({ from: input.readingsSince, to: new Date(nowMs + DAY_MS).toISOString() }, READINGS_LOOKBACK, nowMs);
+  const { from: readingsSince } = resolveRange(
+    { from: input.readingsSince, to: new Date(nowMs + DAY_MS).toISOString() },
+    READINGS_LOOKBACK,
+    nowMs,
+  );
   const until = new Date(nowMs + 1).toISOString();
   const window = (ms: number) => ({ since: new Date(nowMs - ms).toISOString(), until, readingsSince });
   const [lastHour, lastDay, deadLetters, devices] = await Promise.all([
@@ -38,6 +42,11 @@ export async function pipelineHealth(deps: QueryDeps, input: { readingsSince?: s
     lastHour,
     lastDay,
     deadLetters,
-    devices: devices.devices.map(({ deviceId, status, lastReadingAt, lastStoredAt }) => ({ deviceId, status, lastReadingAt, lastStoredAt })),
+    devices: devices.devices.map(({ deviceId, status, lastReadingAt, lastStoredAt }) => ({
+      deviceId,
+      status,
+      lastReadingAt,
+      lastStoredAt,
+    })),
   };
 }

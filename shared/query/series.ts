@@ -32,10 +32,14 @@ export interface SeriesView {
 /** The registered device and metric of a request, or a 404 naming which one is unknown. */
 export function registeredMetric(deps: QueryDeps, deviceId: string, metric: string): { device: Device; unit: string } {
   const device = deps.devices.get(deviceId);
-  if (!device) throw notFound('deviceId', `no registered device ${JSON.stringify(deviceId)}; GET /v1/devices lists them`);
+  if (!device)
+    throw notFound('deviceId', `no registered device ${JSON.stringify(deviceId)}; GET /v1/devices lists them`);
   const spec = device.metricSpecs.get(metric);
   if (!spec) {
-    throw notFound('metric', `device ${deviceId} has no metric ${JSON.stringify(metric)}; it has ${[...device.metricSpecs.keys()].join(', ')}`);
+    throw notFound(
+      'metric',
+      `device ${deviceId} has no metric ${JSON.stringify(metric)}; it has ${[...device.metricSpecs.keys()].join(', ')}`,
+    );
   }
   return { device, unit: spec.unit };
 }
@@ -59,7 +63,8 @@ export async function getSeries(deps: QueryDeps, input: SeriesInput): Promise<Se
     if (points.length <= maxPoints) return { ...base, totalPoints: points.length, downsampling: null, points };
   }
   const summary = await deps.reader.seriesSummary(query);
-  if (summary.points <= maxPoints) return { ...base, totalPoints: summary.points, downsampling: null, points: await deps.reader.series(query) };
+  if (summary.points <= maxPoints)
+    return { ...base, totalPoints: summary.points, downsampling: null, points: await deps.reader.series(query) };
   const buckets = Math.floor((maxPoints - summary.marked) / PER_BUCKET);
   if (buckets < 1) {
     throw overLimit(
@@ -68,5 +73,10 @@ export async function getSeries(deps: QueryDeps, input: SeriesInput): Promise<Se
         `for the rest; raise maxPoints (at most ${SERIES_MAX_POINTS}) or narrow the range`,
     );
   }
-  return { ...base, totalPoints: summary.points, downsampling: { method: 'm4', buckets }, points: await deps.reader.seriesBuckets(query, buckets) };
+  return {
+    ...base,
+    totalPoints: summary.points,
+    downsampling: { method: 'm4', buckets },
+    points: await deps.reader.seriesBuckets(query, buckets),
+  };
 }

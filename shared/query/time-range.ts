@@ -24,7 +24,8 @@ export function resolveRange(input: RangeInput, rules: RangeRules, nowMs: number
     const text = input[name];
     if (text === undefined) return undefined;
     const ms = Date.parse(text);
-    if (Number.isNaN(ms)) throw invalid(name, `${name} must be an RFC 3339 timestamp with an offset, e.g. 2024-03-01T00:00:00Z`);
+    if (Number.isNaN(ms))
+      throw invalid(name, `${name} must be an RFC 3339 timestamp with an offset, e.g. 2024-03-01T00:00:00Z`);
     return ms;
   };
   let from = given('from');
@@ -33,7 +34,10 @@ export function resolveRange(input: RangeInput, rules: RangeRules, nowMs: number
   if (from === undefined) from = to - rules.defaultMs;
   if (from >= to) throw invalid('from', `from must be before to (got [${input.from}, ${input.to}))`);
   if (to - from > rules.maxMs) {
-    throw overLimit('to', `the range [from, to) may span at most ${rules.maxMs / DAY_MS} days; narrow it or page through it`);
+    throw overLimit(
+      'to',
+      `the range [from, to) may span at most ${rules.maxMs / DAY_MS} days; narrow it or page through it`,
+    );
   }
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }

@@ -24,7 +24,8 @@ function deeperThan(value: unknown, limit: number): boolean {
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
     if (depth > limit) return true;
-    for (const child of Object.values(node as object)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    for (const child of Object.values(node as object))
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
   }
   return false;
 }
@@ -47,7 +48,10 @@ export function decodeMessage(data: Uint8Array, limits: DecodeLimits): Decoded {
   try {
     body = JSON.parse(text);
   } catch (error) {
-    return { kind: 'dead', reason: `undecodable: message data is not JSON (${(error as Error).message.slice(0, 200)})` };
+    return {
+      kind: 'dead',
+      reason: `undecodable: message data is not JSON (${(error as Error).message.slice(0, 200)})`,
+    };
   }
   if (deeperThan(body, MAX_DEPTH)) {
     // Kept as one JSON string: the nested form is what no later step (logs, the warehouse's JSON) should parse again.

@@ -26,7 +26,12 @@ export function readingIdPrefix(deviceId: string, tsMs: number): string {
  * Deterministic id of a (device, time, metric): the same reading delivered twice gets the same id.
  * A hash of (device, time) then one of the metric, so that the metrics of a reading share one hash.
  */
-export function readingId(deviceId: string, tsMs: number, metric: string, prefix = readingIdPrefix(deviceId, tsMs)): string {
+export function readingId(
+  deviceId: string,
+  tsMs: number,
+  metric: string,
+  prefix = readingIdPrefix(deviceId, tsMs),
+): string {
   return prefix + metricPart(metric);
 }
 

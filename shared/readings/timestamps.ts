@@ -5,7 +5,8 @@ const SECONDS_BELOW = 1e11;
 /** The last millisecond of year 9999: what ISO 8601, BigQuery and DuckDB timestamps can hold. */
 export const MAX_TS_MS = Date.UTC(10000, 0, 1) - 1;
 const DAY_MS = 86_400_000;
-const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))$/i;
+const ISO_WITH_OFFSET =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))$/i;
 const ISO_LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
 const PLANT_LOCAL = /^(\d{1,2})\/(\d{1,2})\/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$/;
 const EPOCH_STRING = /^\d{9,16}(\.\d+)?$/;
@@ -49,9 +50,22 @@ function validCalendar(f: Fields): boolean {
   return f.d <= (f.mo === 2 && leap ? 29 : MONTH_DAYS[f.mo - 1]!);
 }
 
-function fields(y: string, mo: string, d: string, h: string, mi: string, s: string | undefined, frac: string | undefined): Fields {
+function fields(
+  y: string,
+  mo: string,
+  d: string,
+  h: string,
+  mi: string,
+  s: string | undefined,
+  frac: string | undefined,
+): Fields {
   return {
-    y: Number(y), mo: Number(mo), d: Number(d), h: Number(h), mi: Number(mi), s: Number(s ?? 0),
+    y: Number(y),
+    mo: Number(mo),
+    d: Number(d),
+    h: Number(h),
+    mi: Number(mi),
+    s: Number(s ?? 0),
     ms: frac ? Math.round(Number(`0.${frac}`) * 1000) : 0,
   };
 }
@@ -88,7 +102,8 @@ function formatOffset(minutes: number): string {
 function fromLocal(zone: string, f: Fields, text: string): ParsedTs {
   const naive = utcMs(f);
   const [before, after] = offsetsAround(zone, f, naive);
-  if (!Number.isFinite(before) || !Number.isFinite(after)) return invalid(`timezone '${zone}' of the device is not valid`);
+  if (!Number.isFinite(before) || !Number.isFinite(after))
+    return invalid(`timezone '${zone}' of the device is not valid`);
   if (before === after) return { ok: true, ms: naive - before * 60_000 };
   const instants = [...new Set([before, after])]
     .map((offset) => ({ offset, ms: naive - offset * 60_000 }))
@@ -97,7 +112,9 @@ function fromLocal(zone: string, f: Fields, text: string): ParsedTs {
   if (instants.length === 1) return { ok: true, ms: instants[0]!.ms };
   const wall = text.replace(' ', 'T');
   if (instants.length === 0) {
-    return invalid(`'${text}' does not exist in ${zone}: the clocks went forward over it; send the time with its offset, e.g. '${wall}${formatOffset(before)}'`);
+    return invalid(
+      `'${text}' does not exist in ${zone}: the clocks went forward over it; send the time with its offset, e.g. '${wall}${formatOffset(before)}'`,
+    );
   }
   const [first, second] = instants as [(typeof instants)[0], (typeof instants)[0]];
   return {
@@ -118,7 +135,9 @@ function fromEpoch(ts: number): ParsedTs {
   if (ts < 0) return invalid('epoch time must not be negative');
   const ms = Math.round(ts < SECONDS_BELOW ? ts * 1000 : ts);
   if (ms > MAX_TS_MS) {
-    return invalid(`${ts} is after the year 9999; epoch seconds (below 1e11) or milliseconds up to ${MAX_TS_MS} are accepted`);
+    return invalid(
+      `${ts} is after the year 9999; epoch seconds (below 1e11) or milliseconds up to ${MAX_TS_MS} are accepted`,
+    );
   }
   return { ok: true, ms };
 }
@@ -131,7 +150,8 @@ export function parseTimestamp(ts: string | number, zone: string): ParsedTs {
   if (m) {
     const f = fields(m[1]!, m[2]!, m[3]!, m[4]!, m[5]!, m[6], m[7]);
     const [oh, om] = [Number(m[10] ?? 0), Number(m[11] ?? 0)];
-    if (!validCalendar(f) || oh > 18 || om > 59) return invalid(`'${ts}' is not a valid calendar date, time and offset`);
+    if (!validCalendar(f) || oh > 18 || om > 59)
+      return invalid(`'${ts}' is not a valid calendar date, time and offset`);
     const ms = utcMs(f) - (m[9] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
     return ms <= MAX_TS_MS ? { ok: true, ms } : invalid(`'${ts}' is after the year 9999 in UTC`);
   }

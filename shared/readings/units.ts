@@ -14,20 +14,47 @@ const KELVIN: Variant = { scale: 1, offset: -273.15 };
 const UNITS: UnitTable = {
   kWh: { mWh: { scale: 1e-6 }, Wh: { scale: 1e-3 }, kWh: { scale: 1 }, MWh: { scale: 1e3 }, GWh: { scale: 1e6 } },
   kVArh: {
-    varh: { scale: 1e-3 }, kvarh: { scale: 1 }, Mvarh: { scale: 1e3 },
-    VArh: { scale: 1e-3 }, kVArh: { scale: 1 }, MVArh: { scale: 1e3 },
-    'var.h': { scale: 1e-3 }, 'kvar.h': { scale: 1 }, kvah_r: { scale: 1 },
+    varh: { scale: 1e-3 },
+    kvarh: { scale: 1 },
+    Mvarh: { scale: 1e3 },
+    VArh: { scale: 1e-3 },
+    kVArh: { scale: 1 },
+    MVArh: { scale: 1e3 },
+    'var.h': { scale: 1e-3 },
+    'kvar.h': { scale: 1 },
+    kvah_r: { scale: 1 },
   },
   kW: { mW: { scale: 1e-6 }, W: { scale: 1e-3 }, kW: { scale: 1 }, MW: { scale: 1e3 }, GW: { scale: 1e6 } },
-  kVAr: { var: { scale: 1e-3 }, kvar: { scale: 1 }, Mvar: { scale: 1e3 }, VAr: { scale: 1e-3 }, kVAr: { scale: 1 }, MVAr: { scale: 1e3 } },
+  kVAr: {
+    var: { scale: 1e-3 },
+    kvar: { scale: 1 },
+    Mvar: { scale: 1e3 },
+    VAr: { scale: 1e-3 },
+    kVAr: { scale: 1 },
+    MVAr: { scale: 1e3 },
+  },
   '°C': {
-    '°C': { scale: 1 }, C: { scale: 1 }, degC: { scale: 1 }, celsius: { scale: 1 },
-    '°F': FAHRENHEIT, F: FAHRENHEIT, degF: FAHRENHEIT, fahrenheit: FAHRENHEIT,
-    K: KELVIN, kelvin: KELVIN,
+    '°C': { scale: 1 },
+    C: { scale: 1 },
+    degC: { scale: 1 },
+    celsius: { scale: 1 },
+    '°F': FAHRENHEIT,
+    F: FAHRENHEIT,
+    degF: FAHRENHEIT,
+    fahrenheit: FAHRENHEIT,
+    K: KELVIN,
+    kelvin: KELVIN,
   },
   bar: {
-    bar: { scale: 1 }, mbar: { scale: 1e-3 }, mPa: { scale: 1e-8 }, Pa: { scale: 1e-5 }, hPa: { scale: 1e-3 }, kPa: { scale: 1e-2 },
-    MPa: { scale: 10 }, psi: { scale: 0.0689475729 }, atm: { scale: 1.01325 },
+    bar: { scale: 1 },
+    mbar: { scale: 1e-3 },
+    mPa: { scale: 1e-8 },
+    Pa: { scale: 1e-5 },
+    hPa: { scale: 1e-3 },
+    kPa: { scale: 1e-2 },
+    MPa: { scale: 10 },
+    psi: { scale: 0.0689475729 },
+    atm: { scale: 1.01325 },
   },
   'mm/s': { 'mm/s': { scale: 1 }, 'm/s': { scale: 1e3 }, 'in/s': { scale: 25.4 }, ips: { scale: 25.4 } },
   '%': { '%': { scale: 1 }, percent: { scale: 1 }, pct: { scale: 1 }, ratio: { scale: 100 } },
@@ -48,7 +75,11 @@ export type Conversion =
 const IDENTITY = (v: number) => v;
 const cache = new Map<string, Conversion>();
 
-const fold = (unit: string) => unit.toLowerCase().replace(/^deg\s*/, 'deg').replace(/\s+/g, '');
+const fold = (unit: string) =>
+  unit
+    .toLowerCase()
+    .replace(/^deg\s*/, 'deg')
+    .replace(/\s+/g, '');
 
 /**
  * The variant `sent` names: its exact SI spelling, else the only variant it matches ignoring case and
@@ -75,7 +106,11 @@ export function conversionTo(canonical: string, sent: string | undefined): Conve
   const { variant: v, ambiguous } = variants ? variantOf(variants, sent) : {};
   let result: Conversion;
   if (!v) {
-    result = { ok: false, accepted: variants ? Object.keys(variants) : [canonical], ...(ambiguous ? { ambiguous } : {}) };
+    result = {
+      ok: false,
+      accepted: variants ? Object.keys(variants) : [canonical],
+      ...(ambiguous ? { ambiguous } : {}),
+    };
   } else if (v.scale === 1 && !v.offset) {
     result = { ok: true, convert: IDENTITY, converted: false };
   } else {

@@ -5,11 +5,15 @@ import { z } from 'zod';
 export const METRIC_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 /** Segments of letters, digits and . _ : - joined by single slashes, each starting with a letter or digit (no '..' segment), 128 characters at most. */
 export const DEVICE_ID = /^(?=.{1,128}$)[A-Za-z0-9][A-Za-z0-9._:-]*(?:\/[A-Za-z0-9][A-Za-z0-9._:-]*)*$/;
-export const DEVICE_ID_RULE = "segments of letters, digits and . _ : - joined by single '/', each starting with a letter or digit, up to 128 characters";
+export const DEVICE_ID_RULE =
+  "segments of letters, digits and . _ : - joined by single '/', each starting with a letter or digit, up to 128 characters";
 export const MAX_METRICS_PER_READING = 64;
 
 const plainObject = (what: string) =>
-  z.custom<Record<string, unknown>>((o) => o !== null && typeof o === 'object' && !Array.isArray(o), `expected an object of ${what}`);
+  z.custom<Record<string, unknown>>(
+    (o) => o !== null && typeof o === 'object' && !Array.isArray(o),
+    `expected an object of ${what}`,
+  );
 
 /**
  * An object of untrusted keys as a Map of its own entries, each value validated: a key such as `__proto__`

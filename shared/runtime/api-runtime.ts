@@ -21,22 +21,30 @@ export interface ApiRuntime {
  * process owns the file: the local host passes its own warehouse), BigQuery with byte and time limits in the cloud.
  */
 async function openReader(config: Config, warehouse: Warehouse): Promise<WarehouseReader> {
-  const cached = (reader: WarehouseReader, version: () => number) => (config.KILOWATCH_API_CACHE ? cachedReader(reader, { version }) : reader);
+  const cached = (reader: WarehouseReader, version: () => number) =>
+    config.KILOWATCH_API_CACHE ? cachedReader(reader, { version }) : reader;
   if (config.KILOWATCH_BACKEND === 'gcp') {
     const { bigQueryReader } = await import('../warehouse/bigquery-reader.js');
     const slotMs = config.KILOWATCH_API_CACHE_TTL_S * 1000;
     // Other instances write BigQuery: answers are kept for a time slot, not until a write this process sees.
-    return cached(bigQueryReader({
-      projectId: config.GOOGLE_CLOUD_PROJECT as string,
-      dataset: config.KILOWATCH_BQ_DATASET,
-      location: config.KILOWATCH_BQ_LOCATION,
-      apiEndpoint: config.BIGQUERY_API_ENDPOINT,
-      maximumBytesBilled: config.KILOWATCH_API_MAX_BYTES_BILLED,
-      timeoutMs: config.KILOWATCH_API_QUERY_TIMEOUT_MS,
-    }), () => Math.floor(Date.now() / slotMs));
+    return cached(
+      bigQueryReader({
+        projectId: config.GOOGLE_CLOUD_PROJECT as string,
+        dataset: config.KILOWATCH_BQ_DATASET,
+        location: config.KILOWATCH_BQ_LOCATION,
+        apiEndpoint: config.BIGQUERY_API_ENDPOINT,
+        maximumBytesBilled: config.KILOWATCH_API_MAX_BYTES_BILLED,
+        timeoutMs: config.KILOWATCH_API_QUERY_TIMEOUT_MS,
+      }),
+      () => Math.floor(Date.now() / slotMs),
+    );
   }
-  const [{ DuckDbWarehouse }, { duckDbReader }] = await Promise.all([import('../warehouse/duckdb.js'), import('../warehouse/duckdb-reader.js')]);
-  if (!(warehouse instanceof DuckDbWarehouse)) throw new Error('the local api reads the embedded warehouse: pass the DuckDbWarehouse itself');
+  const [{ DuckDbWarehouse }, { duckDbReader }] = await Promise.all([
+    import('../warehouse/duckdb.js'),
+    import('../warehouse/duckdb-reader.js'),
+  ]);
+  if (!(warehouse instanceof DuckDbWarehouse))
+    throw new Error('the local api reads the embedded warehouse: pass the DuckDbWarehouse itself');
   return cached(await duckDbReader(warehouse), () => warehouse.writeVersion);
 }
 

@@ -33,7 +33,9 @@ export function copilotDeps(config: Config, query: QueryDeps, sql: SqlRunner, ll
     sql,
     sqlMaxRows: config.KILOWATCH_SQL_MAX_ROWS,
     procedures: () =>
-      (index ??= openProcedureStore(config).then(async ({ store, prefix }) => ProcedureIndex.build(await loadCorpus(store, prefix), llm?.embed))),
+      (index ??= openProcedureStore(config).then(async ({ store, prefix }) =>
+        ProcedureIndex.build(await loadCorpus(store, prefix), llm?.embed),
+      )),
     tariff: (site) => loadTariff(config.KILOWATCH_TARIFFS_DIR, site),
   };
 }
@@ -56,7 +58,10 @@ export interface CopilotRuntimeOptions {
  * The copilot's dependencies. Locally the DuckDB instance of the process that owns the file (guarded SQL on
  * a locked read-only connection of it); in the cloud BigQuery, with SQL in the copilot views' dataset.
  */
-export async function createCopilotRuntime(config: Config, options: CopilotRuntimeOptions = {}): Promise<CopilotRuntime> {
+export async function createCopilotRuntime(
+  config: Config,
+  options: CopilotRuntimeOptions = {},
+): Promise<CopilotRuntime> {
   const warehouse = options.warehouse ?? (await openWarehouse(config));
   const now = options.now ?? Date.now;
   const api = await createApiRuntime(config, warehouse);
@@ -66,12 +71,18 @@ export async function createCopilotRuntime(config: Config, options: CopilotRunti
   if (config.KILOWATCH_BACKEND === 'gcp') {
     sql = await openSqlRunner(config);
     readTurns = bigQueryTurnReader(
-      { projectId: config.GOOGLE_CLOUD_PROJECT as string, dataset: config.KILOWATCH_BQ_DATASET, location: config.KILOWATCH_BQ_LOCATION, apiEndpoint: config.BIGQUERY_API_ENDPOINT },
+      {
+        projectId: config.GOOGLE_CLOUD_PROJECT as string,
+        dataset: config.KILOWATCH_BQ_DATASET,
+        location: config.KILOWATCH_BQ_LOCATION,
+        apiEndpoint: config.BIGQUERY_API_ENDPOINT,
+      },
       now,
     );
   } else {
     const { DuckDbWarehouse } = await import('../warehouse/duckdb.js');
-    if (!(warehouse instanceof DuckDbWarehouse)) throw new Error('the local copilot reads the embedded warehouse: pass the DuckDbWarehouse itself');
+    if (!(warehouse instanceof DuckDbWarehouse))
+      throw new Error('the local copilot reads the embedded warehouse: pass the DuckDbWarehouse itself');
     // Opened on first use: it locks the configuration of the whole instance (external access off).
     sql = options.sql ?? lazySqlRunner('duckdb', () => openSqlRunner(config, warehouse));
     readTurns = duckDbTurnReader(warehouse, now);
@@ -85,7 +96,10 @@ export async function createCopilotRuntime(config: Config, options: CopilotRunti
     rateLimit: new CallerRateLimit(config.KILOWATCH_COPILOT_RATE_PER_MIN, config.KILOWATCH_COPILOT_BURST),
     dailyTokens: new DailyTokenBudget(config.KILOWATCH_COPILOT_DAILY_TOKENS),
     budget: { maxToolCalls: config.KILOWATCH_COPILOT_MAX_TOOL_CALLS, maxTokens: config.KILOWATCH_COPILOT_MAX_TOKENS },
-    prices: { inputPerMillion: config.KILOWATCH_LLM_PRICE_IN_PER_MTOK, outputPerMillion: config.KILOWATCH_LLM_PRICE_OUT_PER_MTOK },
+    prices: {
+      inputPerMillion: config.KILOWATCH_LLM_PRICE_IN_PER_MTOK,
+      outputPerMillion: config.KILOWATCH_LLM_PRICE_OUT_PER_MTOK,
+    },
     notConfigured: CONFIGURE_LLM_HINT,
     now,
   };

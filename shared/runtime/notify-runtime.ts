@@ -24,10 +24,20 @@ export interface NotifyRuntimeOptions {
 export async function createNotifyRuntime(config: Config, options: NotifyRuntimeOptions = {}): Promise<NotifyRuntime> {
   // Bad channels fail the start, naming the entry, rather than the first notification.
   const channels = configuredChannels(config);
-  const [warehouse, bus] = await Promise.all([options.warehouse ?? openWarehouse(config), options.bus ?? openBus(config)]);
+  const [warehouse, bus] = await Promise.all([
+    options.warehouse ?? openWarehouse(config),
+    options.bus ?? openBus(config),
+  ]);
   const now = options.now ?? Date.now;
   const notifier = new Notifier({ warehouse, bus, channels, maxAttempts: config.KILOWATCH_NOTIFY_MAX_ATTEMPTS, now });
-  const processor = new AlertsProcessor({ warehouse, reads: await incidentReads(warehouse), bus, settings: alertSettings(config), notifier, now });
+  const processor = new AlertsProcessor({
+    warehouse,
+    reads: await incidentReads(warehouse),
+    bus,
+    settings: alertSettings(config),
+    notifier,
+    now,
+  });
   return { processor, bus };
 }
 

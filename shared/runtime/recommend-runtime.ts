@@ -30,4 +30,5 @@ const runtime = perProcess(async (config): Promise<MaintenanceTickDeps> => {
 });
 
 export const recommendRuntime = () => runtime.get();
-export const provideRecommendRuntime = (value: MaintenanceTickDeps | Promise<MaintenanceTickDeps>) => runtime.provide(value);
+export const provideRecommendRuntime = (value: MaintenanceTickDeps | Promise<MaintenanceTickDeps>) =>
+  runtime.provide(value);

@@ -36,7 +36,10 @@ export async function createScoreDeps(config: Config, options: ScoreRuntimeOptio
       `KILOWATCH_SCORE_MODEL: ${config.KILOWATCH_SCORE_MODEL} is a ${params.detector} detector; the score function needs a stream-univariate one (one detector per device metric)`,
     );
   }
-  const [warehouse, bus] = await Promise.all([options.warehouse ?? openWarehouse(config), options.bus ?? openBus(config)]);
+  const [warehouse, bus] = await Promise.all([
+    options.warehouse ?? openWarehouse(config),
+    options.bus ?? openBus(config),
+  ]);
   return {
     warehouse,
     bus,
@@ -47,7 +50,11 @@ export async function createScoreDeps(config: Config, options: ScoreRuntimeOptio
     // The series the forecast function forecasts are the ones with forecasts to score residuals against.
     forecasted: forecastedSeries(config.KILOWATCH_FORECAST_TARGETS),
     // Forecasts are issued nightly for the day ahead: read a day ahead, again after 10 minutes.
-    forecasts: new ForecastCache(warehouse, { ttlMs: 10 * 60_000, aheadMs: 86_400_000, maxSeries: options.maxSeries ?? SCORE_MAX_SERIES }),
+    forecasts: new ForecastCache(warehouse, {
+      ttlMs: 10 * 60_000,
+      aheadMs: 86_400_000,
+      maxSeries: options.maxSeries ?? SCORE_MAX_SERIES,
+    }),
   };
 }
 

@@ -28,7 +28,10 @@ export function decodeCleanMessage(data: Uint8Array): DecodedClean {
   const parsed = cleanMessage.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { ok: false, reason: `invalid readings-clean message: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}; expected { readings: [{ readingId, deviceId, ts, metric, value, unit, flags }] }` };
+    return {
+      ok: false,
+      reason: `invalid readings-clean message: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}; expected { readings: [{ readingId, deviceId, ts, metric, value, unit, flags }] }`,
+    };
   }
   return { ok: true, readings: parsed.data.readings };
 }

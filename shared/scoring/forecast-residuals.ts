@@ -42,7 +42,10 @@ export interface ForecastCacheOptions {
  * for reads again (forecasts issued since, or none yet: then every message reads, as without the cache).
  */
 export class ForecastCache {
-  private readonly series = new Map<string, { from: number; to: number; readAt: number; byTime: Map<number, ForecastRow> }>();
+  private readonly series = new Map<
+    string,
+    { from: number; to: number; readAt: number; byTime: Map<number, ForecastRow> }
+  >();
 
   constructor(
     private readonly warehouse: Pick<Warehouse, 'latestForecasts'>,
@@ -56,13 +59,24 @@ export class ForecastCache {
     const from = times[0] as number;
     const to = times[times.length - 1] as number;
     const held = this.series.get(key);
-    if (held && now - held.readAt < this.options.ttlMs && from >= held.from && to <= held.to && times.every((t) => held.byTime.has(t))) {
+    if (
+      held &&
+      now - held.readAt < this.options.ttlMs &&
+      from >= held.from &&
+      to <= held.to &&
+      times.every((t) => held.byTime.has(t))
+    ) {
       this.series.delete(key);
       this.series.set(key, held);
       return held.byTime;
     }
     const until = Math.max(to, from + this.options.aheadMs);
-    const rows = await this.warehouse.latestForecasts(deviceId, metric, new Date(from).toISOString(), new Date(until).toISOString());
+    const rows = await this.warehouse.latestForecasts(
+      deviceId,
+      metric,
+      new Date(from).toISOString(),
+      new Date(until).toISOString(),
+    );
     const entry = { from, to: until, readAt: now, byTime: forecastsByTime(rows) };
     this.series.delete(key);
     this.series.set(key, entry);

@@ -9,7 +9,17 @@ export async function handleCleanPush(deps: ScoreDeps, event: PushEvent): Promis
   if (!envelope.ok) {
     await deps.bus.deadLetter({ reason: envelope.reason, raw: envelope.raw, messageId: event.id });
     log.warn('push envelope dead-lettered', { eventId: event.id, reason: envelope.reason });
-    return { messageId: event.id, scored: 0, againstForecast: 0, anomalies: 0, learning: 0, late: 0, skipped: 0, warmedUp: 0, deadLettered: true };
+    return {
+      messageId: event.id,
+      scored: 0,
+      againstForecast: 0,
+      anomalies: 0,
+      learning: 0,
+      late: 0,
+      skipped: 0,
+      warmedUp: 0,
+      deadLettered: true,
+    };
   }
   const summary = await scoreCleanReadings(deps, envelope.message.messageId, envelope.message.data);
   if (summary.deadLettered) log.warn('readings-clean message dead-lettered', { messageId: summary.messageId });

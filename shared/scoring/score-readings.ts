@@ -4,7 +4,14 @@ import { detectorParams, type DetectorModel } from '../anomaly/scoring.js';
 import type { Bus } from '../bus/port.js';
 import { stableId } from '../readings/ids.js';
 import type { Warehouse } from '../warehouse/port.js';
-import { alerts as alertsTable, anomalyScores, type AlertRow, type AnomalyScoreRow, type ForecastRow, type ReadingRow } from '../warehouse/schema/tables.js';
+import {
+  alerts as alertsTable,
+  anomalyScores,
+  type AlertRow,
+  type AnomalyScoreRow,
+  type ForecastRow,
+  type ReadingRow,
+} from '../warehouse/schema/tables.js';
 import { decodeCleanMessage, scorable, type CleanReading } from './clean-message.js';
 import { forecastsByTime, residualSeries, type ForecastCache, type ScoredSignal } from './forecast-residuals.js';
 import { KeyedQueue, SeriesCache, SeriesState } from './series-cache.js';
@@ -70,7 +77,17 @@ interface SeriesInput {
  * them from the warehouse; deterministic ids keep anything already written from being written twice.
  */
 export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, data: Uint8Array): Promise<ScoreSummary> {
-  const summary = { messageId, scored: 0, againstForecast: 0, anomalies: 0, learning: 0, late: 0, skipped: 0, warmedUp: 0, deadLettered: false };
+  const summary = {
+    messageId,
+    scored: 0,
+    againstForecast: 0,
+    anomalies: 0,
+    learning: 0,
+    late: 0,
+    skipped: 0,
+    warmedUp: 0,
+    deadLettered: false,
+  };
   const decoded = decodeCleanMessage(data);
   if (!decoded.ok) {
     await deps.bus.deadLetter({ reason: decoded.reason, raw: data, messageId, attributes: { kind: 'readings-clean' } });
@@ -79,7 +96,9 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
   const model = await deps.model();
   const params = detectorParams(model);
   if (params.detector !== 'stream-univariate') {
-    throw new Error(`model ${model.card.name} ${model.card.version} is a ${params.detector} detector; the score function serves a stream-univariate one per series`);
+    throw new Error(
+      `model ${model.card.name} ${model.card.version} is a ${params.detector} detector; the score function serves a stream-univariate one per series`,
+    );
   }
   deps.series.useModel(`${model.card.name}@${model.card.version}`);
 
@@ -112,7 +131,14 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
       const features = state.detector.step(input);
       state.stepped++;
       state.lastTsMs = tsMs;
-      if (warm) pending.push({ reading, value: reading.value as number, signal, features: featureRow(features), ...(forecast ? { forecast } : {}) });
+      if (warm)
+        pending.push({
+          reading,
+          value: reading.value as number,
+          signal,
+          features: featureRow(features),
+          ...(forecast ? { forecast } : {}),
+        });
       else summary.learning++;
     }
   };
@@ -129,7 +155,11 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
           const { states, warmed } = await statesOf(deps, deviceId, metrics, params, storedRows);
           summary.warmedUp += warmed;
           for (const [metric, readings] of metrics) {
-            step(states.get(metric) as SeriesState, readings.map((reading) => ({ reading, input: reading.value as number })), 'value');
+            step(
+              states.get(metric) as SeriesState,
+              readings.map((reading) => ({ reading, input: reading.value as number })),
+              'value',
+            );
             if (!deps.forecasted(deviceId, metric)) continue;
             const residual = await residualStateOf(deps, deviceId, metric, readings, params, storedRows);
             summary.warmedUp += residual.warmed;
@@ -170,13 +200,28 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
         scored_at: scoredAt,
         signal,
       });
-      if (isAnomaly) alertRows.push(anomalyAlert({ reading, value, score, threshold, scoreId, createdAt: scoredAt, model: model.card.name, forecast }));
+      if (isAnomaly)
+        alertRows.push(
+          anomalyAlert({
+            reading,
+            value,
+            score,
+            threshold,
+            scoreId,
+            createdAt: scoredAt,
+            model: model.card.name,
+            forecast,
+          }),
+        );
     });
     await Promise.all([deps.warehouse.insert(anomalyScores, scoreRows), deps.warehouse.insert(alertsTable, alertRows)]);
     if (alertRows.length > 0) {
       await deps.bus.publish(
         'alerts',
-        alertRows.map((a) => ({ data: JSON.stringify(alertMessage(a)), attributes: { kind: a.kind, severity: a.severity, deviceId: a.device_id } })),
+        alertRows.map((a) => ({
+          data: JSON.stringify(alertMessage(a)),
+          attributes: { kind: a.kind, severity: a.severity, deviceId: a.device_id },
+        })),
       );
     }
     summary.scored = scoreRows.length;
@@ -244,12 +289,23 @@ async function residualStateOf(
   const first = (readings[0] as CleanReading).ts;
   const last = (readings[readings.length - 1] as CleanReading).ts;
   const held = deps.series.get(deviceId, residualSeries(metric));
-  if (held) return { state: held, forecasts: await deps.forecasts.forTimes(deviceId, metric, readings.map((r) => Date.parse(r.ts))), warmed: 0 };
+  if (held)
+    return {
+      state: held,
+      forecasts: await deps.forecasts.forTimes(
+        deviceId,
+        metric,
+        readings.map((r) => Date.parse(r.ts)),
+      ),
+      warmed: 0,
+    };
   const firstMs = Date.parse(first);
   const history = (await storedRows())
     .filter((r) => r.metric === metric && scorable(r.value, r.flags) && Date.parse(r.ts) < firstMs)
     .sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
-  const forecasts = forecastsByTime(await deps.warehouse.latestForecasts(deviceId, metric, history[0]?.ts ?? first, last));
+  const forecasts = forecastsByTime(
+    await deps.warehouse.latestForecasts(deviceId, metric, history[0]?.ts ?? first, last),
+  );
   const state = new SeriesState(params);
   for (const r of history) {
     const tsMs = Date.parse(r.ts);

@@ -61,6 +61,8 @@ export class PlantClock {
     const local = new Date(ms + offsetMin * 60_000).toISOString().slice(0, ms % 1000 ? 23 : 19);
     const sign = offsetMin < 0 ? '-' : '+';
     const abs = Math.abs(offsetMin);
-    return `${local}${sign}${Math.floor(abs / 60).toString().padStart(2, '0')}:${(abs % 60).toString().padStart(2, '0')}`;
+    return `${local}${sign}${Math.floor(abs / 60)
+      .toString()
+      .padStart(2, '0')}:${(abs % 60).toString().padStart(2, '0')}`;
   }
 }

@@ -2,7 +2,17 @@ import { z } from 'zod';
 import type { Flag } from '../readings/flags.js';
 import type { MachineMetric } from './metrics.js';
 
-export const FAULT_TYPES = ['spike', 'dip', 'overheating', 'drift', 'stuck', 'shutdown', 'missing', 'outlier', 'bearing_wear'] as const;
+export const FAULT_TYPES = [
+  'spike',
+  'dip',
+  'overheating',
+  'drift',
+  'stuck',
+  'shutdown',
+  'missing',
+  'outlier',
+  'bearing_wear',
+] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 
 /**

@@ -3,7 +3,14 @@ import type { WireReading } from '../readings/wire.js';
 import { PlantClock, type LocalTime } from './calendar.js';
 import { countsByFault, faultRates, type FaultLabel, type FaultType } from './faults.js';
 import { MachinePhysics, machineParams, type MachineParams } from './machine.js';
-import { DEFAULT_LIMITS, MACHINE_METRICS, round3, SIM_TIMEZONE, type MachineMetric, type MetricLimits } from './metrics.js';
+import {
+  DEFAULT_LIMITS,
+  MACHINE_METRICS,
+  round3,
+  SIM_TIMEZONE,
+  type MachineMetric,
+  type MetricLimits,
+} from './metrics.js';
 import { planStretches, type StretchPlan } from './plan.js';
 import { Rng } from './prng.js';
 import { RecentValues } from './recent.js';
@@ -33,7 +40,9 @@ export const simulationOptions = z.strictObject({
   tsVariants: share.default(0),
   timezone: z.string().min(1).default(SIM_TIMEZONE),
   /** Physical ranges and cleaning thresholds per metric (the registry's); faults are placed against them. */
-  limits: z.custom<Record<MachineMetric, MetricLimits>>((v) => typeof v === 'object' && v !== null).default(DEFAULT_LIMITS),
+  limits: z
+    .custom<Record<MachineMetric, MetricLimits>>((v) => typeof v === 'object' && v !== null)
+    .default(DEFAULT_LIMITS),
   /** History the cleaner judges spikes against (KILOWATCH_HISTORY_POINTS). */
   historyPoints: z.number().int().min(8).max(10_000).default(96),
 });
@@ -91,7 +100,13 @@ class SimulatedMachine {
     this.variantRng = stream('variants');
     const warmup = Math.min(Math.max(24, Math.ceil(o.historyPoints / 4)), Math.floor(ticks / 4));
     this.plan = planStretches({
-      rng: stream('plan'), params: this.params, limits: o.limits, rates: o.faults, ticks, intervalS: o.intervalS, warmup,
+      rng: stream('plan'),
+      params: this.params,
+      limits: o.limits,
+      rates: o.faults,
+      ticks,
+      intervalS: o.intervalS,
+      warmup,
     });
     const free = Math.max(0.5, this.plan.freeShare());
     const f = o.faults;
@@ -107,21 +122,39 @@ class SimulatedMachine {
     const truth = this.physics.step(local, !off);
 
     // Sensor readings of the true state, with a fixed number of draws whatever happens below.
-    const z = [this.noise.normal(), this.noise.normal(), this.noise.normal(), this.noise.normal(), this.noise.normal()] as const;
+    const z = [
+      this.noise.normal(),
+      this.noise.normal(),
+      this.noise.normal(),
+      this.noise.normal(),
+      this.noise.normal(),
+    ] as const;
     const rated = this.params.ratedKw;
     const measured: Record<MachineMetric, number> = {
       power_kw: off ? 0 : round3(Math.max(0.002 * rated, truth.powerKw + POWER_NOISE_SHARE * rated * z[0])),
       temperature_c: round3(truth.temperatureC + TEMPERATURE_NOISE_C * z[1]),
-      vibration_mm_s: off ? 0 : round3(Math.max(0.05, truth.vibration * (1 + VIBRATION_NOISE.relative * z[2]) + VIBRATION_NOISE.absolute * z[3])),
+      vibration_mm_s: off
+        ? 0
+        : round3(
+            Math.max(0.05, truth.vibration * (1 + VIBRATION_NOISE.relative * z[2]) + VIBRATION_NOISE.absolute * z[3]),
+          ),
       runtime_h: round3(truth.runtimeH),
       production_units: off ? 0 : Math.max(0, Math.round(truth.unitsMean + Math.sqrt(truth.unitsMean) * z[4])),
     };
 
     const metrics: Record<string, number | null> = {};
     const labels: FaultLabel[] = [];
-    const label = (metric: MachineMetric, fault: FaultType, clean: number | null | undefined, stretch?: { first: number; last: number }) => {
+    const label = (
+      metric: MachineMetric,
+      fault: FaultType,
+      clean: number | null | undefined,
+      stretch?: { first: number; last: number },
+    ) => {
       labels.push({
-        deviceId: this.deviceId, ts: iso, metric, fault,
+        deviceId: this.deviceId,
+        ts: iso,
+        metric,
+        fault,
         ...(stretch ? { start: isoOf(stretch.first), end: isoOf(stretch.last) } : {}),
         ...(clean !== undefined ? { clean } : {}),
       });
@@ -171,16 +204,22 @@ class SimulatedMachine {
       const units = applyUnitVariants(this.variantRng, metrics, keep);
       if (units) reading.units = units;
     }
-    if (this.o.tsVariants > 0 && this.variantRng.next() < this.o.tsVariants) reading.ts = timestampVariant(this.variantRng, ms, this.clock);
+    if (this.o.tsVariants > 0 && this.variantRng.next() < this.o.tsVariants)
+      reading.ts = timestampVariant(this.variantRng, ms, this.clock);
     return { reading, labels, tsMs: ms };
   }
 
   /** Missing, outlier, spike or dip for one free value, or the clean value. */
-  private valueFault(metric: MachineMetric, clean: number, limits: MetricLimits): { value: number | null; fault?: FaultType } {
+  private valueFault(
+    metric: MachineMetric,
+    clean: number,
+    limits: MetricLimits,
+  ): { value: number | null; fault?: FaultType } {
     const u = this.faultRng.next();
     let edge = this.p.missing;
     if (u < edge) return { value: null, fault: 'missing' };
-    if (u < (edge += this.p.outlier)) return { value: outlierValue(this.faultRng, metric, clean, limits), fault: 'outlier' };
+    if (u < (edge += this.p.outlier))
+      return { value: outlierValue(this.faultRng, metric, clean, limits), fault: 'outlier' };
     if (!JUMP_METRICS.has(metric)) return { value: clean };
     // A jump drawn where none fits (a dip at a low count) is owed, and placed at the next value where one does.
     let drawn: 'spike' | 'dip' | undefined;
@@ -188,7 +227,13 @@ class SimulatedMachine {
     else if (u < edge + this.p.dip) drawn = 'dip';
     const kind = drawn ?? (this.owed.spike > 0 ? 'spike' : this.owed.dip > 0 ? 'dip' : undefined);
     if (!kind) return { value: clean };
-    const value = jumpValue(this.faultRng, kind === 'spike' ? 'up' : 'down', metric, this.recent.get(metric) as RecentValues, this.o.limits[metric]);
+    const value = jumpValue(
+      this.faultRng,
+      kind === 'spike' ? 'up' : 'down',
+      metric,
+      this.recent.get(metric) as RecentValues,
+      this.o.limits[metric],
+    );
     if (value === undefined) {
       if (drawn) this.owed[kind]++;
       return { value: clean };
@@ -212,7 +257,11 @@ export function* simulate(input: SimulationInput): Generator<SimulatedReading> {
 }
 
 /** Everything at once, for tests and small runs; `simulate` streams. */
-export function generate(input: SimulationInput): { readings: WireReading[]; labels: FaultLabel[]; counts: Record<FaultType, number> } {
+export function generate(input: SimulationInput): {
+  readings: WireReading[];
+  labels: FaultLabel[];
+  counts: Record<FaultType, number>;
+} {
   const readings: WireReading[] = [];
   const labels: FaultLabel[] = [];
   const counts = countsByFault();

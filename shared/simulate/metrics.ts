@@ -1,7 +1,13 @@
 import type { MetricSpec } from '../devices/registry.js';
 
 /** What a simulated machine reports; the names and canonical units of `sim-plant/machine-*` in data/devices.json. */
-export const MACHINE_METRICS = ['power_kw', 'temperature_c', 'vibration_mm_s', 'runtime_h', 'production_units'] as const;
+export const MACHINE_METRICS = [
+  'power_kw',
+  'temperature_c',
+  'vibration_mm_s',
+  'runtime_h',
+  'production_units',
+] as const;
 export type MachineMetric = (typeof MACHINE_METRICS)[number];
 
 export const SIM_DEVICE_FAMILY = 'sim-plant/machine-*';

@@ -22,10 +22,13 @@ export class MessageBatcher {
     const json = JSON.stringify(reading);
     const size = Buffer.byteLength(json) + 1;
     if (MessageBatcher.FRAME + size > this.maxBytes) {
-      throw new Error(`a reading of ${size} bytes does not fit a message of at most ${this.maxBytes} bytes (KILOWATCH_MAX_MESSAGE_BYTES)`);
+      throw new Error(
+        `a reading of ${size} bytes does not fit a message of at most ${this.maxBytes} bytes (KILOWATCH_MAX_MESSAGE_BYTES)`,
+      );
     }
     const done: string[] = [];
-    if (this.parts.length > 0 && MessageBatcher.FRAME + this.bytes + size > this.maxBytes) done.push(this.flush() as string);
+    if (this.parts.length > 0 && MessageBatcher.FRAME + this.bytes + size > this.maxBytes)
+      done.push(this.flush() as string);
     this.parts.push(json);
     this.bytes += size;
     if (this.parts.length >= this.batch) done.push(this.flush() as string);

@@ -116,7 +116,8 @@ export interface PlanContext {
   readonly warmup: number;
 }
 
-const minutesToTicks = (minutes: number, intervalS: number, least: number) => Math.max(least, Math.round((minutes * 60) / intervalS));
+const minutesToTicks = (minutes: number, intervalS: number, least: number) =>
+  Math.max(least, Math.round((minutes * 60) / intervalS));
 
 /** Draws and places every stretch fault of one machine: shutdowns first (they take all metrics), then the rest. */
 export function planStretches(ctx: PlanContext): StretchPlan {
@@ -128,7 +129,10 @@ export function planStretches(ctx: PlanContext): StretchPlan {
   for (let n = rng.poisson(rates.shutdown * days); n > 0; n--) {
     const length = minutesToTicks(rng.uniform(SHUTDOWN_MINUTES.min, SHUTDOWN_MINUTES.max), intervalS, 2);
     plan.place(rng, MACHINE_METRICS, length, (first) => ({
-      fault: 'shutdown', metrics: MACHINE_METRICS, first, last: first + length - 1,
+      fault: 'shutdown',
+      metrics: MACHINE_METRICS,
+      first,
+      last: first + length - 1,
     }));
   }
 
@@ -143,7 +147,13 @@ export function planStretches(ctx: PlanContext): StretchPlan {
       // Wear accelerates: slow at first, fastest just before the failure.
       const offsets = Float64Array.from({ length }, (_, i) => ((i + 1) / length) ** 2);
       plan.place(rng, ['vibration_mm_s', 'temperature_c'], length, (first) => ({
-        fault: 'bearing_wear', metrics: ['vibration_mm_s', 'temperature_c'], first, last: first + length - 1, offsets, from: first, rise,
+        fault: 'bearing_wear',
+        metrics: ['vibration_mm_s', 'temperature_c'],
+        first,
+        last: first + length - 1,
+        offsets,
+        from: first,
+        rise,
       }));
     }
   }
@@ -165,8 +175,12 @@ export function planStretches(ctx: PlanContext): StretchPlan {
     const firstOffset = labelled[0] as number;
     const lastOffset = labelled[labelled.length - 1] as number;
     plan.place(rng, ['temperature_c'], excess.length, (from) => ({
-      fault: 'overheating', metrics: ['temperature_c'], first: from + firstOffset, last: from + lastOffset,
-      offsets: Float64Array.from(excess), from,
+      fault: 'overheating',
+      metrics: ['temperature_c'],
+      first: from + firstOffset,
+      last: from + lastOffset,
+      offsets: Float64Array.from(excess),
+      from,
     }));
   }
 
@@ -182,7 +196,12 @@ export function planStretches(ctx: PlanContext): StretchPlan {
       offsets[i] = size * (u < peakAt ? u / peakAt : (1 - u) / (1 - peakAt));
     }
     plan.place(rng, [metric], length, (first) => ({
-      fault: 'drift', metrics: [metric], first, last: first + length - 1, offsets, from: first,
+      fault: 'drift',
+      metrics: [metric],
+      first,
+      last: first + length - 1,
+      offsets,
+      from: first,
     }));
   }
 
@@ -192,7 +211,10 @@ export function planStretches(ctx: PlanContext): StretchPlan {
       const metric = rng.pick(stuckMetrics);
       const length = rng.int(STUCK_READINGS.min, STUCK_READINGS.max);
       plan.place(rng, [metric], length, (first) => ({
-        fault: 'stuck', metrics: [metric], first, last: first + length - 1,
+        fault: 'stuck',
+        metrics: [metric],
+        first,
+        last: first + length - 1,
       }));
     }
   }

@@ -3,7 +3,12 @@ import type { Rng } from './prng.js';
 import type { RecentValues } from './recent.js';
 
 /** Metrics that can jump for one reading; runtime is a counter and never does. */
-export const JUMP_METRICS: ReadonlySet<MachineMetric> = new Set(['power_kw', 'temperature_c', 'vibration_mm_s', 'production_units']);
+export const JUMP_METRICS: ReadonlySet<MachineMetric> = new Set([
+  'power_kw',
+  'temperature_c',
+  'vibration_mm_s',
+  'production_units',
+]);
 
 /** Fewest recent clean values before a jump is placed: the cleaner needs history to call it one. */
 export const JUMP_MIN_HISTORY = 24;
@@ -24,7 +29,13 @@ const integral = (metric: MachineMetric, v: number) => (metric === 'production_u
  * (spikeZ robust standard deviations), at least 1.5 × spikeMinDelta, at least a share of the level;
  * inside the physical range and, for a dip, above zero. Undefined when no such value exists here.
  */
-export function jumpValue(rng: Rng, direction: 'up' | 'down', metric: MachineMetric, recent: RecentValues, limits: MetricLimits): number | undefined {
+export function jumpValue(
+  rng: Rng,
+  direction: 'up' | 'down',
+  metric: MachineMetric,
+  recent: RecentValues,
+  limits: MetricLimits,
+): number | undefined {
   const stats = recent.count >= JUMP_MIN_HISTORY ? recent.robust() : undefined;
   if (!stats) return undefined;
   const scale = Math.max(stats.scale, 1e-6);
@@ -40,7 +51,8 @@ export function jumpValue(rng: Rng, direction: 'up' | 'down', metric: MachineMet
     const ceiling = limits.max - 0.01 * (limits.max - limits.min);
     value = integral(metric, Math.min(stats.median + wanted, ceiling));
   } else {
-    const floor = Math.max(limits.min, 0) + Math.max(0.02 * Math.abs(stats.median), metric === 'production_units' ? 1 : 0.001);
+    const floor =
+      Math.max(limits.min, 0) + Math.max(0.02 * Math.abs(stats.median), metric === 'production_units' ? 1 : 0.001);
     value = integral(metric, Math.max(stats.median - wanted, floor));
     if (value <= 0 || value <= limits.min) return undefined;
   }

@@ -48,7 +48,8 @@ export function applyUnitVariants(
     if (!(metric === 'power_kw' || metric === 'temperature_c' || draw < 0.3)) continue;
     if (!Object.hasOwn(metrics, metric) || keep(metric)) continue;
     const value = metrics[metric];
-    if (value !== null && value !== undefined) metrics[metric] = roundTo(variant.fromCanonical(value), DECIMALS[variant.unit] ?? 3);
+    if (value !== null && value !== undefined)
+      metrics[metric] = roundTo(variant.fromCanonical(value), DECIMALS[variant.unit] ?? 3);
     (units ??= {})[metric] = variant.unit;
   }
   return units;

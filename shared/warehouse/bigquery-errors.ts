@@ -29,9 +29,7 @@ interface BigQueryApiErrorShape {
 export function reasonsOf(error: unknown): string[] {
   const errors = (error as BigQueryApiErrorShape | undefined)?.errors;
   if (!Array.isArray(errors)) return [];
-  return errors
-    .map((e: ReasonedError | undefined) => e?.reason)
-    .filter((r): r is string => typeof r === 'string');
+  return errors.map((e: ReasonedError | undefined) => e?.reason).filter((r): r is string => typeof r === 'string');
 }
 
 /** Whether a failure from the BigQuery client deserves a retry: 5xx, 429, rate limits, the network. */

@@ -3,7 +3,13 @@ import { PassThroughClient } from 'google-auth-library';
 import { TransientError } from '../errors/transient.js';
 import type { Warehouse } from './port.js';
 import { classifyBigQueryError, isTransientBigQueryError } from './bigquery-errors.js';
-import { bigQueryRowValues, chunkInsertRows, fromBigQueryRow, toInsertRows, type InsertAllRow } from './bigquery-rows.js';
+import {
+  bigQueryRowValues,
+  chunkInsertRows,
+  fromBigQueryRow,
+  toInsertRows,
+  type InsertAllRow,
+} from './bigquery-rows.js';
 import { storedReadings } from './stored-readings.js';
 import { bigQueryFields, dedupViewName } from './schema/ddl.js';
 import type { RowOf, Table } from './schema/table.js';
@@ -33,7 +39,11 @@ export interface BigQueryWarehouseOptions {
 }
 
 /** Defaults fit a function handling one push: a few quick retries, then TransientError and redelivery. */
-const DEFAULT_RETRY: Required<BigQueryRetryOptions> = { maxRetries: 3, maxRetryDelaySeconds: 8, totalTimeoutSeconds: 30 };
+const DEFAULT_RETRY: Required<BigQueryRetryOptions> = {
+  maxRetries: 3,
+  maxRetryDelaySeconds: 8,
+  totalTimeoutSeconds: 30,
+};
 const PROJECT_ID = /^[a-z0-9.:-]{1,100}$/i;
 const DATASET_ID = /^\w{1,1024}$/;
 const INIT_HINT = 'run the infra deploy (docs/deploy.md)';
@@ -110,7 +120,9 @@ export class BigQueryWarehouse implements Warehouse {
         if (meta) {
           const fields = (meta.schema as { fields?: Array<{ name?: string }> } | undefined)?.fields ?? [];
           const have = new Set(fields.map((f) => f.name));
-          const lacking = bigQueryFields(table).filter((f) => !have.has(f.name)).map((f) => f.name);
+          const lacking = bigQueryFields(table)
+            .filter((f) => !have.has(f.name))
+            .map((f) => f.name);
           if (lacking.length > 0) problems.push(`table ${table.name} lacks columns ${lacking.join(', ')}`);
         }
       }),
@@ -166,7 +178,12 @@ export class BigQueryWarehouse implements Warehouse {
     return storedReadings(rows.map((r) => bigQueryRowValues(readings, r)));
   }
 
-  async knownReadings(deviceId: string, readingIds: readonly string[], from: string, to: string): Promise<ReadingRow[]> {
+  async knownReadings(
+    deviceId: string,
+    readingIds: readonly string[],
+    from: string,
+    to: string,
+  ): Promise<ReadingRow[]> {
     if (readingIds.length === 0) return [];
     const query = this.deviceReadingsSql(
       'device_id = @device_id AND ts BETWEEN TIMESTAMP(@from) AND TIMESTAMP(@to) AND reading_id IN UNNEST(@ids)',
@@ -178,8 +195,9 @@ export class BigQueryWarehouse implements Warehouse {
   async readingsBetween(deviceId: string, metrics: readonly string[], from: string, to: string): Promise<ReadingRow[]> {
     if (metrics.length === 0) return [];
     const query =
-      this.deviceReadingsSql('device_id = @device_id AND metric IN UNNEST(@metrics) AND ts >= TIMESTAMP(@from) AND ts < TIMESTAMP(@to)') +
-      ' ORDER BY ts, metric';
+      this.deviceReadingsSql(
+        'device_id = @device_id AND metric IN UNNEST(@metrics) AND ts >= TIMESTAMP(@from) AND ts < TIMESTAMP(@to)',
+      ) + ' ORDER BY ts, metric';
     const rows = await this.query(query, { device_id: deviceId, metrics: [...metrics], from, to }, 'readingsBetween');
     return storedReadings(rows.map((r) => bigQueryRowValues(readings, r)));
   }
@@ -222,7 +240,11 @@ export class BigQueryWarehouse implements Warehouse {
   }
 
   /** Read-only SQL for read-side adapters over this dataset; parameters are bound, never spliced. */
-  select(query: string, params: Record<string, string | number | string[]>, what: string): Promise<Array<Record<string, unknown>>> {
+  select(
+    query: string,
+    params: Record<string, string | number | string[]>,
+    what: string,
+  ): Promise<Array<Record<string, unknown>>> {
     return this.query(query, params, what);
   }
 
@@ -273,17 +295,21 @@ interface InsertErrorEntry {
  */
 function rowFailure(table: Table, chunk: InsertAllRow[], start: number, error: unknown): Error | undefined {
   if ((error as { name?: unknown }).name !== 'PartialFailureError') return undefined;
-  const insertErrors = ((error as { response?: { insertErrors?: InsertErrorEntry[] } }).response?.insertErrors ?? [])
-    .flatMap((e) => (e.errors ?? []).map((detail) => ({ index: e.index ?? 0, ...detail })));
+  const insertErrors = (
+    (error as { response?: { insertErrors?: InsertErrorEntry[] } }).response?.insertErrors ?? []
+  ).flatMap((e) => (e.errors ?? []).map((detail) => ({ index: e.index ?? 0, ...detail })));
   const culprits = insertErrors.filter((e) => e.reason !== 'stopped');
   const first = culprits[0] ?? insertErrors[0];
   if (!first) return undefined;
   const row = chunk[first.index];
   const where = `${table.name} row ${start + first.index}${row ? ` (${table.key} ${row.insertId})` : ''}`;
-  const detail = `${first.reason ?? 'error'}${first.location ? ` at ${first.location}` : ''}: ${first.message ?? ''}`.trim();
+  const detail =
+    `${first.reason ?? 'error'}${first.location ? ` at ${first.location}` : ''}: ${first.message ?? ''}`.trim();
   const more = culprits.length > 1 ? ` (and ${culprits.length - 1} more row errors)` : '';
   if (culprits.length > 0 && culprits.every((c) => isTransientBigQueryError({ errors: [c] }))) {
-    return new TransientError(`BigQuery insertAll into ${where} failed, worth a retry: ${detail}${more}`, { cause: error });
+    return new TransientError(`BigQuery insertAll into ${where} failed, worth a retry: ${detail}${more}`, {
+      cause: error,
+    });
   }
   return new Error(`BigQuery rejected ${where}: ${detail}${more}`, { cause: error });
 }

@@ -7,7 +7,9 @@ export interface ReadCacheOptions {
   readonly maxEntries?: number;
 }
 
-type Method = { [K in keyof WarehouseReader]: WarehouseReader[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof WarehouseReader];
+type Method = {
+  [K in keyof WarehouseReader]: WarehouseReader[K] extends (...args: never[]) => Promise<unknown> ? K : never;
+}[keyof WarehouseReader];
 
 const METHODS = [
   'deviceActivity',

@@ -31,7 +31,8 @@ class ConnectionPool {
   }
 
   async use<T>(work: (c: DuckDBConnection) => Promise<T>): Promise<T> {
-    const connection = this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve)));
+    const connection =
+      this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve)));
     try {
       return await work(connection);
     } finally {
@@ -44,7 +45,9 @@ class ConnectionPool {
 
 /** The read port on the embedded warehouse; `connections` queries run at once (the file's threads are shared). */
 export async function duckDbReader(warehouse: DuckDbWarehouse, connections = 2): Promise<WarehouseReader> {
-  const pool = new ConnectionPool(await Promise.all(Array.from({ length: connections }, () => warehouse.connectReader())));
+  const pool = new ConnectionPool(
+    await Promise.all(Array.from({ length: connections }, () => warehouse.connectReader())),
+  );
   const run = ({ sql, params }: Sql): Promise<Row[]> =>
     pool.use(async (c) => (await c.runAndReadAll(sql, params)).getRowObjectsJS() as Row[]);
   return new SqlWarehouseReader(duckDbDialect, run);

@@ -1,6 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DuckDBInstance, listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBInstance,
+  listValue,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import type { Column } from './schema/columns.js';
 import { COPILOT_VIEWS, copilotViewSql } from './schema/copilot-views.js';
 import { dedupViewName, dedupViewSql, duckdbAddNullableColumns, duckdbCreateTable } from './schema/ddl.js';
@@ -88,7 +94,10 @@ const openFiles = new Set<string>();
  */
 export class DuckDbWarehouse implements Warehouse {
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly pending = new Map<Table, Array<{ rows: readonly unknown[]; resolve: () => void; reject: (e: unknown) => void }>>();
+  private readonly pending = new Map<
+    Table,
+    Array<{ rows: readonly unknown[]; resolve: () => void; reject: (e: unknown) => void }>
+  >();
   private readonly readConnections: DuckDBConnection[] = [];
   private version = 0;
 
@@ -140,7 +149,9 @@ export class DuckDbWarehouse implements Warehouse {
         );
       }
       for (const view of COPILOT_VIEWS) {
-        await this.connection.run(`CREATE OR REPLACE VIEW "${view.name}" AS ${copilotViewSql(view, (t) => `"${t.name}"`)}`);
+        await this.connection.run(
+          `CREATE OR REPLACE VIEW "${view.name}" AS ${copilotViewSql(view, (t) => `"${t.name}"`)}`,
+        );
       }
       await this.connection.run(
         'CREATE INDEX IF NOT EXISTS readings_device_metric_ts ON readings (device_id, metric, ts)',
@@ -174,7 +185,10 @@ export class DuckDbWarehouse implements Warehouse {
     this.pending.delete(table);
     if (group.length === 0) return;
     try {
-      await this.write(table, group.flatMap((w) => w.rows));
+      await this.write(
+        table,
+        group.flatMap((w) => w.rows),
+      );
       this.version++;
       for (const w of group) w.resolve();
     } catch (error) {
@@ -241,7 +255,12 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /** Readings of one device, deduplicated after filtering on the device (duplicates share it). */
-  private readReadings(where: string, outer: string, params: Record<string, DuckDBValue>, order = 'ts DESC'): Promise<ReadingRow[]> {
+  private readReadings(
+    where: string,
+    outer: string,
+    params: Record<string, DuckDBValue>,
+    order = 'ts DESC',
+  ): Promise<ReadingRow[]> {
     return this.serial(async () => {
       const reader = await this.connection.runAndReadAll(
         `SELECT reading_id, device_id, ${isoUtc('ts')}, metric, value, unit,
@@ -250,7 +269,9 @@ export class DuckDbWarehouse implements Warehouse {
          ORDER BY ${order}`,
         params,
       );
-      return storedReadings(reader.getRowObjectsJS().map((r) => ({ ...r, seq: r.seq === null ? null : Number(r.seq) })));
+      return storedReadings(
+        reader.getRowObjectsJS().map((r) => ({ ...r, seq: r.seq === null ? null : Number(r.seq) })),
+      );
     });
   }
 
@@ -278,14 +299,19 @@ export class DuckDbWarehouse implements Warehouse {
 
   counts(): Promise<Record<string, number>> {
     return this.serial(async () => {
-      const sql = TABLES.map((t) => `SELECT '${t.name}' AS name, count(*) AS n FROM "${dedupViewName(t)}"`).join(' UNION ALL ');
+      const sql = TABLES.map((t) => `SELECT '${t.name}' AS name, count(*) AS n FROM "${dedupViewName(t)}"`).join(
+        ' UNION ALL ',
+      );
       const reader = await this.connection.runAndReadAll(sql);
       return Object.fromEntries(reader.getRowObjectsJS().map((r) => [r.name as string, Number(r.n)]));
     });
   }
 
   /** Read-only SQL for local tools (CLI exports, the dashboard); parameters are bound, never spliced. */
-  query(sql: string, params: Record<string, string | number | boolean | null> = {}): Promise<Record<string, unknown>[]> {
+  query(
+    sql: string,
+    params: Record<string, string | number | boolean | null> = {},
+  ): Promise<Record<string, unknown>[]> {
     return this.serial(async () => (await this.connection.runAndReadAll(sql, params)).getRowObjectsJS());
   }
 

@@ -53,7 +53,12 @@ function rangeParams(range: TimeRange): Params {
 
 /** The readings of a series joined with their highest score: columns t (epoch ms), value, status, flags, score, is_anomaly, marked. */
 function seriesCte(d: Dialect): string {
-  const r = scan(d, readings, 'reading_id, ts, value, status, flags', `device_id = ${d.p('device')} AND metric = ${d.p('metric')} AND ${inRange(d, 'ts')}`);
+  const r = scan(
+    d,
+    readings,
+    'reading_id, ts, value, status, flags',
+    `device_id = ${d.p('device')} AND metric = ${d.p('metric')} AND ${inRange(d, 'ts')}`,
+  );
   const s = scan(
     d,
     anomalyScores,
@@ -75,7 +80,10 @@ function seriesParams(q: SeriesQuery): Params {
 
 export function seriesSql(d: Dialect, q: SeriesQuery, limit?: number): Sql {
   const cap = limit === undefined ? '' : ` LIMIT ${safeInt(limit, 'limit')}`;
-  return { sql: `WITH ${seriesCte(d)} SELECT t, value, status, flags, score, is_anomaly FROM p ORDER BY t${cap}`, params: seriesParams(q) };
+  return {
+    sql: `WITH ${seriesCte(d)} SELECT t, value, status, flags, score, is_anomaly FROM p ORDER BY t${cap}`,
+    params: seriesParams(q),
+  };
 }
 
 export function seriesSummarySql(d: Dialect, q: SeriesQuery): Sql {
@@ -186,7 +194,8 @@ export function alertsSql(d: Dialect, f: AlertFilter, page: Page): Sql {
   where += optional(d, params, 'kind', 'kind', f.kind);
   where += optional(d, params, 'severity', 'severity', f.severity);
   where += after(d, page, 'ts', 'alert_id', params);
-  const state = f.state === 'open' ? 'WHERE k.alert_id IS NULL' : f.state === 'acknowledged' ? 'WHERE k.alert_id IS NOT NULL' : '';
+  const state =
+    f.state === 'open' ? 'WHERE k.alert_id IS NULL' : f.state === 'acknowledged' ? 'WHERE k.alert_id IS NOT NULL' : '';
   const sql =
     `WITH ${latestAcksCte(d)}, a AS (${scan(d, alerts, '*', where)}) ` +
     `${alertSelect(d)} FROM a LEFT JOIN k ON k.alert_id = a.alert_id ${state} ` +

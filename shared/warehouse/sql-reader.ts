@@ -112,7 +112,9 @@ export class SqlWarehouseReader implements WarehouseReader {
       deviceId: str(r.device_id),
       lastReadingAt: isoOrNull(r.last_ts),
       lastStoredAt: isoOrNull(r.stored),
-      lastFlags: [...new Set((typeof r.flags === 'string' ? r.flags : '').split(',').filter((f) => f.length > 0))].sort(),
+      lastFlags: [
+        ...new Set((typeof r.flags === 'string' ? r.flags : '').split(',').filter((f) => f.length > 0)),
+      ].sort(),
       readings: num(r.n),
       openAlerts: num(r.open_alerts),
       openCriticalAlerts: num(r.open_critical),
@@ -179,7 +181,10 @@ export class SqlWarehouseReader implements WarehouseReader {
     const of = (kind: string) => rows.filter((r) => r.kind === kind);
     const stored = of('stored');
     return {
-      stored: { rows: stored.reduce((s, r) => s + num(r.n), 0), byDevice: Object.fromEntries(stored.map((r) => [str(r.name), num(r.n)])) },
+      stored: {
+        rows: stored.reduce((s, r) => s + num(r.n), 0),
+        byDevice: Object.fromEntries(stored.map((r) => [str(r.name), num(r.n)])),
+      },
       rejectedByReason: Object.fromEntries(of('rejected').map((r) => [str(r.name), num(r.n)])),
       scored: num(of('scored')[0]?.n ?? 0),
       alerts: num(of('alerts')[0]?.n ?? 0),

@@ -2,7 +2,9 @@ import { log } from '../log/logger.js';
 import { readings, type ReadingRow } from './schema/tables.js';
 
 function finiteOrNull(raw: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? null : v]));
+  return Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? null : v]),
+  );
 }
 
 /**
@@ -21,11 +23,16 @@ export function storedReadings(raws: ReadonlyArray<Record<string, unknown>>): Re
     }
     const issue = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     const repaired = readings.row.safeParse(finiteOrNull(raw));
-    log.warn(repaired.success ? 'stored reading read with NULL for a non-finite value' : 'stored reading skipped: it does not match the table', {
-      readingId: raw.reading_id,
-      deviceId: raw.device_id,
-      issue,
-    });
+    log.warn(
+      repaired.success
+        ? 'stored reading read with NULL for a non-finite value'
+        : 'stored reading skipped: it does not match the table',
+      {
+        readingId: raw.reading_id,
+        deviceId: raw.device_id,
+        issue,
+      },
+    );
     if (repaired.success) rows.push(repaired.data);
   }
   return rows;

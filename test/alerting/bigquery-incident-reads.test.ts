@@ -12,12 +12,38 @@ let fake: FakeBigQuery;
 let guard: Awaited<ReturnType<typeof guardAgainstGoogleAuth>>;
 
 const ROW: IncidentRow = {
-  event_id: 'e1', incident_id: 'a'.repeat(32), version: 2, state: 'acknowledged', change: 'acknowledged', device_id: 'p/m1', metric: 'temperature_c',
-  kind: 'anomaly', severity: 'warning', opened_at: '2024-03-01T08:00:00.000Z', last_seen_at: '2024-03-01T08:10:00.000Z', anomalies: 4, peak_score: 0.93,
-  devices: ['p/m1'], metrics: ['temperature_c'], message: 'hot', actor: 'ana', changed_at: '2024-03-01T08:12:00.000Z', resolved_at: null, group_id: null,
+  event_id: 'e1',
+  incident_id: 'a'.repeat(32),
+  version: 2,
+  state: 'acknowledged',
+  change: 'acknowledged',
+  device_id: 'p/m1',
+  metric: 'temperature_c',
+  kind: 'anomaly',
+  severity: 'warning',
+  opened_at: '2024-03-01T08:00:00.000Z',
+  last_seen_at: '2024-03-01T08:10:00.000Z',
+  anomalies: 4,
+  peak_score: 0.93,
+  devices: ['p/m1'],
+  metrics: ['temperature_c'],
+  message: 'hot',
+  actor: 'ana',
+  changed_at: '2024-03-01T08:12:00.000Z',
+  resolved_at: null,
+  group_id: null,
 };
 
-const reads = () => new BigQueryIncidentReads(new BigQueryWarehouse({ projectId: PROJECT, dataset: DATASET, location: 'EU', apiEndpoint: fake.url, retry: { maxRetries: 0 } }));
+const reads = () =>
+  new BigQueryIncidentReads(
+    new BigQueryWarehouse({
+      projectId: PROJECT,
+      dataset: DATASET,
+      location: 'EU',
+      apiEndpoint: fake.url,
+      retry: { maxRetries: 0 },
+    }),
+  );
 
 beforeAll(async () => {
   guard = await guardAgainstGoogleAuth();
@@ -36,10 +62,19 @@ afterEach(async () => {
 
 describe('BigQueryIncidentReads (real client, BigQuery REST fake)', () => {
   it('reads the latest row per incident from the dedup view, filters as parameters, rows back in the table shape', async () => {
-    fake.onQuery((q) => (q.query.includes('incidents_dedup') ? { fields: bigQueryFields(incidents), rows: [ROW] } : undefined));
-    const rows = await reads().currentIncidents({ changedSince: '2024-02-23T00:00:00Z', states: ['open', 'acknowledged'], deviceId: "p/m1' OR 1=1" });
+    fake.onQuery((q) =>
+      q.query.includes('incidents_dedup') ? { fields: bigQueryFields(incidents), rows: [ROW] } : undefined,
+    );
+    const rows = await reads().currentIncidents({
+      changedSince: '2024-02-23T00:00:00Z',
+      states: ['open', 'acknowledged'],
+      deviceId: "p/m1' OR 1=1",
+    });
     expect(rows).toEqual([ROW]);
-    const body = fake.queryRequests()[0]!.body as { query: string; queryParameters: Array<{ name: string; parameterValue: unknown }> };
+    const body = fake.queryRequests()[0]!.body as {
+      query: string;
+      queryParameters: Array<{ name: string; parameterValue: unknown }>;
+    };
     expect(body.query).toContain(`\`${PROJECT}.${DATASET}.incidents_dedup\``);
     expect(body.query).toContain('QUALIFY ROW_NUMBER() OVER (PARTITION BY incident_id ORDER BY version DESC) = 1');
     expect(body.query).not.toContain('OR 1=1');
@@ -50,10 +85,16 @@ describe('BigQueryIncidentReads (real client, BigQuery REST fake)', () => {
     expect(await reads().latestScores([], '2024-03-01T00:00:00Z')).toEqual([]);
     expect(fake.queryRequests()).toHaveLength(0);
     fake.onQuery(() => ({
-      fields: [{ name: 'device_id', type: 'STRING', mode: 'NULLABLE' }, { name: 'metric', type: 'STRING', mode: 'NULLABLE' }, { name: 'ts', type: 'TIMESTAMP', mode: 'NULLABLE' }],
+      fields: [
+        { name: 'device_id', type: 'STRING', mode: 'NULLABLE' },
+        { name: 'metric', type: 'STRING', mode: 'NULLABLE' },
+        { name: 'ts', type: 'TIMESTAMP', mode: 'NULLABLE' },
+      ],
       rows: [{ device_id: 'p/m1', metric: 'temperature_c', ts: '2024-03-01T09:00:00.000Z' }],
     }));
-    expect(await reads().latestScores(['p/m1'], '2024-03-01T00:00:00Z')).toEqual([{ deviceId: 'p/m1', metric: 'temperature_c', tsMs: Date.parse('2024-03-01T09:00:00Z') }]);
+    expect(await reads().latestScores(['p/m1'], '2024-03-01T00:00:00Z')).toEqual([
+      { deviceId: 'p/m1', metric: 'temperature_c', tsMs: Date.parse('2024-03-01T09:00:00Z') },
+    ]);
     expect((fake.queryRequests()[0]!.body as { query: string }).query).toContain('ts >= TIMESTAMP(@from)');
   });
 });

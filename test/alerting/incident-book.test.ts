@@ -5,7 +5,13 @@ import type { IncidentRow } from '../../shared/warehouse/schema/tables.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 2, 1, 8);
-const SETTINGS: AlertSettings = { resolveAfterMs: 30 * MIN, cooldownMs: 30 * MIN, stormDevices: 3, stormWindowMs: 10 * MIN, checkpointMs: 5 * MIN };
+const SETTINGS: AlertSettings = {
+  resolveAfterMs: 30 * MIN,
+  cooldownMs: 30 * MIN,
+  stormDevices: 3,
+  stormWindowMs: 10 * MIN,
+  checkpointMs: 5 * MIN,
+};
 const NOW = '2024-03-01T12:00:00.000Z';
 
 let n = 0;
@@ -32,7 +38,10 @@ const until = (ms: number) => () => ms;
 describe('IncidentBook', () => {
   it('keeps one incident per episode: repeated anomalies extend it, written at most every checkpoint', () => {
     const book = new IncidentBook(SETTINGS);
-    const rows = feed(book, Array.from({ length: 20 }, (_, i) => anomaly(i)));
+    const rows = feed(
+      book,
+      Array.from({ length: 20 }, (_, i) => anomaly(i)),
+    );
     expect(rows.filter((r) => r.change === 'opened')).toHaveLength(1);
     expect(new Set(rows.map((r) => r.incident_id)).size).toBe(1);
     // Minutes 0..19: a checkpoint every 5 minutes of anomalies, and escalations as it lasts.
@@ -50,7 +59,12 @@ describe('IncidentBook', () => {
     // No scores at all (a data outage) resolves nothing either.
     expect(book.sweep(() => undefined, NOW)).toEqual([]);
     const [resolved] = book.sweep(until(T0 + 31 * MIN), NOW);
-    expect(resolved).toMatchObject({ incident_id: opened?.incident_id, state: 'resolved', change: 'auto_resolved', actor: 'kilowatch' });
+    expect(resolved).toMatchObject({
+      incident_id: opened?.incident_id,
+      state: 'resolved',
+      change: 'auto_resolved',
+      actor: 'kilowatch',
+    });
     expect(resolved?.resolved_at).toBe(new Date(T0 + 31 * MIN).toISOString());
     // Within the cooldown (until minute 61): nothing; after it: a new episode.
     expect(feed(book, [anomaly(45), anomaly(60)])).toEqual([]);
@@ -90,7 +104,10 @@ describe('IncidentBook', () => {
   it('rates by likelihood and duration: a borderline blip is info, a long unlikely episode critical', () => {
     const book = new IncidentBook(SETTINGS);
     expect(feed(book, [anomaly(0, { deviceId: 'p/x', score: 0.55 })])[0]?.severity).toBe('info');
-    const rows = feed(book, Array.from({ length: 130 }, (_, i) => anomaly(i, { score: 0.995 })));
+    const rows = feed(
+      book,
+      Array.from({ length: 130 }, (_, i) => anomaly(i, { score: 0.995 })),
+    );
     expect(rows.filter((r) => r.change === 'escalated').map((r) => r.severity)).toEqual(['critical']);
     expect(rows[0]?.severity).toBe('warning');
   });
@@ -111,12 +128,17 @@ describe('IncidentBook', () => {
     expect(opened.map((r) => r.kind)).toEqual([...Array<string>(6).fill('anomaly'), 'storm']);
     const storm = opened[6] as IncidentRow;
     expect(storm).toMatchObject({ device_id: 'plant-a/*', metric: null });
-    expect(rows.filter((r) => r.change === 'grouped').map((r) => r.group_id)).toEqual(Array<string>(6).fill(storm.incident_id));
+    expect(rows.filter((r) => r.change === 'grouped').map((r) => r.group_id)).toEqual(
+      Array<string>(6).fill(storm.incident_id),
+    );
     const latest = rows.filter((r) => r.incident_id === storm.incident_id).at(-1) as IncidentRow;
     expect(latest.devices).toHaveLength(40);
     expect(latest.severity).toBe('critical');
     // Another plant is not part of it.
-    expect(book.observe(anomaly(5, { deviceId: 'plant-b/m1' }), NOW)[0]).toMatchObject({ change: 'opened', kind: 'anomaly' });
+    expect(book.observe(anomaly(5, { deviceId: 'plant-b/m1' }), NOW)[0]).toMatchObject({
+      change: 'opened',
+      kind: 'anomaly',
+    });
     // The storm resolves once its devices were scored normal for the stretch.
     const resolved = book.sweep((device) => (device.startsWith('plant-a/') ? T0 + 60 * MIN : undefined), NOW);
     expect(resolved.map((r) => [r.kind, r.change])).toEqual([['storm', 'auto_resolved']]);
@@ -127,12 +149,23 @@ describe('IncidentBook', () => {
     const [opened] = feed(book, [anomaly(0)]);
     const id = opened?.incident_id as string;
     const [acked] = book.acknowledge(id, 'ana', '2024-03-01T08:05:00.000Z');
-    expect(acked).toMatchObject({ state: 'acknowledged', change: 'acknowledged', actor: 'ana', changed_at: '2024-03-01T08:05:00.000Z', version: 2 });
+    expect(acked).toMatchObject({
+      state: 'acknowledged',
+      change: 'acknowledged',
+      actor: 'ana',
+      changed_at: '2024-03-01T08:05:00.000Z',
+      version: 2,
+    });
     expect(book.acknowledge(id, 'bo', NOW)).toEqual([]);
     // Acknowledged incidents still gather their anomalies.
     feed(book, [anomaly(7)]);
     const [resolved] = book.resolve(id, 'bo', '2024-03-01T08:20:00.000Z');
-    expect(resolved).toMatchObject({ state: 'resolved', change: 'resolved', actor: 'bo', resolved_at: '2024-03-01T08:20:00.000Z' });
+    expect(resolved).toMatchObject({
+      state: 'resolved',
+      change: 'resolved',
+      actor: 'bo',
+      resolved_at: '2024-03-01T08:20:00.000Z',
+    });
     expect(book.resolve(id, 'bo', NOW)).toEqual([]);
     expect(() => book.acknowledge('0'.repeat(32), 'ana', NOW)).toThrow(IncidentNotFound);
     // The cooldown runs from the person's resolution.
@@ -141,11 +174,18 @@ describe('IncidentBook', () => {
 
   it('a book restored from the rows carries on where the last one stopped', () => {
     const book = new IncidentBook(SETTINGS);
-    const rows = feed(book, Array.from({ length: 11 }, (_, i) => anomaly(i)));
+    const rows = feed(
+      book,
+      Array.from({ length: 11 }, (_, i) => anomaly(i)),
+    );
     const restored = new IncidentBook(SETTINGS);
     restored.restore([...rows].reverse());
     expect(feed(restored, [anomaly(12)])).toEqual([]);
     const [resolved] = restored.sweep(until(T0 + 60 * MIN), NOW);
-    expect(resolved).toMatchObject({ incident_id: rows[0]?.incident_id, version: (rows.at(-1)?.version ?? 0) + 1, change: 'auto_resolved' });
+    expect(resolved).toMatchObject({
+      incident_id: rows[0]?.incident_id,
+      version: (rows.at(-1)?.version ?? 0) + 1,
+      change: 'auto_resolved',
+    });
   });
 });

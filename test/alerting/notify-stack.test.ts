@@ -32,7 +32,10 @@ async function hook(failures = 0): Promise<Hook> {
         res.writeHead(503).end('busy');
         return;
       }
-      h.bodies.push({ body: JSON.parse(text) as Record<string, unknown>, key: req.headers['idempotency-key'] as string | undefined });
+      h.bodies.push({
+        body: JSON.parse(text) as Record<string, unknown>,
+        key: req.headers['idempotency-key'] as string | undefined,
+      });
       res.writeHead(200).end('ok');
     });
   });
@@ -57,8 +60,18 @@ function anomaly(minute: number, id: string, metric = 'temperature_c') {
 function score(minute: number): AnomalyScoreRow {
   const ts = new Date(T0 + minute * MIN).toISOString();
   return {
-    score_id: `s${minute}`, reading_id: `r${minute}`, device_id: DEVICE, ts, metric: 'temperature_c', model: 'm', model_version: '1',
-    score: 0.1, threshold: 0.5, is_anomaly: false, scored_at: ts, signal: 'value',
+    score_id: `s${minute}`,
+    reading_id: `r${minute}`,
+    device_id: DEVICE,
+    ts,
+    metric: 'temperature_c',
+    model: 'm',
+    model_version: '1',
+    score: 0.1,
+    threshold: 0.5,
+    is_anomaly: false,
+    scored_at: ts,
+    signal: 'value',
   };
 }
 
@@ -68,12 +81,17 @@ let chat: Hook;
 let broken: Hook;
 
 async function send(...bodies: unknown[]) {
-  stack.router.publish('alerts', bodies.map((b) => ({ data: Buffer.from(typeof b === 'string' ? b : JSON.stringify(b)) })));
+  stack.router.publish(
+    'alerts',
+    bodies.map((b) => ({ data: Buffer.from(typeof b === 'string' ? b : JSON.stringify(b)) })),
+  );
   await stack.router.idle();
 }
 
 const incidentRows = () =>
-  stack.sql(`SELECT incident_id, version, state, change, actor, severity, anomalies FROM incidents ORDER BY incident_id, version`);
+  stack.sql(
+    `SELECT incident_id, version, state, change, actor, severity, anomalies FROM incidents ORDER BY incident_id, version`,
+  );
 
 beforeAll(async () => {
   [json, chat, broken] = await Promise.all([hook(2), hook(), hook(1_000)]);
@@ -101,7 +119,9 @@ describe('notify function (local stack, real HTTP webhooks, DuckDB)', () => {
     expect(rows.filter((r) => r.change === 'opened')).toHaveLength(1);
     // The JSON hook answered 503 twice: retried on the following messages, not lost.
     expect(chat.bodies).toHaveLength(1);
-    expect((chat.bodies[0]?.body as { text: string }).text).toMatch(/^\[(INFO|WARNING)\] anomaly opened: plant-n\/m1 temperature_c/);
+    expect((chat.bodies[0]?.body as { text: string }).text).toMatch(
+      /^\[(INFO|WARNING)\] anomaly opened: plant-n\/m1 temperature_c/,
+    );
     expect(json.bodies).toHaveLength(1);
     const incident = (json.bodies[0]?.body as { incident: { id: string; state: string } }).incident;
     expect(incident.state).toBe('open');
@@ -111,7 +131,10 @@ describe('notify function (local stack, real HTTP webhooks, DuckDB)', () => {
     await send(SWEEP_COMMAND);
     rows = await incidentRows();
     expect(rows.at(-1)).toMatchObject({ state: 'resolved', change: 'auto_resolved', actor: 'kilowatch' });
-    expect(json.bodies.map((b) => (b.body as { incident: { change: string } }).incident.change)).toEqual(['opened', 'auto_resolved']);
+    expect(json.bodies.map((b) => (b.body as { incident: { change: string } }).incident.change)).toEqual([
+      'opened',
+      'auto_resolved',
+    ]);
     expect(chat.bodies).toHaveLength(2);
     // Idempotency keys differ per state and channel.
     expect(new Set([...json.bodies, ...chat.bodies].map((b) => b.key)).size).toBe(4);
@@ -135,7 +158,8 @@ describe('notify function (local stack, real HTTP webhooks, DuckDB)', () => {
 
   it('people acknowledge and resolve through the alerts topic; bad commands are refused or dead-lettered', async () => {
     await send(anomaly(200, 'b0', 'power_kw'));
-    const id = (await stack.sql(`SELECT incident_id FROM incidents WHERE metric = 'power_kw' AND change = 'opened'`))[0]?.incident_id as string;
+    const id = (await stack.sql(`SELECT incident_id FROM incidents WHERE metric = 'power_kw' AND change = 'opened'`))[0]
+      ?.incident_id as string;
     expect(id).toMatch(/^[0-9a-f]{32}$/);
     await send({ command: 'acknowledge', incidentId: id, by: 'ana@plant' });
     await send({ command: 'acknowledge', incidentId: id, by: 'ana@plant' });
@@ -151,10 +175,18 @@ describe('notify function (local stack, real HTTP webhooks, DuckDB)', () => {
     expect(changes[2]).toContain('resolved by bo@plant');
     expect(changes).toHaveLength(3);
 
-    const rejected = () => stack.deadLetters().entries().filter((l) => l.attributes?.orig_kind !== 'notification');
+    const rejected = () =>
+      stack
+        .deadLetters()
+        .entries()
+        .filter((l) => l.attributes?.orig_kind !== 'notification');
     const before = stack.deadLetters().entries().length;
     await send({ command: 'acknowledge', incidentId: id, by: '' }, '{not json', { alertId: 'x' });
-    const letters = stack.deadLetters().entries().slice(before).filter((l) => l.attributes?.orig_kind !== 'notification');
+    const letters = stack
+      .deadLetters()
+      .entries()
+      .slice(before)
+      .filter((l) => l.attributes?.orig_kind !== 'notification');
     expect(letters.map((l) => l.reason)).toEqual([
       expect.stringContaining('by:'),
       expect.stringContaining('not JSON'),
@@ -167,27 +199,48 @@ describe('notify function (local stack, real HTTP webhooks, DuckDB)', () => {
 
   it('kilowatch alerts list / acknowledge / resolve against the running host', async () => {
     const run = promisify(execFile);
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KILOWATCH_') && !k.startsWith('PUBSUB_')));
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('KILOWATCH_') && !k.startsWith('PUBSUB_')),
+    );
     const kilowatch = async (...args: string[]) =>
-      (await run('node', ['bin/kilowatch.js', 'alerts', ...args], { env: { ...clean, KILOWATCH_LOCAL_PORT: String(stack.routerPort), KILOWATCH_DATA_DIR: stack.dir }, timeout: 60_000 })).stdout;
+      (
+        await run('node', ['bin/kilowatch.js', 'alerts', ...args], {
+          env: { ...clean, KILOWATCH_LOCAL_PORT: String(stack.routerPort), KILOWATCH_DATA_DIR: stack.dir },
+          timeout: 60_000,
+        })
+      ).stdout;
     await send(anomaly(400, 'c0', 'vibration_mm_s'));
-    const open = JSON.parse(await kilowatch('list', '--state', 'open', '--json')) as Array<{ incident_id: string; metric: string }>;
+    const open = JSON.parse(await kilowatch('list', '--state', 'open', '--json')) as Array<{
+      incident_id: string;
+      metric: string;
+    }>;
     expect(open.map((r) => r.metric)).toEqual(['vibration_mm_s']);
     const id = open[0]?.incident_id as string;
-    expect(JSON.parse(await kilowatch('acknowledge', id, '--by', 'cli-user'))).toMatchObject({ sent: 'acknowledge', incidentId: id });
+    expect(JSON.parse(await kilowatch('acknowledge', id, '--by', 'cli-user'))).toMatchObject({
+      sent: 'acknowledge',
+      incidentId: id,
+    });
     await stack.router.idle();
-    expect(await kilowatch('list', '--device', DEVICE)).toMatch(new RegExp(`^acknowledged .*acknowledged by cli-user.*${id}`, 'm'));
+    expect(await kilowatch('list', '--device', DEVICE)).toMatch(
+      new RegExp(`^acknowledged .*acknowledged by cli-user.*${id}`, 'm'),
+    );
     await expect(kilowatch('resolve', 'nope', '--by', 'x')).rejects.toThrow(/incident id/);
   }, 120_000);
 
   it('writes to a file channel', async () => {
     const path = join(stack.dir, 'notes.jsonl');
-    const other = await startTestStack({ subscribe: ['notify'], alertsSweepMs: 0 }, { KILOWATCH_WEBHOOKS: `json=file:${path}` });
+    const other = await startTestStack(
+      { subscribe: ['notify'], alertsSweepMs: 0 },
+      { KILOWATCH_WEBHOOKS: `json=file:${path}` },
+    );
     try {
       other.router.publish('alerts', [{ data: Buffer.from(JSON.stringify(anomaly(0, 'f0'))) }]);
       await other.router.idle();
       expect(existsSync(path)).toBe(true);
-      const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { incident: { change: string } });
+      const lines = readFileSync(path, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { incident: { change: string } });
       expect(lines.map((l) => l.incident.change)).toEqual(['opened']);
     } finally {
       await other.stop();

@@ -47,7 +47,10 @@ describe('kilowatch detect', () => {
     const input = join(skabData.get(ctx), 'data', 'valve1', '9.csv');
     const output = join(out, 'skab.csv');
     const { stdout } = await detect(['--input', input, '--output', output, '--fit-rows', '400']);
-    const summary = JSON.parse(stdout) as { model: { kind: string; fittedOnRows: number; columns: string[] }; scoredRows: number };
+    const summary = JSON.parse(stdout) as {
+      model: { kind: string; fittedOnRows: number; columns: string[] };
+      scoredRows: number;
+    };
     expect(summary.model.kind).toBe('drift-chart');
     expect(summary.model.fittedOnRows).toBe(400);
     expect(summary.model.columns).toHaveLength(8);
@@ -63,14 +66,16 @@ describe('kilowatch detect', () => {
 
   it('names the missing columns and the fix when a model does not fit the file', async (ctx) => {
     const input = join(skabData.get(ctx), 'data', 'valve1', '9.csv');
-    await expect(detect(['--input', input, '--output', join(out, 'x.csv'), '--model', 'iforest-machine'])).rejects.toHaveProperty(
-      'stderr',
-      expect.stringContaining('lacks power_kw, temperature_c, vibration_mm_s'),
-    );
+    await expect(
+      detect(['--input', input, '--output', join(out, 'x.csv'), '--model', 'iforest-machine']),
+    ).rejects.toHaveProperty('stderr', expect.stringContaining('lacks power_kw, temperature_c, vibration_mm_s'));
   });
 
   it('reads the ts column export-training-set writes, and any other named with --timestamp', async () => {
-    const rows = Array.from({ length: 500 }, (_, i) => `${new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString()},${(10 + Math.sin(i / 9)).toFixed(3)}`);
+    const rows = Array.from(
+      { length: 500 },
+      (_, i) => `${new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString()},${(10 + Math.sin(i / 9)).toFixed(3)}`,
+    );
     const ts = join(out, 'ts.csv');
     writeFileSync(ts, `ts,usage_kwh\n${rows.join('\n')}\n`);
     const { stdout } = await detect(['--input', ts, '--output', join(out, 'ts-out.csv')]);

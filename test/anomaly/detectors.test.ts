@@ -1,6 +1,12 @@
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { driftScore, driftStatistic, exportDriftChartOnnx, fitDriftChart, fitVariogram } from '../../shared/anomaly/drift-chart.js';
+import {
+  driftScore,
+  driftStatistic,
+  exportDriftChartOnnx,
+  fitDriftChart,
+  fitVariogram,
+} from '../../shared/anomaly/drift-chart.js';
 import { AnomalyLikelihood } from '../../shared/anomaly/likelihood.js';
 import { mulberry32 } from '../../shared/anomaly/random.js';
 import { scoreSeries, STREAM_DEFAULTS } from '../../shared/anomaly/stream/detector.js';
@@ -26,14 +32,22 @@ describe('drift chart', () => {
 
   it('computes the same scores in ONNX (float32) as in TypeScript', async () => {
     const r = mulberry32(2);
-    const rows = Array.from({ length: 600 }, (_, i) => [gaussian(r), 10 + 0.01 * i + gaussian(r) * 0.1, 3].map(Math.fround));
+    const rows = Array.from({ length: 600 }, (_, i) =>
+      [gaussian(r), 10 + 0.01 * i + gaussian(r) * 0.1, 3].map(Math.fround),
+    );
     const fit = fitDriftChart(['a', 'b', 'c'], rows.slice(0, 400), { tau: 20, alarmTail: 1e-4 });
     expect(fit.dof).toBe(2);
-    const windows = Array.from({ length: 200 }, (_, i) => rows.slice(380 + i, 400 + i).map((row, k) => (k > 10 && i > 150 ? [row[0]! + i / 20, row[1]!, row[2]!] : row)));
+    const windows = Array.from({ length: 200 }, (_, i) =>
+      rows.slice(380 + i, 400 + i).map((row, k) => (k > 10 && i > 150 ? [row[0]! + i / 20, row[1]!, row[2]!] : row)),
+    );
     const session = await ort.InferenceSession.create(exportDriftChartOnnx(fit));
-    const out = await session.run({ window: new ort.Tensor('float32', Float32Array.from(windows.flat(2)), [200, 20, 3]) });
+    const out = await session.run({
+      window: new ort.Tensor('float32', Float32Array.from(windows.flat(2)), [200, 20, 3]),
+    });
     const scores = out.score!.data as Float32Array;
-    windows.forEach((w, i) => expect(Math.abs(scores[i]! - driftScore(driftStatistic(fit, w), fit.dof))).toBeLessThan(1e-4));
+    windows.forEach((w, i) =>
+      expect(Math.abs(scores[i]! - driftScore(driftStatistic(fit, w), fit.dof))).toBeLessThan(1e-4),
+    );
     expect(Math.max(...scores.slice(180))).toBeGreaterThan(0.4);
   });
 });
@@ -41,7 +55,10 @@ describe('drift chart', () => {
 describe('streaming detector', () => {
   it('learns for 388 rows, then alarms on a level shift and not on the regular pattern before it', () => {
     const r = mulberry32(3);
-    const values = Float64Array.from({ length: 3000 }, (_, i) => 10 + 3 * Math.sin((2 * Math.PI * i) / 96) + 0.3 * gaussian(r) + (i >= 2500 ? 6 : 0));
+    const values = Float64Array.from(
+      { length: 3000 },
+      (_, i) => 10 + 3 * Math.sin((2 * Math.PI * i) / 96) + 0.3 * gaussian(r) + (i >= 2500 ? 6 : 0),
+    );
     const { scores } = scoreSeries(values);
     const warmup = STREAM_DEFAULTS.likelihood.learningPeriod + STREAM_DEFAULTS.likelihood.estimationSamples;
     expect(Math.max(...scores.slice(0, warmup))).toBeLessThan(0.5);
@@ -54,13 +71,21 @@ describe('streaming detector', () => {
     const values = Float64Array.from({ length: 1500 }, (_, i) => (i % 50) + gaussian(r) + (i > 1200 ? 30 * r() : 0));
     const { features, scores } = scoreSeries(values);
     const session = await ort.InferenceSession.create(exportStreamHeadOnnx());
-    const out = await session.run({ features: new ort.Tensor('float64', Float64Array.from(features.flatMap(featureRow)), [features.length, 3]) });
+    const out = await session.run({
+      features: new ort.Tensor('float64', Float64Array.from(features.flatMap(featureRow)), [features.length, 3]),
+    });
     const onnx = out.score!.data as Float64Array;
     scores.forEach((s, i) => expect(Math.abs(s - onnx[i]!)).toBeLessThan(1e-12));
   });
 
   it('mutes a run of red-zone likelihoods to the yellow level after the first', () => {
-    const lik = new AnomalyLikelihood({ learningPeriod: 10, estimationSamples: 100, historicWindowSize: 1000, reestimationPeriod: 1000, averagingWindow: 1 });
+    const lik = new AnomalyLikelihood({
+      learningPeriod: 10,
+      estimationSamples: 100,
+      historicWindowSize: 1000,
+      reestimationPeriod: 1000,
+      averagingWindow: 1,
+    });
     const r = mulberry32(5);
     for (let i = 0; i < 300; i++) lik.update(i, 0.1 + 0.05 * r());
     const first = lik.updateDetailed(300, 1);

@@ -49,7 +49,10 @@ describe('Isolation Forest exporter', () => {
       }
     };
     forest.trees.forEach(walk);
-    const rows = splits.slice(0, 200).flatMap((v) => [[Math.fround(v), Math.fround(v)], [ceilFloat32(v), ceilFloat32(v)]]);
+    const rows = splits.slice(0, 200).flatMap((v) => [
+      [Math.fround(v), Math.fround(v)],
+      [ceilFloat32(v), ceilFloat32(v)],
+    ]);
     const lib = forest.predict(rows);
     const onnx = await onnxScores(exportIsolationForestOnnx(forest), rows);
     lib.forEach((s, i) => expect(Math.abs(s - (onnx[i] as number))).toBeLessThan(1e-5));

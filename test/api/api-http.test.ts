@@ -33,7 +33,12 @@ afterAll(async () => {
 function expectProblem(res: { status: number; type: string | null; body: any }, status: number, parameter?: string) {
   expect(res.status).toBe(status);
   expect(res.type).toContain('application/problem+json');
-  expect(res.body).toMatchObject({ status, type: expect.stringMatching(/^urn:kilowatch:problem:/), title: expect.any(String), detail: expect.any(String) });
+  expect(res.body).toMatchObject({
+    status,
+    type: expect.stringMatching(/^urn:kilowatch:problem:/),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
   if (parameter) expect(res.body.errors.map((e: { parameter: string }) => e.parameter)).toContain(parameter);
 }
 
@@ -47,7 +52,11 @@ describe('api function over HTTP', () => {
     expectProblem(missing, 503);
     expect(missing.body.detail).toContain('npm run build:dashboard');
     writeFileSync(join(dashboard, 'index.html'), '<!doctype html><title>kilowatch</title>');
-    expect(await api.get('/')).toMatchObject({ status: 200, type: 'text/html; charset=utf-8', body: '<!doctype html><title>kilowatch</title>' });
+    expect(await api.get('/')).toMatchObject({
+      status: 200,
+      type: 'text/html; charset=utf-8',
+      body: '<!doctype html><title>kilowatch</title>',
+    });
     expect(await api.get('/assets/app-1.js')).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
     expectProblem(await api.get('/..%2f..%2fpackage.json'), 404);
     expectProblem(await api.get('/assets/missing.js'), 404);
@@ -79,9 +88,22 @@ describe('api function over HTTP', () => {
   it('serves a small series raw with flags and scores', async () => {
     const res = await api.get(`/v1/series?deviceId=${dev}&metric=power_kw&from=${tsAt(8)}&to=${tsAt(42)}`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ deviceId: FIXTURE.device, metric: 'power_kw', unit: 'kW', totalPoints: 34, downsampling: null });
+    expect(res.body).toMatchObject({
+      deviceId: FIXTURE.device,
+      metric: 'power_kw',
+      unit: 'kW',
+      totalPoints: 34,
+      downsampling: null,
+    });
     expect(res.body.points).toHaveLength(34);
-    expect(res.body.points[2]).toEqual({ ts: tsAt(10), value: 500, status: 'accepted', flags: ['spike'], score: null, isAnomaly: false });
+    expect(res.body.points[2]).toEqual({
+      ts: tsAt(10),
+      value: 500,
+      status: 'accepted',
+      flags: ['spike'],
+      score: null,
+      isAnomaly: false,
+    });
   });
 
   it('downsamples to maxPoints on the server, keeping every flagged and anomalous reading', async () => {
@@ -110,7 +132,9 @@ describe('api function over HTTP', () => {
       }),
     );
     await api.warehouse.insert(readings, rows);
-    const res = await api.get(`/v1/series?deviceId=${encodeURIComponent('steel-plant/main-meter')}&metric=usage_kwh&from=2024-02-01T00:00:00Z&to=2024-02-01T02:00:00Z&maxPoints=10`);
+    const res = await api.get(
+      `/v1/series?deviceId=${encodeURIComponent('steel-plant/main-meter')}&metric=usage_kwh&from=2024-02-01T00:00:00Z&to=2024-02-01T02:00:00Z&maxPoints=10`,
+    );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ totalPoints: 120, downsampling: { method: 'm4', buckets: 2 } });
     expect(res.body.points.length).toBeLessThanOrEqual(10);
@@ -123,7 +147,11 @@ describe('api function over HTTP', () => {
     const overCap = await api.get(seriesPath('&maxPoints=10001'));
     expectProblem(overCap, 422, 'maxPoints');
     expect(overCap.body.detail).toContain('at most 10000');
-    expectProblem(await api.get(`/v1/series?deviceId=${dev}&metric=power_kw&from=2020-01-01T00:00:00Z&to=2021-06-01T00:00:00Z`), 422, 'to');
+    expectProblem(
+      await api.get(`/v1/series?deviceId=${dev}&metric=power_kw&from=2020-01-01T00:00:00Z&to=2021-06-01T00:00:00Z`),
+      422,
+      'to',
+    );
   });
 
   it('rejects unknown and malformed parameters, naming them and what is accepted', async () => {
@@ -137,16 +165,27 @@ describe('api function over HTTP', () => {
     const metric = await api.get(`/v1/series?deviceId=${dev}&metric=flow`);
     expectProblem(metric, 404, 'metric');
     expect(metric.body.detail).toContain('power_kw, temperature_c');
-    expectProblem(await api.get(`/v1/series?deviceId=${encodeURIComponent("x' OR 1=1 --")}&metric=power_kw`), 404, 'deviceId');
+    expectProblem(
+      await api.get(`/v1/series?deviceId=${encodeURIComponent("x' OR 1=1 --")}&metric=power_kw`),
+      404,
+      'deviceId',
+    );
     expectProblem(await api.get('/v1/nothing'), 404);
   });
 
   it('serves the latest forecast with p10/p50/p90 and its model version', async () => {
     const res = await api.get(`/v1/forecasts/latest?deviceId=${dev}&metric=power_kw&from=${from}&to=${to}`);
     expect(res.status).toBe(200);
-    expect(res.body.forecast).toMatchObject({ origin: tsAt(192), model: 'steel-forecast', modelVersion: '2.0.0', unit: 'kW' });
+    expect(res.body.forecast).toMatchObject({
+      origin: tsAt(192),
+      model: 'steel-forecast',
+      modelVersion: '2.0.0',
+      unit: 'kW',
+    });
     expect(res.body.forecast.points[0]).toEqual({ targetTs: tsAt(192), p10: 91, p50: 101, p90: 111 });
-    const none = await api.get(`/v1/forecasts/latest?deviceId=${dev}&metric=power_kw&from=2023-01-01T00:00:00Z&to=2023-01-02T00:00:00Z`);
+    const none = await api.get(
+      `/v1/forecasts/latest?deviceId=${dev}&metric=power_kw&from=2023-01-01T00:00:00Z&to=2023-01-02T00:00:00Z`,
+    );
     expect(none).toMatchObject({ status: 200, body: { from: '2023-01-01T00:00:00.000Z', forecast: null } });
     expectProblem(await api.get(`/v1/forecasts/latest?deviceId=${dev}&metric=pressure`), 404, 'metric');
   });
@@ -158,7 +197,11 @@ describe('api function over HTTP', () => {
     expect(first.body.nextCursor).toEqual(expect.any(String));
     const next = await api.get(`/v1/alerts?from=${from}&to=${to}&limit=2&cursor=${first.body.nextCursor}`);
     expect(next.body).toMatchObject({ items: [{ alertId: 'al-40' }], nextCursor: null });
-    expectProblem(await api.get(`/v1/alerts?from=${from}&to=${to}&limit=2&severity=warning&cursor=${first.body.nextCursor}`), 400, 'cursor');
+    expectProblem(
+      await api.get(`/v1/alerts?from=${from}&to=${to}&limit=2&severity=warning&cursor=${first.body.nextCursor}`),
+      400,
+      'cursor',
+    );
     expectProblem(await api.get(`/v1/alerts?from=${from}&to=${to}&cursor=bm9wZQ`), 400, 'cursor');
     expectProblem(await api.get(`/v1/alerts?from=${from}&to=${to}&limit=1001`), 422, 'limit');
     expectProblem(await api.get(`/v1/alerts?from=${from}&to=${to}&severity=urgent`), 400, 'severity');
@@ -170,7 +213,12 @@ describe('api function over HTTP', () => {
     const res = await api.get(`/v1/anomaly-scores?from=${from}&to=${to}&anomaliesOnly=true&deviceId=${dev}`);
     expect(res.status).toBe(200);
     expect(res.body.items.map((s: { ts: string }) => s.ts)).toEqual([tsAt(200), tsAt(41), tsAt(40)]);
-    expect(res.body.items[0]).toMatchObject({ model: 'stream-univariate', modelVersion: '1.0.0', signal: 'value', isAnomaly: true });
+    expect(res.body.items[0]).toMatchObject({
+      model: 'stream-univariate',
+      modelVersion: '1.0.0',
+      signal: 'value',
+      isAnomaly: true,
+    });
     const paged = await api.get(`/v1/anomaly-scores?from=${from}&to=${to}&limit=1000`);
     expect(paged.body.items).toHaveLength(268);
     expect(paged.body.nextCursor).toBeNull();
@@ -179,8 +227,13 @@ describe('api function over HTTP', () => {
   it('stores an acknowledgement in the warehouse and shows it on the alert', async () => {
     const ack = await api.post('/v1/alerts/al-40/ack', { by: 'night shift', note: 'bearing replaced', ts: tsAt(40) });
     expect(ack.status).toBe(200);
-    expect(ack.body).toMatchObject({ alertId: 'al-40', acknowledgement: { by: 'night shift', note: 'bearing replaced' } });
-    const rows = await api.warehouse.query(`SELECT alert_id, acknowledged_by, note FROM alert_acks WHERE alert_id = 'al-40'`);
+    expect(ack.body).toMatchObject({
+      alertId: 'al-40',
+      acknowledgement: { by: 'night shift', note: 'bearing replaced' },
+    });
+    const rows = await api.warehouse.query(
+      `SELECT alert_id, acknowledged_by, note FROM alert_acks WHERE alert_id = 'al-40'`,
+    );
     expect(rows).toEqual([{ alert_id: 'al-40', acknowledged_by: 'night shift', note: 'bearing replaced' }]);
     const open = await api.get(`/v1/alerts?from=${from}&to=${to}&state=open`);
     expect(open.body.items.map((a: { alertId: string }) => a.alertId)).toEqual(['al-200']);
@@ -191,8 +244,17 @@ describe('api function over HTTP', () => {
   });
 
   it('estimates energy of a batch with the champion estimator and its version, up to 10,000 rows', async () => {
-    const row = { ts: '2018-01-01T00:15:00+09:00', laggingKvarh: 2.95, laggingPf: 73.21, leadingKvarh: 0, leadingPf: 100, co2: 0 };
-    const res = await api.post('/v1/estimate', { rows: [row, { ...row, laggingKvarh: null, laggingPf: null, leadingKvarh: null, leadingPf: null, co2: null }] });
+    const row = {
+      ts: '2018-01-01T00:15:00+09:00',
+      laggingKvarh: 2.95,
+      laggingPf: 73.21,
+      leadingKvarh: 0,
+      leadingPf: 100,
+      co2: 0,
+    };
+    const res = await api.post('/v1/estimate', {
+      rows: [row, { ...row, laggingKvarh: null, laggingPf: null, leadingKvarh: null, leadingPf: null, co2: null }],
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ model: 'steel-estimate', modelVersion: expect.any(String) });
     expect(res.body.estimates[0]).toMatchObject({ ts: row.ts, status: 'ok' });
@@ -212,19 +274,31 @@ describe('api function over HTTP', () => {
     const res = await api.get(`/v1/models?from=${from}&to=${to}`);
     expect(res.status).toBe(200);
     const byName = Object.fromEntries(res.body.models.map((m: { name: string }) => [m.name, m]));
-    expect(byName['steel-estimate'].champion).toMatchObject({ source: 'committed', version: expect.any(String), metrics: { primary: expect.any(String) } });
-    expect(byName['steel-forecast'].activity.map((a: { modelVersion: string }) => a.modelVersion)).toEqual(['1.0.0', '2.0.0']);
+    expect(byName['steel-estimate'].champion).toMatchObject({
+      source: 'committed',
+      version: expect.any(String),
+      metrics: { primary: expect.any(String) },
+    });
+    expect(byName['steel-forecast'].activity.map((a: { modelVersion: string }) => a.modelVersion)).toEqual([
+      '1.0.0',
+      '2.0.0',
+    ]);
   });
 
   it('reports pipeline health: stored, rejected by reason, delays, dead letters, last reading per device', async () => {
     const res = await api.get(`/v1/health/pipeline?readingsSince=${from}`);
     expect(res.status).toBe(200);
-    expect(res.body.lastHour.stored).toEqual({ rows: 577, byDevice: { [FIXTURE.device]: 576, [FIXTURE.otherDevice]: 1 } });
+    expect(res.body.lastHour.stored).toEqual({
+      rows: 577,
+      byDevice: { [FIXTURE.device]: 576, [FIXTURE.otherDevice]: 1 },
+    });
     expect(res.body.lastHour.rejectedByReason).toEqual({});
     expect(res.body.lastDay.rejectedByReason).toEqual({ unknown_device: 2, invalid_reading: 1 });
     expect(res.body.lastDay.storeDelay.maxMs).toBe(Date.parse(FIXTURE.ingestedAt) - FIXTURE.start);
     expect(res.body.deadLetters).toBe(0);
-    expect(res.body.devices.find((d: { deviceId: string }) => d.deviceId === FIXTURE.device)).toMatchObject({ lastReadingAt: tsAt(287) });
+    expect(res.body.devices.find((d: { deviceId: string }) => d.deviceId === FIXTURE.device)).toMatchObject({
+      lastReadingAt: tsAt(287),
+    });
     expectProblem(await api.get('/v1/health/pipeline?readingsSince=2000-01-01T00:00:00Z'), 422, 'to');
   });
 
@@ -233,10 +307,26 @@ describe('api function over HTTP', () => {
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths).sort()).toEqual(
-      ['/v1/alerts', '/v1/alerts/{alertId}/ack', '/v1/anomaly-scores', '/v1/devices', '/v1/estimate', '/v1/forecasts/latest', '/v1/health/pipeline', '/v1/models', '/v1/series'].sort(),
+      [
+        '/v1/alerts',
+        '/v1/alerts/{alertId}/ack',
+        '/v1/anomaly-scores',
+        '/v1/devices',
+        '/v1/estimate',
+        '/v1/forecasts/latest',
+        '/v1/health/pipeline',
+        '/v1/models',
+        '/v1/series',
+      ].sort(),
     );
     const series = doc.body.paths['/v1/series'].get;
-    expect(series.parameters.map((p: { name: string }) => p.name)).toEqual(['deviceId', 'metric', 'from', 'to', 'maxPoints']);
+    expect(series.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'deviceId',
+      'metric',
+      'from',
+      'to',
+      'maxPoints',
+    ]);
     expect(Object.keys(series.responses)).toEqual(expect.arrayContaining(['200', '400', '404', '422', '429']));
     expect(doc.body.components.schemas.Problem).toBeDefined();
     const page = await api.get('/docs');
@@ -245,4 +335,3 @@ describe('api function over HTTP', () => {
     expect(page.body).not.toMatch(/(src|href)="(https?:)?\/\//);
   });
 });
-

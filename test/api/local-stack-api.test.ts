@@ -4,7 +4,9 @@ import { startTestStack, type TestStack } from '../support/local-stack.js';
 
 let stack: TestStack;
 const steel = loadSteel();
-const day = (d: number) => ({ readings: steel.slice(d * 96, d * 96 + 96).map((row, i) => steelReading(row, d * 96 + i)) });
+const day = (d: number) => ({
+  readings: steel.slice(d * 96, d * 96 + 96).map((row, i) => steelReading(row, d * 96 + i)),
+});
 const series = () =>
   `series?deviceId=${encodeURIComponent(STEEL_DEVICE_ID)}&metric=usage_kwh&from=2017-12-31T00:00:00Z&to=2018-01-10T00:00:00Z`;
 
@@ -27,14 +29,22 @@ describe('api in the local stack', () => {
     await stack.router.idle();
     const after = (await (await fetch(`${stack.apiUrl}v1/${series()}`)).json()) as { totalPoints: number };
     expect(after.totalPoints).toBe(288);
-    const devices = (await (await fetch(`${stack.apiUrl}v1/devices?from=2017-12-31T00:00:00Z&to=2018-01-10T00:00:00Z`)).json()) as { devices: Array<{ deviceId: string }> };
+    const devices = (await (
+      await fetch(`${stack.apiUrl}v1/devices?from=2017-12-31T00:00:00Z&to=2018-01-10T00:00:00Z`)
+    ).json()) as { devices: Array<{ deviceId: string }> };
     expect(devices.devices.find((d) => d.deviceId === STEEL_DEVICE_ID)).toMatchObject({ readings: 288 * 6 });
   });
 
   it("forwards the dashboard's POST /copilot/v1/ask to the stack's copilot (no model configured: its 503)", async () => {
-    const res = await fetch(`${stack.apiUrl}copilot/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: 'hello?' }) });
+    const res = await fetch(`${stack.apiUrl}copilot/v1/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question: 'hello?' }),
+    });
     expect(res.status).toBe(503);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(((await res.json()) as { detail: string }).detail).toMatch(/^no language model is configured: set KILOWATCH_LLM=/);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(
+      /^no language model is configured: set KILOWATCH_LLM=/,
+    );
   });
 });

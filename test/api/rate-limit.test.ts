@@ -5,7 +5,9 @@ import { startApiServer } from '../support/api-server.js';
 // Its own file: the function builds its app once per process, from the runtime provided first.
 describe('api rate limit', () => {
   it('answers 429 with Retry-After once a client spends its burst', async () => {
-    const limited = await startApiServer(async () => {}, { env: { KILOWATCH_API_RATE_PER_S: '0.5', KILOWATCH_API_BURST: '3' } });
+    const limited = await startApiServer(async () => {}, {
+      env: { KILOWATCH_API_RATE_PER_S: '0.5', KILOWATCH_API_BURST: '3' },
+    });
     try {
       const statuses = [];
       for (let i = 0; i < 4; i++) statuses.push((await limited.get('/healthz')).status);

@@ -21,11 +21,19 @@ function steelRows(): ReadingRow[] {
       Object.entries(r.metrics).map(([metric, value], k) => {
         const ts = new Date(r.tsMs).toISOString();
         return {
-          reading_id: readingId(STEEL_DEVICE_ID, r.tsMs, metric), device_id: STEEL_DEVICE_ID, ts, metric,
-          value: (i + k) % 97 === 0 ? null : value, unit: 'x', original_value: (i + k) % 31 === 0 ? value / 3 : null,
-          original_unit: (i + k) % 31 === 0 ? 'y' : null, status: (i + k) % 31 === 0 ? ('repaired' as const) : ('accepted' as const),
-          flags: (i + k) % 97 === 0 ? ['missing'] : (i + k) % 31 === 0 ? ['spike', 'imputed'] : [], message_id: `m${i}`,
-          seq: i % 5 === 0 ? null : i, ingested_at: new Date(r.tsMs + 1234).toISOString(),
+          reading_id: readingId(STEEL_DEVICE_ID, r.tsMs, metric),
+          device_id: STEEL_DEVICE_ID,
+          ts,
+          metric,
+          value: (i + k) % 97 === 0 ? null : value,
+          unit: 'x',
+          original_value: (i + k) % 31 === 0 ? value / 3 : null,
+          original_unit: (i + k) % 31 === 0 ? 'y' : null,
+          status: (i + k) % 31 === 0 ? ('repaired' as const) : ('accepted' as const),
+          flags: (i + k) % 97 === 0 ? ['missing'] : (i + k) % 31 === 0 ? ['spike', 'imputed'] : [],
+          message_id: `m${i}`,
+          seq: i % 5 === 0 ? null : i,
+          ingested_at: new Date(r.tsMs + 1234).toISOString(),
         };
       }),
     );
@@ -51,7 +59,9 @@ afterEach(async () => {
 });
 
 async function counts() {
-  const [w] = await warehouse.query(`SELECT count(*)::INT AS n, count(*) FILTER (WHERE ts < '${UNTIL}'::TIMESTAMPTZ)::INT AS old FROM readings`);
+  const [w] = await warehouse.query(
+    `SELECT count(*)::INT AS n, count(*) FILTER (WHERE ts < '${UNTIL}'::TIMESTAMPTZ)::INT AS old FROM readings`,
+  );
   return w as { n: number; old: number };
 }
 
@@ -61,12 +71,17 @@ describe('local archive (DuckDB partitioned COPY, hive layout)', () => {
     const all = await before('readings');
     const summary = await archive.archive({ until: '2018-02-01' });
     // Partitions are UTC months: the plant's first local hours (Asia/Seoul) are December 2017 in UTC.
-    expect(summary.partitions.map((p) => [p.year, p.month])).toEqual([[2017, 12], [2018, 1]]);
+    expect(summary.partitions.map((p) => [p.year, p.month])).toEqual([
+      [2017, 12],
+      [2018, 1],
+    ]);
     expect(summary.partitions.reduce((n, p) => n + p.rows, 0)).toBe(january.length);
     expect(readdirSync(join(dir, 'archive', 'readings')).sort()).toEqual(['year=2017', 'year=2018']);
     expect(readdirSync(join(dir, 'archive', 'readings', 'year=2018'))).toEqual(['month=1']);
     expect((await counts()).old).toBe(0);
-    const back = await before(`read_parquet('${join(dir, 'archive', 'readings')}/*/*/*.parquet', hive_partitioning = true)`);
+    const back = await before(
+      `read_parquet('${join(dir, 'archive', 'readings')}/*/*/*.parquet', hive_partitioning = true)`,
+    );
     expect(back).toEqual(january);
     expect(await before('readings_all')).toEqual(all);
     const verified = await archive.verify();
@@ -97,7 +112,9 @@ describe('local archive (DuckDB partitioned COPY, hive layout)', () => {
     expect(next.orphansRemoved).toHaveLength(2);
     expect(next.runId).not.toBeNull();
     expect(await before('readings_all')).toEqual(all);
-    const [archived] = await warehouse.query(`SELECT count(*)::INT AS n, count(DISTINCT reading_id)::INT AS ids FROM read_parquet('${join(dir, 'archive', 'readings')}/*/*/*.parquet')`);
+    const [archived] = await warehouse.query(
+      `SELECT count(*)::INT AS n, count(DISTINCT reading_id)::INT AS ids FROM read_parquet('${join(dir, 'archive', 'readings')}/*/*/*.parquet')`,
+    );
     expect(archived?.n).toBe(archived?.ids);
   }, 120_000);
 
@@ -106,13 +123,21 @@ describe('local archive (DuckDB partitioned COPY, hive layout)', () => {
     const [m] = archive.manifests();
     const file = readdirSync(join(dir, 'archive', 'readings', 'year=2018', 'month=1'))[0] as string;
     // Replace the month's file with one that lacks a row.
-    await warehouse.query(`COPY (SELECT * FROM read_parquet('${join(dir, 'archive', 'readings', 'year=2018', 'month=1', file)}') LIMIT 10) TO '${join(dir, 'short.parquet')}' (FORMAT parquet)`);
+    await warehouse.query(
+      `COPY (SELECT * FROM read_parquet('${join(dir, 'archive', 'readings', 'year=2018', 'month=1', file)}') LIMIT 10) TO '${join(dir, 'short.parquet')}' (FORMAT parquet)`,
+    );
     rmSync(join(dir, 'archive', 'readings', 'year=2018', 'month=1', file));
-    await warehouse.query(`COPY (SELECT * FROM read_parquet('${join(dir, 'short.parquet')}')) TO '${join(dir, 'archive', 'readings', 'year=2018', 'month=1', file)}' (FORMAT parquet)`);
+    await warehouse.query(
+      `COPY (SELECT * FROM read_parquet('${join(dir, 'short.parquet')}')) TO '${join(dir, 'archive', 'readings', 'year=2018', 'month=1', file)}' (FORMAT parquet)`,
+    );
     const report = await archive.verify();
     expect(report.ok).toBe(false);
     const january = (p: { year: number; month: number }) => p.year === 2018 && p.month === 1;
-    expect(report.runs[0]?.partitions.find(january)).toMatchObject({ rows: m?.partitions.find(january)?.rows, found: { rows: 10 }, ok: false });
+    expect(report.runs[0]?.partitions.find(january)).toMatchObject({
+      rows: m?.partitions.find(january)?.rows,
+      found: { rows: 10 },
+      ok: false,
+    });
     expect(report.runs[0]?.partitions.find((p) => !january(p))).toMatchObject({ ok: true });
   }, 120_000);
 });
@@ -128,7 +153,15 @@ describe('kilowatch archive', () => {
     await own.init();
     await own.insert(readings, steelRows().slice(0, 5000));
     await own.close();
-    const kilowatch = async (...args: string[]) => JSON.parse((await run('node', ['bin/kilowatch.js', 'archive', ...args], { env: { ...clean, KILOWATCH_DATA_DIR: data }, timeout: 60_000 })).stdout) as Record<string, { partitions?: unknown[]; ok?: boolean }>;
+    const kilowatch = async (...args: string[]) =>
+      JSON.parse(
+        (
+          await run('node', ['bin/kilowatch.js', 'archive', ...args], {
+            env: { ...clean, KILOWATCH_DATA_DIR: data },
+            timeout: 60_000,
+          })
+        ).stdout,
+      ) as Record<string, { partitions?: unknown[]; ok?: boolean }>;
     expect((await kilowatch('--until', '2018-01-05')).archived?.partitions?.length).toBeGreaterThan(0);
     expect((await kilowatch('--verify')).verify?.ok).toBe(true);
     await expect(kilowatch('--until', 'soon')).rejects.toThrow(/--until: 'soon'/);

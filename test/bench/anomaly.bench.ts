@@ -41,13 +41,19 @@ async function rate(fn: () => unknown, minMs = 1500, minRuns = 3): Promise<numbe
 
 function series(n: number): Float64Array {
   const r = mulberry32(17);
-  return Float64Array.from({ length: n }, (_, i) => 50 + 20 * Math.sin((2 * Math.PI * i) / 288) + 3 * r() + (i % 5000 === 4000 ? 40 : 0));
+  return Float64Array.from(
+    { length: n },
+    (_, i) => 50 + 20 * Math.sin((2 * Math.PI * i) / 288) + 3 * r() + (i % 5000 === 4000 ? 40 : 0),
+  );
 }
 
 export async function anomalyBench(): Promise<void> {
   // 1. Isolation Forest.
   const start = Date.UTC(2024, 0, 1);
-  const [machine] = machineSeries({ machines: 1, intervalS: 60, seed: 11, startMs: start, durationS: 4 * 86400 }, false);
+  const [machine] = machineSeries(
+    { machines: 1, intervalS: 60, seed: 11, startMs: start, durationS: 4 * 86400 },
+    false,
+  );
   const rows = machine!.rows.map((r) => r.map(Math.fround));
   const settings = { trees: 100, seed: 7, fitThresholdQuantile: 0.99 };
   const forest = trainIsolationForest(rows, { trees: settings.trees, seed: settings.seed });
@@ -72,23 +78,36 @@ export async function anomalyBench(): Promise<void> {
   const onnxRate = await rate(() => served.run({ x: { data: flat, dims: [1000, 3] } }));
   // Per tree per row, the unit both walks pay for: the ratio cannot beat their per-walk costs on one core.
   const nsPerWalk = (batchesPerS: number) => (1e9 / batchesPerS / 1000 / settings.trees).toFixed(1);
-  console.log(`\n## Isolation Forest scoring, batches of 1,000 readings (${settings.trees} trees, ψ = ${forest.subsample}, 3 features)`);
+  console.log(
+    `\n## Isolation Forest scoring, batches of 1,000 readings (${settings.trees} trees, ψ = ${forest.subsample}, 3 features)`,
+  );
   console.log('| path | readings/s | ns per tree per reading | vs library |\n| --- | ---: | ---: | ---: |');
   console.log(`| ml-isolation-forest predict (baseline) | ${fmt(libRate * 1000)} | ${nsPerWalk(libRate)} | 1.0x |`);
-  console.log(`| ONNX TreeEnsembleRegressor via loadModel, 1 intra-op thread | ${fmt(onnxRate * 1000)} | ${nsPerWalk(onnxRate)} | ${(onnxRate / libRate).toFixed(1)}x |`);
+  console.log(
+    `| ONNX TreeEnsembleRegressor via loadModel, 1 intra-op thread | ${fmt(onnxRate * 1000)} | ${nsPerWalk(onnxRate)} | ${(onnxRate / libRate).toFixed(1)}x |`,
+  );
   // onnxruntime splits the trees (or rows) of a batch over its intra-op threads; the library is one JavaScript thread.
   const cores = availableParallelism();
   for (let threads = 2; threads <= cores; threads *= 2) {
     const threaded = await loadModel(dir, { threads });
     const threadedRate = await rate(() => threaded.run({ x: { data: flat, dims: [1000, 3] } }));
-    console.log(`| ONNX via loadModel, ${threads} intra-op threads (${cores} cores) | ${fmt(threadedRate * 1000)} | ${nsPerWalk(threadedRate)} | ${(threadedRate / libRate).toFixed(1)}x |`);
+    console.log(
+      `| ONNX via loadModel, ${threads} intra-op threads (${cores} cores) | ${fmt(threadedRate * 1000)} | ${nsPerWalk(threadedRate)} | ${(threadedRate / libRate).toFixed(1)}x |`,
+    );
   }
   console.log(`\nmax |score difference| ONNX vs library on the batch: ${parity.toExponential(1)}`);
 
   // 2. Streaming detector.
   const n = 20_000;
   const values = series(n);
-  const table: SeriesTable = { path: 'bench', timestampColumn: 'timestamp', timestamps: Array.from({ length: n }, (_, i) => String(i)), columns: ['value'], values: [values], labels: {} };
+  const table: SeriesTable = {
+    path: 'bench',
+    timestampColumn: 'timestamp',
+    timestamps: Array.from({ length: n }, (_, i) => String(i)),
+    columns: ['value'],
+    values: [values],
+    labels: {},
+  };
   const stream = (await loadModel(join(MODELS, 'stream-univariate'))) as unknown as DetectorModel;
   const zRate = await rate(() => {
     // Rolling z-score over the last 288 values: the cheapest streaming baseline.
@@ -117,16 +136,27 @@ export async function anomalyBench(): Promise<void> {
   console.log('| path | readings/s | vs rolling z-score |\n| --- | ---: | ---: |');
   console.log(`| rolling z-score, 288-value window (baseline) | ${fmt(zRate * n)} | 1.0x |`);
   console.log(`| stream-univariate, TypeScript reference | ${fmt(tsRate * n)} | ${(tsRate / zRate).toFixed(3)}x |`);
-  console.log(`| stream-univariate as served (state in TS + ONNX head, batches of 4,096) | ${fmt(servedRate * n)} | ${(servedRate / zRate).toFixed(3)}x |`);
+  console.log(
+    `| stream-univariate as served (state in TS + ONNX head, batches of 4,096) | ${fmt(servedRate * n)} | ${(servedRate / zRate).toFixed(3)}x |`,
+  );
 
   // 3. Drift chart.
   const r = mulberry32(3);
   const sensors = Array.from({ length: 8 }, (_, j) => `s${j}`);
   const sensorValues = sensors.map((_, j) => Float64Array.from({ length: n }, () => j + r()));
-  const wide: SeriesTable = { path: 'bench-wide', timestampColumn: 'datetime', timestamps: table.timestamps, columns: sensors, values: sensorValues, labels: {} };
+  const wide: SeriesTable = {
+    path: 'bench-wide',
+    timestampColumn: 'datetime',
+    timestamps: table.timestamps,
+    columns: sensors,
+    values: sensorValues,
+    labels: {},
+  };
   const drift = (await loadModel(join(MODELS, 'drift-chart-pump'))) as unknown as DetectorModel;
   const driftRate = await rate(() => scoreTable(wide, drift, { fitRows: 400 }));
-  console.log(`\n## Drift chart, ${fmt(n)} rows of 8 sensors (fit on 400 rows, then score; τ = 20-row windows through ONNX)`);
+  console.log(
+    `\n## Drift chart, ${fmt(n)} rows of 8 sensors (fit on 400 rows, then score; τ = 20-row windows through ONNX)`,
+  );
   console.log('| path | rows/s |\n| --- | ---: |');
   console.log(`| fit + score | ${fmt(driftRate * n)} |`);
 }

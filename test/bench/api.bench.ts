@@ -51,7 +51,10 @@ async function load(base: string, route: string, paths: string[]): Promise<LoadR
         duration: SECONDS,
         requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) }],
       },
-      (error: unknown, done) => (error ? reject(error instanceof Error ? error : new Error(`autocannon failed: ${JSON.stringify(error)}`)) : resolve(done)),
+      (error: unknown, done) =>
+        error
+          ? reject(error instanceof Error ? error : new Error(`autocannon failed: ${JSON.stringify(error)}`))
+          : resolve(done),
     );
     instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => times.push(ms));
   });
@@ -70,7 +73,12 @@ async function load(base: string, route: string, paths: string[]): Promise<LoadR
 }
 
 /** Sequential calls of the series use-case on the uncached read port: what the cache saves a request. */
-async function uncached(warehouse: DuckDbWarehouse, config: Config, paths: Array<{ from: string; to: string; maxPoints?: number }>, runs: number) {
+async function uncached(
+  warehouse: DuckDbWarehouse,
+  config: Config,
+  paths: Array<{ from: string; to: string; maxPoints?: number }>,
+  runs: number,
+) {
   const { deps } = await createApiRuntime({ ...config, KILOWATCH_API_CACHE: false }, warehouse);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -97,7 +105,12 @@ export interface ApiBench {
 export async function apiBench(): Promise<ApiBench> {
   const dir = process.env.KILOWATCH_BENCH_API_DIR ?? join('.kilowatch', 'bench-api');
   // One client (127.0.0.1) makes every request: the rate limit is set above what the run can reach.
-  const config = loadConfig({ KILOWATCH_DATA_DIR: dir, LOG_LEVEL: 'error', KILOWATCH_API_RATE_PER_S: '1000000', KILOWATCH_API_BURST: '1000000' });
+  const config = loadConfig({
+    KILOWATCH_DATA_DIR: dir,
+    LOG_LEVEL: 'error',
+    KILOWATCH_API_RATE_PER_S: '1000000',
+    KILOWATCH_API_BURST: '1000000',
+  });
   const stack = await startLocalStack(config, { routerPort: 0, functionsPort: 0 });
   try {
     const [latest] = await stack.warehouse.recentReadings(STEEL_DEVICE_ID, 1);
@@ -119,7 +132,8 @@ export async function apiBench(): Promise<ApiBench> {
     const yearRange = { from: '2017-12-31T15:00:00.000Z', to: '2018-12-31T15:00:00.000Z', maxPoints: 1000 };
     const year = `/v1/series?deviceId=${device}&metric=usage_kwh&from=${yearRange.from}&to=${yearRange.to}&maxPoints=1000`;
     const check = (await (await fetch(`${base}${year}`)).json()) as { totalPoints: number; points: unknown[] };
-    if (check.totalPoints < 35_000 || check.points.length > 1000) throw new Error(`unexpected year series: ${check.totalPoints} readings, ${check.points.length} points`);
+    if (check.totalPoints < 35_000 || check.points.length > 1000)
+      throw new Error(`unexpected year series: ${check.totalPoints} readings, ${check.points.length} points`);
     const results = [];
     results.push(await load(base, '/healthz (baseline)', ['/healthz']));
     results.push(await load(base, 'series, one day (364 different days: mostly cache misses)', days));
@@ -146,9 +160,15 @@ export function apiBenchMarkdown(b: ApiBench): string {
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of b.results) {
-    lines.push(`| ${r.route} | ${Math.round(r.perSecond)} | ${r.p50} | ${r.p95} | ${r.p99} | ${(r.p95 / Math.max(base.p95, 0.1)).toFixed(1)}x | ${r.errors + r.non2xx} |`);
+    lines.push(
+      `| ${r.route} | ${Math.round(r.perSecond)} | ${r.p50} | ${r.p95} | ${r.p99} | ${(r.p95 / Math.max(base.p95, 0.1)).toFixed(1)}x | ${r.errors + r.non2xx} |`,
+    );
   }
-  lines.push('', '| without the read cache: the series use-case called one request at a time | p50 ms | p95 ms |', '| --- | --- | --- |');
+  lines.push(
+    '',
+    '| without the read cache: the series use-case called one request at a time | p50 ms | p95 ms |',
+    '| --- | --- | --- |',
+  );
   lines.push(`| one day (100 calls over different days) | ${b.uncachedDay.p50} | ${b.uncachedDay.p95} |`);
   lines.push(`| full year, maxPoints=1000 (20 calls) | ${b.uncachedYear.p50} | ${b.uncachedYear.p95} |`);
   return lines.join('\n');

@@ -30,7 +30,15 @@ interface ChartFigures {
 }
 
 export async function chartBench(browser: HeadlessChromium, points = 100_000, zooms = 28): Promise<ChartFigures> {
-  const out = await build({ entryPoints: [ENTRY], bundle: true, minify: true, format: 'iife', write: false, outdir: '/bench', logLevel: 'warning' });
+  const out = await build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    write: false,
+    outdir: '/bench',
+    logLevel: 'warning',
+  });
   const text = (ext: string) => out.outputFiles.find((f) => f.path.endsWith(ext))?.text ?? '';
   const { page } = await browser.page();
   await page.setContent(`<html><head><style>${text('.css')}</style></head><body></body></html>`);
@@ -120,7 +128,10 @@ export async function dashboardBenchMarkdown(): Promise<string> {
       `\nBundle: ${(size.js / 1024).toFixed(1)} KiB JS (${(size.jsGz / 1024).toFixed(1)} KiB gzipped), ${(size.css / 1024).toFixed(1)} KiB CSS (${(size.cssGz / 1024).toFixed(1)} KiB gzipped).`,
     );
     const url = process.env.KILOWATCH_API_URL ?? 'http://127.0.0.1:8084/';
-    const up = await fetch(new URL('/healthz', url)).then((r) => r.ok, () => false);
+    const up = await fetch(new URL('/healthz', url)).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (!up) lines.push(`\n(First render skipped: no api function answers at ${url}; start \`npm start\` first.)`);
     else {
       const f = await firstRenderBench(browser, url);

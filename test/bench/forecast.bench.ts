@@ -55,7 +55,11 @@ export interface ForecastBench {
 export async function forecastBench(runs = 2000): Promise<ForecastBench> {
   const steel = loadSteel();
   const anchorMs = steel[0]!.tsMs;
-  const series: RegularSeries = { anchorMs, stepSeconds: 900, values: Float64Array.from(steel, (r) => r.metrics.usage_kwh) };
+  const series: RegularSeries = {
+    anchorMs,
+    stepSeconds: 900,
+    values: Float64Array.from(steel, (r) => r.metrics.usage_kwh),
+  };
   const f = forecasterOf(await loadModel(`${MODELS}steel-forecast`));
   const io = (Date.parse('2018-10-15T15:00:00Z') - anchorMs) / 900_000;
   const input = normalise(buildRawFeatures(series, f.params, [io]), f.norm);
@@ -75,11 +79,16 @@ export async function forecastBench(runs = 2000): Promise<ForecastBench> {
   const features = normaliseEstimate(e, buildEstimateFeatures(rows, stamps, e.params).raw);
   const onnx = await latencies(() => e.model.run({ features }), 300);
   const feat = await latencies(() => normaliseEstimate(e, buildEstimateFeatures(rows, stamps, e.params).raw), 300);
-  const both = await latencies(async () => e.model.run({ features: normaliseEstimate(e, buildEstimateFeatures(rows, stamps, e.params).raw) }), 300);
+  const both = await latencies(
+    async () => e.model.run({ features: normaliseEstimate(e, buildEstimateFeatures(rows, stamps, e.params).raw) }),
+    300,
+  );
   const physics = await latencies(() => rows.map(physicsEstimate), 300);
 
   const lastMs = anchorMs + (steel.length - 1) * 900_000;
-  const origins = localMidnights(anchorMs + 672 * 900_000, lastMs - 96 * 900_000, STEEL_TIMEZONE).map((ms) => (ms - anchorMs) / 900_000);
+  const origins = localMidnights(anchorMs + 672 * 900_000, lastMs - 96 * 900_000, STEEL_TIMEZONE).map(
+    (ms) => (ms - anchorMs) / 900_000,
+  );
   await forecastIndices(f, series, origins);
   const s = performance.now();
   await forecastIndices(f, series, origins);

@@ -17,7 +17,8 @@ const limits = { maxBatch: 1000, maxMessageBytes: 480 * 1024 };
 function messages(machines: number, hours: number, seed: number): { bytes: Buffer[]; readings: number } {
   const { readings } = generate({ machines, startMs: Date.UTC(2024, 0, 1), durationS: hours * 3600, seed });
   const bytes: Buffer[] = [];
-  for (let i = 0; i < readings.length; i += BATCH) bytes.push(Buffer.from(JSON.stringify({ readings: readings.slice(i, i + BATCH) })));
+  for (let i = 0; i < readings.length; i += BATCH)
+    bytes.push(Buffer.from(JSON.stringify({ readings: readings.slice(i, i + BATCH) })));
   return { bytes, readings: readings.length };
 }
 
@@ -72,7 +73,8 @@ export function inProcess(): InProcessResult {
     bytes.forEach((b, i) => {
       const decoded = decodeMessage(b, limits);
       if (decoded.kind !== 'readings') throw new Error('bench message did not decode');
-      rows += cleaner.clean(decoded.readings, { messageId: `m${i}`, receivedAt: Date.UTC(2030, 0, 1) }, stateOf).rows.length;
+      rows += cleaner.clean(decoded.readings, { messageId: `m${i}`, receivedAt: Date.UTC(2030, 0, 1) }, stateOf).rows
+        .length;
     });
     return rows;
   });
@@ -88,7 +90,12 @@ export function inProcess(): InProcessResult {
 
 /** Single-reading messages (5 metrics each) of 40 simulated machines: what most devices publish. */
 function singleReadingMessages(count: number): Buffer[] {
-  const { readings } = generate({ machines: 40, startMs: Date.UTC(2024, 0, 1), durationS: Math.ceil(count / 40) * 60, seed: 5 });
+  const { readings } = generate({
+    machines: 40,
+    startMs: Date.UTC(2024, 0, 1),
+    durationS: Math.ceil(count / 40) * 60,
+    seed: 5,
+  });
   return readings.slice(0, count).map((r) => Buffer.from(JSON.stringify(r)));
 }
 
@@ -106,13 +113,25 @@ export async function endToEnd(withScoring = false, shape: 'batched' | 'single' 
     subscribe: withScoring ? ['ingest', 'score'] : ['ingest'],
   });
   try {
-    const { bytes, readings } = shape === 'batched' ? messages(50, 24, 4) : { bytes: singleReadingMessages(6000), readings: 6000 };
+    const { bytes, readings } =
+      shape === 'batched' ? messages(50, 24, 4) : { bytes: singleReadingMessages(6000), readings: 6000 };
     const started = performance.now();
-    stack.router.publish('readings', bytes.map((data) => ({ data })));
+    stack.router.publish(
+      'readings',
+      bytes.map((data) => ({ data })),
+    );
     await stack.router.idle();
     const seconds = (performance.now() - started) / 1000;
     const { readings: rows } = await stack.deps.warehouse.counts();
-    return { readings, messages: bytes.length, rows: rows ?? 0, readingsPerS: readings / seconds, messagesPerS: bytes.length / seconds, rowsPerS: (rows ?? 0) / seconds, seconds };
+    return {
+      readings,
+      messages: bytes.length,
+      rows: rows ?? 0,
+      readingsPerS: readings / seconds,
+      messagesPerS: bytes.length / seconds,
+      rowsPerS: (rows ?? 0) / seconds,
+      seconds,
+    };
   } finally {
     await stack.close();
     rmSync(dir, { recursive: true, force: true });

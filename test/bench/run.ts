@@ -37,29 +37,58 @@ const groups: Record<string, Group> = {
     console.log('\n## Single-reading messages (5 metrics each, 40 machines, 6,000 messages), end to end');
     console.log('| measure | ingest alone | with score subscribed |\n| --- | --- | --- |');
     console.log(`| messages/s | ${fmt(one.messagesPerS)} | ${fmt(oneScored.messagesPerS)} |`);
-    console.log(`| ratio to batched readings/s above | ${(one.readingsPerS / e.readingsPerS).toFixed(3)} | ${(oneScored.readingsPerS / s.readingsPerS).toFixed(3)} |`);
+    console.log(
+      `| ratio to batched readings/s above | ${(one.readingsPerS / e.readingsPerS).toFixed(3)} | ${(oneScored.readingsPerS / s.readingsPerS).toFixed(3)} |`,
+    );
   },
   cleaning() {
     const q = measureSteelCleaning({ seed: 1, registryFile: 'data/devices.json' });
-    console.log(`\n## Cleaning quality: the steel year (${fmt(q.readings)} readings x 6 metrics), independent corruption seed 1, ${fmt(q.corrupted)} corrupted values`);
+    console.log(
+      `\n## Cleaning quality: the steel year (${fmt(q.readings)} readings x 6 metrics), independent corruption seed 1, ${fmt(q.corrupted)} corrupted values`,
+    );
     for (const p of q.paths) {
-      console.log(`\n### ${p.path} path: false flags ${(100 * p.falseFlags / p.cleanValues).toFixed(3)} % of ${fmt(p.cleanValues)} untouched values`);
-      console.log('| fault | values | recall, any fault flag | recall, the flag that names it |\n| --- | ---: | ---: | ---: |');
-      for (const d of p.detection) console.log(`| ${d.fault} | ${d.values} | ${d.recallAny.toFixed(3)} | ${d.recallNamed.toFixed(3)} |`);
+      console.log(
+        `\n### ${p.path} path: false flags ${((100 * p.falseFlags) / p.cleanValues).toFixed(3)} % of ${fmt(p.cleanValues)} untouched values`,
+      );
+      console.log(
+        '| fault | values | recall, any fault flag | recall, the flag that names it |\n| --- | ---: | ---: | ---: |',
+      );
+      for (const d of p.detection)
+        console.log(`| ${d.fault} | ${d.values} | ${d.recallAny.toFixed(3)} | ${d.recallNamed.toFixed(3)} |`);
     }
-    console.log('\n### Imputation of dropped values (batch path) next to linear interpolation between uncorrupted neighbours');
-    console.log('| values | count | RMSE, kilowatch clean | RMSE, linear interpolation | ratio |\n| --- | ---: | ---: | ---: | ---: |');
-    for (const r of [...q.imputation, ...q.usageByLength.map((x) => ({ ...x, name: `usage_kwh, dropout ${x.name}` })), ...q.usageByScope.map((x) => ({ ...x, name: `usage_kwh, ${x.name}` }))]) {
-      console.log(`| ${r.name} | ${r.values}${r.unrepaired ? ` (${r.unrepaired} not repaired)` : ''} | ${r.rmse.toFixed(4)} | ${r.linearRmse.toFixed(4)} | ${(r.rmse / r.linearRmse).toFixed(3)} |`);
+    console.log(
+      '\n### Imputation of dropped values (batch path) next to linear interpolation between uncorrupted neighbours',
+    );
+    console.log(
+      '| values | count | RMSE, kilowatch clean | RMSE, linear interpolation | ratio |\n| --- | ---: | ---: | ---: | ---: |',
+    );
+    for (const r of [
+      ...q.imputation,
+      ...q.usageByLength.map((x) => ({ ...x, name: `usage_kwh, dropout ${x.name}` })),
+      ...q.usageByScope.map((x) => ({ ...x, name: `usage_kwh, ${x.name}` })),
+    ]) {
+      console.log(
+        `| ${r.name} | ${r.values}${r.unrepaired ? ` (${r.unrepaired} not repaired)` : ''} | ${r.rmse.toFixed(4)} | ${r.linearRmse.toFixed(4)} | ${(r.rmse / r.linearRmse).toFixed(3)} |`,
+      );
     }
   },
   imputation() {
-    const q = measureImputation({ days: 365, share: 0.05, allColumnsShare: 0.01, seed: 7, registryFile: 'data/devices.json' });
-    console.log('\n## Imputation: the steel plant year, 5 % of energy values masked (1 % with every electrical column)');
+    const q = measureImputation({
+      days: 365,
+      share: 0.05,
+      allColumnsShare: 0.01,
+      seed: 7,
+      registryFile: 'data/devices.json',
+    });
+    console.log(
+      '\n## Imputation: the steel plant year, 5 % of energy values masked (1 % with every electrical column)',
+    );
     console.log('| measure | value |\n| --- | --- |');
     console.log(`| masked values | ${fmt(q.masked)} (${q.unrepaired} not repaired) |`);
     console.log(`| RMSE, kilowatch clean (physics, profiles in time, KNN), kWh | ${q.imputedRmse.toFixed(3)} |`);
-    console.log(`| same, where reactive energy and power factor are there, kWh | ${q.imputedRmseWithElectrical.toFixed(3)} |`);
+    console.log(
+      `| same, where reactive energy and power factor are there, kWh | ${q.imputedRmseWithElectrical.toFixed(3)} |`,
+    );
     console.log(`| same, where only CO2 is left, kWh | ${q.imputedRmseWithoutElectrical.toFixed(3)} |`);
     console.log(`| RMSE, linear interpolation between neighbours (baseline), kWh | ${q.linearRmse.toFixed(3)} |`);
   },

@@ -20,13 +20,21 @@ interface Arrival {
  * A push endpoint that records what arrives and answers once `answerWhen(data, arrivals)` holds (checked as
  * messages arrive, and at the latest after 2 s), failing first tries of `failFirst`.
  */
-async function endpoint(answerWhen: (data: string, arrived: readonly string[]) => boolean, failFirst = new Set<string>()) {
+async function endpoint(
+  answerWhen: (data: string, arrived: readonly string[]) => boolean,
+  failFirst = new Set<string>(),
+) {
   const arrivals: Arrival[] = [];
   const answered: string[] = [];
   const waiting: Array<{ data: string; answer: () => void }> = [];
   const release = () => {
     for (const w of [...waiting]) {
-      if (answerWhen(w.data, arrivals.map((a) => a.data))) {
+      if (
+        answerWhen(
+          w.data,
+          arrivals.map((a) => a.data),
+        )
+      ) {
         waiting.splice(waiting.indexOf(w), 1);
         w.answer();
       }
@@ -36,7 +44,9 @@ async function endpoint(answerWhen: (data: string, arrived: readonly string[]) =
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const { message } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { message: { data: string; orderingKey?: string } };
+      const { message } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        message: { data: string; orderingKey?: string };
+      };
       const data = Buffer.from(message.data, 'base64').toString('utf8');
       arrivals.push({ data, orderingKey: message.orderingKey, answeredBefore: [...answered] });
       let done = false;
@@ -67,12 +77,25 @@ async function stack(ordered: boolean, target: Awaited<ReturnType<typeof endpoin
     deadLetterTopic: TOPICS.deadLetter,
     deadLetters: new DeadLetterFile(join(mkdtempSync(join(tmpdir(), 'kw-router-')), 'dead.jsonl')),
     subscriptions: [
-      { name: 'clean-score', topic: TOPICS.readingsClean, endpoint: target.url, maxAttempts: 5, minBackoffMs: 20, maxBackoffMs: 100, concurrency: 8, ordered },
+      {
+        name: 'clean-score',
+        topic: TOPICS.readingsClean,
+        endpoint: target.url,
+        maxAttempts: 5,
+        minBackoffMs: 20,
+        maxBackoffMs: 100,
+        concurrency: 8,
+        ordered,
+      },
     ],
   });
   const port = await router.listen(0);
   // The real client library publishes to the router's REST API, ordering keys included.
-  const bus = new PubSubBus({ projectId: 'local', topicName: (role) => TOPICS[role], apiEndpoint: `127.0.0.1:${port}` });
+  const bus = new PubSubBus({
+    projectId: 'local',
+    topicName: (role) => TOPICS[role],
+    apiEndpoint: `127.0.0.1:${port}`,
+  });
   opened.push(router, bus, { close: () => new Promise<void>((resolve) => target.server.close(() => resolve())) });
   return { router, bus };
 }
@@ -80,7 +103,9 @@ async function stack(ordered: boolean, target: Awaited<ReturnType<typeof endpoin
 describe('LocalPushRouter ordering keys', () => {
   it('pushes one message per key at a time, in publish order, while other keys go on', async () => {
     // a1 is answered only once b1 and the unkeyed message have arrived: they must not wait behind it.
-    const target = await endpoint((data, arrived) => data !== 'a1' || (arrived.includes('b1') && arrived.includes('free')));
+    const target = await endpoint(
+      (data, arrived) => data !== 'a1' || (arrived.includes('b1') && arrived.includes('free')),
+    );
     const { router, bus } = await stack(true, target);
     await bus.publish('readingsClean', [
       { data: 'a1', orderingKey: 'plant/a' },

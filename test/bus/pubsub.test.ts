@@ -17,7 +17,12 @@ const opened: PubSubBus[] = [];
 const SHORT_RETRY = { totalTimeoutMillis: 400, initialDelayMillis: 10, maxDelayMillis: 50 };
 
 function bus(resolve: (role: TopicRole) => string = topicName, retry?: typeof SHORT_RETRY): PubSubBus {
-  const b = new PubSubBus({ projectId: PROJECT, topicName: resolve, apiEndpoint: fake.endpoint, ...(retry ? { retry } : {}) });
+  const b = new PubSubBus({
+    projectId: PROJECT,
+    topicName: resolve,
+    apiEndpoint: fake.endpoint,
+    ...(retry ? { retry } : {}),
+  });
   opened.push(b);
   return b;
 }
@@ -32,7 +37,10 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  fake = await FakePubSub.start({ projectId: PROJECT, topics: Object.keys(TOPICS).map((r) => topicName(r as TopicRole)) });
+  fake = await FakePubSub.start({
+    projectId: PROJECT,
+    topics: Object.keys(TOPICS).map((r) => topicName(r as TopicRole)),
+  });
 });
 
 afterEach(async () => {
@@ -44,7 +52,11 @@ afterEach(async () => {
 describe('PubSubBus.publish', () => {
   it('publishes bytes and attributes intact over the v1 REST publish call and returns the message ids', async () => {
     const binary = new Uint8Array([0, 1, 2, 0xfe, 0xff, 0x80, 10, 13]);
-    const json = JSON.stringify({ device_id: 'pump-1', readings: [{ metric: 'power_kw', value: 12.5 }], note: 'ünïcödé ✓' });
+    const json = JSON.stringify({
+      device_id: 'pump-1',
+      readings: [{ metric: 'power_kw', value: 12.5 }],
+      note: 'ünïcödé ✓',
+    });
     const ids = await bus().publish('readingsClean', [
       { data: json, attributes: { device_id: 'pump-1', schema: 'v1' } },
       { data: binary, attributes: { kind: 'binary' } },
@@ -61,7 +73,10 @@ describe('PubSubBus.publish', () => {
     expect(request!.path).toBe(`/v1/projects/${PROJECT}/topics/readings-clean-test:publish`);
     expect(request!.headers.authorization).toBeUndefined();
     const wire = (request!.body as { messages: Array<{ data: string }> }).messages;
-    expect(wire.map((m) => m.data)).toEqual([Buffer.from(json).toString('base64'), Buffer.from(binary).toString('base64')]);
+    expect(wire.map((m) => m.data)).toEqual([
+      Buffer.from(json).toString('base64'),
+      Buffer.from(binary).toString('base64'),
+    ]);
   });
 
   it('respects a Uint8Array view into a larger buffer', async () => {
@@ -96,10 +111,17 @@ describe('PubSubBus.publish', () => {
 
     // The client pauses a key whose publish failed; the adapter resumes it so the redelivery can publish.
     fake.failNext(1000, { kind: 'status', status: 503 });
-    await expect(b.publish('readingsClean', [{ data: 'a3', orderingKey: 'plant/a' }])).rejects.toBeInstanceOf(TransientError);
+    await expect(b.publish('readingsClean', [{ data: 'a3', orderingKey: 'plant/a' }])).rejects.toBeInstanceOf(
+      TransientError,
+    );
     fake.failNoMore();
     await b.publish('readingsClean', [{ data: 'a3', orderingKey: 'plant/a' }]);
-    expect(fake.messages('readings-clean-test').filter((m) => m.orderingKey === 'plant/a').map((m) => m.data.toString())).toEqual(['a1', 'a2', 'a3']);
+    expect(
+      fake
+        .messages('readings-clean-test')
+        .filter((m) => m.orderingKey === 'plant/a')
+        .map((m) => m.data.toString()),
+    ).toEqual(['a1', 'a2', 'a3']);
   });
 
   it('resolves each topic name once and reuses the Topic', async () => {
@@ -126,7 +148,9 @@ describe('PubSubBus.publish', () => {
     ['a reset connection', { kind: 'reset' }],
   ] as const)('throws TransientError on %s once the client stops retrying', async (_name, failure) => {
     fake.failNext(1000, failure);
-    const error = await bus(topicName, SHORT_RETRY).publish('readings', [{ data: 'x' }]).catch((e: unknown) => e);
+    const error = await bus(topicName, SHORT_RETRY)
+      .publish('readings', [{ data: 'x' }])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect(fake.messages('readings-test')).toHaveLength(0);
   });
@@ -143,13 +167,17 @@ describe('PubSubBus.publish', () => {
   });
 
   it('throws a permanent Error for an unknown topic, naming it', async () => {
-    const error = (await bus(() => 'no-such-topic').publish('readings', [{ data: 'x' }]).catch((e: unknown) => e)) as Error;
+    const error = (await bus(() => 'no-such-topic')
+      .publish('readings', [{ data: 'x' }])
+      .catch((e: unknown) => e)) as Error;
     expect(isTransient(error)).toBe(false);
     expect(error.message).toContain('no-such-topic');
   });
 
   it('throws a permanent Error when Pub/Sub refuses the message (attribute key starting with goog)', async () => {
-    const error = (await bus().publish('readings', [{ data: 'x', attributes: { googKey: 'v' } }]).catch((e: unknown) => e)) as Error;
+    const error = (await bus()
+      .publish('readings', [{ data: 'x', attributes: { googKey: 'v' } }])
+      .catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(Error);
     expect(isTransient(error)).toBe(false);
   });
@@ -211,7 +239,9 @@ describe('PubSubBus.deadLetter', () => {
 
   it('throws TransientError when the dead-letter topic is unavailable', async () => {
     fake.failNext(1000);
-    await expect(bus(topicName, SHORT_RETRY).deadLetter({ reason: 'r', raw: new Uint8Array([1]) })).rejects.toBeInstanceOf(TransientError);
+    await expect(
+      bus(topicName, SHORT_RETRY).deadLetter({ reason: 'r', raw: new Uint8Array([1]) }),
+    ).rejects.toBeInstanceOf(TransientError);
   });
 });
 

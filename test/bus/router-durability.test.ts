@@ -55,7 +55,17 @@ function router(dir: string, endpoint: string, extra: Partial<RouterOptions> = {
     project: 'local',
     deadLetterTopic: TOPICS.deadLetter,
     deadLetters: new DeadLetterFile(join(dir, 'dead.jsonl')),
-    subscriptions: [{ name: 'readings-ingest', topic: TOPICS.readings, endpoint, maxAttempts: 3, minBackoffMs: 10, maxBackoffMs: 50, concurrency: 4 }],
+    subscriptions: [
+      {
+        name: 'readings-ingest',
+        topic: TOPICS.readings,
+        endpoint,
+        maxAttempts: 3,
+        minBackoffMs: 10,
+        maxBackoffMs: 50,
+        concurrency: 4,
+      },
+    ],
     journalDir: join(dir, 'router'),
     topics: Object.values(TOPICS),
     internalTopics: [TOPICS.readingsClean],
@@ -72,7 +82,10 @@ async function restPublish(port: number, topic: string, data: string[], init: Re
     body: JSON.stringify({ messages: data.map((d) => ({ data: Buffer.from(d).toString('base64') })) }),
     ...init,
   });
-  return { status: response.status, body: (await response.json()) as { messageIds?: string[]; error?: { status: string; message: string } } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { messageIds?: string[]; error?: { status: string; message: string } },
+  };
 }
 
 describe('local router journal', () => {
@@ -91,7 +104,11 @@ describe('local router journal', () => {
     const journal = readFileSync(join(dir, 'router', 'router-journal.jsonl'), 'utf8');
     const second = await heldEndpoint();
     const b = router(dir, second.url);
-    closing.push(() => b.close(), () => closeServer(second.server), () => closeServer(first.server, true));
+    closing.push(
+      () => b.close(),
+      () => closeServer(second.server),
+      () => closeServer(first.server, true),
+    );
     expect(journal).toContain('"a":["readings-ingest"');
     await until(() => second.held.length === 2, 'replayed deliveries');
     expect(second.arrived.sort()).toEqual(['m2', 'm3']);
@@ -112,7 +129,11 @@ describe('local router journal', () => {
     appendFileSync(join(dir, 'router', 'router-journal.jsonl'), '{"p":{"messageId":"torn","topic":"readi');
     const second = await heldEndpoint();
     const b = router(dir, second.url);
-    closing.push(() => b.close(), () => closeServer(second.server), () => closeServer(first.server, true));
+    closing.push(
+      () => b.close(),
+      () => closeServer(second.server),
+      () => closeServer(first.server, true),
+    );
     await until(() => second.held.length === 1, 'the replayed delivery');
     expect(second.arrived).toEqual(['kept']);
     expect(readFileSync(join(dir, 'router', 'router-journal.jsonl'), 'utf8')).not.toContain('torn');
@@ -137,7 +158,11 @@ describe('local router journal', () => {
     expect(new DeadLetterFile(join(dir, 'dead.jsonl')).count()).toBe(0);
     const second = await heldEndpoint();
     const b = router(dir, second.url);
-    closing.push(() => b.close(), () => closeServer(second.server), () => closeServer(first.server));
+    closing.push(
+      () => b.close(),
+      () => closeServer(second.server),
+      () => closeServer(first.server),
+    );
     await until(() => second.held.length === 1, 'the replayed delivery');
     expect(second.arrived).toEqual(['in-flight']);
     second.answer('in-flight', 204);
@@ -150,9 +175,19 @@ describe('local router answers like Pub/Sub', () => {
     const target = await heldEndpoint();
     const r = router(dir, target.url);
     const port = await r.listen(0);
-    closing.push(() => r.close(), () => closeServer(target.server));
-    expect(await restPublish(port, 'no-such-topic', ['x'])).toMatchObject({ status: 404, body: { error: { status: 'NOT_FOUND' } } });
-    const bus = new PubSubBus({ projectId: 'local', topicName: () => 'no-such-topic', apiEndpoint: `127.0.0.1:${port}` });
+    closing.push(
+      () => r.close(),
+      () => closeServer(target.server),
+    );
+    expect(await restPublish(port, 'no-such-topic', ['x'])).toMatchObject({
+      status: 404,
+      body: { error: { status: 'NOT_FOUND' } },
+    });
+    const bus = new PubSubBus({
+      projectId: 'local',
+      topicName: () => 'no-such-topic',
+      apiEndpoint: `127.0.0.1:${port}`,
+    });
     closing.push(() => bus.close());
     await expect(bus.publish('readings', [{ data: 'x' }])).rejects.toThrow(/not found/i);
     expect(r.stats.published).toBe(0);
@@ -163,7 +198,10 @@ describe('local router answers like Pub/Sub', () => {
     const target = await heldEndpoint();
     const r = router(dir, target.url, { subscriptions: [] });
     const port = await r.listen(0);
-    closing.push(() => r.close(), () => closeServer(target.server));
+    closing.push(
+      () => r.close(),
+      () => closeServer(target.server),
+    );
     const huge = 'x'.repeat(11 * 1024 * 1024);
     expect((await restPublish(port, TOPICS.readings, [huge])).status).toBe(413);
     for (let i = 0; i < 3; i++) {
@@ -177,13 +215,24 @@ describe('local router answers like Pub/Sub', () => {
     const target = await heldEndpoint();
     const r = router(dir, target.url, { maxBacklog: { messages: 2, bytes: 1 << 20 } });
     const port = await r.listen(0);
-    closing.push(() => r.close(), () => closeServer(target.server, true));
+    closing.push(
+      () => r.close(),
+      () => closeServer(target.server, true),
+    );
     expect((await restPublish(port, TOPICS.readings, ['a', 'b'])).status).toBe(200);
-    expect(await restPublish(port, TOPICS.readings, ['c'])).toMatchObject({ status: 429, body: { error: { status: 'RESOURCE_EXHAUSTED' } } });
+    expect(await restPublish(port, TOPICS.readings, ['c'])).toMatchObject({
+      status: 429,
+      body: { error: { status: 'RESOURCE_EXHAUSTED' } },
+    });
     // Topics the functions publish to while handling a delivery are never refused.
     expect((await restPublish(port, TOPICS.readingsClean, ['clean'])).status).toBe(200);
 
-    const bus = new PubSubBus({ projectId: 'local', topicName: (role) => TOPICS[role], apiEndpoint: `127.0.0.1:${port}`, retry: { initialDelayMillis: 20, maxDelayMillis: 100 } });
+    const bus = new PubSubBus({
+      projectId: 'local',
+      topicName: (role) => TOPICS[role],
+      apiEndpoint: `127.0.0.1:${port}`,
+      retry: { initialDelayMillis: 20, maxDelayMillis: 100 },
+    });
     closing.push(() => bus.close());
     const published = bus.publish('readings', [{ data: 'd' }]);
     await until(() => r.stats.refused >= 2, 'the client to be refused again');

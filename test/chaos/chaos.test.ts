@@ -8,7 +8,12 @@ describe('chaos: the local stack killed at random moments', () => {
     expect(report.kills).toHaveLength(3);
     expect(report.kills[0]!.duringStart).toBe(true);
     expect(report.publish.unavailable).toBeGreaterThan(0);
-    expect({ lost: report.lost, duplicated: report.duplicated, altered: report.altered, deadLetters: report.deadLetters }).toEqual({
+    expect({
+      lost: report.lost,
+      duplicated: report.duplicated,
+      altered: report.altered,
+      deadLetters: report.deadLetters,
+    }).toEqual({
       lost: 0,
       duplicated: 0,
       altered: 0,
@@ -23,7 +28,12 @@ describe('chaos: a flood of publishers', () => {
     const report = await runFlood({ seconds: 5, env: { KILOWATCH_ROUTER_MAX_BACKLOG: '300' } });
     expect(report.publish.slowDown).toBeGreaterThan(0);
     expect(report.expected).toBeGreaterThan(0);
-    expect({ lost: report.lost, duplicated: report.duplicated, altered: report.altered, deadLetters: report.deadLetters }).toEqual({
+    expect({
+      lost: report.lost,
+      duplicated: report.duplicated,
+      altered: report.altered,
+      deadLetters: report.deadLetters,
+    }).toEqual({
       lost: 0,
       duplicated: 0,
       altered: 0,

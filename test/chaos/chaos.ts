@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeadLetterFile } from '../../shared/bus/dead-letter-sink.js';
 import { StackProcess, freePorts } from './stack-process.js';
-import { account, machineMessages, publishUntilAcknowledged, type Accounting, type Message, type PublishCounts } from './workload.js';
+import {
+  account,
+  machineMessages,
+  publishUntilAcknowledged,
+  type Accounting,
+  type Message,
+  type PublishCounts,
+} from './workload.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -63,7 +70,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     replayed += status?.replayed ?? 0;
     kills.push({ atMs: Date.now() - started, duringStart: !stack.ready });
     await stack.kill();
-    say(`kill ${kills.length} at ${((Date.now() - started) / 1000).toFixed(1)} s${stack.ready ? '' : ' (during start)'}; ${counts.accepted}/${queue.length} messages acknowledged`);
+    say(
+      `kill ${kills.length} at ${((Date.now() - started) / 1000).toFixed(1)} s${stack.ready ? '' : ' (during start)'}; ${counts.accepted}/${queue.length} messages acknowledged`,
+    );
     stack.start();
   };
   stack.start();
@@ -125,7 +134,13 @@ export async function runFlood(options: FloodOptions): Promise<FloodReport> {
       }
     }
   });
-  const progress = setInterval(() => say(`flood: ${counts.accepted} messages accepted, ${counts.slowDown} told to slow down, RSS ${(maxRss / 2 ** 20).toFixed(0)} MiB`), 10_000);
+  const progress = setInterval(
+    () =>
+      say(
+        `flood: ${counts.accepted} messages accepted, ${counts.slowDown} told to slow down, RSS ${(maxRss / 2 ** 20).toFixed(0)} MiB`,
+      ),
+    10_000,
+  );
   await Promise.all(publishers);
   clearInterval(progress);
   const drainStart = Date.now();
@@ -135,5 +150,11 @@ export async function runFlood(options: FloodOptions): Promise<FloodReport> {
   await stack.stop();
   const deadLetters = new DeadLetterFile(join(dir, 'dead-letters.jsonl')).count();
   const accounting = await account(join(dir, 'warehouse.duckdb'), 'sim-plant/machine-flood%', expected, deadLetters);
-  return { ...accounting, publish: counts, maxRssBytes: maxRss, drainSeconds, acceptedValuesPerSecond: expected.size / options.seconds };
+  return {
+    ...accounting,
+    publish: counts,
+    maxRssBytes: maxRss,
+    drainSeconds,
+    acceptedValuesPerSecond: expected.size / options.seconds,
+  };
 }

@@ -20,12 +20,26 @@ let failed = false;
 if (values.skip !== 'crash') {
   const report = await runChaos({ values: Number(values.values), kills: Number(values.kills), log: say });
   console.log(JSON.stringify({ crash: report }, null, 2));
-  if (report.lost > 0 || report.duplicated > 0 || report.altered > 0 || report.kills.length < Number(values.kills) || !report.kills[0]?.duringStart) failed = true;
+  if (
+    report.lost > 0 ||
+    report.duplicated > 0 ||
+    report.altered > 0 ||
+    report.kills.length < Number(values.kills) ||
+    !report.kills[0]?.duringStart
+  )
+    failed = true;
 }
 if (values.skip !== 'flood') {
   const report = await runFlood({ seconds: Number(values['flood-seconds']), log: say });
   console.log(JSON.stringify({ flood: report }, null, 2));
-  if (report.lost > 0 || report.duplicated > 0 || report.altered > 0 || report.maxRssBytes >= 2 ** 30 || report.publish.slowDown === 0) failed = true;
+  if (
+    report.lost > 0 ||
+    report.duplicated > 0 ||
+    report.altered > 0 ||
+    report.maxRssBytes >= 2 ** 30 ||
+    report.publish.slowDown === 0
+  )
+    failed = true;
 }
 console.log(failed ? 'CHAOS FAILED' : 'chaos: every value accounted for');
 process.exit(failed ? 1 : 0);

@@ -52,7 +52,13 @@ export class StackProcess {
     this.ready = false;
     this.starts++;
     const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/serve.ts'], {
-      env: { ...process.env, KILOWATCH_DATA_DIR: this.dataDir, KILOWATCH_LOCAL_PORT: String(this.port), LOG_LEVEL: 'info', ...this.env },
+      env: {
+        ...process.env,
+        KILOWATCH_DATA_DIR: this.dataDir,
+        KILOWATCH_LOCAL_PORT: String(this.port),
+        LOG_LEVEL: 'info',
+        ...this.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -61,7 +67,8 @@ export class StackProcess {
     });
     // Warnings (push retries while the stack starts) are expected; errors are shown.
     child.stderr.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (line.includes('"ERROR"') || (line && !line.startsWith('{'))) process.stderr.write(`[stack] ${line}\n`);
+      for (const line of chunk.toString().split('\n'))
+        if (line.includes('"ERROR"') || (line && !line.startsWith('{'))) process.stderr.write(`[stack] ${line}\n`);
     });
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
@@ -91,8 +98,12 @@ export class StackProcess {
 
   /** The router's counters, or undefined while the stack does not answer. */
   async routerStatus(): Promise<{ pendingDeliveries: number; deadLettered: number; replayed: number } | undefined> {
-    const response = await fetch(`${this.url}/_local/router`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
-    return response?.ok ? ((await response.json()) as { pendingDeliveries: number; deadLettered: number; replayed: number }) : undefined;
+    const response = await fetch(`${this.url}/_local/router`, { signal: AbortSignal.timeout(5000) }).catch(
+      () => undefined,
+    );
+    return response?.ok
+      ? ((await response.json()) as { pendingDeliveries: number; deadLettered: number; replayed: number })
+      : undefined;
   }
 
   /** Waits until the stack answers and has no delivery left to make. */
@@ -101,7 +112,8 @@ export class StackProcess {
     for (;;) {
       const status = await this.routerStatus();
       if (status && status.pendingDeliveries === 0) return;
-      if (Date.now() > deadline) throw new Error(`the stack did not catch up within ${timeoutMs} ms (${JSON.stringify(status)})`);
+      if (Date.now() > deadline)
+        throw new Error(`the stack did not catch up within ${timeoutMs} ms (${JSON.stringify(status)})`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }

@@ -14,7 +14,12 @@ export interface Message {
  * Messages of `devices` machines, `readingsPerMessage` consecutive minutes each (5 metrics a reading), in time
  * order per device, starting `daysBack` days ago: every value distinct, so each one can be accounted for.
  */
-export function* machineMessages(prefix: string, devices: number, readingsPerMessage: number, daysBack = 30): Generator<Message> {
+export function* machineMessages(
+  prefix: string,
+  devices: number,
+  readingsPerMessage: number,
+  daysBack = 30,
+): Generator<Message> {
   const start = Math.floor((Date.now() - daysBack * 86_400_000) / 60_000) * 60_000;
   for (let m = 0; ; m++) {
     const device = `sim-plant/machine-${prefix}-${m % devices}`;
@@ -23,11 +28,17 @@ export function* machineMessages(prefix: string, devices: number, readingsPerMes
     const readings = Array.from({ length: readingsPerMessage }, (_, r) => {
       const minute = first + r;
       const tsMs = start + minute * 60_000;
-      const metrics = Object.fromEntries(METRICS.map((metric, k) => [metric, Math.round((50 + ((minute * 7 + k * 13) % 100)) * 100) / 100]));
+      const metrics = Object.fromEntries(
+        METRICS.map((metric, k) => [metric, Math.round((50 + ((minute * 7 + k * 13) % 100)) * 100) / 100]),
+      );
       for (const metric of METRICS) values.push([`${device}|${tsMs}|${metric}`, metrics[metric] as number]);
       return { deviceId: device, ts: new Date(tsMs).toISOString(), metrics };
     });
-    yield { data: Buffer.from(JSON.stringify(readingsPerMessage === 1 ? readings[0] : { readings })).toString('base64'), orderingKey: device, values };
+    yield {
+      data: Buffer.from(JSON.stringify(readingsPerMessage === 1 ? readings[0] : { readings })).toString('base64'),
+      orderingKey: device,
+      values,
+    };
   }
 }
 
@@ -45,7 +56,12 @@ export interface PublishCounts {
  * a 429 is retried after a short pause, an outage (the stack killed) after a longer one. Resolves true once
  * acknowledged, false when `stop` says to give up first.
  */
-export async function publishUntilAcknowledged(url: string, batch: readonly Message[], counts: PublishCounts, stop: () => boolean): Promise<boolean> {
+export async function publishUntilAcknowledged(
+  url: string,
+  batch: readonly Message[],
+  counts: PublishCounts,
+  stop: () => boolean,
+): Promise<boolean> {
   const body = JSON.stringify({ messages: batch.map((m) => ({ data: m.data, orderingKey: m.orderingKey })) });
   while (!stop()) {
     counts.requests++;
@@ -85,7 +101,12 @@ export interface Accounting {
 }
 
 /** Every expected value against the rows of the warehouse file (the stack must be stopped: one writer per file). */
-export async function account(file: string, devicePattern: string, expected: ReadonlyMap<string, number>, deadLetters: number): Promise<Accounting> {
+export async function account(
+  file: string,
+  devicePattern: string,
+  expected: ReadonlyMap<string, number>,
+  deadLetters: number,
+): Promise<Accounting> {
   const warehouse = await DuckDbWarehouse.open(file);
   try {
     const rows = await warehouse.query(
@@ -93,8 +114,13 @@ export async function account(file: string, devicePattern: string, expected: Rea
        FROM readings WHERE device_id LIKE $p GROUP BY ALL`,
       { p: devicePattern },
     );
-    const rejected = await warehouse.query(`SELECT reason, count(*) AS n FROM rejected WHERE device_id LIKE $p GROUP BY ALL`, { p: devicePattern });
-    const [scores] = await warehouse.query(`SELECT count(*) AS n FROM anomaly_scores WHERE device_id LIKE $p`, { p: devicePattern });
+    const rejected = await warehouse.query(
+      `SELECT reason, count(*) AS n FROM rejected WHERE device_id LIKE $p GROUP BY ALL`,
+      { p: devicePattern },
+    );
+    const [scores] = await warehouse.query(`SELECT count(*) AS n FROM anomaly_scores WHERE device_id LIKE $p`, {
+      p: devicePattern,
+    });
     let duplicated = 0;
     let altered = 0;
     let found = 0;

@@ -47,7 +47,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('kilowatch sql', () => {
   it('runs a SELECT on the views, as JSON', async () => {
-    const { code, stdout } = await kilowatch(['SELECT device_id, count(*) AS n FROM copilot_readings GROUP BY 1 ORDER BY 1', '--json']);
+    const { code, stdout } = await kilowatch([
+      'SELECT device_id, count(*) AS n FROM copilot_readings GROUP BY 1 ORDER BY 1',
+      '--json',
+    ]);
     expect(code).toBe(0);
     const answer = JSON.parse(stdout) as { ok: boolean; rows: unknown[]; clamped: boolean };
     expect(answer.ok).toBe(true);

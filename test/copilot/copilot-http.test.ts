@@ -21,18 +21,41 @@ const histories: number[] = [];
 const model = new ScriptedLlm((question, options) => {
   histories.push(options.history.length);
   return {
-    turns: [() => [{ name: 'series_stats', args: { deviceId: DEMO.meter, metric: 'usage_kwh', from: '2018-03-01T00:00:00+09:00', to: '2018-03-02T00:00:00+09:00', groupBy: 'none', compareWith: null } }]],
-    answer: (results) => `On 1 March the plant used ${(results[0]?.content as { window: { sum: number } }).window.sum} kWh (${question.length} chars asked).`,
+    turns: [
+      () => [
+        {
+          name: 'series_stats',
+          args: {
+            deviceId: DEMO.meter,
+            metric: 'usage_kwh',
+            from: '2018-03-01T00:00:00+09:00',
+            to: '2018-03-02T00:00:00+09:00',
+            groupBy: 'none',
+            compareWith: null,
+          },
+        },
+      ],
+    ],
+    answer: (results) =>
+      `On 1 March the plant used ${(results[0]?.content as { window: { sum: number } }).window.sum} kWh (${question.length} chars asked).`,
   };
 });
 
 async function use(env: Record<string, string>, llm: Llm | undefined): Promise<void> {
-  const runtime = await createCopilotRuntime(loadConfig({ KILOWATCH_DATA_DIR: dir, ...env }), { warehouse, now: () => Date.parse(DEMO.now), ...(llm ? { llm } : {}) });
+  const runtime = await createCopilotRuntime(loadConfig({ KILOWATCH_DATA_DIR: dir, ...env }), {
+    warehouse,
+    now: () => Date.parse(DEMO.now),
+    ...(llm ? { llm } : {}),
+  });
   provideCopilotRuntime(runtime);
 }
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kw-copilot-http-'));
@@ -56,20 +79,36 @@ describe('copilot function over HTTP', () => {
     await use({}, model);
     const response = await post('/v1/ask', { question: 'How much did we use on 1 March?' });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { answer: string; conversationId: string; steps: Array<{ tool: string; ok: boolean }>; citations: unknown[]; usage: { inputTokens: number; toolCalls: number } };
+    const body = (await response.json()) as {
+      answer: string;
+      conversationId: string;
+      steps: Array<{ tool: string; ok: boolean }>;
+      citations: unknown[];
+      usage: { inputTokens: number; toolCalls: number };
+    };
     expect(body.answer).toMatch(/^On 1 March the plant used \d+(\.\d+)? kWh/);
     expect(body.steps).toMatchObject([{ tool: 'series_stats', ok: true }]);
     expect(body.citations).toHaveLength(1);
     expect(body.usage.toolCalls).toBe(1);
     expect(body.usage.inputTokens).toBeGreaterThan(0);
-    const calls = await warehouse.query(`SELECT kind, name FROM copilot_calls WHERE conversation_id = $c ORDER BY call_id`, { c: body.conversationId });
-    expect(calls).toEqual([{ kind: 'model', name: 'scripted' }, { kind: 'model', name: 'scripted' }, { kind: 'tool', name: 'series_stats' }]);
+    const calls = await warehouse.query(
+      `SELECT kind, name FROM copilot_calls WHERE conversation_id = $c ORDER BY call_id`,
+      { c: body.conversationId },
+    );
+    expect(calls).toEqual([
+      { kind: 'model', name: 'scripted' },
+      { kind: 'model', name: 'scripted' },
+      { kind: 'tool', name: 'series_stats' },
+    ]);
 
     // The conversation continues with its history (cut to the context by tokens).
     const again = await post('/v1/ask', { question: 'And again?', conversationId: body.conversationId });
     expect(again.status).toBe(200);
     expect(histories.slice(-2)).toEqual([0, 2]);
-    const turns = await warehouse.query(`SELECT position, role FROM copilot_turns WHERE conversation_id = $c ORDER BY position`, { c: body.conversationId });
+    const turns = await warehouse.query(
+      `SELECT position, role FROM copilot_turns WHERE conversation_id = $c ORDER BY position`,
+      { c: body.conversationId },
+    );
     expect(turns.map((t) => t.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
   });
 
@@ -92,7 +131,9 @@ describe('copilot function over HTTP', () => {
     await use({ KILOWATCH_LLM: 'none' }, undefined);
     const response = await post('/v1/ask', { question: 'Anyone there?' });
     expect(response.status).toBe(503);
-    expect(((await response.json()) as { detail: string }).detail).toMatch(/KILOWATCH_LLM=ollama.*KILOWATCH_LLM=vertex/);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(
+      /KILOWATCH_LLM=ollama.*KILOWATCH_LLM=vertex/,
+    );
   });
 
   it('answers 429 past the per-caller rate and past the daily token budget', async () => {

@@ -27,7 +27,11 @@ afterAll(async () => {
 });
 
 async function runtimeWith(llm: ScriptedLlm) {
-  return createCopilotRuntime(loadConfig({ ...env, KILOWATCH_DATA_DIR: dir }), { warehouse, llm, now: () => Date.parse(DEMO.now) });
+  return createCopilotRuntime(loadConfig({ ...env, KILOWATCH_DATA_DIR: dir }), {
+    warehouse,
+    llm,
+    now: () => Date.parse(DEMO.now),
+  });
 }
 
 describe('npm run eval:copilot harness, against a scripted model', () => {
@@ -35,14 +39,32 @@ describe('npm run eval:copilot harness, against a scripted model', () => {
     expect(EVAL_CASES.length).toBeGreaterThanOrEqual(40);
     expect(new Set(EVAL_CASES.map((c) => c.id)).size).toBe(EVAL_CASES.length);
     expect(new Set(EVAL_CASES.map((c) => c.family))).toEqual(
-      new Set(['explain', 'forecast', 'what-if', 'anomalies', 'operations', 'observability', 'maintenance', 'procedures', 'sql', 'series']),
+      new Set([
+        'explain',
+        'forecast',
+        'what-if',
+        'anomalies',
+        'operations',
+        'observability',
+        'maintenance',
+        'procedures',
+        'sql',
+        'series',
+      ]),
     );
   });
 
   it('scores a model that calls the expected tools: every tool answer matches the ground truth read from the warehouse', async () => {
     const runtime = await runtimeWith(scriptedEvalModel(EVAL_CASES));
-    const report = await runEval('scripted', EVAL_CASES, (input) => runtime.ask('eval', input), (sql) => warehouse.query(sql));
-    const wrong = report.results.filter((r) => !r.answerOk || !r.toolChoiceOk).map((r) => `${r.id}: ${r.answer} (truth ${r.truth}) ${r.error ?? ''}`);
+    const report = await runEval(
+      'scripted',
+      EVAL_CASES,
+      (input) => runtime.ask('eval', input),
+      (sql) => warehouse.query(sql),
+    );
+    const wrong = report.results
+      .filter((r) => !r.answerOk || !r.toolChoiceOk)
+      .map((r) => `${r.id}: ${r.answer} (truth ${r.truth}) ${r.error ?? ''}`);
     expect(wrong).toEqual([]);
     expect(report.toolChoiceAccuracy).toBe(1);
     expect(report.numericAccuracy).toBe(1);
@@ -51,10 +73,18 @@ describe('npm run eval:copilot harness, against a scripted model', () => {
   });
 
   it('marks wrong answers and wrong tools as wrong', async () => {
-    const liar = new ScriptedLlm(() => ({ turns: [() => [{ name: 'list_devices', args: { from: null, to: null } }]], answer: () => 'Answer: 42' }));
+    const liar = new ScriptedLlm(() => ({
+      turns: [() => [{ name: 'list_devices', args: { from: null, to: null } }]],
+      answer: () => 'Answer: 42',
+    }));
     const runtime = await runtimeWith(liar);
     const cases = EVAL_CASES.filter((c) => ['energy-march', 'spike-tuesday', 'forecast-total'].includes(c.id));
-    const report = await runEval('liar', cases, (input) => runtime.ask('eval', input), (sql) => warehouse.query(sql));
+    const report = await runEval(
+      'liar',
+      cases,
+      (input) => runtime.ask('eval', input),
+      (sql) => warehouse.query(sql),
+    );
     expect(report.toolChoiceAccuracy).toBe(0);
     expect(report.numericAccuracy).toBe(0);
   });

@@ -22,7 +22,12 @@ let bigquery: BigQuerySqlRunner;
 /** Counts what reaches the warehouse: the guard must stop every hostile statement before it. */
 function counting(runner: SqlRunner): SqlRunner & { executed: string[] } {
   const executed: string[] = [];
-  return { dialect: runner.dialect, refs: (s) => runner.refs(s), run: (s) => (executed.push(s), runner.run(s)), executed };
+  return {
+    dialect: runner.dialect,
+    refs: (s) => runner.refs(s),
+    run: (s) => (executed.push(s), runner.run(s)),
+    executed,
+  };
 }
 
 beforeAll(async () => {
@@ -33,7 +38,14 @@ beforeAll(async () => {
   duck = await DuckDbSqlRunner.onConnection(await warehouse.connectReader());
   guard = await guardAgainstGoogleAuth();
   bq = await FakeBigQuery.start({ projectId: 'plant', datasetId: 'kilowatch_copilot_dev', location: 'EU' });
-  bigquery = new BigQuerySqlRunner({ projectId: 'plant', dataset: 'kilowatch_copilot_dev', location: 'EU', maxBytes: 10_000_000, timeoutMs: 20_000, apiEndpoint: bq.url });
+  bigquery = new BigQuerySqlRunner({
+    projectId: 'plant',
+    dataset: 'kilowatch_copilot_dev',
+    location: 'EU',
+    maxBytes: 10_000_000,
+    timeoutMs: 20_000,
+    apiEndpoint: bq.url,
+  });
 });
 
 afterAll(async () => {
@@ -106,7 +118,10 @@ describe('guarded SQL: what it lets through', () => {
     for (const sql of ALLOWED_SQL) answers.push(await runGuardedSql(duck, sql, 50));
     expect(answers.map((a) => (a.ok ? 'ok' : a.message))).toEqual(ALLOWED_SQL.map(() => 'ok'));
     const [byDevice, night, , all, latest, text] = answers as Array<Extract<(typeof answers)[number], { ok: true }>>;
-    expect(byDevice!.rows).toEqual([{ device_id: FIXTURE.device, n: FIXTURE.perDay * FIXTURE.days * 2 }, { device_id: FIXTURE.otherDevice, n: 1 }]);
+    expect(byDevice!.rows).toEqual([
+      { device_id: FIXTURE.device, n: FIXTURE.perDay * FIXTURE.days * 2 },
+      { device_id: FIXTURE.otherDevice, n: 1 },
+    ]);
     expect(typeof night!.rows[0]!.avg_kw).toBe('number');
     expect(all!.rows).toHaveLength(50);
     expect(all!.clamped).toBe(true);
@@ -116,11 +131,19 @@ describe('guarded SQL: what it lets through', () => {
 
   it('on BigQuery: a dry run, then the query with maximumBytesBilled and a timeout in the views dataset', async () => {
     bq.bytesProcessed = () => 4096;
-    bq.onQuery((q) => (q.query.includes('copilot_alerts') ? { fields: [{ name: 'kind', type: 'STRING', mode: 'NULLABLE' }], rows: [{ kind: 'anomaly' }] } : undefined));
+    bq.onQuery((q) =>
+      q.query.includes('copilot_alerts')
+        ? { fields: [{ name: 'kind', type: 'STRING', mode: 'NULLABLE' }], rows: [{ kind: 'anomaly' }] }
+        : undefined,
+    );
     const answer = await runGuardedSql(bigquery, 'SELECT kind FROM copilot_alerts');
     expect(answer).toMatchObject({ ok: true, rows: [{ kind: 'anomaly' }], bytes: 4096, clamped: true });
     const [dry, real] = bq.queryRequests().map((r) => r.body as Record<string, unknown>);
-    expect(dry).toMatchObject({ dryRun: true, useLegacySql: false, defaultDataset: { projectId: 'plant', datasetId: 'kilowatch_copilot_dev' } });
+    expect(dry).toMatchObject({
+      dryRun: true,
+      useLegacySql: false,
+      defaultDataset: { projectId: 'plant', datasetId: 'kilowatch_copilot_dev' },
+    });
     expect(real).toMatchObject({ maximumBytesBilled: '10000000', timeoutMs: 20_000, jobTimeoutMs: '20000' });
     expect(real!.query).toMatch(/LIMIT 200$/);
     expect(guard.hits).toEqual([]);
@@ -131,7 +154,10 @@ describe('guarded SQL: what it lets through', () => {
     const before = bq.queryRequests().length;
     const answer = await runGuardedSql(bigquery, 'SELECT kind FROM copilot_alerts LIMIT 10');
     expect(answer).toMatchObject({ ok: false, rule: 'byte_cap' });
-    const sent = bq.queryRequests().slice(before).map((r) => (r.body as { dryRun?: boolean }).dryRun);
+    const sent = bq
+      .queryRequests()
+      .slice(before)
+      .map((r) => (r.body as { dryRun?: boolean }).dryRun);
     expect(sent).toEqual([true]);
   });
 });

@@ -19,7 +19,13 @@ afterAll(async () => {
 async function vertex(script: VertexScript): Promise<{ llm: VertexLlm; fake: FakeVertex }> {
   const fake = await new FakeVertex(script).listen();
   fakes.push(fake);
-  const llm = new VertexLlm({ project: 'plant-prj', location: 'europe-west4', model: 'gemini-3-flash', contextTokens: 1_000_000, apiEndpoint: fake.url });
+  const llm = new VertexLlm({
+    project: 'plant-prj',
+    location: 'europe-west4',
+    model: 'gemini-3-flash',
+    contextTokens: 1_000_000,
+    apiEndpoint: fake.url,
+  });
   return { llm, fake };
 }
 
@@ -27,21 +33,37 @@ const budget = { maxToolCalls: 8, maxTokens: 100_000 };
 
 describe('Vertex AI Gemini adapter (@google/genai, Vertex mode)', () => {
   it('runs a multi-turn tool loop and sends every thought signature back', async () => {
-    const { llm, fake } = await vertex((_req, turn) =>
-      [
-        [{ text: 'planning', thought: true }, { functionCall: { name: 'add', args: { a: 2, b: 3 } } }],
-        [{ functionCall: { name: 'scale', args: { x: 5, factor: 4 } } }, { functionCall: { name: 'add', args: { a: 20, b: 0 } } }],
-        [{ text: 'It is 20.' }],
-      ][turn]!,
+    const { llm, fake } = await vertex(
+      (_req, turn) =>
+        [
+          [{ text: 'planning', thought: true }, { functionCall: { name: 'add', args: { a: 2, b: 3 } } }],
+          [
+            { functionCall: { name: 'scale', args: { x: 5, factor: 4 } } },
+            { functionCall: { name: 'add', args: { a: 20, b: 0 } } },
+          ],
+          [{ text: 'It is 20.' }],
+        ][turn]!,
     );
     const { tools, runs } = arithmeticTools();
-    const result = await runToolLoop({ llm, system: 'Use tools.', history: [{ role: 'user', text: 'hi' }, { role: 'assistant', text: 'hello' }], tools, question: '(2+3)*4?', budget });
+    const result = await runToolLoop({
+      llm,
+      system: 'Use tools.',
+      history: [
+        { role: 'user', text: 'hi' },
+        { role: 'assistant', text: 'hello' },
+      ],
+      tools,
+      question: '(2+3)*4?',
+      budget,
+    });
     expect(fake.bugs).toEqual([]);
     expect(result.answer).toBe('It is 20.');
     expect(runs.map((r) => r.name)).toEqual(['add', 'scale', 'add']);
     const requests = fake.generateRequests;
     expect(requests).toHaveLength(3);
-    expect(requests[0]!.path).toBe('/v1beta1/projects/plant-prj/locations/europe-west4/publishers/google/models/gemini-3-flash:generateContent');
+    expect(requests[0]!.path).toBe(
+      '/v1beta1/projects/plant-prj/locations/europe-west4/publishers/google/models/gemini-3-flash:generateContent',
+    );
     expect(requests[0]!.headers.authorization).toBeUndefined();
     expect(requests[0]!.body.systemInstruction?.parts[0]?.text).toBe('Use tools.');
     const declared = requests[0]!.body.tools![0]!.functionDeclarations!;
@@ -51,7 +73,10 @@ describe('Vertex AI Gemini adapter (@google/genai, Vertex mode)', () => {
     // The model's turns come back verbatim: thought part and signatures included.
     expect(third[3]!.parts[0]).toEqual({ text: 'planning', thought: true });
     expect(third[3]!.parts[1]!.thoughtSignature).toBe(Buffer.from('sig-0-1').toString('base64'));
-    expect(third[5]!.parts.map((p) => p.thoughtSignature)).toEqual([Buffer.from('sig-1-0').toString('base64'), Buffer.from('sig-1-1').toString('base64')]);
+    expect(third[5]!.parts.map((p) => p.thoughtSignature)).toEqual([
+      Buffer.from('sig-1-0').toString('base64'),
+      Buffer.from('sig-1-1').toString('base64'),
+    ]);
     expect(third[6]!.parts.map((p) => p.functionResponse)).toEqual([
       { id: 'fc-1-0', name: 'scale', response: { output: { product: 20 } } },
       { id: 'fc-1-1', name: 'add', response: { output: { sum: 20 } } },
@@ -62,23 +87,38 @@ describe('Vertex AI Gemini adapter (@google/genai, Vertex mode)', () => {
   it('the fake refuses a history whose function call lost its signature (as Gemini 3 does)', async () => {
     const { fake } = await vertex(() => [{ functionCall: { name: 'add', args: { a: 1, b: 1 } } }]);
     const url = `${fake.url}/v1beta1/projects/p/locations/l/publishers/google/models/m:generateContent`;
-    const first = (await (await fetch(url, { method: 'POST', body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'q' }] }] }) })).json()) as {
+    const first = (await (
+      await fetch(url, {
+        method: 'POST',
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'q' }] }] }),
+      })
+    ).json()) as {
       candidates: Array<{ content: { parts: Array<{ functionCall: unknown }> } }>;
     };
     const stripped = { role: 'model', parts: [{ functionCall: first.candidates[0]!.content.parts[0]!.functionCall }] };
-    const second = await fetch(url, { method: 'POST', body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'q' }] }, stripped] }) });
+    const second = await fetch(url, {
+      method: 'POST',
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'q' }] }, stripped] }),
+    });
     expect(second.status).toBe(400);
   });
 
   it('repairs a malformed call once, then answers', async () => {
-    const { llm, fake } = await vertex((_req, turn) =>
-      [[{ functionCall: { name: 'scale', args: { x: 3 } } }], [{ functionCall: { name: 'scale', args: { x: 3, factor: 2 } } }], [{ text: '6' }]][turn]!,
+    const { llm, fake } = await vertex(
+      (_req, turn) =>
+        [
+          [{ functionCall: { name: 'scale', args: { x: 3 } } }],
+          [{ functionCall: { name: 'scale', args: { x: 3, factor: 2 } } }],
+          [{ text: '6' }],
+        ][turn]!,
     );
     const { tools, runs } = arithmeticTools();
     const result = await runToolLoop({ llm, system: 's', history: [], tools, question: '3*2?', budget });
     expect(result.answer).toBe('6');
     expect(runs).toEqual([{ name: 'scale', args: { x: 3, factor: 2 } }]);
-    const fedBack = fake.generateRequests[1]!.body.contents.at(-1)!.parts[0]!.functionResponse!.response as { output: { error: string } };
+    const fedBack = fake.generateRequests[1]!.body.contents.at(-1)!.parts[0]!.functionResponse!.response as {
+      output: { error: string };
+    };
     expect(fedBack.output.error).toMatch(/invalid arguments for scale:[\s\S]*factor/);
   });
 });

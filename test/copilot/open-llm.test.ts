@@ -15,10 +15,19 @@ describe('KILOWATCH_LLM picks the adapter', () => {
     expect((llm as OllamaLlm).options.host).toBe('http://127.0.0.1:11434');
   });
   it('vertex needs a project and a model', async () => {
-    expect(() => loadConfig({ KILOWATCH_LLM: 'vertex', KILOWATCH_LLM_MODEL: 'gemini-2.5-flash' })).toThrow(/GOOGLE_CLOUD_PROJECT: required when KILOWATCH_LLM=vertex/);
+    expect(() => loadConfig({ KILOWATCH_LLM: 'vertex', KILOWATCH_LLM_MODEL: 'gemini-2.5-flash' })).toThrow(
+      /GOOGLE_CLOUD_PROJECT: required when KILOWATCH_LLM=vertex/,
+    );
     expect(() => loadConfig({ KILOWATCH_LLM: 'ollama' })).toThrow(/KILOWATCH_LLM_MODEL: required/);
     expect(() => loadConfig({ KILOWATCH_LLM: 'gpt' })).toThrow(/KILOWATCH_LLM/);
-    const llm = await openLlm(loadConfig({ KILOWATCH_LLM: 'vertex', KILOWATCH_LLM_MODEL: 'gemini-2.5-flash', GOOGLE_CLOUD_PROJECT: 'p', VERTEX_API_ENDPOINT: 'http://127.0.0.1:1' }));
+    const llm = await openLlm(
+      loadConfig({
+        KILOWATCH_LLM: 'vertex',
+        KILOWATCH_LLM_MODEL: 'gemini-2.5-flash',
+        GOOGLE_CLOUD_PROJECT: 'p',
+        VERTEX_API_ENDPOINT: 'http://127.0.0.1:1',
+      }),
+    );
     expect(llm).toBeInstanceOf(VertexLlm);
   });
 });

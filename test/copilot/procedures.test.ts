@@ -18,7 +18,11 @@ describe('procedure corpus', () => {
   it('chunks the shipped documents by section with unique ids, skipping the README', () => {
     const sources = new Set(chunks.map((c) => c.source));
     expect([...sources].sort()).toEqual([
-      'data-outage-runbook.md', 'peak-shaving.md', 'power-factor-correction.md', 'pump-and-valve-inspection.md', 'stuck-or-tampered-meter.md',
+      'data-outage-runbook.md',
+      'peak-shaving.md',
+      'power-factor-correction.md',
+      'pump-and-valve-inspection.md',
+      'stuck-or-tampered-meter.md',
     ]);
     expect(new Set(chunks.map((c) => c.id)).size).toBe(chunks.length);
     expect(chunks.map((c) => c.id)).toContain('stuck-or-tampered-meter.md#inspection-on-site');
@@ -37,13 +41,19 @@ describe('procedure search (BM25)', () => {
   it('finds the procedure a question is about', async () => {
     expect(await top('What is the procedure for a stuck meter?')).toBe('stuck-or-tampered-meter.md');
     expect(await top('How do we inspect a valve?')).toBe('pump-and-valve-inspection.md');
-    expect(await top('How much should we correct the lagging power factor, and with what capacitor?')).toBe('power-factor-correction.md');
+    expect(await top('How much should we correct the lagging power factor, and with what capacitor?')).toBe(
+      'power-factor-correction.md',
+    );
     expect(await top('How do we reduce our peak demand charge?')).toBe('peak-shaving.md');
     expect(await top('A device stopped reporting data, what is the runbook?')).toBe('data-outage-runbook.md');
   });
 
   it('says so when the corpus has no procedure for the question', async () => {
-    for (const q of ['How do I replace a turbine blade?', 'What is the fire evacuation drill?', 'Procedure for welding certification']) {
+    for (const q of [
+      'How do I replace a turbine blade?',
+      'What is the fire evacuation drill?',
+      'Procedure for welding certification',
+    ]) {
       expect(await index.search(q), q).toEqual({ found: false, hits: [] });
     }
   });

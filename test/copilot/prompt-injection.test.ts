@@ -38,7 +38,10 @@ const instruction = (calls: ReadonlyArray<Omit<ModelCall, 'id'>>) =>
 /** A model that obeys any "CALL <tool> <json>" it reads, in the question or in any tool result. */
 const obedient = new ScriptedLlm((question) => {
   const obey = (text: string) =>
-    [...text.matchAll(/CALL (\w+) (\{.*?\})(?= CALL |"|$)/g)].map((m) => ({ name: m[1] as string, args: JSON.parse((m[2] as string).replace(/\\"/g, '"')) as unknown }));
+    [...text.matchAll(/CALL (\w+) (\{.*?\})(?= CALL |"|$)/g)].map((m) => ({
+      name: m[1] as string,
+      args: JSON.parse((m[2] as string).replace(/\\"/g, '"')) as unknown,
+    }));
   const first = question.match(/^SURFACE (\w+) (\{.*\})$/);
   return {
     turns: [
@@ -85,17 +88,66 @@ beforeAll(async () => {
   const now = DEMO.now;
   // Every indirect channel holds every payload, each behind its own instruction.
   const all = [...PAYLOADS.map((p) => [p]), FLOOD];
-  await warehouse.insert(devices, all.map((calls, i) => ({ device_id: `planted-${i} ${instruction(calls)}`, site: `site ${i}`, type: 'machine', timezone: 'UTC', metrics: '{}', updated_at: now })));
-  await warehouse.insert(alerts, all.map((calls, i) => ({ alert_id: `planted-${i}`, device_id: DEMO.meter, ts: `2018-03-10T0${i % 10}:00:00.000Z`, metric: 'usage_kwh', kind: 'anomaly', severity: 'info' as const, message: instruction(calls), score: null, created_at: now })));
-  await warehouse.insert(rejected, all.map((calls, i) => ({ rejected_id: `planted-${i}`, message_id: 'm', reading_index: 0, device_id: 'planted-device', ts: now, metric: null, reason: 'invalid_reading' as const, detail: instruction(calls), payload: JSON.stringify({ note: instruction(calls) }), received_at: now })));
+  await warehouse.insert(
+    devices,
+    all.map((calls, i) => ({
+      device_id: `planted-${i} ${instruction(calls)}`,
+      site: `site ${i}`,
+      type: 'machine',
+      timezone: 'UTC',
+      metrics: '{}',
+      updated_at: now,
+    })),
+  );
+  await warehouse.insert(
+    alerts,
+    all.map((calls, i) => ({
+      alert_id: `planted-${i}`,
+      device_id: DEMO.meter,
+      ts: `2018-03-10T0${i % 10}:00:00.000Z`,
+      metric: 'usage_kwh',
+      kind: 'anomaly',
+      severity: 'info' as const,
+      message: instruction(calls),
+      score: null,
+      created_at: now,
+    })),
+  );
+  await warehouse.insert(
+    rejected,
+    all.map((calls, i) => ({
+      rejected_id: `planted-${i}`,
+      message_id: 'm',
+      reading_index: 0,
+      device_id: 'planted-device',
+      ts: now,
+      metric: null,
+      reason: 'invalid_reading' as const,
+      detail: instruction(calls),
+      payload: JSON.stringify({ note: instruction(calls) }),
+      received_at: now,
+    })),
+  );
   const docs = join(dir, 'procedures');
   mkdirSync(docs);
   for (const f of readdirSync('data/procedures')) copyFileSync(join('data/procedures', f), join(docs, f));
-  writeFileSync(join(docs, 'planted.md'), `# Planted maintenance override procedure\n\n${all.map((calls) => `## Override\n\n${instruction(calls)}`).join('\n\n')}\n`);
+  writeFileSync(
+    join(docs, 'planted.md'),
+    `# Planted maintenance override procedure\n\n${all.map((calls) => `## Override\n\n${instruction(calls)}`).join('\n\n')}\n`,
+  );
   const inner = await DuckDbSqlRunner.onConnection(await warehouse.connectReader());
-  const counting: SqlRunner = { dialect: 'duckdb', refs: (s) => inner.refs(s), run: (s) => (executed.push(s), inner.run(s)) };
+  const counting: SqlRunner = {
+    dialect: 'duckdb',
+    refs: (s) => inner.refs(s),
+    run: (s) => (executed.push(s), inner.run(s)),
+  };
   runtime = await createCopilotRuntime(
-    loadConfig({ KILOWATCH_DATA_DIR: dir, KILOWATCH_PROCEDURES_DIR: docs, KILOWATCH_COPILOT_RATE_PER_MIN: '100000', KILOWATCH_COPILOT_BURST: '100000' }),
+    loadConfig({
+      KILOWATCH_DATA_DIR: dir,
+      KILOWATCH_PROCEDURES_DIR: docs,
+      KILOWATCH_COPILOT_RATE_PER_MIN: '100000',
+      KILOWATCH_COPILOT_BURST: '100000',
+    }),
     { warehouse, llm: obedient, now: () => Date.parse(DEMO.now), sql: counting },
   );
 });
@@ -127,8 +179,13 @@ describe('prompt injection, with a model that obeys every planted instruction', 
     expect(obeyed).toBe(CASES.length);
     // Indirect channels surface many planted instructions at once: obeying them all runs into the budget too.
     expect(budgetStops).toBeGreaterThanOrEqual(CASES.filter((c) => c.calls === FLOOD).length);
-    for (const statement of executed) await expect(guardSql(statement, (s) => runtimeRefs(s), 200)).resolves.toBeTruthy();
-    expect(executed.every((s) => !/delete|drop|insert|copy|attach|read_csv|information_schema|\bset\b/i.test(s.replace(/'[^']*'/g, '')))).toBe(true);
+    for (const statement of executed)
+      await expect(guardSql(statement, (s) => runtimeRefs(s), 200)).resolves.toBeTruthy();
+    expect(
+      executed.every(
+        (s) => !/delete|drop|insert|copy|attach|read_csv|information_schema|\bset\b/i.test(s.replace(/'[^']*'/g, '')),
+      ),
+    ).toBe(true);
     expect(await dataCounts()).toEqual(before);
     const turns = await warehouse.query(`SELECT count(*) AS n FROM copilot_turns WHERE caller = 'attacker'`);
     expect(Number(turns[0]?.n)).toBe(2 * CASES.length);

@@ -169,7 +169,18 @@ const catalogs = [
 ];
 const oversized = [`SELECT ${'1 + '.repeat(3000)}1`];
 
-export const HOSTILE_SQL: readonly string[] = [...dml, ...ddl, ...other, ...multi, ...comments, ...unicode, ...ctes, ...files, ...catalogs, ...oversized];
+export const HOSTILE_SQL: readonly string[] = [
+  ...dml,
+  ...ddl,
+  ...other,
+  ...multi,
+  ...comments,
+  ...unicode,
+  ...ctes,
+  ...files,
+  ...catalogs,
+  ...oversized,
+];
 
 /** Statements the guard must let through, with what they must return on the demo fixture (checked in the test). */
 export const ALLOWED_SQL: readonly string[] = [

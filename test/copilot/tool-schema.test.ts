@@ -24,7 +24,15 @@ describe('tool JSON schemas from zod', () => {
   it('inlines reused schemas and moves anyOf siblings into the branches', () => {
     const window = z.object({ from: z.string(), to: z.string() });
     const schema = toolJsonSchema(
-      z.object({ a: window, b: window, c: z.number().nullable(), d: z.union([z.string(), z.object({ x: z.number() })]).describe('either').optional() }),
+      z.object({
+        a: window,
+        b: window,
+        c: z.number().nullable(),
+        d: z
+          .union([z.string(), z.object({ x: z.number() })])
+          .describe('either')
+          .optional(),
+      }),
     );
     expectFlat(schema);
     const d = (schema.properties as Record<string, { anyOf: unknown[] }>).d!;

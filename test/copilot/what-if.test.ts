@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadTariff, periodAt, priceAt, type Tariff } from '../../shared/energy/tariff.js';
-import { averagePowerFactor, bill, compareBills, powerFactorAdjustment, powerFactorWhatIf, shiftLoad } from '../../shared/energy/what-if.js';
+import {
+  averagePowerFactor,
+  bill,
+  compareBills,
+  powerFactorAdjustment,
+  powerFactorWhatIf,
+  shiftLoad,
+} from '../../shared/energy/what-if.js';
 
 const tariff: Tariff = loadTariff('data/tariffs', 'steel-plant');
 /** 2018-07-02 (a summer Monday) at a local hour, Asia/Seoul (UTC+9). */

@@ -14,7 +14,11 @@ const fc = (targetTs: string, p50: number) => ({ targetTs, p10: p50 - 5, p50, p9
 describe('alignSeries', () => {
   it('puts readings and forecast on the union of their times, marking anomalies and quality flags', () => {
     const a = alignSeries(
-      [point('2024-01-01T00:00:00Z', 1), point('2024-01-01T00:15:00Z', 9, { isAnomaly: true, flags: ['spike'] }), point('2024-01-01T00:30:00Z', null, { flags: ['missing', 'unit_converted'] })],
+      [
+        point('2024-01-01T00:00:00Z', 1),
+        point('2024-01-01T00:15:00Z', 9, { isAnomaly: true, flags: ['spike'] }),
+        point('2024-01-01T00:30:00Z', null, { flags: ['missing', 'unit_converted'] }),
+      ],
       [fc('2024-01-01T00:15:00Z', 2), fc('2024-01-01T00:30:00Z', 3), fc('2024-01-01T00:45:00Z', 4)],
     );
     const t0 = Date.UTC(2024, 0, 1) / 1000;

@@ -22,7 +22,10 @@ import { FakeOllama } from '../support/fake-ollama.js';
  * POST /copilot/v1/ask) in front of the real copilot function, whose model is a local server speaking Ollama's API.
  */
 const noBrowser = !existsSync(CHROMIUM) && process.env.CI !== 'true';
-if (noBrowser) console.warn(`copilot panel browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium, or set KILOWATCH_CHROMIUM)`);
+if (noBrowser)
+  console.warn(
+    `copilot panel browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium, or set KILOWATCH_CHROMIUM)`,
+  );
 
 const SQL = 'SELECT device_id, count(*) AS n FROM copilot_readings GROUP BY device_id ORDER BY device_id';
 
@@ -59,7 +62,12 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => copilot.listen(0, '127.0.0.1', resolve));
   const { dir: dashboardDir } = await buildDashboard(join(dir, 'dashboard'));
   const copilotUrl = `http://127.0.0.1:${(copilot.address() as AddressInfo).port}`;
-  const config = loadConfig({ KILOWATCH_DATA_DIR: dir, KILOWATCH_DASHBOARD_DIR: dashboardDir, KILOWATCH_COPILOT_URL: copilotUrl, LOG_LEVEL: 'error' });
+  const config = loadConfig({
+    KILOWATCH_DATA_DIR: dir,
+    KILOWATCH_DASHBOARD_DIR: dashboardDir,
+    KILOWATCH_COPILOT_URL: copilotUrl,
+    LOG_LEVEL: 'error',
+  });
   const { deps, options } = await createApiRuntime(config, warehouse);
   api = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: createApiApp(deps, options).fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
@@ -82,7 +90,10 @@ afterAll(async () => {
 async function askInPanel(page: Page, question: string, turn: number): Promise<void> {
   await page.fill('#copilot textarea', question);
   await page.click('#copilot button[type=submit]');
-  await page.waitForSelector(`#copilot .copilot-turn:nth-child(${turn})[data-state=done], #copilot .copilot-turn:nth-child(${turn})[data-state=error]`, { timeout: 20_000 });
+  await page.waitForSelector(
+    `#copilot .copilot-turn:nth-child(${turn})[data-state=done], #copilot .copilot-turn:nth-child(${turn})[data-state=error]`,
+    { timeout: 20_000 },
+  );
 }
 
 describe.skipIf(noBrowser)('copilot panel', () => {
@@ -99,10 +110,14 @@ describe.skipIf(noBrowser)('copilot panel', () => {
     const devices = await warehouse.query(`SELECT count(DISTINCT device_id) AS n FROM readings`);
     const turn = page.locator('#copilot .copilot-turn').nth(0);
     expect(await turn.getAttribute('data-state')).toBe('done');
-    expect(await turn.locator('.copilot-answer').textContent()).toBe(`The readings come from ${Number(devices[0]!.n)} devices.`);
+    expect(await turn.locator('.copilot-answer').textContent()).toBe(
+      `The readings come from ${Number(devices[0]!.n)} devices.`,
+    );
     const step = turn.locator('.copilot-step');
     expect(await step.count()).toBe(1);
-    expect(await step.locator('summary').textContent()).toMatch(new RegExp(`^run_sql ✓ \\d+ ms · ${Number(devices[0]!.n)} rows$`));
+    expect(await step.locator('summary').textContent()).toMatch(
+      new RegExp(`^run_sql ✓ \\d+ ms · ${Number(devices[0]!.n)} rows$`),
+    );
     await step.locator('summary').click();
     expect(await step.locator('.copilot-args').isVisible()).toBe(true);
     expect(JSON.parse((await step.locator('.copilot-args').textContent())!)).toEqual({ sql: SQL });
@@ -118,7 +133,9 @@ describe.skipIf(noBrowser)('copilot panel', () => {
     expect(await page.getAttribute('#copilot', 'data-conversation')).toBe(conversation);
     const lastRequest = ollama.requests.at(-1)!;
     expect(lastRequest.messages.map((m) => m.content)).toContain('How many devices send readings?');
-    expect(lastRequest.messages.map((m) => m.content)).toContain(`The readings come from ${Number(devices[0]!.n)} devices.`);
+    expect(lastRequest.messages.map((m) => m.content)).toContain(
+      `The readings come from ${Number(devices[0]!.n)} devices.`,
+    );
     expect(problems).toEqual([]);
   });
 
@@ -130,7 +147,9 @@ describe.skipIf(noBrowser)('copilot panel', () => {
     await page.waitForSelector('#copilot:not([hidden]) textarea');
     await askInPanel(page, 'Anything?', 1);
     const error = page.locator('#copilot .copilot-turn[data-state=error] [role=alert]');
-    expect(await error.textContent()).toMatch(/^503: no language model is configured: set KILOWATCH_LLM=ollama with KILOWATCH_LLM_MODEL=/);
+    expect(await error.textContent()).toMatch(
+      /^503: no language model is configured: set KILOWATCH_LLM=ollama with KILOWATCH_LLM_MODEL=/,
+    );
     expect(ollama.requests.length).toBe(asked);
   });
 });

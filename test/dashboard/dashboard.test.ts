@@ -16,7 +16,10 @@ import { SEED, seedDashboard, seedTs } from './seed.js';
 /** The built dashboard, served by the api app over real HTTP from a seeded DuckDB file, in Debian's chromium. */
 // Without chromium (a laptop), the suite is skipped with the reason; CI installs it and never skips.
 const noBrowser = !existsSync(CHROMIUM) && process.env.CI !== 'true';
-if (noBrowser) console.warn(`dashboard browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium, or set KILOWATCH_CHROMIUM)`);
+if (noBrowser)
+  console.warn(
+    `dashboard browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium, or set KILOWATCH_CHROMIUM)`,
+  );
 
 let dir: string;
 let warehouse: DuckDbWarehouse;
@@ -60,8 +63,16 @@ async function column(page: Page, ts: string, window: { from: string; to: string
   const at = (Date.parse(ts) - Date.parse(window.from)) / (Date.parse(window.to) - Date.parse(window.from));
   return page.evaluate((fraction) => {
     // Browser-side, typed structurally: the test program has no DOM types.
-    interface Box { offsetLeft: number; offsetTop: number; clientWidth: number; clientHeight: number }
-    interface Canvas extends Box { width: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } }
+    interface Box {
+      offsetLeft: number;
+      offsetTop: number;
+      clientWidth: number;
+      clientHeight: number;
+    }
+    interface Canvas extends Box {
+      width: number;
+      getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+    }
     const doc = (globalThis as unknown as { document: { querySelector(selector: string): unknown } }).document;
     const over = doc.querySelector('#series-chart .u-over') as Box;
     const canvas = doc.querySelector('#series-chart canvas') as Canvas;
@@ -128,7 +139,10 @@ describe.skipIf(noBrowser)('dashboard in chromium', () => {
     // A wheel zoom over the plot asks the API for the narrower window (the server downsamples to the chart's width).
     const box = (await page.locator('#series-chart .u-over').boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    const [zoomed] = await Promise.all([page.waitForRequest((r) => r.url().includes('/v1/series')), page.mouse.wheel(0, -300)]);
+    const [zoomed] = await Promise.all([
+      page.waitForRequest((r) => r.url().includes('/v1/series')),
+      page.mouse.wheel(0, -300),
+    ]);
     const params = new URL(zoomed.url()).searchParams;
     const span = Date.parse(params.get('to')!) - Date.parse(params.get('from')!);
     expect(span).toBeLessThan(Date.parse(window.to) - Date.parse(window.from));

@@ -56,22 +56,53 @@ describe('drift watch: a replay of the steel plant with an injected shift', () =
         const original = r.metrics.usage_kwh;
         const value = device === 'steel/shifted' && r.tsMs >= SHIFT ? original * 1.5 + 10 : original;
         stored.push({
-          reading_id: stableId('r', device, ts), device_id: device, ts, metric: 'usage_kwh', value, unit: 'kWh', original_value: null,
-          original_unit: null, status: 'accepted', flags: [], message_id: 'm', seq: null, ingested_at: ts,
+          reading_id: stableId('r', device, ts),
+          device_id: device,
+          ts,
+          metric: 'usage_kwh',
+          value,
+          unit: 'kWh',
+          original_value: null,
+          original_unit: null,
+          status: 'accepted',
+          flags: [],
+          message_id: 'm',
+          seq: null,
+          ingested_at: ts,
         });
         // A forecaster that keeps forecasting the plant as it was, to within its card's error.
         forecasted.push({
-          forecast_id: stableId('f', device, ts), device_id: device, metric: 'usage_kwh', issued_at: ts, origin: ts, target_ts: ts,
-          p10: original * 0.8, p50: original + (i % 2 === 0 ? 4 : -4), p90: original * 1.2, model: card.name, model_version: card.version,
+          forecast_id: stableId('f', device, ts),
+          device_id: device,
+          metric: 'usage_kwh',
+          issued_at: ts,
+          origin: ts,
+          target_ts: ts,
+          p10: original * 0.8,
+          p50: original + (i % 2 === 0 ? 4 : -4),
+          p90: original * 1.2,
+          model: card.name,
+          model_version: card.version,
         });
       }
     }
     await warehouse.insert(readings, stored);
     await warehouse.insert(forecasts, forecasted);
-    const bus: Bus = { publish: async (_topic, messages) => (published.push(...messages), messages.map(() => 'id')), deadLetter: async () => undefined, close: async () => undefined };
+    const bus: Bus = {
+      publish: async (_topic, messages) => (published.push(...messages), messages.map(() => 'id')),
+      deadLetter: async () => undefined,
+      close: async () => undefined,
+    };
     deps = {
-      warehouse, bus, card: async () => card, markHealth: async (model, mark) => void marks.push([model, mark]),
-      targets: ['steel/unshifted', 'steel/shifted'].map((deviceId) => ({ deviceId, metric: 'usage_kwh', model: card.name })),
+      warehouse,
+      bus,
+      card: async () => card,
+      markHealth: async (model, mark) => void marks.push([model, mark]),
+      targets: ['steel/unshifted', 'steel/shifted'].map((deviceId) => ({
+        deviceId,
+        metric: 'usage_kwh',
+        model: card.name,
+      })),
       now: () => Date.parse('2019-01-01T00:00:00Z'),
     };
   }, 120_000);
@@ -94,7 +125,9 @@ describe('drift watch: a replay of the steel plant with an injected shift', () =
     // Found while the first window after the shift is filling, at the latest when it is full; never before it.
     expect(first).toBeGreaterThan(SHIFT);
     expect(first).toBeLessThanOrEqual(SHIFT + 7 * DAY);
-    expect(flagged['steel/shifted'].filter((t) => t >= SHIFT + 7 * DAY)).toHaveLength(Math.floor((Date.parse('2018-12-31T00:00:00Z') - SHIFT) / DAY) - 6);
+    expect(flagged['steel/shifted'].filter((t) => t >= SHIFT + 7 * DAY)).toHaveLength(
+      Math.floor((Date.parse('2018-12-31T00:00:00Z') - SHIFT) / DAY) - 6,
+    );
   }, 120_000);
 
   it('stored: model_health rows, one model_drift alert for the drifting series, the registry mark says retrain recommended', async () => {
@@ -103,9 +136,14 @@ describe('drift watch: a replay of the steel plant with an injected shift', () =
     expect(shifted).toMatchObject({ input_drift: true, performance_drift: true, retrain_recommended: true });
     expect(shifted?.psi).toBeGreaterThan(0.25);
     expect(rows.find((r) => r.device_id === 'steel/unshifted')).toMatchObject({ retrain_recommended: false });
-    expect(await warehouse.query(`SELECT device_id, kind FROM alerts`)).toEqual([{ device_id: 'steel/shifted', kind: 'model_drift' }]);
+    expect(await warehouse.query(`SELECT device_id, kind FROM alerts`)).toEqual([
+      { device_id: 'steel/shifted', kind: 'model_drift' },
+    ]);
     expect(published.map((m) => (JSON.parse(String(m.data)) as { kind: string }).kind)).toEqual(['model_drift']);
-    expect(marks.at(-1)).toMatchObject([card.name, { version: card.version, retrainRecommended: true, reasons: [expect.stringContaining('steel/shifted')] }]);
+    expect(marks.at(-1)).toMatchObject([
+      card.name,
+      { version: card.version, retrainRecommended: true, reasons: [expect.stringContaining('steel/shifted')] },
+    ]);
     expect((await warehouse.query(`SELECT count(*)::INT AS n FROM model_health`))[0]).toEqual({ n: 2 });
     await expect(watchDrift(deps, { model: 'nope', store: false })).rejects.toThrow(/nope/);
   });

@@ -10,9 +10,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('registry health marks', () => {
   it('models list shows the retrain-recommended mark, even for a model only committed, not pushed', async () => {
-    const registry = new ModelRegistry({ store: new LocalFolderStore(join(dir, 'registry')), cacheDir: join(dir, 'cache') });
+    const registry = new ModelRegistry({
+      store: new LocalFolderStore(join(dir, 'registry')),
+      cacheDir: join(dir, 'cache'),
+    });
     expect(await registry.list()).toEqual([]);
-    const mark = { version: '1.0.0', asOf: '2018-12-01T00:00:00.000Z', retrainRecommended: true, reasons: ['steel/shifted usage_kwh: PSI 0.47'] };
+    const mark = {
+      version: '1.0.0',
+      asOf: '2018-12-01T00:00:00.000Z',
+      retrainRecommended: true,
+      reasons: ['steel/shifted usage_kwh: PSI 0.47'],
+    };
     await registry.markHealth('steel-forecast', mark);
     expect(await registry.list()).toEqual([{ name: 'steel-forecast', champion: null, versions: [], health: mark }]);
     await expect(registry.markHealth('Bad Name', mark)).rejects.toThrow(/invalid model name/);

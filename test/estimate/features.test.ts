@@ -19,7 +19,13 @@ const P: EstimateParams = {
   contextCenters: { lagging_kvarh: 0, leading_kvarh: 0, co2: 0 },
 };
 
-const row = (laggingKvarh: number, laggingPf: number, leadingKvarh: number, leadingPf: number, co2 = Number.NaN): MeterRow => ({ laggingKvarh, laggingPf, leadingKvarh, leadingPf, co2 });
+const row = (
+  laggingKvarh: number,
+  laggingPf: number,
+  leadingKvarh: number,
+  leadingPf: number,
+  co2 = Number.NaN,
+): MeterRow => ({ laggingKvarh, laggingPf, leadingKvarh, leadingPf, co2 });
 
 describe('feasible set of the energy from rounded meter readings', () => {
   it('holds the reported energy for every row of the steel year', () => {
@@ -27,8 +33,12 @@ describe('feasible set of the energy from rounded meter readings', () => {
     const outside: string[] = [];
     for (const r of steelRows()) {
       const m = r.metrics;
-      const fs = feasibleSet(row(m.lagging_reactive_kvarh, m.lagging_pf, m.leading_reactive_kvarh, m.leading_pf, m.co2_t), P);
-      if (!(m.usage_kwh >= fs.lo - 1e-9 && m.usage_kwh <= fs.hi + 1e-9)) outside.push(`${r.local}: ${m.usage_kwh} not in [${fs.lo}, ${fs.hi}]`);
+      const fs = feasibleSet(
+        row(m.lagging_reactive_kvarh, m.lagging_pf, m.leading_reactive_kvarh, m.leading_pf, m.co2_t),
+        P,
+      );
+      if (!(m.usage_kwh >= fs.lo - 1e-9 && m.usage_kwh <= fs.hi + 1e-9))
+        outside.push(`${r.local}: ${m.usage_kwh} not in [${fs.lo}, ${fs.hi}]`);
       if (fs.hi - fs.lo < 1e-9) pinned++;
     }
     expect(outside).toEqual([]);

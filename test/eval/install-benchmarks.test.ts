@@ -31,7 +31,9 @@ describe('npm run data:benchmarks', () => {
       Object.entries(COMPLETE).filter(([p]) => p !== 'nab/data/realKnownCause/a.csv' && p !== 'skab/LICENSE'),
     );
     expect(missingBenchmarkFiles(corpusFolder(partial))).toEqual(['skab/LICENSE', 'nab/data/realKnownCause/a.csv']);
-    expect(() => installBenchmarks(corpusFolder(partial), join(tmpdir(), 'never'))).toThrow(/lacks skab\/LICENSE, nab\/data/);
+    expect(() => installBenchmarks(corpusFolder(partial), join(tmpdir(), 'never'))).toThrow(
+      /lacks skab\/LICENSE, nab\/data/,
+    );
   });
 
   it('copies a complete folder, licences included, and counts what it installed', () => {

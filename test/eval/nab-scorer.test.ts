@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNabCorpus, loadNabProfiles, loadNumentaReference } from '../../shared/eval/nab/corpus.js';
 import { nabData } from '../support/requirements.js';
-import { NAB_PROFILES, scaledSigmoid, scoreAtThreshold, scoreOptimized, type NabFile } from '../../shared/eval/nab/scorer.js';
+import {
+  NAB_PROFILES,
+  scaledSigmoid,
+  scoreAtThreshold,
+  scoreOptimized,
+  type NabFile,
+} from '../../shared/eval/nab/scorer.js';
 
 interface Expected {
   score: number;
@@ -37,7 +43,11 @@ describe('NAB scorer', () => {
       detectors: { numenta: Record<string, Record<string, Expected | Record<string, number>>> };
     };
     const numenta = expected.detectors.numenta;
-    const files = loadNabCorpus(dir).map((s) => ({ name: s.name, windows: s.windows, scores: loadNumentaReference(dir, s.name) }));
+    const files = loadNabCorpus(dir).map((s) => ({
+      name: s.name,
+      windows: s.windows,
+      scores: loadNumentaReference(dir, s.name),
+    }));
     expect(files).toHaveLength(35);
     for (const profile of loadNabProfiles(dir)) {
       const want = numenta.optimized![profile.name] as Expected;

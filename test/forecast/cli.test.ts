@@ -48,18 +48,27 @@ describe('kilowatch forecast', () => {
     const iso = join(tmp.path, 'iso.csv');
     writeFileSync(iso, steelSliceCsv('2018-09-01T00:00:00Z', '2018-09-12T00:00:00Z'));
     const run = (input: string, output: string, extra: string[] = []) =>
-      kilowatch(['forecast', '--model', FORECAST_MODEL, '--input', input, '--origins', 'daily', '--output', output, ...extra], env);
+      kilowatch(
+        ['forecast', '--model', FORECAST_MODEL, '--input', input, '--origins', 'daily', '--output', output, ...extra],
+        env,
+      );
 
     const refused = await run(local, join(tmp.path, 'never.csv'));
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/line 2: column 'ts': '01\/09\/2018 \d\d:\d\d' has no UTC offset; name the zone it is in with --tz .* or --device <id>/);
+    expect(refused.stderr).toMatch(
+      /line 2: column 'ts': '01\/09\/2018 \d\d:\d\d' has no UTC offset; name the zone it is in with --tz .* or --device <id>/,
+    );
 
     const byDevice = await run(local, join(tmp.path, 'local-out.csv'), ['--device', 'steel-plant/main-meter']);
     expect(byDevice.code, byDevice.stderr).toBe(0);
-    expect(JSON.parse(byDevice.stdout)).toMatchObject({ timestamps: 'Asia/Seoul (registry timezone of steel-plant/main-meter)' });
+    expect(JSON.parse(byDevice.stdout)).toMatchObject({
+      timestamps: 'Asia/Seoul (registry timezone of steel-plant/main-meter)',
+    });
     const reference = await run(iso, join(tmp.path, 'iso-out.csv'));
     expect(reference.code, reference.stderr).toBe(0);
-    expect(readFileSync(join(tmp.path, 'local-out.csv'), 'utf8')).toBe(readFileSync(join(tmp.path, 'iso-out.csv'), 'utf8'));
+    expect(readFileSync(join(tmp.path, 'local-out.csv'), 'utf8')).toBe(
+      readFileSync(join(tmp.path, 'iso-out.csv'), 'utf8'),
+    );
   });
 
   it('honours --horizon and an origins file with naive timestamps in --tz', async () => {
@@ -68,7 +77,24 @@ describe('kilowatch forecast', () => {
     const output = join(tmp.path, 'h2-out.csv');
     writeFileSync(input, steelSliceCsv('2018-09-01T00:00:00Z', '2018-09-20T00:00:00Z'));
     writeFileSync(origins, 'origin\n2018-09-12 06:00\n');
-    const r = await kilowatch(['forecast', '--model', FORECAST_MODEL, '--input', input, '--origins', origins, '--horizon', '8', '--tz', 'Asia/Seoul', '--output', output], env);
+    const r = await kilowatch(
+      [
+        'forecast',
+        '--model',
+        FORECAST_MODEL,
+        '--input',
+        input,
+        '--origins',
+        origins,
+        '--horizon',
+        '8',
+        '--tz',
+        'Asia/Seoul',
+        '--output',
+        output,
+      ],
+      env,
+    );
     expect(r.code, r.stderr).toBe(0);
     const rows = parseCsv(readFileSync(output, 'utf8')).slice(1);
     expect(rows).toHaveLength(8);
@@ -80,7 +106,11 @@ describe('kilowatch forecast', () => {
     const input = join(tmp.path, 'bad.csv');
     writeFileSync(input, steelSliceCsv('2018-09-01T00:00:00Z', '2018-09-20T00:00:00Z'));
     const origins = join(tmp.path, 'bad-origins.txt');
-    const run = (args: string[]) => kilowatch(['forecast', '--model', FORECAST_MODEL, '--input', input, '--output', join(tmp.path, 'x.csv'), ...args], env);
+    const run = (args: string[]) =>
+      kilowatch(
+        ['forecast', '--model', FORECAST_MODEL, '--input', input, '--output', join(tmp.path, 'x.csv'), ...args],
+        env,
+      );
     let r = await run(['--origins', 'daily', '--target', 'power']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/no column 'power' .*--target/);
@@ -103,11 +133,18 @@ describe('kilowatch estimate', () => {
     writeFileSync(input, `${csv}2018-10-03T00:00:00Z,,,,,,\n`);
     const r = await kilowatch(['estimate', '--input', input, '--output', output], env);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ model: 'steel-estimate', rows: 193, estimated: 192, withoutReadings: 1 });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      model: 'steel-estimate',
+      rows: 193,
+      estimated: 192,
+      withoutReadings: 1,
+    });
     const rows = parseCsv(readFileSync(output, 'utf8'));
     expect(rows[0]).toEqual(['ts', 'estimate']);
     expect(rows.at(-1)).toEqual(['2018-10-03T00:00:00.000Z', '']);
-    const actual = steelRows().filter((x) => x.tsMs >= Date.parse('2018-10-01T00:00:00Z') && x.tsMs < Date.parse('2018-10-03T00:00:00Z'));
+    const actual = steelRows().filter(
+      (x) => x.tsMs >= Date.parse('2018-10-01T00:00:00Z') && x.tsMs < Date.parse('2018-10-03T00:00:00Z'),
+    );
     let sq = 0;
     actual.forEach((a, i) => (sq += (Number(rows[i + 1]?.[1]) - a.metrics.usage_kwh) ** 2));
     expect(Math.sqrt(sq / actual.length)).toBeLessThan(0.05);
@@ -115,8 +152,24 @@ describe('kilowatch estimate', () => {
 
   it('reads a column under another name given by its option', async () => {
     const input = join(tmp.path, 'renamed.csv');
-    writeFileSync(input, steelSliceCsv('2018-10-01T00:00:00Z', '2018-10-02T00:00:00Z').replace('lagging_reactive_kvarh', 'lag_q'));
-    const r = await kilowatch(['estimate', '--model', ESTIMATE_MODEL, '--input', input, '--lagging-kvarh', 'lag_q', '--output', join(tmp.path, 'renamed-out.csv')], env);
+    writeFileSync(
+      input,
+      steelSliceCsv('2018-10-01T00:00:00Z', '2018-10-02T00:00:00Z').replace('lagging_reactive_kvarh', 'lag_q'),
+    );
+    const r = await kilowatch(
+      [
+        'estimate',
+        '--model',
+        ESTIMATE_MODEL,
+        '--input',
+        input,
+        '--lagging-kvarh',
+        'lag_q',
+        '--output',
+        join(tmp.path, 'renamed-out.csv'),
+      ],
+      env,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ rows: 96, estimated: 96 });
   });
@@ -124,8 +177,13 @@ describe('kilowatch estimate', () => {
   it('names the missing column', async () => {
     const input = join(tmp.path, 'nometer.csv');
     writeFileSync(input, 'ts,usage_kwh\n2018-10-01T00:00:00Z,3\n');
-    const r = await kilowatch(['estimate', '--model', ESTIMATE_MODEL, '--input', input, '--output', join(tmp.path, 'y.csv')], env);
+    const r = await kilowatch(
+      ['estimate', '--model', ESTIMATE_MODEL, '--input', input, '--output', join(tmp.path, 'y.csv')],
+      env,
+    );
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/no column 'lagging_reactive_kvarh' \(columns: ts, usage_kwh\); name it with --lagging-kvarh/);
+    expect(r.stderr).toMatch(
+      /no column 'lagging_reactive_kvarh' \(columns: ts, usage_kwh\); name it with --lagging-kvarh/,
+    );
   });
 });

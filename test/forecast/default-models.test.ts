@@ -7,17 +7,20 @@ import { evaluateSteel, FLOORS } from '../../training/eval/steel.js';
 import { ESTIMATE_MODEL, FORECAST_MODEL } from './support.js';
 
 describe('committed default models of the demo plant', () => {
-  it.each([FORECAST_MODEL, ESTIMATE_MODEL])('%s verifies (sha256, golden outputs in onnxruntime) and is small', async (dir) => {
-    const { report } = await verifyModel(dir);
-    expect(report.problems).toEqual([]);
-    expect(report.ok).toBe(true);
-    expect(report.goldenPairs).toBeGreaterThan(0);
-    expect(statSync(join(dir, 'model.onnx')).size).toBeLessThan(2 << 20);
-    expect(statSync(join(dir, 'card.json')).size).toBeLessThan(2 << 20);
-    const card = modelCard.parse(JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')));
-    // Trained on the train part only: nothing after 2018-10-01 00:00 plant time.
-    expect(Date.parse(card.training.to)).toBeLessThanOrEqual(Date.parse('2018-09-30T15:00:00Z'));
-  });
+  it.each([FORECAST_MODEL, ESTIMATE_MODEL])(
+    '%s verifies (sha256, golden outputs in onnxruntime) and is small',
+    async (dir) => {
+      const { report } = await verifyModel(dir);
+      expect(report.problems).toEqual([]);
+      expect(report.ok).toBe(true);
+      expect(report.goldenPairs).toBeGreaterThan(0);
+      expect(statSync(join(dir, 'model.onnx')).size).toBeLessThan(2 << 20);
+      expect(statSync(join(dir, 'card.json')).size).toBeLessThan(2 << 20);
+      const card = modelCard.parse(JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')));
+      // Trained on the train part only: nothing after 2018-10-01 00:00 plant time.
+      expect(Date.parse(card.training.to)).toBeLessThanOrEqual(Date.parse('2018-09-30T15:00:00Z'));
+    },
+  );
 
   it('meet the floors of issue 3 on the steel test quarter, next to the baselines of the same run', async () => {
     const r = await evaluateSteel();

@@ -62,11 +62,31 @@ afterAll(() => tmp.remove());
 describe('kilowatch export-training-set (DuckDB)', () => {
   const env = () => ({ KILOWATCH_DATA_DIR: join(tmp.path, 'data'), KILOWATCH_BACKEND: 'local' });
 
-  it('pivots a device\'s metrics over [from, to) into ts + one column per metric; repaired and untrusted values become empty', async () => {
+  it("pivots a device's metrics over [from, to) into ts + one column per metric; repaired and untrusted values become empty", async () => {
     const output = join(tmp.path, 'set.csv');
-    const r = await kilowatch(['export-training-set', '--device', DEVICE, '--metric', 'usage_kwh,lagging_pf', '--from', '2018-01-01T00:00:00Z', '--to', '2018-01-01T01:00:00Z', '--output', output], env());
+    const r = await kilowatch(
+      [
+        'export-training-set',
+        '--device',
+        DEVICE,
+        '--metric',
+        'usage_kwh,lagging_pf',
+        '--from',
+        '2018-01-01T00:00:00Z',
+        '--to',
+        '2018-01-01T01:00:00Z',
+        '--output',
+        output,
+      ],
+      env(),
+    );
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ rows: 4, values: 6, dropped: { repaired: 1, stuck: 1 }, missingMetrics: [] });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      rows: 4,
+      values: 6,
+      dropped: { repaired: 1, stuck: 1 },
+      missingMetrics: [],
+    });
     expect(parseCsv(readFileSync(output, 'utf8'))).toEqual([
       ['ts', 'usage_kwh', 'lagging_pf'],
       ['2018-01-01T00:00:00.000Z', '3.17', '73.21'],
@@ -78,13 +98,52 @@ describe('kilowatch export-training-set (DuckDB)', () => {
 
   it('writes stored values as they are with --quality all, one metric', async () => {
     const output = join(tmp.path, 'all.csv');
-    const r = await kilowatch(['export-training-set', '--device', DEVICE, '--metric', 'usage_kwh', '--from', '2018-01-01', '--to', '2018-01-02', '--quality', 'all', '--output', output], env());
+    const r = await kilowatch(
+      [
+        'export-training-set',
+        '--device',
+        DEVICE,
+        '--metric',
+        'usage_kwh',
+        '--from',
+        '2018-01-01',
+        '--to',
+        '2018-01-02',
+        '--quality',
+        'all',
+        '--output',
+        output,
+      ],
+      env(),
+    );
     expect(r.code, r.stderr).toBe(0);
-    expect(parseCsv(readFileSync(output, 'utf8')).map((x) => x[1])).toEqual(['usage_kwh', '3.17', '4', '9.5', '55', '3.31']);
+    expect(parseCsv(readFileSync(output, 'utf8')).map((x) => x[1])).toEqual([
+      'usage_kwh',
+      '3.17',
+      '4',
+      '9.5',
+      '55',
+      '3.31',
+    ]);
   });
 
   it('says when nothing matches', async () => {
-    const r = await kilowatch(['export-training-set', '--device', 'nope', '--metric', 'usage_kwh', '--from', '2018-01-01', '--to', '2018-01-02', '--output', join(tmp.path, 'n.csv')], env());
+    const r = await kilowatch(
+      [
+        'export-training-set',
+        '--device',
+        'nope',
+        '--metric',
+        'usage_kwh',
+        '--from',
+        '2018-01-01',
+        '--to',
+        '2018-01-02',
+        '--output',
+        join(tmp.path, 'n.csv'),
+      ],
+      env(),
+    );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/no readings of usage_kwh for device 'nope'/);
   });
@@ -107,9 +166,20 @@ describe('export-training-set on BigQuery (local REST fake)', () => {
           rows: ROWS.filter((x) => x.device_id === DEVICE && x.ts < '2018-01-01T01:00'),
         };
       });
-      const source = new BigQueryWarehouse({ projectId: 'kw-test', dataset: 'kw', location: 'EU', apiEndpoint: fake.url });
+      const source = new BigQueryWarehouse({
+        projectId: 'kw-test',
+        dataset: 'kw',
+        location: 'EU',
+        apiEndpoint: fake.url,
+      });
       const output = join(tmp.path, 'bq.csv');
-      const summary = await exportTrainingSet(source, { deviceId: DEVICE, metrics: ['usage_kwh', 'lagging_pf'], from: '2018-01-01T00:00:00Z', to: '2018-01-01T01:00:00Z', output });
+      const summary = await exportTrainingSet(source, {
+        deviceId: DEVICE,
+        metrics: ['usage_kwh', 'lagging_pf'],
+        from: '2018-01-01T00:00:00Z',
+        to: '2018-01-01T01:00:00Z',
+        output,
+      });
       expect(summary).toMatchObject({ rows: 4, values: 6 });
       expect(parseCsv(readFileSync(output, 'utf8'))[3]).toEqual(['2018-01-01T00:30:00.000Z', '', '70']);
       expect(fake.bugs).toEqual([]);

@@ -25,9 +25,17 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.remove());
 
-function pythonFeatures(python: string, kind: 'forecast' | 'estimate', card: string, input: string, extra: string[] = []): { raw: number[][]; status?: string[]; origins?: number[] } {
+function pythonFeatures(
+  python: string,
+  kind: 'forecast' | 'estimate',
+  card: string,
+  input: string,
+  extra: string[] = [],
+): { raw: number[][]; status?: string[]; origins?: number[] } {
   const output = join(tmp.path, `${kind}-features.json`);
-  execFileSync(python, [TRAINER, 'features', kind, '--card', card, '--input', input, '--output', output, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(python, [TRAINER, 'features', kind, '--card', card, '--input', input, '--output', output, ...extra], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   return JSON.parse(readFileSync(output, 'utf8')) as { raw: number[][]; status?: string[]; origins?: number[] };
 }
 
@@ -42,7 +50,9 @@ function expectClose(ts: ArrayLike<number>, py: number[], what: string): void {
       at = i;
     }
   }
-  expect(worst, `${what}: largest relative difference at value ${at}: TS ${ts[at]} vs Python ${py[at]}`).toBeLessThan(1e-9);
+  expect(worst, `${what}: largest relative difference at value ${at}: TS ${ts[at]} vs Python ${py[at]}`).toBeLessThan(
+    1e-9,
+  );
 }
 
 describe('forecast features: TypeScript = Python', () => {
@@ -60,7 +70,13 @@ describe('forecast features: TypeScript = Python', () => {
       ).replace(/,NaN,/g, ',,'),
     );
     const origins = join(tmp.path, 'origins.txt');
-    const stamps = ['2018-02-11T15:00:00Z', '2018-02-20T03:15:00Z', '2018-02-14T15:00:00Z', '2018-03-14T23:45:00Z', '2018-03-16T15:00:00Z'];
+    const stamps = [
+      '2018-02-11T15:00:00Z',
+      '2018-02-20T03:15:00Z',
+      '2018-02-14T15:00:00Z',
+      '2018-03-14T23:45:00Z',
+      '2018-03-16T15:00:00Z',
+    ];
     writeFileSync(origins, `origin\n${stamps.join('\n')}\n`);
     const cardPath = join(FORECAST_MODEL, 'card.json');
     const card = modelCard.parse(JSON.parse(readFileSync(cardPath, 'utf8')));
@@ -95,7 +111,11 @@ describe('estimate features: TypeScript = Python', () => {
     writeFileSync(input, `${[...steel, ...edge].join('\n')}\n`);
     const py = pythonFeatures(python, 'estimate', cardPath, input);
     const table = readCsvTable(input);
-    const { raw, status } = buildEstimateFeatures(meterRowsOf(table, params), timestampsOf(table, 0, undefined), params);
+    const { raw, status } = buildEstimateFeatures(
+      meterRowsOf(table, params),
+      timestampsOf(table, 0, undefined),
+      params,
+    );
     expect(status).toEqual(py.status);
     expect(status.slice(-8)).toEqual(['ok', 'ok', 'none', 'ok', 'ok', 'inconsistent', 'ok', 'ok']);
     expectClose(raw, py.raw.flat(), 'estimate features');

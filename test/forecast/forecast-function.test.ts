@@ -8,7 +8,8 @@ beforeAll(async () => {
   // Five weeks of the steel plant: more than the 29 days of history the default forecaster reads.
   const steel = loadSteel().slice(0, 96 * 35);
   const bodies = [];
-  for (let day = 0; day < 35; day++) bodies.push({ readings: steel.slice(day * 96, day * 96 + 96).map((row, i) => steelReading(row, day * 96 + i)) });
+  for (let day = 0; day < 35; day++)
+    bodies.push({ readings: steel.slice(day * 96, day * 96 + 96).map((row, i) => steelReading(row, day * 96 + i)) });
   stack.publish(...bodies);
   await stack.router.idle();
 });
@@ -41,7 +42,7 @@ describe('forecast-tick → forecast function → forecasts', () => {
     }
   });
 
-  it('takes an operator\'s origin, uses only what came before it, and stores a repeated tick once', async () => {
+  it("takes an operator's origin, uses only what came before it, and stores a repeated tick once", async () => {
     const tick = Buffer.from(JSON.stringify({ origin: '2018-02-01T15:00:00Z' }));
     stack.router.publish('forecast-tick', [{ data: tick }, { data: tick }]);
     await stack.router.idle();
@@ -52,7 +53,8 @@ describe('forecast-tick → forecast function → forecasts', () => {
       `SELECT value FROM readings WHERE device_id = 'steel-plant/main-meter' AND metric = 'usage_kwh'
        AND ts > '2018-02-01T15:00:00Z' AND ts <= '2018-02-02T15:00:00Z' ORDER BY ts`,
     );
-    const mae = actual.reduce((s, a, i) => s + Math.abs((a.value as number) - (rows[i]!.p50 as number)), 0) / actual.length;
+    const mae =
+      actual.reduce((s, a, i) => s + Math.abs((a.value as number) - (rows[i]!.p50 as number)), 0) / actual.length;
     const mean = actual.reduce((s, a) => s + (a.value as number), 0) / actual.length;
     expect(mae).toBeLessThan(mean);
   });

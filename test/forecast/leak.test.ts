@@ -44,8 +44,12 @@ describe('leak check', () => {
   it('changing every reading at or after the origin changes nothing', async () => {
     const origin = origins[0] as string;
     const at = Date.parse(origin);
-    const scrambled = steelSliceCsv(FROM, TO, (rows) => rows.map((r) => (r.tsMs >= at ? { ...r, metrics: { ...r.metrics, usage_kwh: 999 } } : r)));
-    expect(await forecastFor(scrambled, [origin], 'scrambled')).toEqual(await forecastFor(steelSliceCsv(FROM, TO), [origin], 'plain'));
+    const scrambled = steelSliceCsv(FROM, TO, (rows) =>
+      rows.map((r) => (r.tsMs >= at ? { ...r, metrics: { ...r.metrics, usage_kwh: 999 } } : r)),
+    );
+    expect(await forecastFor(scrambled, [origin], 'scrambled')).toEqual(
+      await forecastFor(steelSliceCsv(FROM, TO), [origin], 'plain'),
+    );
   });
 
   it('holds through the CLI for a daily origin', async () => {
@@ -56,7 +60,17 @@ describe('leak check', () => {
       const output = join(tmp.path, `${name}-out.csv`);
       writeFileSync(input, steelSliceCsv(FROM, to));
       writeFileSync(originsFile, `${origin}\n`);
-      const r = await kilowatch(['forecast', '--model', FORECAST_MODEL, '--input', input, '--origins', originsFile, '--output', output]);
+      const r = await kilowatch([
+        'forecast',
+        '--model',
+        FORECAST_MODEL,
+        '--input',
+        input,
+        '--origins',
+        originsFile,
+        '--output',
+        output,
+      ]);
       expect(r.code, r.stderr).toBe(0);
       return readFileSync(output, 'utf8');
     };

@@ -37,12 +37,20 @@ export interface Run {
 
 export function kilowatch(args: string[], env: NodeJS.ProcessEnv = {}, timeout = 120_000): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/kilowatch.js', ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (error as { code?: number }).code ?? 1 : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['bin/kilowatch.js', ...args],
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 export function parseCsv(text: string): string[][] {
-  return text.trim().split('\n').map((l) => l.split(','));
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
 }

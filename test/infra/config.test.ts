@@ -43,8 +43,12 @@ describe('environment config', () => {
     expect(() => loadEnvironment('dev', { KILOWATCH_BUDGET_USD: 'fifty' })).toThrow(
       /budget\.monthlyUsd: .*\(from KILOWATCH_BUDGET_USD\)/,
     );
-    expect(() => loadEnvironment('dev', { KILOWATCH_NOTIFICATION_EMAIL: 'ops' })).toThrow(/notificationEmail.*KILOWATCH_NOTIFICATION_EMAIL/);
-    expect(() => loadEnvironment('prod', { KILOWATCH_PROD_BILLING_ACCOUNT: '123' })).toThrow(/KILOWATCH_PROD_BILLING_ACCOUNT/);
+    expect(() => loadEnvironment('dev', { KILOWATCH_NOTIFICATION_EMAIL: 'ops' })).toThrow(
+      /notificationEmail.*KILOWATCH_NOTIFICATION_EMAIL/,
+    );
+    expect(() => loadEnvironment('prod', { KILOWATCH_PROD_BILLING_ACCOUNT: '123' })).toThrow(
+      /KILOWATCH_PROD_BILLING_ACCOUNT/,
+    );
     expect(() => loadEnvironment('dev', { KILOWATCH_GCP_PROJECT: 'Bad_Project' })).toThrow(/project/);
     expect(() => loadEnvironment('staging', {})).toThrow(/unknown environment "staging"/);
     expect(() => loadEnvironment('dev', { KILOWATCH_PUBLIC_FUNCTIONS: 'dashboard' })).toThrow(/unknown function/);
@@ -52,14 +56,20 @@ describe('environment config', () => {
 
   it('reports placeholders, and refuses them under KILOWATCH_INFRA_STRICT=1', () => {
     const dev = loadEnvironment('dev', {});
-    expect(checkPlaceholders(dev, {}).join('\n')).toMatch(/KILOWATCH_BILLING_ACCOUNT[\s\S]*KILOWATCH_NOTIFICATION_EMAIL/);
+    expect(checkPlaceholders(dev, {}).join('\n')).toMatch(
+      /KILOWATCH_BILLING_ACCOUNT[\s\S]*KILOWATCH_NOTIFICATION_EMAIL/,
+    );
     expect(() => checkPlaceholders(dev, { KILOWATCH_INFRA_STRICT: '1' })).toThrow(/placeholders remain/);
   });
 });
 
 describe('names', () => {
   it('keep service account ids and bucket names within Google limits, or say what to shorten', () => {
-    const long = new Names({ ...loadEnvironment('dev', {}), env: 'staging123', project: 'a-very-long-project-id-123456' });
+    const long = new Names({
+      ...loadEnvironment('dev', {}),
+      env: 'staging123',
+      project: 'a-very-long-project-id-123456',
+    });
     // The longest catalog role still fits with the longest environment name the schema allows.
     for (const fn of CATALOG_NAMES) expect(long.serviceAccount(`push-${fn}`).length).toBeLessThanOrEqual(30);
     expect(() => long.serviceAccount('push-anomaly-explainer')).toThrow(/shorten/);
@@ -87,6 +97,8 @@ describe('function folders', () => {
     expect(() => deployableFunctions(root, ['ingest'])).toThrow(/functions\/score\/ exists but FUNCTION_NAMES/);
     expect(() => deployableFunctions(root, ['ingest', 'score', 'api'])).toThrow(/no functions\/api\/ folder/);
     mkdirSync(join(root, 'functions', 'billing'));
-    expect(() => deployableFunctions(root, ['ingest', 'score', 'billing'])).toThrow(/"billing" has no entry in FUNCTION_CATALOG/);
+    expect(() => deployableFunctions(root, ['ingest', 'score', 'billing'])).toThrow(
+      /"billing" has no entry in FUNCTION_CATALOG/,
+    );
   });
 });

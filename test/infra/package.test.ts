@@ -15,7 +15,13 @@ function fixture(): string {
     'package.json',
     JSON.stringify({
       version: '1.2.3',
-      dependencies: { zod: '^4.0.0', luxon: '^3.0.0', tsx: '^4.0.0', '@google-cloud/pubsub': '^5.0.0', 'ml-isolation-forest': '^0.1.0' },
+      dependencies: {
+        zod: '^4.0.0',
+        luxon: '^3.0.0',
+        tsx: '^4.0.0',
+        '@google-cloud/pubsub': '^5.0.0',
+        'ml-isolation-forest': '^0.1.0',
+      },
       devDependencies: { vitest: '^4.0.0' },
       allowScripts: { 'onnxruntime-node': false },
     }),
@@ -25,9 +31,15 @@ function fixture(): string {
   write('node_modules/google-auth-library/package.json', JSON.stringify({ version: '10.1.0' }));
   write('dist/functions/ingest/index.js', "import { z } from 'zod';\nimport { handle } from '../../shared/a.js';\n");
   write('dist/functions/ingest/index.js.map', '{}');
-  write('dist/shared/a.js', "import { PubSub } from '@google-cloud/pubsub/build/src/index.js';\nimport fs from 'node:fs';\nconst m = await import('path');\nimport { GoogleAuth } from 'google-auth-library';\n");
+  write(
+    'dist/shared/a.js',
+    "import { PubSub } from '@google-cloud/pubsub/build/src/index.js';\nimport fs from 'node:fs';\nconst m = await import('path');\nimport { GoogleAuth } from 'google-auth-library';\n",
+  );
   // A CommonJS package loaded through createRequire, as shared/anomaly/iforest loads ml-isolation-forest.
-  write('dist/shared/c.js', "const require = createRequire(import.meta.url);\nconst { IsolationForest } = require('ml-isolation-forest');\n");
+  write(
+    'dist/shared/c.js',
+    "const require = createRequire(import.meta.url);\nconst { IsolationForest } = require('ml-isolation-forest');\n",
+  );
   write('node_modules/ml-isolation-forest/package.json', JSON.stringify({ version: '0.1.0' }));
   write('data/devices.json', '[]');
   return root;
@@ -65,18 +77,23 @@ describe('package-functions', () => {
 
   it('finds bare imports, ignoring relative paths and node builtins', () => {
     const root = fixture();
-    expect([...importedPackages(join(root, 'dist'))].sort()).toEqual(['@google-cloud/pubsub', 'google-auth-library', 'ml-isolation-forest', 'zod']);
+    expect([...importedPackages(join(root, 'dist'))].sort()).toEqual([
+      '@google-cloud/pubsub',
+      'google-auth-library',
+      'ml-isolation-forest',
+      'zod',
+    ]);
   });
 
   it('fails with the fix when the build is missing', () => {
     const root = fixture();
-    expect(() => stageFunction('score', { root, distDir: join(root, 'dist'), outDir: join(root, 'o'), bundle: [] })).toThrow(
-      /build first/,
-    );
+    expect(() =>
+      stageFunction('score', { root, distDir: join(root, 'dist'), outDir: join(root, 'o'), bundle: [] }),
+    ).toThrow(/build first/);
     writeFileSync(join(root, 'dist', 'shared', 'b.js'), "import x from 'left-pad';\n");
-    expect(() => stageFunction('ingest', { root, distDir: join(root, 'dist'), outDir: join(root, 'o'), bundle: [] })).toThrow(
-      /imports "left-pad", which is neither declared nor installed/,
-    );
+    expect(() =>
+      stageFunction('ingest', { root, distDir: join(root, 'dist'), outDir: join(root, 'o'), bundle: [] }),
+    ).toThrow(/imports "left-pad", which is neither declared nor installed/);
   });
 
   it('the source hash depends on paths and bytes, not on time; the placeholder stands in when nothing is staged', () => {

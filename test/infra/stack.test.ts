@@ -64,23 +64,26 @@ describe('functions', () => {
     expect(prodIngest.service_config.min_instance_count).toBe(1);
   });
 
-  it.each(each())('%s: environment variables satisfy the runtime config schema and name the created resources', (env) => {
-    const s = folders[env]!;
-    for (const f of s.bodies('google_cloudfunctions2_function')) {
-      const vars = f.service_config.environment_variables as Record<string, string>;
-      expect(vars).toMatchObject({
-        KILOWATCH_BACKEND: 'gcp',
-        GOOGLE_CLOUD_PROJECT: `kilowatch-${env}`,
-        KILOWATCH_ENV: env,
-        KILOWATCH_BQ_DATASET: `kilowatch_${env}`,
-        KILOWATCH_BQ_LOCATION: 'EU',
-      });
-      const runtime = configSchema.parse(vars);
-      const topics = new Set(s.bodies('google_pubsub_topic').map((t) => t.name));
-      for (const role of Object.keys(TOPICS) as TopicRole[]) expect(topics).toContain(topicName(runtime, role));
-      expect(s.bodies('google_bigquery_dataset').map((d) => d.dataset_id)).toContain(runtime.KILOWATCH_BQ_DATASET);
-    }
-  });
+  it.each(each())(
+    '%s: environment variables satisfy the runtime config schema and name the created resources',
+    (env) => {
+      const s = folders[env]!;
+      for (const f of s.bodies('google_cloudfunctions2_function')) {
+        const vars = f.service_config.environment_variables as Record<string, string>;
+        expect(vars).toMatchObject({
+          KILOWATCH_BACKEND: 'gcp',
+          GOOGLE_CLOUD_PROJECT: `kilowatch-${env}`,
+          KILOWATCH_ENV: env,
+          KILOWATCH_BQ_DATASET: `kilowatch_${env}`,
+          KILOWATCH_BQ_LOCATION: 'EU',
+        });
+        const runtime = configSchema.parse(vars);
+        const topics = new Set(s.bodies('google_pubsub_topic').map((t) => t.name));
+        for (const role of Object.keys(TOPICS) as TopicRole[]) expect(topics).toContain(topicName(runtime, role));
+        expect(s.bodies('google_bigquery_dataset').map((d) => d.dataset_id)).toContain(runtime.KILOWATCH_BQ_DATASET);
+      }
+    },
+  );
 
   it('push-delivered functions accept internal traffic only; HTTP ones are reachable but private', () => {
     for (const f of catalog.bodies('google_cloudfunctions2_function')) {
@@ -144,19 +147,38 @@ describe('least privilege', () => {
       .map((b) => s.ref(b.body.table_id).body.table_id)
       .sort();
     expect(written).toEqual(['copilot_calls', 'copilot_turns']);
-    const views = s.bodies('google_bigquery_table').filter((t) => String(t.table_id).startsWith('copilot_') && !String(t.table_id).endsWith('_dedup') && t.view);
-    expect(views.map((v) => v.table_id).sort()).toEqual(['copilot_alerts', 'copilot_anomaly_scores', 'copilot_devices', 'copilot_forecasts', 'copilot_readings', 'copilot_rejected', 'copilot_usage']);
+    const views = s
+      .bodies('google_bigquery_table')
+      .filter((t) => String(t.table_id).startsWith('copilot_') && !String(t.table_id).endsWith('_dedup') && t.view);
+    expect(views.map((v) => v.table_id).sort()).toEqual([
+      'copilot_alerts',
+      'copilot_anomaly_scores',
+      'copilot_devices',
+      'copilot_forecasts',
+      'copilot_readings',
+      'copilot_rejected',
+      'copilot_usage',
+    ]);
     for (const v of views) expect(v.view.query).toMatch(/FROM `[^`]+\.kilowatch_dev\.\w+_dedup`$/);
     expect(s.bodies('google_bigquery_dataset_access')).toHaveLength(views.length);
     const fn = s.bodies('google_cloudfunctions2_function').find((f) => f.build_config.entry_point === 'copilot')!;
-    expect(fn.service_config.environment_variables).toMatchObject({ KILOWATCH_LLM: 'vertex', KILOWATCH_LLM_MODEL: 'gemini-2.5-flash', KILOWATCH_COPILOT_DATASET: 'kilowatch_copilot_dev' });
-    expect(s.bindings().filter((b) => PUBLIC_PRINCIPALS.includes(b.member) && JSON.stringify(b.body).includes('copilot'))).toEqual([]);
+    expect(fn.service_config.environment_variables).toMatchObject({
+      KILOWATCH_LLM: 'vertex',
+      KILOWATCH_LLM_MODEL: 'gemini-2.5-flash',
+      KILOWATCH_COPILOT_DATASET: 'kilowatch_copilot_dev',
+    });
+    expect(
+      s.bindings().filter((b) => PUBLIC_PRINCIPALS.includes(b.member) && JSON.stringify(b.body).includes('copilot')),
+    ).toEqual([]);
   });
 
   it('only api may read the API keys secret (the copilot reaches Vertex AI with its identity, no key), only notify the webhooks secret', () => {
     const readers = catalog.bindings().filter((b) => b.role === 'roles/secretmanager.secretAccessor');
     const of = (secret: string) =>
-      readers.filter((b) => (catalog.ref(b.body.secret_id as string).body.secret_id as string).includes(secret)).map((b) => b.account).sort();
+      readers
+        .filter((b) => (catalog.ref(b.body.secret_id as string).body.secret_id as string).includes(secret))
+        .map((b) => b.account)
+        .sort();
     expect(of('api-keys')).toEqual(['kw-api-dev']);
     expect(of('webhooks')).toEqual(['kw-notify-dev']);
   });
@@ -169,16 +191,26 @@ describe('least privilege', () => {
       'storage_bucket:roles/storage.objectUser',
       'storage_bucket:roles/storage.objectViewer',
     ]);
-    const health = catalog.bindings().find((b) => b.account === 'kw-recommend-dev' && b.role === 'roles/storage.objectUser')!;
-    expect(health.body.condition).toEqual({ title: 'health-marks-only', expression: 'resource.name.endsWith("/health.json")' });
+    const health = catalog
+      .bindings()
+      .find((b) => b.account === 'kw-recommend-dev' && b.role === 'roles/storage.objectUser')!;
+    expect(health.body.condition).toEqual({
+      title: 'health-marks-only',
+      expression: 'resource.name.endsWith("/health.json")',
+    });
   });
 
   it('notify: one instance, webhooks from Secret Manager, writes incidents and dead-letters only', () => {
     for (const [env] of each()) {
       const fn = folders[env]!.bodies('google_cloudfunctions2_function').find((f) => f.name === `notify-${env}`)!;
-      const service = fn.service_config as { max_instance_count: number; secret_environment_variables: Array<Record<string, string>> };
+      const service = fn.service_config as {
+        max_instance_count: number;
+        secret_environment_variables: Array<Record<string, string>>;
+      };
       expect(service.max_instance_count).toBe(1);
-      expect(service.secret_environment_variables).toEqual([expect.objectContaining({ key: 'KILOWATCH_WEBHOOKS', version: 'latest' })]);
+      expect(service.secret_environment_variables).toEqual([
+        expect.objectContaining({ key: 'KILOWATCH_WEBHOOKS', version: 'latest' }),
+      ]);
     }
     expect(rolesOf(catalog, 'kw-notify-dev')).toEqual([
       'bigquery_dataset:roles/bigquery.dataEditor',
@@ -196,7 +228,9 @@ describe('least privilege', () => {
       'secret_manager_secret:roles/secretmanager.secretAccessor',
       'storage_bucket:roles/storage.objectViewer',
     ]);
-    const [write] = catalog.bindings().filter((b) => b.account === 'kw-api-dev' && b.type === 'google_bigquery_table_iam_member');
+    const [write] = catalog
+      .bindings()
+      .filter((b) => b.account === 'kw-api-dev' && b.type === 'google_bigquery_table_iam_member');
     expect(catalog.ref(write!.body.table_id).body.table_id).toBe('alert_acks');
   });
 
@@ -208,7 +242,9 @@ describe('least privilege', () => {
       expect(b[0]!.role).toBe('roles/pubsub.publisher');
       expect(s.ref(b[0]!.body.topic).body.name).toBe(`readings.${site}-prod`);
     }
-    const shared = s.bindings().filter((x) => x.type === 'google_pubsub_topic_iam_member' && s.ref(x.body.topic).body.name === 'readings-prod');
+    const shared = s
+      .bindings()
+      .filter((x) => x.type === 'google_pubsub_topic_iam_member' && s.ref(x.body.topic).body.name === 'readings-prod');
     expect(shared).toEqual([]);
   });
 
@@ -221,7 +257,10 @@ describe('least privilege', () => {
       expect(sub!.push_config.push_endpoint).toMatch(new RegExp(`/projects/[^/]+/topics/readings\\.${site}-prod$`));
       const endpointTopic = /\/topics\/(.+)$/.exec(sub!.push_config.push_endpoint as string)![1]!;
       const sites = new SiteTopics(cloud, DeviceRegistry.fromFile('data/devices.json'));
-      expect(sites.bindingOf(`//pubsub.googleapis.com/projects/p/topics/${endpointTopic}`)).toEqual({ topic: endpointTopic, site });
+      expect(sites.bindingOf(`//pubsub.googleapis.com/projects/p/topics/${endpointTopic}`)).toEqual({
+        topic: endpointTopic,
+        site,
+      });
     }
   });
 
@@ -256,7 +295,9 @@ describe('public endpoints', () => {
   it('the api is private by default: no run.invoker binding on it at all', () => {
     const api = catalog.bodies('google_cloudfunctions2_function').find((f) => f.name === 'api-dev')!;
     expect(api.service_config.ingress_settings).toBe('ALLOW_ALL');
-    const invokers = catalog.bindings().filter((b) => b.role === 'roles/run.invoker' && !b.account?.startsWith('kw-push-'));
+    const invokers = catalog
+      .bindings()
+      .filter((b) => b.role === 'roles/run.invoker' && !b.account?.startsWith('kw-push-'));
     expect(invokers).toEqual([]);
   });
 
@@ -316,7 +357,9 @@ describe('delivery', () => {
       const push = s.bodies('google_pubsub_subscription').filter((b) => b.push_config);
       const pushFns = s
         .bodies('google_cloudfunctions2_function')
-        .filter((f) => FUNCTION_CATALOG[f.build_config.entry_point as keyof typeof FUNCTION_CATALOG].trigger.kind === 'push');
+        .filter(
+          (f) => FUNCTION_CATALOG[f.build_config.entry_point as keyof typeof FUNCTION_CATALOG].trigger.kind === 'push',
+        );
       // One per push function, and one more per site of the registry for ingest.
       const sites = pushFns.some((f) => f.build_config.entry_point === 'ingest') ? SITES.length : 0;
       expect(push).toHaveLength(pushFns.length + sites);
@@ -390,7 +433,12 @@ describe('delivery', () => {
 describe('warehouse', () => {
   it.each(each())('%s: every table is day-partitioned, clustered, and its schema equals bigQueryFields', (env) => {
     const s = folders[env]!;
-    expect(s.bodies('google_bigquery_dataset').map((d) => d.dataset_id).sort()).toEqual([`kilowatch_copilot_${env}`, `kilowatch_${env}`]);
+    expect(
+      s
+        .bodies('google_bigquery_dataset')
+        .map((d) => d.dataset_id)
+        .sort(),
+    ).toEqual([`kilowatch_copilot_${env}`, `kilowatch_${env}`]);
     const tables = s.bodies('google_bigquery_table');
     for (const table of TABLES) {
       const t = tables.find((x) => x.table_id === table.name)!;
@@ -429,13 +477,17 @@ describe('platform', () => {
     const [budget, ...rest] = folders[env]!.bodies('google_billing_budget');
     expect(rest).toEqual([]);
     expect(budget!.amount.specified_amount).toEqual({ currency_code: 'USD', units: '50' });
-    expect(budget!.threshold_rules.map((r: { threshold_percent: number }) => r.threshold_percent)).toEqual([0.5, 0.9, 1]);
+    expect(budget!.threshold_rules.map((r: { threshold_percent: number }) => r.threshold_percent)).toEqual([
+      0.5, 0.9, 1,
+    ]);
     expect(budget!.budget_filter.projects).toEqual(['projects/${data.google_project.project.number}']);
     expect(budget!.all_updates_rule.monitoring_notification_channels).toHaveLength(1);
   });
 
   it('budget amount and billing account come from the environment', () => {
-    const s = synthEnv('prod', { vars: { KILOWATCH_BUDGET_USD: '250.5', KILOWATCH_BILLING_ACCOUNT: '01AB23-45CD67-89EF01' } });
+    const s = synthEnv('prod', {
+      vars: { KILOWATCH_BUDGET_USD: '250.5', KILOWATCH_BILLING_ACCOUNT: '01AB23-45CD67-89EF01' },
+    });
     const [budget] = s.bodies('google_billing_budget');
     expect(budget!.amount.specified_amount).toEqual({ currency_code: 'USD', units: '250', nanos: 500000000 });
     expect(budget!.billing_account).toBe('01AB23-45CD67-89EF01');
@@ -451,7 +503,9 @@ describe('platform', () => {
       expect(p.notification_channels).toEqual([`\${google_monitoring_notification_channel.${channel!.id}.id}`]);
     }
     const filters = policies.flatMap((p) => p.conditions).map((c: any) => JSON.stringify(c));
-    expect(filters.some((f) => f.includes('num_undelivered_messages') && f.includes(`readings-dead-letter-keep-${env}`))).toBe(true);
+    expect(
+      filters.some((f) => f.includes('num_undelivered_messages') && f.includes(`readings-dead-letter-keep-${env}`)),
+    ).toBe(true);
     expect(filters.some((f) => f.includes('run.googleapis.com/request_count') && f.includes('5xx'))).toBe(true);
     const absent = policies.flatMap((p) => p.conditions).filter((c: any) => c.condition_absent);
     expect(absent.map((c: any) => c.condition_absent.filter).join(' ')).toContain(`readings-${env}`);
@@ -465,14 +519,15 @@ describe('platform', () => {
     for (const [type, rs] of Object.entries(s.json.resource)) {
       if (skip.has(type) || type.endsWith('_iam_member')) continue;
       for (const body of Object.values(rs)) {
-        const key = nameKeys.find((k) => typeof body[k] === 'string' && !(body[k]).startsWith('${'));
+        const key = nameKeys.find((k) => typeof body[k] === 'string' && !body[k].startsWith('${'));
         if (!key) continue;
         checked += 1;
         expect(`${type}.${key}=${body[key]}`).toMatch(new RegExp(`[-_ ]${env}\\b|\\b${env}[-_:]`));
       }
     }
     expect(checked).toBeGreaterThan(20);
-    for (const f of s.bodies('google_storage_bucket_object')) expect(f.name).toMatch(/^functions\/[a-z]+\/[0-9a-f]+\.zip$/);
+    for (const f of s.bodies('google_storage_bucket_object'))
+      expect(f.name).toMatch(/^functions\/[a-z]+\/[0-9a-f]+\.zip$/);
   });
 
   it('prod drops request logs of successful push deliveries only; dev keeps them', () => {
@@ -492,13 +547,20 @@ describe('platform', () => {
     expect(pool!.workload_identity_pool_id).toBe('kw-devices-dev');
     const [provider] = s.bodies('google_iam_workload_identity_pool_provider');
     expect(provider!.oidc.issuer_uri).toBe('https://fleet.example.com');
-    expect(provider!.attribute_mapping).toEqual({ 'google.subject': 'assertion.sub', 'attribute.site': 'assertion.site' });
+    expect(provider!.attribute_mapping).toEqual({
+      'google.subject': 'assertion.sub',
+      'attribute.site': 'assertion.site',
+    });
     // A device acts only as the publisher of the site its token names.
     const wi = s.bindings().filter((b) => b.role === 'roles/iam.workloadIdentityUser');
     expect(wi).toHaveLength(SITES.length);
     for (const site of SITES) {
       const binding = wi.find((b) => s.ref(b.body.service_account_id).body.account_id === `kw-site-${site}-dev`)!;
-      expect(binding.member).toMatch(new RegExp(`^principalSet://iam\\.googleapis\\.com/projects/.+/workloadIdentityPools/.+/attribute\\.site/${site}$`));
+      expect(binding.member).toMatch(
+        new RegExp(
+          `^principalSet://iam\\.googleapis\\.com/projects/.+/workloadIdentityPools/.+/attribute\\.site/${site}$`,
+        ),
+      );
     }
   });
 });

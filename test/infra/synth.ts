@@ -13,7 +13,11 @@ export type Body = Record<string, unknown> & { [k: string]: any };
 export class Synth {
   constructor(
     readonly env: string,
-    readonly json: { resource: Record<string, Record<string, Body>>; data: Record<string, Record<string, Body>>; [k: string]: any },
+    readonly json: {
+      resource: Record<string, Record<string, Body>>;
+      data: Record<string, Record<string, Body>>;
+      [k: string]: any;
+    },
   ) {}
 
   all(type: string): Array<{ id: string; body: Body }> {

@@ -14,7 +14,9 @@ afterEach(async () => {
 function unavailableFor(failures: number) {
   return (inner: Warehouse): Warehouse => {
     let left = failures;
-    return withInsert(inner, (table, rows) => (left-- > 0 ? Promise.reject(new TransientError('warehouse unavailable')) : inner.insert(table, rows)));
+    return withInsert(inner, (table, rows) =>
+      left-- > 0 ? Promise.reject(new TransientError('warehouse unavailable')) : inner.insert(table, rows),
+    );
   };
 }
 
@@ -70,7 +72,9 @@ describe('conservation: every reading of N mixed messages is accounted for exact
     const [whole] = await stack.sql(`SELECT count(*) AS n FROM rejected WHERE metric IS NULL`);
     expect(Number(whole!.n)).toBe(expectedWholeRejections);
     expect(stack.deadLetters().count()).toBe(expectedDead);
-    const [dupes] = await stack.sql(`SELECT count(*) AS n FROM (SELECT reading_id FROM readings GROUP BY 1 HAVING count(*) > 1)`);
+    const [dupes] = await stack.sql(
+      `SELECT count(*) AS n FROM (SELECT reading_id FROM readings GROUP BY 1 HAVING count(*) > 1)`,
+    );
     expect(Number(dupes!.n)).toBe(0);
   });
 });
@@ -78,7 +82,11 @@ describe('conservation: every reading of N mixed messages is accounted for exact
 describe('transient failures are retried, permanent ones recorded', () => {
   it('answers 5xx while the warehouse is down, so the router redelivers, and stores once when it is back', async () => {
     stack = await startTestStack({ wrapWarehouse: unavailableFor(3), maxAttempts: 10 });
-    const reading = { deviceId: 'sim-plant/machine-outage', ts: '2024-02-01T00:00:00Z', metrics: { power_kw: 3, vibration_mm_s: 1 } };
+    const reading = {
+      deviceId: 'sim-plant/machine-outage',
+      ts: '2024-02-01T00:00:00Z',
+      metrics: { power_kw: 3, vibration_mm_s: 1 },
+    };
     stack.publish({ readings: [reading] });
     await stack.router.idle();
     expect(stack.router.stats.retried).toBeGreaterThanOrEqual(2);
@@ -88,7 +96,11 @@ describe('transient failures are retried, permanent ones recorded', () => {
 
   it('dead-letters a message, raw bytes kept, once the delivery attempts run out', async () => {
     stack = await startTestStack({ wrapWarehouse: unavailableFor(1000), maxAttempts: 3 });
-    const body = JSON.stringify({ deviceId: 'sim-plant/machine-down', ts: '2024-02-01T00:00:00Z', metrics: { power_kw: 3 } });
+    const body = JSON.stringify({
+      deviceId: 'sim-plant/machine-down',
+      ts: '2024-02-01T00:00:00Z',
+      metrics: { power_kw: 3 },
+    });
     stack.publish(body);
     await stack.router.idle();
     const [letter] = stack.deadLetters().entries();
@@ -101,7 +113,11 @@ describe('cold start: history is rebuilt from the warehouse', () => {
   it('recognises duplicates of readings a previous instance stored, recent or old', async () => {
     stack = await startTestStack({}, { KILOWATCH_HISTORY_POINTS: '4' });
     const device = 'sim-plant/machine-cold';
-    const at = (minute: number, value: number) => ({ deviceId: device, ts: Date.UTC(2024, 0, 1, 0, minute) / 1000, metrics: { power_kw: value } });
+    const at = (minute: number, value: number) => ({
+      deviceId: device,
+      ts: Date.UTC(2024, 0, 1, 0, minute) / 1000,
+      metrics: { power_kw: value },
+    });
     stack.publish({ readings: Array.from({ length: 12 }, (_, i) => at(i, 100 + i)) });
     await stack.router.idle();
     const dir = stack.dir;
@@ -110,7 +126,10 @@ describe('cold start: history is rebuilt from the warehouse', () => {
     stack = { ...(await startTestStack({}, { KILOWATCH_DATA_DIR: dir, KILOWATCH_HISTORY_POINTS: '4' })), dir };
     stack.publish({ readings: [at(11, 111), at(1, 101), at(2, 999)] });
     await stack.router.idle();
-    const rejected = await stack.sql(`SELECT reason, strftime(ts AT TIME ZONE 'UTC', '%M') AS minute FROM rejected WHERE device_id = $d ORDER BY minute`, { d: device });
+    const rejected = await stack.sql(
+      `SELECT reason, strftime(ts AT TIME ZONE 'UTC', '%M') AS minute FROM rejected WHERE device_id = $d ORDER BY minute`,
+      { d: device },
+    );
     expect(rejected.map((r) => [r.minute, r.reason])).toEqual([
       ['01', 'duplicate'],
       ['02', 'conflict'],

@@ -22,7 +22,8 @@ beforeAll(async () => {
   for (const r of await stack.sql(`SELECT message_id, flags FROM readings ORDER BY metric`)) {
     outcome(String(r.message_id)).stored.push(JSON.stringify([...(r.flags as string[])].sort()));
   }
-  for (const r of await stack.sql(`SELECT message_id, reason FROM rejected`)) outcome(String(r.message_id)).rejected.push(String(r.reason));
+  for (const r of await stack.sql(`SELECT message_id, reason FROM rejected`))
+    outcome(String(r.message_id)).rejected.push(String(r.reason));
   const letters = stack.deadLetters().entries();
   // Ingest dead-letters through the bus, which names the message it could not read in originalMessageId.
   for (const d of letters) outcome(d.attributes?.originalMessageId ?? d.messageId ?? '(none)').dead.push(d.reason);
@@ -55,7 +56,8 @@ describe('the hostile corpus through the local stack', () => {
     const sent = new Set(ids.values());
     for (const c of corpus) {
       const got = outcomes.get(ids.get(c)!);
-      const expectsSomething = (c.expected.stored?.length ?? 0) + (c.expected.rejected?.length ?? 0) + (c.expected.dead ? 1 : 0) > 0;
+      const expectsSomething =
+        (c.expected.stored?.length ?? 0) + (c.expected.rejected?.length ?? 0) + (c.expected.dead ? 1 : 0) > 0;
       if (expectsSomething) expect(got, c.name).toBeDefined();
     }
     expect([...outcomes.keys()].filter((id) => !sent.has(id))).toEqual([]);
@@ -67,7 +69,11 @@ describe('the hostile corpus through the local stack', () => {
   });
 
   it('stays up: a good reading afterwards is stored', async () => {
-    const [id] = stack.publish({ deviceId: 'sim-plant/machine-after-corpus', ts: '2024-06-01T12:00:00Z', metrics: { power_kw: 10 } });
+    const [id] = stack.publish({
+      deviceId: 'sim-plant/machine-after-corpus',
+      ts: '2024-06-01T12:00:00Z',
+      metrics: { power_kw: 10 },
+    });
     await stack.router.idle();
     expect(await stack.sql(`SELECT value FROM readings WHERE message_id = $m`, { m: id! })).toEqual([{ value: 10 }]);
   });

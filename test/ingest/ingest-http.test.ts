@@ -32,8 +32,11 @@ afterAll(async () => {
 });
 
 async function rowsOf(deviceId: string) {
-  return stack.sql(`SELECT metric, value, unit, original_value, original_unit, status, flags, strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS ts
-                    FROM readings WHERE device_id = $d ORDER BY ts, metric`, { d: deviceId });
+  return stack.sql(
+    `SELECT metric, value, unit, original_value, original_unit, status, flags, strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS ts
+                    FROM readings WHERE device_id = $d ORDER BY ts, metric`,
+    { d: deviceId },
+  );
 }
 
 describe('ingest over HTTP into DuckDB', () => {
@@ -44,13 +47,22 @@ describe('ingest over HTTP into DuckDB', () => {
     expect(rows).toHaveLength(6);
     const usage = rows.find((r) => r.metric === 'usage_kwh')!;
     // 00:15 in Seoul (UTC+9) is 15:15 UTC the day before.
-    expect(usage).toMatchObject({ ts: '2017-12-31T15:15:00Z', value: 3.17, unit: 'kWh', status: 'accepted', flags: [] });
+    expect(usage).toMatchObject({
+      ts: '2017-12-31T15:15:00Z',
+      value: 3.17,
+      unit: 'kWh',
+      status: 'accepted',
+      flags: [],
+    });
   });
 
   it('repairs a missing energy value from reactive energy and power factor', async () => {
     stack.publish(steel('01/01/2018 00:30', null, { lagging_reactive_kvarh: 4.46, lagging_pf: 66.77 }));
     await stack.router.idle();
-    const [usage] = await stack.sql(`SELECT value, original_value, status, flags FROM readings WHERE device_id = $d AND metric = 'usage_kwh' AND ts = '2017-12-31T15:30:00Z'`, { d: STEEL });
+    const [usage] = await stack.sql(
+      `SELECT value, original_value, status, flags FROM readings WHERE device_id = $d AND metric = 'usage_kwh' AND ts = '2017-12-31T15:30:00Z'`,
+      { d: STEEL },
+    );
     const physics = estimateEnergy({ laggingKvarh: 4.46, laggingPf: 66.77, leadingKvarh: 0, leadingPf: 100 })!.kwh;
     expect(usage).toMatchObject({ status: 'repaired', original_value: null, flags: ['missing', 'imputed'] });
     expect(usage!.value as number).toBeCloseTo(physics, 2);
@@ -60,7 +72,10 @@ describe('ingest over HTTP into DuckDB', () => {
   it('flags an energy value the other metrics contradict (a tampered meter)', async () => {
     stack.publish(steel('01/01/2018 00:45', 9.5, { lagging_reactive_kvarh: 4.46, lagging_pf: 66.77 }));
     await stack.router.idle();
-    const [usage] = await stack.sql(`SELECT flags FROM readings WHERE device_id = $d AND metric = 'usage_kwh' AND ts = '2017-12-31T15:45:00Z'`, { d: STEEL });
+    const [usage] = await stack.sql(
+      `SELECT flags FROM readings WHERE device_id = $d AND metric = 'usage_kwh' AND ts = '2017-12-31T15:45:00Z'`,
+      { d: STEEL },
+    );
     expect(usage!.flags).toContain('inconsistent');
   });
 
@@ -75,7 +90,13 @@ describe('ingest over HTTP into DuckDB', () => {
     const rows = await rowsOf(MACHINE);
     const power = rows.find((r) => r.metric === 'power_kw')!;
     const temp = rows.find((r) => r.metric === 'temperature_c')!;
-    expect(power).toMatchObject({ value: 125, unit: 'kW', original_value: 125_000, original_unit: 'W', flags: ['unit_converted'] });
+    expect(power).toMatchObject({
+      value: 125,
+      unit: 'kW',
+      original_value: 125_000,
+      original_unit: 'W',
+      flags: ['unit_converted'],
+    });
     expect(temp.value as number).toBeCloseTo(100, 9);
     expect(temp).toMatchObject({ unit: '°C', original_unit: '°F', flags: ['unit_converted'] });
     expect(power.ts).toBe('2023-11-14T22:13:20Z');
@@ -119,7 +140,10 @@ describe('rejections name the field and what would be accepted', () => {
     };
     const [messageId] = stack.publish(batch);
     await stack.router.idle();
-    const rejected = await stack.sql(`SELECT reading_index, metric, reason, detail, payload FROM rejected WHERE message_id = $m ORDER BY reading_index, metric`, { m: messageId! });
+    const rejected = await stack.sql(
+      `SELECT reading_index, metric, reason, detail, payload FROM rejected WHERE message_id = $m ORDER BY reading_index, metric`,
+      { m: messageId! },
+    );
     expect(rejected.map((r) => [Number(r.reading_index), r.reason])).toEqual([
       [1, 'unknown_device'],
       [2, 'invalid_timestamp'],
@@ -131,7 +155,9 @@ describe('rejections name the field and what would be accepted', () => {
     const detail = (i: number) => String(rejected[i]!.detail);
     expect(detail(0)).toMatch(/deviceId: 'nobody\/knows' is not in the device registry/);
     expect(detail(1)).toMatch(/^ts: unrecognised timestamp 'yesterday'; accepted: ISO 8601/);
-    expect(detail(2)).toMatch(/^metrics: colour is not a metric of sim-plant\/machine-rej; accepted: power_kw, temperature_c/);
+    expect(detail(2)).toMatch(
+      /^metrics: colour is not a metric of sim-plant\/machine-rej; accepted: power_kw, temperature_c/,
+    );
     expect(detail(3)).toMatch(/^units\.power_kw: 'furlongs' cannot be converted to kW; accepted: mW, W, kW, MW, GW/);
     expect(detail(4)).toMatch(/^metrics\.power_kw: must be a finite number or null/);
     expect(detail(5)).toMatch(/not a valid calendar date/);
@@ -144,9 +170,19 @@ describe('rejections name the field and what would be accepted', () => {
 describe('at-least-once delivery', () => {
   it('stores nothing twice when Pub/Sub redelivers the same message', async () => {
     const device = 'sim-plant/machine-redeliver';
-    const body = { readings: [0, 1, 2].map((i) => ({ deviceId: device, ts: 1_700_000_000 + i * 60, metrics: { power_kw: 5 + i, temperature_c: 40 } })) };
+    const body = {
+      readings: [0, 1, 2].map((i) => ({
+        deviceId: device,
+        ts: 1_700_000_000 + i * 60,
+        metrics: { power_kw: 5 + i, temperature_c: 40 },
+      })),
+    };
     const envelope = {
-      message: { data: Buffer.from(JSON.stringify(body)).toString('base64'), messageId: 'redelivered-1', publishTime: new Date().toISOString() },
+      message: {
+        data: Buffer.from(JSON.stringify(body)).toString('base64'),
+        messageId: 'redelivered-1',
+        publishTime: new Date().toISOString(),
+      },
       subscription: 'projects/p/subscriptions/s',
     };
     const publishedBefore = stack.router.stats.published;
@@ -183,7 +219,10 @@ describe('at-least-once delivery', () => {
     await stack.router.idle();
     const [third] = stack.publish({ ...reading, metrics: { power_kw: 8 } });
     await stack.router.idle();
-    const rejected = await stack.sql(`SELECT message_id, reason, detail FROM rejected WHERE device_id = $d ORDER BY reason`, { d: device });
+    const rejected = await stack.sql(
+      `SELECT message_id, reason, detail FROM rejected WHERE device_id = $d ORDER BY reason`,
+      { d: device },
+    );
     expect(rejected.map((r) => [r.message_id, r.reason])).toEqual([
       [third, 'conflict'],
       [second, 'duplicate'],
@@ -196,7 +235,9 @@ describe('at-least-once delivery', () => {
 describe('envelopes as Google sends them', () => {
   const device = 'sim-plant/machine-envelope';
   const data = (minute: number) =>
-    Buffer.from(JSON.stringify({ deviceId: device, ts: `2024-06-01T00:0${minute}:00Z`, metrics: { power_kw: minute } })).toString('base64');
+    Buffer.from(
+      JSON.stringify({ deviceId: device, ts: `2024-06-01T00:0${minute}:00Z`, metrics: { power_kw: minute } }),
+    ).toString('base64');
 
   it('takes structured CloudEvents, snake_case message fields and plain push bodies', async () => {
     const structured = await fetch(stack.ingestUrl, {
@@ -208,17 +249,25 @@ describe('envelopes as Google sends them', () => {
         type: 'google.cloud.pubsub.topic.v1.messagePublished',
         source: '//pubsub.googleapis.com/projects/p/topics/readings',
         datacontenttype: 'application/json',
-        data: { message: { data: data(1), message_id: 'structured-1', publish_time: '2024-06-01T00:01:00Z' }, subscription: 's' },
+        data: {
+          message: { data: data(1), message_id: 'structured-1', publish_time: '2024-06-01T00:01:00Z' },
+          subscription: 's',
+        },
       }),
     });
     expect(structured.status).toBeLessThan(300);
     const plainPush = await fetch(`${stack.ingestUrl}projects/p/topics/readings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ message: { data: data(2), messageId: 'push-2', publishTime: '2024-06-01T00:02:00Z' }, subscription: 'projects/p/subscriptions/s' }),
+      body: JSON.stringify({
+        message: { data: data(2), messageId: 'push-2', publishTime: '2024-06-01T00:02:00Z' },
+        subscription: 'projects/p/subscriptions/s',
+      }),
     });
     expect(plainPush.status).toBeLessThan(300);
-    const rows = await stack.sql(`SELECT value, message_id FROM readings WHERE device_id = $d ORDER BY ts`, { d: device });
+    const rows = await stack.sql(`SELECT value, message_id FROM readings WHERE device_id = $d ORDER BY ts`, {
+      d: device,
+    });
     expect(rows).toEqual([
       { value: 1, message_id: 'structured-1' },
       { value: 2, message_id: 'push-2' },
@@ -235,7 +284,9 @@ describe('function ports', () => {
       expect(response.headers.get('content-type')).toBe('application/json');
       const body = (await response.json()) as { error: { code: number; message: string } };
       expect(body.error.code).toBe(405);
-      expect(body.error.message).toMatch(/^GET is not accepted here: POST of Pub\/Sub push deliveries from subscription /);
+      expect(body.error.message).toMatch(
+        /^GET is not accepted here: POST of Pub\/Sub push deliveries from subscription /,
+      );
     }
   });
 });

@@ -46,11 +46,17 @@ describe('a site topic accepts only its own devices', () => {
   });
 
   it("publishes as a site through the Pub/Sub client (what npm start's plants do), bound like a device of that site", async () => {
-    const [ok] = await stack.deps.bus.publish({ site: 'sim-plant' }, [{ data: JSON.stringify(reading('sim-plant/machine-site-d', 7)) }]);
-    const [forged] = await stack.deps.bus.publish({ site: 'steel-plant' }, [{ data: JSON.stringify(reading('sim-plant/machine-site-e', 7)) }]);
+    const [ok] = await stack.deps.bus.publish({ site: 'sim-plant' }, [
+      { data: JSON.stringify(reading('sim-plant/machine-site-d', 7)) },
+    ]);
+    const [forged] = await stack.deps.bus.publish({ site: 'steel-plant' }, [
+      { data: JSON.stringify(reading('sim-plant/machine-site-e', 7)) },
+    ]);
     await stack.router.idle();
     expect(await stack.sql(`SELECT value FROM readings WHERE message_id = $m`, { m: ok! })).toEqual([{ value: 7 }]);
-    expect(await stack.sql(`SELECT reason FROM rejected WHERE message_id = $m`, { m: forged! })).toEqual([{ reason: 'forbidden_device' }]);
+    expect(await stack.sql(`SELECT reason FROM rejected WHERE message_id = $m`, { m: forged! })).toEqual([
+      { reason: 'forbidden_device' },
+    ]);
   });
 
   it('keeps the shared readings topic, which only operators may publish to, open to every registered device', async () => {
@@ -63,8 +69,14 @@ describe('a site topic accepts only its own devices', () => {
     const cloud = loadConfig({ KILOWATCH_BACKEND: 'gcp', GOOGLE_CLOUD_PROJECT: 'p', KILOWATCH_ENV: 'prod' });
     const sites = new SiteTopics(cloud, registry);
     expect(siteTopicName(cloud, 'steel-plant')).toBe('readings.steel-plant-prod');
-    expect(sites.bindingOf('//pubsub.googleapis.com/projects/p/topics/readings.steel-plant-prod')).toEqual({ topic: 'readings.steel-plant-prod', site: 'steel-plant' });
-    expect(sites.bindingOf('//pubsub.googleapis.com/projects/p/topics/readings.nowhere-prod')).toEqual({ topic: 'readings.nowhere-prod', site: undefined });
+    expect(sites.bindingOf('//pubsub.googleapis.com/projects/p/topics/readings.steel-plant-prod')).toEqual({
+      topic: 'readings.steel-plant-prod',
+      site: 'steel-plant',
+    });
+    expect(sites.bindingOf('//pubsub.googleapis.com/projects/p/topics/readings.nowhere-prod')).toEqual({
+      topic: 'readings.nowhere-prod',
+      site: undefined,
+    });
     expect(sites.bindingOf('//pubsub.googleapis.com/projects/p/topics/readings-prod')).toBeUndefined();
   });
 });

@@ -39,10 +39,16 @@ export function objectStoreContract(label: string, fresh: () => Promise<ObjectSt
     it('honours ifGenerationMatch: IF_ABSENT only creates, a generation only replaces that generation', async () => {
       const store = await fresh();
       const created = await store.put('models/a/champion.json', Buffer.from('v1'), { ifGenerationMatch: IF_ABSENT });
-      await expect(store.put('models/a/champion.json', Buffer.from('v1b'), { ifGenerationMatch: IF_ABSENT })).rejects.toBeInstanceOf(PreconditionFailedError);
-      const replaced = await store.put('models/a/champion.json', Buffer.from('v2'), { ifGenerationMatch: created.generation });
+      await expect(
+        store.put('models/a/champion.json', Buffer.from('v1b'), { ifGenerationMatch: IF_ABSENT }),
+      ).rejects.toBeInstanceOf(PreconditionFailedError);
+      const replaced = await store.put('models/a/champion.json', Buffer.from('v2'), {
+        ifGenerationMatch: created.generation,
+      });
       const stale = store.put('models/a/champion.json', Buffer.from('v3'), { ifGenerationMatch: created.generation });
-      await expect(stale).rejects.toThrow(`object models/a/champion.json changed since generation ${created.generation} was read`);
+      await expect(stale).rejects.toThrow(
+        `object models/a/champion.json changed since generation ${created.generation} was read`,
+      );
       const now = await store.get('models/a/champion.json');
       expect(Buffer.from(now!.bytes).toString()).toBe('v2');
       expect(now!.info.generation).toBe(replaced.generation);
@@ -51,17 +57,31 @@ export function objectStoreContract(label: string, fresh: () => Promise<ObjectSt
     it('lets exactly one of several racing IF_ABSENT writers win', async () => {
       const store = await fresh();
       const results = await Promise.allSettled(
-        Array.from({ length: 5 }, (_, i) => store.put('models/a/versions/1/card.json', Buffer.from(`writer ${i}`), { ifGenerationMatch: IF_ABSENT })),
+        Array.from({ length: 5 }, (_, i) =>
+          store.put('models/a/versions/1/card.json', Buffer.from(`writer ${i}`), { ifGenerationMatch: IF_ABSENT }),
+        ),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      for (const r of results.filter((r) => r.status === 'rejected')) expect(r.reason).toBeInstanceOf(PreconditionFailedError);
+      for (const r of results.filter((r) => r.status === 'rejected'))
+        expect(r.reason).toBeInstanceOf(PreconditionFailedError);
     });
 
     it('lists by string prefix, sorted, across pages', async () => {
       const store = await fresh();
-      const keys = ['models/b/champion.json', 'models/a/versions/2/card.json', 'models/a/versions/1/card.json', 'models/ab/champion.json', 'other/x', 'models/a/champion.json'];
+      const keys = [
+        'models/b/champion.json',
+        'models/a/versions/2/card.json',
+        'models/a/versions/1/card.json',
+        'models/ab/champion.json',
+        'other/x',
+        'models/a/champion.json',
+      ];
       for (const k of keys) await store.put(k, Buffer.from(k));
-      expect((await store.list('models/a/')).map((o) => o.key)).toEqual(['models/a/champion.json', 'models/a/versions/1/card.json', 'models/a/versions/2/card.json']);
+      expect((await store.list('models/a/')).map((o) => o.key)).toEqual([
+        'models/a/champion.json',
+        'models/a/versions/1/card.json',
+        'models/a/versions/2/card.json',
+      ]);
       expect((await store.list('models/a')).map((o) => o.key)).toEqual([
         'models/a/champion.json',
         'models/a/versions/1/card.json',

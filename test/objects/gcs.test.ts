@@ -17,7 +17,13 @@ let savedEmulatorHost: string | undefined;
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 
 function store(options: Partial<GcsObjectStoreOptions> = {}): GcsObjectStore {
-  return new GcsObjectStore({ bucket: BUCKET, projectId: 'kw-test', apiEndpoint: fake.url, retry: { maxRetries: 0 }, ...options });
+  return new GcsObjectStore({
+    bucket: BUCKET,
+    projectId: 'kw-test',
+    apiEndpoint: fake.url,
+    retry: { maxRetries: 0 },
+    ...options,
+  });
 }
 
 beforeAll(async () => {
@@ -56,20 +62,36 @@ describe('GcsObjectStore: what the real client sends', () => {
     expect(fake.kinds()).toEqual(['upload-multipart']);
     expect(upload!.method).toBe('POST');
     expect(upload!.path).toBe(`/upload/storage/v1/b/${BUCKET}/o`);
-    expect(upload!.query).toMatchObject({ uploadType: 'multipart', name: 'models/a/versions/1/model.onnx', ifGenerationMatch: '0' });
+    expect(upload!.query).toMatchObject({
+      uploadType: 'multipart',
+      name: 'models/a/versions/1/model.onnx',
+      ifGenerationMatch: '0',
+    });
     expect(String(upload!.headers['content-type'])).toMatch(/^multipart\/related; boundary=/);
     const stored = fake.object(BUCKET, 'models/a/versions/1/model.onnx')!;
     expect([...stored.bytes]).toEqual([...bytes]);
     expect(stored.contentType).toBe('application/octet-stream');
-    expect(info).toEqual({ key: 'models/a/versions/1/model.onnx', size: 5, generation: stored.generation, updated: stored.updated });
+    expect(info).toEqual({
+      key: 'models/a/versions/1/model.onnx',
+      size: 5,
+      generation: stored.generation,
+      updated: stored.updated,
+    });
   });
 
   it('uploads a large object as a resumable session: start, then the bytes with a Content-Range', async () => {
     const bytes = Buffer.alloc(3000, 7);
-    await store({ resumableThresholdBytes: 1024 }).put('models/a/versions/1/model.onnx', bytes, { ifGenerationMatch: IF_ABSENT, contentType: 'application/octet-stream' });
+    await store({ resumableThresholdBytes: 1024 }).put('models/a/versions/1/model.onnx', bytes, {
+      ifGenerationMatch: IF_ABSENT,
+      contentType: 'application/octet-stream',
+    });
     expect(fake.kinds()).toEqual(['upload-resumable-start', 'upload-resumable-put']);
     const [start, put] = fake.requests;
-    expect(start!.query).toMatchObject({ uploadType: 'resumable', name: 'models/a/versions/1/model.onnx', ifGenerationMatch: '0' });
+    expect(start!.query).toMatchObject({
+      uploadType: 'resumable',
+      name: 'models/a/versions/1/model.onnx',
+      ifGenerationMatch: '0',
+    });
     expect(start!.headers['x-upload-content-type']).toBe('application/octet-stream');
     expect(put!.method).toBe('PUT');
     expect(put!.query.upload_id).toBe('session-1');
@@ -95,12 +117,16 @@ describe('GcsObjectStore: what the real client sends', () => {
     fake.putObject(BUCKET, 'k', Buffer.from('old'));
     // The first download asks for a generation that no longer exists by the time it arrives.
     let replaced = false;
-    fake.failNext(1, { kind: 'status', status: 404, reason: 'notFound', message: 'No such object: kw-models-test/k' }, (r) => {
-      if (r.kind !== 'object-media' || replaced) return false;
-      replaced = true;
-      fake.putObject(BUCKET, 'k', Buffer.from('new'));
-      return true;
-    });
+    fake.failNext(
+      1,
+      { kind: 'status', status: 404, reason: 'notFound', message: 'No such object: kw-models-test/k' },
+      (r) => {
+        if (r.kind !== 'object-media' || replaced) return false;
+        replaced = true;
+        fake.putObject(BUCKET, 'k', Buffer.from('new'));
+        return true;
+      },
+    );
     const got = await store().get('k');
     expect(Buffer.from(got!.bytes).toString()).toBe('new');
     expect(fake.kinds()).toEqual(['object-metadata', 'object-media', 'object-metadata', 'object-media']);
@@ -109,14 +135,19 @@ describe('GcsObjectStore: what the real client sends', () => {
   it('catches bytes damaged in transit by the checksum the service sends (x-goog-hash), as a TransientError', async () => {
     fake.putObject(BUCKET, 'models/a/versions/1/model.onnx', Buffer.from('onnx bytes'));
     fake.damageDownloads = 1;
-    const error = await store().get('models/a/versions/1/model.onnx').catch((e: unknown) => e);
+    const error = await store()
+      .get('models/a/versions/1/model.onnx')
+      .catch((e: unknown) => e);
     expect(isTransient(error)).toBe(true);
-    expect((error as Error).message).toContain('download of gs://kw-models-test/models/a/versions/1/model.onnx failed, worth a retry');
+    expect((error as Error).message).toContain(
+      'download of gs://kw-models-test/models/a/versions/1/model.onnx failed, worth a retry',
+    );
     expect(Buffer.from((await store().get('models/a/versions/1/model.onnx'))!.bytes).toString()).toBe('onnx bytes');
   });
 
   it('follows nextPageToken when listing with a prefix', async () => {
-    for (const k of ['models/a/1', 'models/a/2', 'models/a/3', 'models/a/4', 'models/a/5', 'other']) fake.putObject(BUCKET, k, Buffer.from(k));
+    for (const k of ['models/a/1', 'models/a/2', 'models/a/3', 'models/a/4', 'models/a/5', 'other'])
+      fake.putObject(BUCKET, k, Buffer.from(k));
     const listed = await store().list('models/');
     expect(listed.map((o) => o.key)).toEqual(['models/a/1', 'models/a/2', 'models/a/3', 'models/a/4', 'models/a/5']);
     const lists = fake.requests.filter((r) => r.kind === 'object-list');
@@ -127,7 +158,9 @@ describe('GcsObjectStore: what the real client sends', () => {
 
   it('turns 412 into PreconditionFailedError', async () => {
     fake.putObject(BUCKET, 'models/a/champion.json', Buffer.from('x'));
-    const error = await store().put('models/a/champion.json', Buffer.from('y'), { ifGenerationMatch: IF_ABSENT }).catch((e: unknown) => e);
+    const error = await store()
+      .put('models/a/champion.json', Buffer.from('y'), { ifGenerationMatch: IF_ABSENT })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreconditionFailedError);
     expect((error as Error).message).toBe('object models/a/champion.json already exists (written by someone else)');
     expect(fake.requests.at(-1)!.kind).toBe('upload-multipart');
@@ -135,7 +168,9 @@ describe('GcsObjectStore: what the real client sends', () => {
 
   it('lets the client retry a 503 itself, then succeeds', async () => {
     fake.failNext(1);
-    const info = await store({ retry: { maxRetries: 2, maxRetryDelaySeconds: 1 } }).put('k', Buffer.from('v'), { ifGenerationMatch: IF_ABSENT });
+    const info = await store({ retry: { maxRetries: 2, maxRetryDelaySeconds: 1 } }).put('k', Buffer.from('v'), {
+      ifGenerationMatch: IF_ABSENT,
+    });
     expect(info.size).toBe(1);
     expect(fake.kinds()).toEqual(['upload-multipart', 'upload-multipart']);
   });
@@ -143,18 +178,41 @@ describe('GcsObjectStore: what the real client sends', () => {
   it('reports 429, 5xx and dropped connections as TransientError, other failures as permanent', async () => {
     fake.putObject(BUCKET, 'k', Buffer.from('v'));
     fake.failNext(1, { kind: 'status', status: 429, reason: 'rateLimitExceeded' });
-    const limited = await store().get('k').catch((e: unknown) => e);
+    const limited = await store()
+      .get('k')
+      .catch((e: unknown) => e);
     expect(isTransient(limited)).toBe(true);
-    expect((limited as Error).message).toMatch(/^Cloud Storage metadata get of gs:\/\/kw-models-test\/k failed, worth a retry: /);
+    expect((limited as Error).message).toMatch(
+      /^Cloud Storage metadata get of gs:\/\/kw-models-test\/k failed, worth a retry: /,
+    );
 
     fake.failNext(1, { kind: 'status', status: 502, html: true });
-    expect(isTransient(await store().list('').catch((e: unknown) => e))).toBe(true);
+    expect(
+      isTransient(
+        await store()
+          .list('')
+          .catch((e: unknown) => e),
+      ),
+    ).toBe(true);
 
     fake.failNext(1, { kind: 'reset' });
-    expect(isTransient(await store().put('k2', Buffer.from('v'), { ifGenerationMatch: IF_ABSENT }).catch((e: unknown) => e))).toBe(true);
+    expect(
+      isTransient(
+        await store()
+          .put('k2', Buffer.from('v'), { ifGenerationMatch: IF_ABSENT })
+          .catch((e: unknown) => e),
+      ),
+    ).toBe(true);
 
-    fake.failNext(1, { kind: 'status', status: 403, reason: 'forbidden', message: 'caller does not have storage.objects.get access' });
-    const denied = await store().stat('k').catch((e: unknown) => e);
+    fake.failNext(1, {
+      kind: 'status',
+      status: 403,
+      reason: 'forbidden',
+      message: 'caller does not have storage.objects.get access',
+    });
+    const denied = await store()
+      .stat('k')
+      .catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(Error);
     expect(isTransient(denied)).toBe(false);
     expect((denied as Error).message).toContain('caller does not have storage.objects.get access');
@@ -202,9 +260,16 @@ describe('ModelRegistry over Cloud Storage', () => {
     const better = `${tmp.path}/m2`;
     await writeLinearModel(better, { name: 'steel-estimate', version: '2024.2', metric: 0.03, bias: [2] });
     const championGeneration = fake.object(BUCKET, 'models/steel-estimate/champion.json')!.generation;
-    expect(await registry.push(better)).toMatchObject({ promoted: true, champion: '2024.2', previousChampion: '2024.1' });
+    expect(await registry.push(better)).toMatchObject({
+      promoted: true,
+      champion: '2024.2',
+      previousChampion: '2024.1',
+    });
     const championWrite = fake.requests.filter((r) => r.kind === 'upload-multipart').at(-1)!;
-    expect(championWrite.query).toMatchObject({ name: 'models/steel-estimate/champion.json', ifGenerationMatch: championGeneration });
+    expect(championWrite.query).toMatchObject({
+      name: 'models/steel-estimate/champion.json',
+      ifGenerationMatch: championGeneration,
+    });
 
     const [summary] = await registry.list();
     expect(summary!.champion!.version).toBe('2024.2');

@@ -12,7 +12,13 @@ const limits = { futureToleranceS: 300, futureRejectS: 86_400, maxBatch: 1000, m
 
 describe('kilowatch clean: imputation', () => {
   it('imputes masked energy values far closer to the truth than linear interpolation between neighbours', () => {
-    const quality = measureImputation({ days: 60, share: 0.08, allColumnsShare: 0.015, seed: 11, registryFile: 'data/devices.json' });
+    const quality = measureImputation({
+      days: 60,
+      share: 0.08,
+      allColumnsShare: 0.015,
+      seed: 11,
+      registryFile: 'data/devices.json',
+    });
     expect(quality.masked).toBeGreaterThan(300);
     expect(quality.unrepaired).toBe(0);
     expect(quality.imputedRmse).toBeLessThan(quality.linearRmse / 3);
@@ -52,11 +58,40 @@ describe('kilowatch clean: imputation', () => {
   it('writes rows and 1-based line rejections from the CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kilowatch-clean-'));
     const input = join(dir, 'in.jsonl');
-    const reading = { deviceId: 'sim-plant/machine-cli', ts: '2024-01-01T00:00:00Z', metrics: { power_kw: 1500 }, units: { power_kw: 'W' } };
-    writeFileSync(input, [JSON.stringify(reading), '{broken', JSON.stringify(reading), JSON.stringify({ ...reading, metrics: { power_kw: 9 }, units: {} })].join('\n'));
-    const out = execFileSync(process.execPath, ['bin/kilowatch.js', 'clean', '--input', input, '--output', join(dir, 'out.jsonl'), '--rejected', join(dir, 'rej.jsonl')], { encoding: 'utf8' });
+    const reading = {
+      deviceId: 'sim-plant/machine-cli',
+      ts: '2024-01-01T00:00:00Z',
+      metrics: { power_kw: 1500 },
+      units: { power_kw: 'W' },
+    };
+    writeFileSync(
+      input,
+      [
+        JSON.stringify(reading),
+        '{broken',
+        JSON.stringify(reading),
+        JSON.stringify({ ...reading, metrics: { power_kw: 9 }, units: {} }),
+      ].join('\n'),
+    );
+    const out = execFileSync(
+      process.execPath,
+      [
+        'bin/kilowatch.js',
+        'clean',
+        '--input',
+        input,
+        '--output',
+        join(dir, 'out.jsonl'),
+        '--rejected',
+        join(dir, 'rej.jsonl'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(JSON.parse(out)).toEqual({ rows: 1, repaired: 0, rejected: 3 });
-    const [row] = readFileSync(join(dir, 'out.jsonl'), 'utf8').trim().split('\n').map((l): unknown => JSON.parse(l));
+    const [row] = readFileSync(join(dir, 'out.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l): unknown => JSON.parse(l));
     expect(row).toEqual({
       deviceId: 'sim-plant/machine-cli',
       ts: '2024-01-01T00:00:00.000Z',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { measureCleaningQuality } from '../../shared/quality/cleaning-quality.js';
 
-describe('regression: the flags on the simulator\'s labelled faults (drawn above the cleaner\'s thresholds, so not a quality figure; see steel-corruption.test.ts)', () => {
+describe("regression: the flags on the simulator's labelled faults (drawn above the cleaner's thresholds, so not a quality figure; see steel-corruption.test.ts)", () => {
   it('flags every fault type with recall >= 0.9 and at most 1 % of clean values, streaming and batch', () => {
     const results = measureCleaningQuality({ machines: 4, days: 3, seed: 5, registryFile: 'data/devices.json' });
     for (const quality of results) {

@@ -14,7 +14,11 @@ function cleanOne(reading: unknown, state = new DeviceState(32, 10_000), message
   return cleaner.clean([reading], { messageId, receivedAt: NOW }, () => state);
 }
 
-const machine = (ts: string | number, metrics: Record<string, number | null> = { power_kw: 1 }, units?: Record<string, string>) => ({
+const machine = (
+  ts: string | number,
+  metrics: Record<string, number | null> = { power_kw: 1 },
+  units?: Record<string, string>,
+) => ({
   deviceId: 'sim-plant/machine-01',
   ts,
   metrics,
@@ -47,17 +51,32 @@ describe('timestamps', () => {
     expect(reason).toContain('2024-10-27T00:30:00.000Z (UTC+02:00)');
     expect(reason).toContain('2024-10-27T01:30:00.000Z (UTC+01:00)');
     expect(reason).toContain("send the offset, e.g. '2024-10-27T02:30:00+02:00'");
-    expect(parseTimestamp('27/10/2024 02:00', 'Europe/Berlin')).toMatchObject({ ok: false, code: 'ambiguous_local_time' });
+    expect(parseTimestamp('27/10/2024 02:00', 'Europe/Berlin')).toMatchObject({
+      ok: false,
+      code: 'ambiguous_local_time',
+    });
   });
 
   it('refuses a wall-clock time the spring change skipped, and reads the hours around both changes', () => {
     const gap = parseTimestamp('2024-03-31T02:30', 'Europe/Berlin');
     expect(gap).toMatchObject({ ok: false, code: 'invalid_timestamp' });
     expect(gap.ok ? '' : gap.reason).toMatch(/does not exist in Europe\/Berlin: the clocks went forward/);
-    expect(parseTimestamp('2024-03-31T01:59', 'Europe/Berlin')).toEqual({ ok: true, ms: Date.parse('2024-03-31T00:59:00Z') });
-    expect(parseTimestamp('2024-03-31T03:00', 'Europe/Berlin')).toEqual({ ok: true, ms: Date.parse('2024-03-31T01:00:00Z') });
-    expect(parseTimestamp('2024-10-27T01:59', 'Europe/Berlin')).toEqual({ ok: true, ms: Date.parse('2024-10-26T23:59:00Z') });
-    expect(parseTimestamp('2024-10-27T03:00', 'Europe/Berlin')).toEqual({ ok: true, ms: Date.parse('2024-10-27T02:00:00Z') });
+    expect(parseTimestamp('2024-03-31T01:59', 'Europe/Berlin')).toEqual({
+      ok: true,
+      ms: Date.parse('2024-03-31T00:59:00Z'),
+    });
+    expect(parseTimestamp('2024-03-31T03:00', 'Europe/Berlin')).toEqual({
+      ok: true,
+      ms: Date.parse('2024-03-31T01:00:00Z'),
+    });
+    expect(parseTimestamp('2024-10-27T01:59', 'Europe/Berlin')).toEqual({
+      ok: true,
+      ms: Date.parse('2024-10-26T23:59:00Z'),
+    });
+    expect(parseTimestamp('2024-10-27T03:00', 'Europe/Berlin')).toEqual({
+      ok: true,
+      ms: Date.parse('2024-10-27T02:00:00Z'),
+    });
   });
 });
 
@@ -75,17 +94,40 @@ describe('the timestamp floor', () => {
     expect(rejected).toHaveLength(1);
     expect(rejected[0]!.reason).toBe('invalid_timestamp');
     expect(rejected[0]!.detail).toContain(instant);
-    expect(rejected[0]!.detail).toContain('before 2000-01-01T00:00:00.000Z, the earliest time accepted for sim-plant/machine-01 (registry tsFloor)');
+    expect(rejected[0]!.detail).toContain(
+      'before 2000-01-01T00:00:00.000Z, the earliest time accepted for sim-plant/machine-01 (registry tsFloor)',
+    );
   });
 
   it('is set per device in the registry', () => {
     const spec = registryFile.parse({
-      devices: [{ deviceId: 'old/meter', site: 'old-site', type: 'sensor', timezone: 'UTC', intervalSeconds: 60, metrics: { power_kw: { unit: 'kW', min: 0, max: 1 } }, tsFloor: '1990-01-01T00:00:00Z' }],
+      devices: [
+        {
+          deviceId: 'old/meter',
+          site: 'old-site',
+          type: 'sensor',
+          timezone: 'UTC',
+          intervalSeconds: 60,
+          metrics: { power_kw: { unit: 'kW', min: 0, max: 1 } },
+          tsFloor: '1990-01-01T00:00:00Z',
+        },
+      ],
     });
-    const cleaner = new ReadingCleaner(new DeviceRegistry(spec.devices, spec.tsFloor), { futureToleranceS: 300, futureRejectS: 86_400 });
+    const cleaner = new ReadingCleaner(new DeviceRegistry(spec.devices, spec.tsFloor), {
+      futureToleranceS: 300,
+      futureRejectS: 86_400,
+    });
     const state = new DeviceState(32, 100);
-    const ok = cleaner.clean([{ deviceId: 'old/meter', ts: '1995-01-01T00:00:00Z', metrics: { power_kw: 0.5 } }], { messageId: 'a', receivedAt: NOW }, () => state);
-    const old = cleaner.clean([{ deviceId: 'old/meter', ts: '1989-01-01T00:00:00Z', metrics: { power_kw: 0.5 } }], { messageId: 'b', receivedAt: NOW }, () => state);
+    const ok = cleaner.clean(
+      [{ deviceId: 'old/meter', ts: '1995-01-01T00:00:00Z', metrics: { power_kw: 0.5 } }],
+      { messageId: 'a', receivedAt: NOW },
+      () => state,
+    );
+    const old = cleaner.clean(
+      [{ deviceId: 'old/meter', ts: '1989-01-01T00:00:00Z', metrics: { power_kw: 0.5 } }],
+      { messageId: 'b', receivedAt: NOW },
+      () => state,
+    );
     expect(ok.rows).toHaveLength(1);
     expect(old.rejected[0]!.detail).toContain('before 1990-01-01T00:00:00.000Z');
     expect(() => registryFile.parse({ ...spec, tsFloor: '1960-01-01T00:00:00Z' })).toThrow(/1970/);
@@ -125,7 +167,9 @@ describe('units follow SI case', () => {
   });
 
   it('rejects an ambiguous unit as unit_mismatch naming both readings of it', () => {
-    const { rows, rejected } = cleanOne(machine('2024-06-01T00:00:00Z', { power_kw: 5, vibration_mm_s: 1 }, { power_kw: 'mw' }));
+    const { rows, rejected } = cleanOne(
+      machine('2024-06-01T00:00:00Z', { power_kw: 5, vibration_mm_s: 1 }, { power_kw: 'mw' }),
+    );
     expect(rows.map((r) => r.metric)).toEqual(['vibration_mm_s']);
     expect(rejected).toMatchObject([{ reason: 'unit_mismatch', metric: 'power_kw' }]);
     expect(rejected[0]!.detail).toBe("units.power_kw: 'mw' is ambiguous (mW or MW): write the unit in SI case");
@@ -134,63 +178,90 @@ describe('units follow SI case', () => {
 
 describe('values that are not numbers after conversion', () => {
   it('rejects a value that overflows on conversion, storing the others', () => {
-    const { rows, rejected } = cleanOne(machine('2024-06-01T00:00:00Z', { power_kw: 1e306, vibration_mm_s: 2 }, { power_kw: 'MW' }));
+    const { rows, rejected } = cleanOne(
+      machine('2024-06-01T00:00:00Z', { power_kw: 1e306, vibration_mm_s: 2 }, { power_kw: 'MW' }),
+    );
     expect(rows.map((r) => [r.metric, r.value])).toEqual([['vibration_mm_s', 2]]);
     expect(rejected).toMatchObject([{ reason: 'invalid_reading', metric: 'power_kw' }]);
-    expect(rejected[0]!.detail).toMatch(/^metrics\.power_kw: 1e\+306 MW is beyond the largest number a float holds in kW/);
+    expect(rejected[0]!.detail).toMatch(
+      /^metrics\.power_kw: 1e\+306 MW is beyond the largest number a float holds in kW/,
+    );
   });
 
   it('never imputes an infinite energy value from absurd reactive energy', () => {
     const { rows } = cleanOne({
       deviceId: 'steel-plant/main-meter',
       ts: '2024-06-01T00:00:00Z',
-      metrics: { usage_kwh: null, lagging_reactive_kvarh: 1e308, lagging_pf: 99.9, leading_reactive_kvarh: 0, leading_pf: 100, co2_t: 0 },
+      metrics: {
+        usage_kwh: null,
+        lagging_reactive_kvarh: 1e308,
+        lagging_pf: 99.9,
+        leading_reactive_kvarh: 0,
+        leading_pf: 100,
+        co2_t: 0,
+      },
     });
     expect(rows.every((r) => r.value === null || Number.isFinite(r.value))).toBe(true);
   });
 });
 
 describe('untrusted keys', () => {
-  it.each(['__proto__', 'constructor', 'prototype', 'hasOwnProperty'])('rejects a metric named %s as unknown_metric, keeping the others', (name) => {
-    const raw = `{"deviceId":"sim-plant/machine-01","ts":"2024-06-01T00:00:00Z","metrics":{"${name}":5,"power_kw":1},"units":{"${name}":"kW"}}`;
-    const { rows, rejected } = cleanOne(JSON.parse(raw));
-    expect(rows.map((r) => r.metric)).toEqual(['power_kw']);
-    expect(rejected).toMatchObject([{ reason: 'unknown_metric', metric: name }]);
-    expect(rejected[0]!.detail).toMatch(new RegExp(`^metrics: ${name} is not a metric of sim-plant/machine-01; accepted: power_kw,`));
-  });
+  it.each(['__proto__', 'constructor', 'prototype', 'hasOwnProperty'])(
+    'rejects a metric named %s as unknown_metric, keeping the others',
+    (name) => {
+      const raw = `{"deviceId":"sim-plant/machine-01","ts":"2024-06-01T00:00:00Z","metrics":{"${name}":5,"power_kw":1},"units":{"${name}":"kW"}}`;
+      const { rows, rejected } = cleanOne(JSON.parse(raw));
+      expect(rows.map((r) => r.metric)).toEqual(['power_kw']);
+      expect(rejected).toMatchObject([{ reason: 'unknown_metric', metric: name }]);
+      expect(rejected[0]!.detail).toMatch(
+        new RegExp(`^metrics: ${name} is not a metric of sim-plant/machine-01; accepted: power_kw,`),
+      );
+    },
+  );
 
   it('rejects a reading of unknown metrics with one row listing them, the payload stored once', () => {
     const metrics = Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`bogus_${i}`, i]));
     const { rejected } = cleanOne(machine('2024-06-01T00:00:00Z', metrics));
     expect(rejected).toHaveLength(1);
     expect(rejected[0]).toMatchObject({ reason: 'unknown_metric', metric: null });
-    expect(rejected[0]!.detail).toMatch(/^metrics: bogus_0, bogus_1, .*bogus_9 and 54 more are not metrics of sim-plant\/machine-01/);
+    expect(rejected[0]!.detail).toMatch(
+      /^metrics: bogus_0, bogus_1, .*bogus_9 and 54 more are not metrics of sim-plant\/machine-01/,
+    );
   });
 
   it('stores the payload of a reading rejected metric by metric once, the other rows pointing to it', () => {
     const units = { power_kw: 'bogus', vibration_mm_s: 'bogus', temperature_c: 'bogus' };
-    const { rejected } = cleanOne(machine('2024-06-01T00:00:00Z', { power_kw: 1, vibration_mm_s: 1, temperature_c: 1 }, units));
+    const { rejected } = cleanOne(
+      machine('2024-06-01T00:00:00Z', { power_kw: 1, vibration_mm_s: 1, temperature_c: 1 }, units),
+    );
     expect(rejected).toHaveLength(3);
     expect(JSON.parse(rejected[0]!.payload)).toMatchObject({ units });
-    for (const row of rejected.slice(1)) expect(JSON.parse(row.payload)).toEqual({ payloadIn: rejected[0]!.rejected_id });
+    for (const row of rejected.slice(1))
+      expect(JSON.parse(row.payload)).toEqual({ payloadIn: rejected[0]!.rejected_id });
   });
 
-  it.each(['sim-plant/machine-../../etc/passwd', 'sim-plant/machine-01//x', 'sim-plant/machine-01/', `sim-plant/machine-${'x'.repeat(120)}`])(
-    'rejects the device id %s matched through a family prefix',
-    (deviceId) => {
-      const { rows, rejected } = cleanOne({ ...machine('2024-06-01T00:00:00Z'), deviceId });
-      expect(rows).toEqual([]);
-      expect(rejected).toMatchObject([{ reason: 'invalid_reading' }]);
-      expect(rejected[0]!.detail).toMatch(/^deviceId: segments of letters, digits/);
-    },
-  );
+  it.each([
+    'sim-plant/machine-../../etc/passwd',
+    'sim-plant/machine-01//x',
+    'sim-plant/machine-01/',
+    `sim-plant/machine-${'x'.repeat(120)}`,
+  ])('rejects the device id %s matched through a family prefix', (deviceId) => {
+    const { rows, rejected } = cleanOne({ ...machine('2024-06-01T00:00:00Z'), deviceId });
+    expect(rows).toEqual([]);
+    expect(rejected).toMatchObject([{ reason: 'invalid_reading' }]);
+    expect(rejected[0]!.detail).toMatch(/^deviceId: segments of letters, digits/);
+  });
 });
 
 describe('duplicates inside one message', () => {
   it('rejects a repeat of a reading in the same batch as duplicate, a different value as conflict', () => {
     const cleaner = new ReadingCleaner(registry, { futureToleranceS: 300, futureRejectS: 86_400 });
     const state = new DeviceState(32, 10_000);
-    const batch = [machine('2024-06-01T00:00:00Z', { power_kw: 1 }), machine('2024-06-01T00:00:00Z', { power_kw: 1 }), machine('2024-06-01T00:00:00Z', { power_kw: 2 })];
+    const batch = [
+      machine('2024-06-01T00:00:00Z', { power_kw: 1 }),
+      machine('2024-06-01T00:00:00Z', { power_kw: 1 }),
+      machine('2024-06-01T00:00:00Z', { power_kw: 2 }),
+    ];
     const first = cleaner.clean(batch, { messageId: 'b1', receivedAt: NOW }, () => state);
     expect(first.rows).toHaveLength(1);
     expect(first.rejected.map((r) => [r.reading_index, r.reason, r.detail])).toEqual([
@@ -210,7 +281,11 @@ describe('redelivery of a batch of several devices at one time', () => {
     const cleaner = new ReadingCleaner(registry, { futureToleranceS: 300, futureRejectS: 86_400 });
     const states = new Map<string, DeviceState>();
     const stateOf = (id: string) => states.get(id) ?? states.set(id, new DeviceState(32, 100)).get(id)!;
-    const batch = ['sim-plant/machine-a', 'sim-plant/machine-b'].map((deviceId) => ({ deviceId, ts: '2024-06-01T00:00:00Z', metrics: { power_kw: 1 } }));
+    const batch = ['sim-plant/machine-a', 'sim-plant/machine-b'].map((deviceId) => ({
+      deviceId,
+      ts: '2024-06-01T00:00:00Z',
+      metrics: { power_kw: 1 },
+    }));
     expect(cleaner.clean(batch, { messageId: 'm', receivedAt: NOW }, stateOf).rows).toHaveLength(2);
     const again = cleaner.clean(batch, { messageId: 'm', receivedAt: NOW }, stateOf);
     expect([again.rows.length, again.redelivered.length, again.rejected]).toEqual([0, 2, []]);

@@ -7,14 +7,23 @@ describe('gap fill in time', () => {
   const periods = { day: 24, week: 168 };
 
   it('fills a lost day of a daily pattern from the profile, and keeps linear interpolation for a straight line', () => {
-    const daily = Float64Array.from({ length: 24 * 28 }, (_, i) => 50 + 30 * Math.sin((2 * Math.PI * i) / 24) + 0.01 * i);
+    const daily = Float64Array.from(
+      { length: 24 * 28 },
+      (_, i) => 50 + 30 * Math.sin((2 * Math.PI * i) / 24) + 0.01 * i,
+    );
     const truth = daily.slice(300, 324);
     daily.fill(NaN, 300, 324);
     const { values } = fillSeries(daily, periods);
     const worst = Math.max(...truth.map((v, k) => Math.abs((values[300 + k] as number) - v)));
     expect(worst).toBeLessThan(0.5);
     const line = Float64Array.from({ length: 24 * 28 }, (_, i) => 2 * i);
-    expect(chooseMethods(line, periods).map((c) => c.method)).toEqual(['linear', 'linear', 'linear', 'linear', 'linear']);
+    expect(chooseMethods(line, periods).map((c) => c.method)).toEqual([
+      'linear',
+      'linear',
+      'linear',
+      'linear',
+      'linear',
+    ]);
   });
 });
 
@@ -23,7 +32,10 @@ describe('energy meter physics', () => {
     const [u, q] = [42, 17];
     const pf = powerFactorFrom(u, q) as number;
     expect(reactiveFrom(u, pf)).toBeCloseTo(q, 9);
-    expect(estimateEnergy({ laggingKvarh: q, laggingPf: pf, leadingKvarh: null, leadingPf: null })?.kwh).toBeCloseTo(u, 9);
+    expect(estimateEnergy({ laggingKvarh: q, laggingPf: pf, leadingKvarh: null, leadingPf: null })?.kwh).toBeCloseTo(
+      u,
+      9,
+    );
     expect(powerFactorFrom(u, 0)).toBe(100);
     expect(reactiveFrom(u, 100)).toBe(0);
     expect(powerFactorFrom(0, 0)).toBeUndefined();

@@ -13,7 +13,11 @@ function run(values: Array<Record<string, number | null>>, startMinute = 0, devi
   const state = new DeviceState(32, 10_000);
   return values.map((metrics, i) => {
     const ts = new Date(Date.UTC(2024, 5, 1, 0, startMinute + i)).toISOString();
-    const result = cleaner.clean([{ deviceId: device, ts, metrics }], { messageId: `m${i}`, receivedAt: NOW }, () => state);
+    const result = cleaner.clean(
+      [{ deviceId: device, ts, metrics }],
+      { messageId: `m${i}`, receivedAt: NOW },
+      () => state,
+    );
     return Object.fromEntries(result.rows.map((r) => [r.metric, r.flags]));
   });
 }
@@ -35,9 +39,25 @@ describe('streaming rules', () => {
   });
 
   it('flags a frozen value once the run reaches stuckAfter, but not a run of zeros', () => {
-    const values = Array.from({ length: 12 }, (_, i) => ({ power_kw: i >= 5 ? 104.2 : noisy(i), vibration_mm_s: i >= 3 ? 0 : 1.5 + i / 10 }));
+    const values = Array.from({ length: 12 }, (_, i) => ({
+      power_kw: i >= 5 ? 104.2 : noisy(i),
+      vibration_mm_s: i >= 3 ? 0 : 1.5 + i / 10,
+    }));
     const flags = run(values);
-    expect(flags.map((f) => f.power_kw!.includes('stuck'))).toEqual([false, false, false, false, false, false, false, true, true, true, true, true]);
+    expect(flags.map((f) => f.power_kw!.includes('stuck'))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(flags.some((f) => f.vibration_mm_s!.includes('stuck'))).toBe(false);
   });
 
@@ -46,15 +66,28 @@ describe('streaming rules', () => {
       { power_kw: 0, vibration_mm_s: 0, production_units: 0, temperature_c: 30 },
       { power_kw: -5, temperature_c: 999, vibration_mm_s: null },
     ]);
-    expect(flags[0]).toEqual({ power_kw: ['shutdown'], vibration_mm_s: ['shutdown'], production_units: ['shutdown'], temperature_c: ['shutdown'] });
-    expect(flags[1]).toEqual({ power_kw: ['out_of_range'], temperature_c: ['out_of_range'], vibration_mm_s: ['missing'] });
+    expect(flags[0]).toEqual({
+      power_kw: ['shutdown'],
+      vibration_mm_s: ['shutdown'],
+      production_units: ['shutdown'],
+      temperature_c: ['shutdown'],
+    });
+    expect(flags[1]).toEqual({
+      power_kw: ['out_of_range'],
+      temperature_c: ['out_of_range'],
+      vibration_mm_s: ['missing'],
+    });
   });
 
   it('flags out_of_order and a timestamp a little in the future', () => {
     const cleaner = new ReadingCleaner(registry, { futureToleranceS: 300, futureRejectS: 86_400 });
     const state = new DeviceState(32, 100);
     const clean = (ts: number, id: string) =>
-      cleaner.clean([{ deviceId: 'sim-plant/machine-t', ts, metrics: { power_kw: 1 } }], { messageId: id, receivedAt: NOW }, () => state).rows[0]!.flags;
+      cleaner.clean(
+        [{ deviceId: 'sim-plant/machine-t', ts, metrics: { power_kw: 1 } }],
+        { messageId: id, receivedAt: NOW },
+        () => state,
+      ).rows[0]!.flags;
     expect(clean(NOW - 60_000, 'a')).toEqual([]);
     expect(clean(NOW - 120_000, 'b')).toEqual(['out_of_order']);
     expect(clean(NOW + 3_600_000, 'c')).toEqual(['future_ts']);

@@ -7,7 +7,19 @@ const T0 = Date.UTC(2024, 0, 1);
 
 function row(targetMs: number): ForecastRow {
   const iso = new Date(targetMs).toISOString();
-  return { forecast_id: iso, device_id: 'd', metric: 'm', issued_at: iso, origin: iso, target_ts: iso, p10: 1, p50: 2, p90: 3, model: 'f', model_version: '1' };
+  return {
+    forecast_id: iso,
+    device_id: 'd',
+    metric: 'm',
+    issued_at: iso,
+    origin: iso,
+    target_ts: iso,
+    p10: 1,
+    p50: 2,
+    p90: 3,
+    model: 'f',
+    model_version: '1',
+  };
 }
 
 /** The port's one method over a list of stored forecasts, counting reads. */
@@ -27,7 +39,12 @@ describe('ForecastCache', () => {
   it('reads a window ahead once and serves the next messages from it while fresh', async () => {
     const warehouse = store(Array.from({ length: 200 }, (_, i) => T0 + i * 15 * MIN));
     let now = 0;
-    const cache = new ForecastCache(warehouse, { ttlMs: 10 * MIN, aheadMs: 24 * 60 * MIN, maxSeries: 10, now: () => now });
+    const cache = new ForecastCache(warehouse, {
+      ttlMs: 10 * MIN,
+      aheadMs: 24 * 60 * MIN,
+      maxSeries: 10,
+      now: () => now,
+    });
     expect((await cache.forTimes('d', 'm', [T0, T0 + 15 * MIN])).size).toBe(96 + 1);
     expect(warehouse.reads).toEqual([[new Date(T0).toISOString(), new Date(T0 + 24 * 60 * MIN).toISOString()]]);
     await cache.forTimes('d', 'm', [T0 + 30 * MIN]);

@@ -56,7 +56,10 @@ let stack: TestStack;
 beforeAll(async () => {
   // The forecast function's targets are the series scored against their forecasts.
   stack = await startTestStack({}, { KILOWATCH_FORECAST_TARGETS: `${DEVICE}:power_kw=steel-forecast` });
-  await stack.warehouse.insert(forecasts, Array.from({ length: HISTORY + 60 }, (_, m) => forecastRow(m)));
+  await stack.warehouse.insert(
+    forecasts,
+    Array.from({ length: HISTORY + 60 }, (_, m) => forecastRow(m)),
+  );
   await publish(stack, 0, HISTORY);
 }, 60_000);
 
@@ -85,10 +88,13 @@ describe('score: forecast residuals', () => {
     await stack.router.idle();
     const [residual] = (await scores(stack, 'power_kw', 'forecast_residual')).filter((r) => r.ts === iso(622));
     expect(residual).toMatchObject({ is_anomaly: true });
-    const alerts = await stack.sql(`SELECT kind, severity, message FROM alerts WHERE device_id = $d AND ts = $t::TIMESTAMPTZ AND kind = 'forecast_breach'`, {
-      d: DEVICE,
-      t: iso(622),
-    });
+    const alerts = await stack.sql(
+      `SELECT kind, severity, message FROM alerts WHERE device_id = $d AND ts = $t::TIMESTAMPTZ AND kind = 'forecast_breach'`,
+      {
+        d: DEVICE,
+        t: iso(622),
+      },
+    );
     expect(alerts).toHaveLength(1);
     expect(String(alerts[0]!.message)).toMatch(
       /^sim-plant\/machine-fc power_kw = 150 kW at .* is 59\.\d+ kW above its forecast \(p50 90\.\d+, 80 % interval 85\.\d+–95\.\d+, test-forecast 1\): score/,

@@ -13,7 +13,9 @@ let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack({}, { KILOWATCH_FORECAST_TARGETS: `${DEVICE}:power_kw=steel-forecast` });
   // The score function now holds this device's value and residual series, stepped to minute 9.
-  stack.publish({ readings: Array.from({ length: 10 }, (_, m) => ({ deviceId: DEVICE, ts: iso(m), metrics: { power_kw: 100 + m } })) });
+  stack.publish({
+    readings: Array.from({ length: 10 }, (_, m) => ({ deviceId: DEVICE, ts: iso(m), metrics: { power_kw: 100 + m } })),
+  });
   await stack.router.idle();
 }, 60_000);
 
@@ -23,7 +25,15 @@ afterAll(async () => {
 
 /** A readings-clean message with one power value at `minute`, as ingest publishes it. */
 function cleanMessage(minute: number): Uint8Array {
-  const reading = { readingId: `rt-${minute}`, deviceId: DEVICE, ts: iso(minute), metric: 'power_kw', value: 150, unit: 'kW', flags: [] };
+  const reading = {
+    readingId: `rt-${minute}`,
+    deviceId: DEVICE,
+    ts: iso(minute),
+    metric: 'power_kw',
+    value: 150,
+    unit: 'kW',
+    flags: [],
+  };
   return Buffer.from(JSON.stringify({ readings: [reading] }));
 }
 
@@ -33,9 +43,12 @@ describe('score: a message retried after a failed read', () => {
     let failures = 1;
     const real = stack.scoreDeps.forecasts;
     const flaky = Object.create(real) as ForecastCache;
-    flaky.forTimes = (...args) => (failures-- > 0 ? Promise.reject(new TransientError('warehouse read timed out')) : real.forTimes(...args));
+    flaky.forTimes = (...args) =>
+      failures-- > 0 ? Promise.reject(new TransientError('warehouse read timed out')) : real.forTimes(...args);
 
-    await expect(scoreCleanReadings({ ...stack.scoreDeps, forecasts: flaky }, 'retry-1', data)).rejects.toThrow(/timed out/);
+    await expect(scoreCleanReadings({ ...stack.scoreDeps, forecasts: flaky }, 'retry-1', data)).rejects.toThrow(
+      /timed out/,
+    );
     const redelivered = await scoreCleanReadings({ ...stack.scoreDeps, forecasts: flaky }, 'retry-1', data);
     expect(redelivered.late).toBe(0);
     expect(redelivered.learning).toBeGreaterThan(0);

@@ -51,7 +51,15 @@ async function cleanMessageOf(stack: TestStack, minute: number) {
     { d: DEVICE, t: isoMinute(minute) },
   );
   return {
-    readings: rows.map((r) => ({ readingId: r.reading_id, deviceId: r.device_id, ts: r.ts, metric: r.metric, value: r.value, unit: r.unit, flags: r.flags })),
+    readings: rows.map((r) => ({
+      readingId: r.reading_id,
+      deviceId: r.device_id,
+      ts: r.ts,
+      metric: r.metric,
+      value: r.value,
+      unit: r.unit,
+      flags: r.flags,
+    })),
   };
 }
 
@@ -66,7 +74,11 @@ function pushTo(url: string, messageId: string, body: unknown) {
       'ce-source': '//pubsub.googleapis.com/projects/p/topics/readings-clean',
     },
     body: JSON.stringify({
-      message: { data: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)).toString('base64'), messageId, publishTime: new Date().toISOString() },
+      message: {
+        data: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)).toString('base64'),
+        messageId,
+        publishTime: new Date().toISOString(),
+      },
       subscription: 'projects/p/subscriptions/readings-clean-score',
     }),
   });
@@ -110,17 +122,28 @@ describe('score: readings-clean through the streaming detector, per series', () 
     const [quiet] = (await scoresOf(stack, 'temperature_c')).filter((s) => s.ts === isoMinute(HISTORY));
     expect(quiet).toMatchObject({ is_anomaly: false });
 
-    const alerts = await stack.sql(`SELECT metric, kind, severity, message, score FROM alerts WHERE device_id = $d AND ts = $t::TIMESTAMPTZ`, {
-      d: DEVICE,
-      t: isoMinute(HISTORY),
-    });
+    const alerts = await stack.sql(
+      `SELECT metric, kind, severity, message, score FROM alerts WHERE device_id = $d AND ts = $t::TIMESTAMPTZ`,
+      {
+        d: DEVICE,
+        t: isoMinute(HISTORY),
+      },
+    );
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ metric: 'power_kw', kind: 'anomaly', severity: 'critical' });
-    expect(String(alerts[0]!.message)).toMatch(/^sim-plant\/machine-score power_kw = 1500 kW at .* is anomalous: score 1 ≥ threshold 0.5/);
+    expect(String(alerts[0]!.message)).toMatch(
+      /^sim-plant\/machine-score power_kw = 1500 kW at .* is anomalous: score 1 ≥ threshold 0.5/,
+    );
 
     const sent = publish.mock.calls.filter(([topic]) => topic === 'alerts').flatMap(([, messages]) => messages);
     expect(sent).toHaveLength(1);
-    expect(JSON.parse(String(sent[0]!.data))).toMatchObject({ deviceId: DEVICE, metric: 'power_kw', kind: 'anomaly', severity: 'critical', score: 1 });
+    expect(JSON.parse(String(sent[0]!.data))).toMatchObject({
+      deviceId: DEVICE,
+      metric: 'power_kw',
+      kind: 'anomaly',
+      severity: 'critical',
+      score: 1,
+    });
     publish.mockRestore();
   });
 
@@ -130,10 +153,13 @@ describe('score: readings-clean through the streaming detector, per series', () 
     const stepped = state.stepped;
     const before = await scoresOf(stack, 'power_kw');
     const alertsBefore = await stack.sql(`SELECT count(*)::INT AS n FROM alerts WHERE device_id = $d`, { d: DEVICE });
-    for (let attempt = 0; attempt < 3; attempt++) expect((await pushTo(stack.scoreUrl, 'clean-redelivered', body)).status).toBeLessThan(300);
+    for (let attempt = 0; attempt < 3; attempt++)
+      expect((await pushTo(stack.scoreUrl, 'clean-redelivered', body)).status).toBeLessThan(300);
     expect(state.stepped).toBe(stepped);
     expect(await scoresOf(stack, 'power_kw')).toEqual(before);
-    expect(await stack.sql(`SELECT count(*)::INT AS n FROM alerts WHERE device_id = $d`, { d: DEVICE })).toEqual(alertsBefore);
+    expect(await stack.sql(`SELECT count(*)::INT AS n FROM alerts WHERE device_id = $d`, { d: DEVICE })).toEqual(
+      alertsBefore,
+    );
   });
 
   it('dead-letters a message that is not a readings-clean body, with its bytes, and answers 2xx', async () => {
@@ -171,7 +197,9 @@ describe('score: ordering keys', () => {
     return (inner: Warehouse): Warehouse => {
       let calls = 0;
       return withInsert(inner, (table, rows) =>
-        table.name === 'readings' && ++calls % n === 0 ? Promise.reject(new TransientError('warehouse busy')) : inner.insert(table, rows),
+        table.name === 'readings' && ++calls % n === 0
+          ? Promise.reject(new TransientError('warehouse busy'))
+          : inner.insert(table, rows),
       );
     };
   }
@@ -192,7 +220,10 @@ describe('score: ordering keys', () => {
       await burst.router.idle();
       expect(burst.router.stats.retried).toBeGreaterThan(10);
       expect(burst.scoreDeps.series.get(device, 'power_kw')!.stepped).toBe(minutes);
-      const [scored] = await burst.sql(`SELECT count(*)::INT AS n FROM anomaly_scores WHERE device_id = $d AND metric = 'power_kw'`, { d: device });
+      const [scored] = await burst.sql(
+        `SELECT count(*)::INT AS n FROM anomaly_scores WHERE device_id = $d AND metric = 'power_kw'`,
+        { d: device },
+      );
       expect(scored!.n).toBe(minutes - 388);
     } finally {
       await burst.stop();

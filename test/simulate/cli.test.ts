@@ -16,7 +16,9 @@ const START = '2026-03-02T00:00:00Z';
 
 /** The CLI as a user runs it; the environment carries no stray KILOWATCH_* of the test runner. */
 async function kilowatch(args: string[], env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KILOWATCH_') && !k.startsWith('PUBSUB_')));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('KILOWATCH_') && !k.startsWith('PUBSUB_')),
+  );
   try {
     const { stdout, stderr } = await run('node', ['bin/kilowatch.js', 'simulate', ...args], {
       env: { ...clean, KILOWATCH_DATA_DIR: join(dir, 'data'), ...env },
@@ -41,9 +43,13 @@ class PublishSink {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const match = /^\/v1\/projects\/kilowatch-local\/topics\/([^/:]+):publish$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
+        const match = /^\/v1\/projects\/kilowatch-local\/topics\/([^/:]+):publish$/.exec(
+          new URL(req.url ?? '/', 'http://x').pathname,
+        );
         if (req.method !== 'POST' || !match) {
-          res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 404, message: 'not found', status: 'NOT_FOUND' } }));
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: { code: 404, message: 'not found', status: 'NOT_FOUND' } }));
           return;
         }
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messages: Array<{ data: string }> };
@@ -71,7 +77,22 @@ describe('kilowatch simulate (CLI)', () => {
   let result: Awaited<ReturnType<typeof kilowatch>>;
 
   beforeAll(async () => {
-    result = await kilowatch(['--machines', '2', '--duration', '6h', '--start', START, '--seed', '3', '--batch', '100', '--out', out, '--labels', labelsPath]);
+    result = await kilowatch([
+      '--machines',
+      '2',
+      '--duration',
+      '6h',
+      '--start',
+      START,
+      '--seed',
+      '3',
+      '--batch',
+      '100',
+      '--out',
+      out,
+      '--labels',
+      labelsPath,
+    ]);
   });
 
   it('writes one published message per line, each a batch of at most --batch valid readings', () => {
@@ -96,7 +117,13 @@ describe('kilowatch simulate (CLI)', () => {
   it('prints a one-line JSON summary: readings, messages, labels per fault type', () => {
     const printed = result.stdout.trim().split('\n');
     expect(printed).toHaveLength(1);
-    const summary = JSON.parse(printed[0] as string) as { readings: number; messages: number; labels: Record<string, number>; start: string; end: string };
+    const summary = JSON.parse(printed[0] as string) as {
+      readings: number;
+      messages: number;
+      labels: Record<string, number>;
+      start: string;
+      end: string;
+    };
     expect(summary.readings).toBe(720);
     expect(summary.messages).toBe(8);
     expect(Object.keys(summary.labels).sort()).toEqual([...FAULT_TYPES].sort());
@@ -109,7 +136,18 @@ describe('kilowatch simulate (CLI)', () => {
   });
 
   it('names each bad flag and what it accepts', async () => {
-    const bad = await kilowatch(['--machines', 'many', '--duration', '3 days', '--unit-variants', '1.5', '--fault-rates', 'spikes=0.1', '--out', join(dir, 'x.jsonl')]);
+    const bad = await kilowatch([
+      '--machines',
+      'many',
+      '--duration',
+      '3 days',
+      '--unit-variants',
+      '1.5',
+      '--fault-rates',
+      'spikes=0.1',
+      '--out',
+      join(dir, 'x.jsonl'),
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--machines: must be an integer from 1 to 999/);
     expect(bad.stderr).toMatch(/--duration: '3 days' is not a duration such as 1d, 6h/);
@@ -129,17 +167,42 @@ describe('kilowatch simulate (CLI)', () => {
       const file = join(dir, 'published.jsonl');
       const started = Date.now();
       const res = await kilowatch(
-        ['--machines', '1', '--duration', '2h', '--start', START, '--batch', '30', '--publish', '--rate', '10', '--out', file, '--fault-rates', 'none', '--unit-variants', '--ts-variants'],
+        [
+          '--machines',
+          '1',
+          '--duration',
+          '2h',
+          '--start',
+          START,
+          '--batch',
+          '30',
+          '--publish',
+          '--rate',
+          '10',
+          '--out',
+          file,
+          '--fault-rates',
+          'none',
+          '--unit-variants',
+          '--ts-variants',
+        ],
         { KILOWATCH_BACKEND: 'local', PUBSUB_API_ENDPOINT: endpoint },
       );
       expect(res.stderr).toBe('');
       expect(res.code).toBe(0);
-      const summary = JSON.parse(res.stdout) as { readings: number; messages: number; published: number; labels: Record<string, number> };
+      const summary = JSON.parse(res.stdout) as {
+        readings: number;
+        messages: number;
+        published: number;
+        labels: Record<string, number>;
+      };
       expect(summary).toMatchObject({ readings: 120, messages: 4, published: 4 });
       expect(Object.values(summary.labels).every((n) => n === 0)).toBe(true);
       expect(sink.received.map((m) => m.topic)).toEqual(['readings', 'readings', 'readings', 'readings']);
       expect(sink.received.map((m) => m.data)).toEqual(lines(file));
-      const readings = sink.received.flatMap((m) => (JSON.parse(m.data) as { readings: Array<{ units?: object; ts: unknown }> }).readings);
+      const readings = sink.received.flatMap(
+        (m) => (JSON.parse(m.data) as { readings: Array<{ units?: object; ts: unknown }> }).readings,
+      );
       expect(readings.some((r) => r.units !== undefined)).toBe(true);
       expect(readings.some((r) => typeof r.ts === 'number' || !String(r.ts).endsWith('Z'))).toBe(true);
       // Four messages at 10 a second take at least 0.3 s after the first.

@@ -22,9 +22,21 @@ afterAll(async () => {
 
 /** `kilowatch simulate --publish` against the running stack, as a user runs it beside `npm start`. */
 async function simulate(args: string[]): Promise<Summary> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KILOWATCH_') && !k.startsWith('PUBSUB_')));
-  const env = { ...clean, KILOWATCH_BACKEND: 'local', KILOWATCH_LOCAL_PORT: String(stack.routerPort), KILOWATCH_DATA_DIR: stack.dir, LOG_LEVEL: 'error' };
-  const { stdout } = await run('node', ['bin/kilowatch.js', 'simulate', '--machines', '1', '--publish', '--fault-rates', 'none', ...args], { env, timeout: 60_000 });
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('KILOWATCH_') && !k.startsWith('PUBSUB_')),
+  );
+  const env = {
+    ...clean,
+    KILOWATCH_BACKEND: 'local',
+    KILOWATCH_LOCAL_PORT: String(stack.routerPort),
+    KILOWATCH_DATA_DIR: stack.dir,
+    LOG_LEVEL: 'error',
+  };
+  const { stdout } = await run(
+    'node',
+    ['bin/kilowatch.js', 'simulate', '--machines', '1', '--publish', '--fault-rates', 'none', ...args],
+    { env, timeout: 60_000 },
+  );
   await stack.router.idle();
   return JSON.parse(stdout) as Summary;
 }
@@ -41,10 +53,14 @@ describe('kilowatch simulate --publish without --start', () => {
     expect(continued.readings).toBe(60);
 
     const rerun = await simulate(['--duration', '1h']);
-    expect(Date.parse(rerun.window.continuedAfter ?? '')).toBeGreaterThanOrEqual(Date.parse(continued.window.to ?? '') - 60_000);
+    expect(Date.parse(rerun.window.continuedAfter ?? '')).toBeGreaterThanOrEqual(
+      Date.parse(continued.window.to ?? '') - 60_000,
+    );
     const [row] = await stack.sql("SELECT count(*) AS n FROM rejected WHERE reason IN ('duplicate', 'conflict')");
     expect(Number(row?.n)).toBe(0);
-    const [stored] = await stack.sql("SELECT count(DISTINCT ts) AS n FROM readings WHERE device_id = 'sim-plant/machine-01'");
+    const [stored] = await stack.sql(
+      "SELECT count(DISTINCT ts) AS n FROM readings WHERE device_id = 'sim-plant/machine-01'",
+    );
     expect(Number(stored?.n)).toBe(120 + rerun.readings);
   });
 });

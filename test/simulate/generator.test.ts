@@ -5,7 +5,13 @@ import { parseTimestamp } from '../../shared/readings/timestamps.js';
 import { conversionTo } from '../../shared/readings/units.js';
 import { wireReading, type WireReading } from '../../shared/readings/wire.js';
 import { PlantClock } from '../../shared/simulate/calendar.js';
-import { EXPECTED_FLAG, FAULT_TYPES, faultRates, type FaultLabel, type FaultType } from '../../shared/simulate/faults.js';
+import {
+  EXPECTED_FLAG,
+  FAULT_TYPES,
+  faultRates,
+  type FaultLabel,
+  type FaultType,
+} from '../../shared/simulate/faults.js';
 import { generate, simulate } from '../../shared/simulate/generator.js';
 import { DEFAULT_LIMITS, limitsFromSpecs, MACHINE_METRICS, type MachineMetric } from '../../shared/simulate/metrics.js';
 import { Rng } from '../../shared/simulate/prng.js';
@@ -35,7 +41,8 @@ for (const r of run.readings) {
   byDevice.set(r.deviceId, list);
 }
 const tickOf = (ts: string) => (Date.parse(ts) - START) / (INTERVAL * 1000);
-const valueAt = (deviceId: string, tick: number, metric: MachineMetric) => byDevice.get(deviceId)?.[tick]?.metrics[metric];
+const valueAt = (deviceId: string, tick: number, metric: MachineMetric) =>
+  byDevice.get(deviceId)?.[tick]?.metrics[metric];
 const labelKey = (deviceId: string, ts: string, metric: string) => `${deviceId}|${ts}|${metric}`;
 const labelled = new Map<string, FaultLabel>(run.labels.map((l) => [labelKey(l.deviceId, l.ts, l.metric), l]));
 
@@ -52,7 +59,14 @@ function stretches(fault: FaultType): StretchSeen[] {
   for (const l of run.labels) {
     if (l.fault !== fault) continue;
     const key = `${l.deviceId}|${l.metric}|${l.start}`;
-    const s = out.get(key) ?? { deviceId: l.deviceId, metric: l.metric, fault, first: tickOf(l.start as string), last: tickOf(l.end as string), labels: [] };
+    const s = out.get(key) ?? {
+      deviceId: l.deviceId,
+      metric: l.metric,
+      fault,
+      first: tickOf(l.start as string),
+      last: tickOf(l.end as string),
+      labels: [],
+    };
     s.labels.push(l);
     out.set(key, s);
   }
@@ -68,7 +82,12 @@ describe('simulate: the generator', () => {
     const c = generate({ ...small, seed: 2 });
     expect(JSON.stringify(c.readings)).not.toBe(JSON.stringify(a.readings));
     // Streams are per machine and purpose: the physics does not move when only the faults change.
-    const clean = generate({ ...small, unitVariants: 0, tsVariants: 0, faults: { missing: 0, outlier: 0, spike: 0, dip: 0, stuck: 0, shutdown: 0, overheating: 0, drift: 0 } });
+    const clean = generate({
+      ...small,
+      unitVariants: 0,
+      tsVariants: 0,
+      faults: { missing: 0, outlier: 0, spike: 0, dip: 0, stuck: 0, shutdown: 0, overheating: 0, drift: 0 },
+    });
     expect(clean.labels).toEqual([]);
     // Shutdowns and overheating change the physics itself; sensor faults leave every other value as it was.
     const plain = generate({ ...small, unitVariants: 0, tsVariants: 0, faults: { shutdown: 0, overheating: 0 } });
@@ -82,7 +101,13 @@ describe('simulate: the generator', () => {
 
   it('emits valid wire readings in time order across machines, ISO UTC timestamps and a seq per machine', () => {
     const ids = [...byDevice.keys()];
-    expect(ids).toEqual(['sim-plant/machine-01', 'sim-plant/machine-02', 'sim-plant/machine-03', 'sim-plant/machine-04', 'sim-plant/machine-05']);
+    expect(ids).toEqual([
+      'sim-plant/machine-01',
+      'sim-plant/machine-02',
+      'sim-plant/machine-03',
+      'sim-plant/machine-04',
+      'sim-plant/machine-05',
+    ]);
     let previous = -Infinity;
     const problems: string[] = [];
     for (const r of run.readings) {
@@ -90,7 +115,8 @@ describe('simulate: the generator', () => {
       if (!wireReading.safeParse(r).success) problems.push(`invalid: ${JSON.stringify(r)}`);
       if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z$/.test(r.ts as string)) problems.push(`ts: ${r.ts}`);
       if (ms < previous) problems.push(`out of order: ${r.ts}`);
-      if (Object.keys(r.metrics).join() !== MACHINE_METRICS.join()) problems.push(`metrics: ${Object.keys(r.metrics).join()}`);
+      if (Object.keys(r.metrics).join() !== MACHINE_METRICS.join())
+        problems.push(`metrics: ${Object.keys(r.metrics).join()}`);
       previous = ms;
     }
     expect(problems.slice(0, 5)).toEqual([]);
@@ -172,7 +198,9 @@ describe('simulate: the generator', () => {
       expect(specOf(s.deviceId, s.metric).stuckAfter).toBeDefined();
       const good = valueAt(s.deviceId, s.first - 1, s.metric);
       expect(typeof good).toBe('number');
-      expect(labelled.has(labelKey(s.deviceId, new Date(START + (s.first - 1) * 60_000).toISOString(), s.metric))).toBe(false);
+      expect(labelled.has(labelKey(s.deviceId, new Date(START + (s.first - 1) * 60_000).toISOString(), s.metric))).toBe(
+        false,
+      );
       for (let t = s.first; t <= s.last; t++) expect(valueAt(s.deviceId, t, s.metric)).toBe(good);
       // The real value moved on meanwhile.
       expect(s.labels.some((l) => l.clean !== good)).toBe(true);
@@ -188,7 +216,10 @@ describe('simulate: the generator', () => {
         const m = byDevice.get(s.deviceId)?.[t]?.metrics as Record<MachineMetric, number>;
         expect([m.power_kw, m.vibration_mm_s, m.production_units]).toEqual([0, 0, 0]);
         expect(m.runtime_h).toBe(before.runtime_h);
-        for (const metric of MACHINE_METRICS) expect(labelled.get(labelKey(s.deviceId, new Date(START + t * 60_000).toISOString(), metric))?.fault).toBe('shutdown');
+        for (const metric of MACHINE_METRICS)
+          expect(labelled.get(labelKey(s.deviceId, new Date(START + t * 60_000).toISOString(), metric))?.fault).toBe(
+            'shutdown',
+          );
       }
       const first = valueAt(s.deviceId, s.first, 'temperature_c') as number;
       const last = valueAt(s.deviceId, s.last, 'temperature_c') as number;
@@ -245,7 +276,9 @@ describe('simulate: the generator', () => {
     expect(episodes.length).toBeGreaterThan(3);
     for (const s of episodes) {
       expect(s.metric).toBe('temperature_c');
-      const excess = s.labels.map((l) => (valueAt(l.deviceId, tickOf(l.ts), 'temperature_c') as number) - (l.clean as number));
+      const excess = s.labels.map(
+        (l) => (valueAt(l.deviceId, tickOf(l.ts), 'temperature_c') as number) - (l.clean as number),
+      );
       for (const e of excess) expect(e).toBeGreaterThanOrEqual(0.499);
       expect(Math.max(...excess)).toBeGreaterThan(10);
     }
@@ -260,7 +293,8 @@ describe('simulate: the generator', () => {
       const peak = Math.max(...bias.map(Math.abs));
       expect(peak).toBeGreaterThan(0);
       // Consecutive steps of the bias are a small part of its peak.
-      for (let i = 1; i < bias.length; i++) expect(Math.abs((bias[i] as number) - (bias[i - 1] as number))).toBeLessThan(peak / 20 + 0.01);
+      for (let i = 1; i < bias.length; i++)
+        expect(Math.abs((bias[i] as number) - (bias[i - 1] as number))).toBeLessThan(peak / 20 + 0.01);
       expect(Math.abs(bias[0] as number)).toBeLessThan(peak / 10 + 0.01);
       expect(Math.abs(bias[bias.length - 1] as number)).toBeLessThan(peak / 10 + 0.01);
     }
@@ -277,7 +311,11 @@ describe('simulate: the generator', () => {
           const ts = list[t]?.ts as string;
           const tsBefore = list[t - 1]?.ts as string;
           if (typeof a !== 'number' || typeof b !== 'number') continue;
-          if (labelled.has(labelKey(list[t]?.deviceId as string, ts, m)) || labelled.has(labelKey(list[t]?.deviceId as string, tsBefore, m))) continue;
+          if (
+            labelled.has(labelKey(list[t]?.deviceId as string, ts, m)) ||
+            labelled.has(labelKey(list[t]?.deviceId as string, tsBefore, m))
+          )
+            continue;
           pairs++;
           if (a === b) equal++;
         }
@@ -310,7 +348,11 @@ describe('simulate: the generator', () => {
 
   it('correlates the metrics: temperature and vibration follow power, production is proportional to load', () => {
     for (const [deviceId, list] of byDevice) {
-      const rows = list.filter((r) => MACHINE_METRICS.every((m) => typeof r.metrics[m] === 'number' && !labelled.has(labelKey(deviceId, r.ts as string, m))));
+      const rows = list.filter((r) =>
+        MACHINE_METRICS.every(
+          (m) => typeof r.metrics[m] === 'number' && !labelled.has(labelKey(deviceId, r.ts as string, m)),
+        ),
+      );
       const col = (m: MachineMetric) => rows.map((r) => r.metrics[m] as number);
       expect(correlation(col('power_kw'), col('vibration_mm_s')), deviceId).toBeGreaterThan(0.8);
       expect(correlation(col('power_kw'), col('production_units')), deviceId).toBeGreaterThan(0.8);
@@ -337,7 +379,8 @@ describe('simulate: the generator', () => {
       let backwards = 0;
       for (const r of list) {
         const v = r.metrics.runtime_h;
-        if (typeof v !== 'number' || labelled.get(labelKey(deviceId, r.ts as string, 'runtime_h'))?.fault === 'outlier') continue;
+        if (typeof v !== 'number' || labelled.get(labelKey(deviceId, r.ts as string, 'runtime_h'))?.fault === 'outlier')
+          continue;
         if (v < last) backwards++;
         last = v;
       }
@@ -450,7 +493,10 @@ function labelledIn(labels: readonly FaultLabel[], r: WireReading, m: MachineMet
 
 function robust(values: number[]): { median: number; scale: number } {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = (xs: number[]) => (xs.length % 2 ? (xs[xs.length >> 1] as number) : ((xs[(xs.length >> 1) - 1] as number) + (xs[xs.length >> 1] as number)) / 2);
+  const mid = (xs: number[]) =>
+    xs.length % 2
+      ? (xs[xs.length >> 1] as number)
+      : ((xs[(xs.length >> 1) - 1] as number) + (xs[xs.length >> 1] as number)) / 2;
   const median = mid(sorted);
   return { median, scale: Math.max(1e-9, 1.4826 * mid(sorted.map((v) => Math.abs(v - median)).sort((a, b) => a - b))) };
 }

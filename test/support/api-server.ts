@@ -15,7 +15,11 @@ export interface ApiServer {
   readonly warehouse: DuckDbWarehouse;
   readonly deps: QueryDeps;
   get(path: string): Promise<{ status: number; type: string | null; headers: Headers; body: any }>;
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; type: string | null; headers: Headers; body: any }>;
+  post(
+    path: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; type: string | null; headers: Headers; body: any }>;
   stop(): Promise<void>;
 }
 
@@ -28,7 +32,12 @@ export async function startApiServer(
   options: { now?: number; env?: Record<string, string> } = {},
 ): Promise<ApiServer> {
   const dir = mkdtempSync(join(tmpdir(), 'kw-api-'));
-  const config = loadConfig({ KILOWATCH_DATA_DIR: dir, KILOWATCH_REGISTRY_DIR: join(dir, 'registry'), LOG_LEVEL: 'error', ...options.env });
+  const config = loadConfig({
+    KILOWATCH_DATA_DIR: dir,
+    KILOWATCH_REGISTRY_DIR: join(dir, 'registry'),
+    LOG_LEVEL: 'error',
+    ...options.env,
+  });
   const warehouse = await DuckDbWarehouse.open(join(dir, 'warehouse.duckdb'));
   await warehouse.init();
   await load(warehouse);

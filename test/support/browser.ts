@@ -26,7 +26,8 @@ export interface HeadlessChromium {
 
 /** Chromium with a fresh profile in a temp folder, closed and removed by close(). */
 export async function launchChromium(): Promise<HeadlessChromium> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set KILOWATCH_CHROMIUM)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set KILOWATCH_CHROMIUM)`);
   const profile = mkdtempSync(join(tmpdir(), 'kilowatch-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

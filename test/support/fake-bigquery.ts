@@ -88,7 +88,9 @@ function encodeScalar(type: string, value: unknown, useInt64Timestamp: boolean):
     case 'BOOLEAN':
       return (value as boolean) ? 'true' : 'false';
     default:
-      return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' ? String(value) : JSON.stringify(value);
+      return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint'
+        ? String(value)
+        : JSON.stringify(value);
   }
 }
 
@@ -98,7 +100,9 @@ function encodeRows(answer: QueryAnswer, useInt64Timestamp: boolean) {
     f: answer.fields.map((field) => {
       const value = row[field.name];
       if (field.mode === 'REPEATED') {
-        return { v: ((value as unknown[] | null) ?? []).map((x) => ({ v: encodeScalar(field.type, x, useInt64Timestamp) })) };
+        return {
+          v: ((value as unknown[] | null) ?? []).map((x) => ({ v: encodeScalar(field.type, x, useInt64Timestamp) })),
+        };
       }
       return { v: encodeScalar(field.type, value, useInt64Timestamp) };
     }),
@@ -226,7 +230,12 @@ export class FakeBigQuery extends HttpFake {
     const ref = { projectId: this.projectId, datasetId: this.datasetId };
     return {
       status: 200,
-      body: { kind: 'bigquery#dataset', id: `${this.projectId}:${this.datasetId}`, datasetReference: ref, location: this.location },
+      body: {
+        kind: 'bigquery#dataset',
+        id: `${this.projectId}:${this.datasetId}`,
+        datasetReference: ref,
+        location: this.location,
+      },
     };
   }
 
@@ -252,9 +261,12 @@ export class FakeBigQuery extends HttpFake {
 
   private insertAll(req: RecordedRequest, stored: StoredTable): Reply {
     if (stored.kind === 'VIEW') return googleError(400, 'Cannot add rows to a table of type VIEW.', 'invalid');
-    const body = req.body as { rows?: Array<{ insertId?: string; json?: Record<string, unknown> }>; skipInvalidRows?: boolean } | undefined;
-    if (!Array.isArray(body?.rows) || body.rows.length === 0) return googleError(400, 'No rows present in the request.', 'invalid');
-    if (body.rows.length > 50_000) return googleError(400, 'too many rows present in the request, limit: 50000', 'invalid');
+    const body = req.body as
+      { rows?: Array<{ insertId?: string; json?: Record<string, unknown> }>; skipInvalidRows?: boolean } | undefined;
+    if (!Array.isArray(body?.rows) || body.rows.length === 0)
+      return googleError(400, 'No rows present in the request.', 'invalid');
+    if (body.rows.length > 50_000)
+      return googleError(400, 'too many rows present in the request, limit: 50000', 'invalid');
     const fields = new Map(bigQueryFields(stored.table).map((f) => [f.name, f]));
     const problems = body.rows.map((row) => this.rowProblem(stored.table, fields, row.json));
     const invalid = problems.flatMap((problem, index) => (problem ? [{ index, errors: [problem] }] : []));
@@ -281,7 +293,8 @@ export class FakeBigQuery extends HttpFake {
   }
 
   private rowProblem(table: Table, fields: Map<string, BigQueryField>, json: unknown): RowRejection | undefined {
-    if (!json || typeof json !== 'object' || Array.isArray(json)) return { reason: 'invalid', message: 'Missing row json.' };
+    if (!json || typeof json !== 'object' || Array.isArray(json))
+      return { reason: 'invalid', message: 'Missing row json.' };
     const row = json as Record<string, unknown>;
     const unknown = Object.keys(row).find((k) => !fields.has(k));
     if (unknown) return { reason: 'invalid', location: unknown, message: `no such field: ${unknown}.` };
@@ -299,26 +312,48 @@ export class FakeBigQuery extends HttpFake {
   private jobsQuery(req: RecordedRequest): Reply {
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (typeof body.query !== 'string') return googleError(400, 'Required parameter is missing: query', 'required');
-    if (body.useLegacySql !== false) return googleError(400, 'The fake speaks GoogleSQL only: set useLegacySql false', 'invalidQuery');
+    if (body.useLegacySql !== false)
+      return googleError(400, 'The fake speaks GoogleSQL only: set useLegacySql false', 'invalidQuery');
     const location = typeof body.location === 'string' ? body.location : undefined;
     if (location && location.toLowerCase() !== this.location.toLowerCase()) {
-      return googleError(404, `Not found: Dataset ${this.projectId}:${this.datasetId} was not found in location ${location}`, 'notFound');
+      return googleError(
+        404,
+        `Not found: Dataset ${this.projectId}:${this.datasetId} was not found in location ${location}`,
+        'notFound',
+      );
     }
     const params: Record<string, QueryParameter> = {};
-    const list = (body.queryParameters ?? []) as Array<{ name?: string; parameterType?: { type?: string }; parameterValue?: { value?: unknown } }>;
+    const list = (body.queryParameters ?? []) as Array<{
+      name?: string;
+      parameterType?: { type?: string };
+      parameterValue?: { value?: unknown };
+    }>;
     for (const p of list) {
       if (!p.name) return googleError(400, 'Query parameters must be named (parameterMode NAMED)', 'invalidQuery');
       params[p.name] = { type: p.parameterType?.type ?? '', value: p.parameterValue?.value };
     }
-    for (const [name] of (body.query).matchAll(/@(\w+)/g)) {
-      if (!(name.slice(1) in params)) return googleError(400, `Query parameter '${name.slice(1)}' not found`, 'invalidQuery');
+    for (const [name] of body.query.matchAll(/@(\w+)/g)) {
+      if (!(name.slice(1) in params))
+        return googleError(400, `Query parameter '${name.slice(1)}' not found`, 'invalidQuery');
     }
     const bytes = this.bytesProcessed(body.query);
     if (body.dryRun === true) {
-      return { status: 200, body: { kind: 'bigquery#queryResponse', jobComplete: true, totalBytesProcessed: String(bytes), schema: { fields: [] } } };
+      return {
+        status: 200,
+        body: {
+          kind: 'bigquery#queryResponse',
+          jobComplete: true,
+          totalBytesProcessed: String(bytes),
+          schema: { fields: [] },
+        },
+      };
     }
     if (body.maximumBytesBilled !== undefined && bytes > Number(body.maximumBytesBilled)) {
-      return googleError(400, `Query exceeded limit for bytes billed: ${Number(body.maximumBytesBilled)}. ${bytes} or higher required.`, 'bytesBilledLimitExceeded');
+      return googleError(
+        400,
+        `Query exceeded limit for bytes billed: ${Number(body.maximumBytesBilled)}. ${bytes} or higher required.`,
+        'bytesBilledLimitExceeded',
+      );
     }
     const seen: SeenQuery = { query: body.query, params, location, body };
     const answer = this.queryHandlers.map((h) => h(seen)).find((a) => a !== undefined);
@@ -335,7 +370,10 @@ export class FakeBigQuery extends HttpFake {
     if (job.pendingPolls > 0) {
       return { status: 200, body: { kind: 'bigquery#queryResponse', jobReference, jobComplete: false } };
     }
-    return { status: 200, body: { kind: 'bigquery#queryResponse', ...this.page(job, 0, this.pageSize, job.useInt64Timestamp) } };
+    return {
+      status: 200,
+      body: { kind: 'bigquery#queryResponse', ...this.page(job, 0, this.pageSize, job.useInt64Timestamp) },
+    };
   }
 
   private getQueryResults(req: RecordedRequest, jobId: string): Reply {

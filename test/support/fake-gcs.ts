@@ -93,7 +93,10 @@ function md5Base64(bytes: Uint8Array): string {
 }
 
 /** Splits a multipart/related body into its parts (headers and bytes). */
-function parseMultipart(body: Buffer, contentType: string): Array<{ headers: Record<string, string>; data: Buffer }> | string {
+function parseMultipart(
+  body: Buffer,
+  contentType: string,
+): Array<{ headers: Record<string, string>; data: Buffer }> | string {
   const match = /boundary="?([^";]+)"?/i.exec(contentType);
   if (!match) return 'multipart upload without a boundary';
   const delimiter = Buffer.from(`--${match[1]}`);
@@ -148,7 +151,11 @@ export class FakeGcs {
   }
 
   /** The next `count` requests that match `when` (default: any) fail this way instead of being served. */
-  failNext(count: number, failure: InjectedFailure = { kind: 'status', status: 503, reason: 'backendError' }, when: (r: GcsRequest) => boolean = () => true): void {
+  failNext(
+    count: number,
+    failure: InjectedFailure = { kind: 'status', status: 503, reason: 'backendError' },
+    when: (r: GcsRequest) => boolean = () => true,
+  ): void {
     for (let i = 0; i < count; i++) this.failures.push({ failure, when });
   }
 
@@ -218,13 +225,24 @@ export class FakeGcs {
     };
   }
 
-  private classify(method: string, path: string, query: Record<string, string>): { kind: GcsRequestKind; bucket?: string; object?: string } {
+  private classify(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+  ): { kind: GcsRequestKind; bucket?: string; object?: string } {
     const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
     if (upload) {
       const bucket = decodeURIComponent(upload[1]!);
       if (method === 'PUT') return { kind: 'upload-resumable-put', bucket };
       const type = query.uploadType;
-      const kind = type === 'multipart' ? 'upload-multipart' : type === 'media' ? 'upload-media' : type === 'resumable' ? 'upload-resumable-start' : 'unknown';
+      const kind =
+        type === 'multipart'
+          ? 'upload-multipart'
+          : type === 'media'
+            ? 'upload-media'
+            : type === 'resumable'
+              ? 'upload-resumable-start'
+              : 'unknown';
       return { kind, bucket, ...(query.name !== undefined ? { object: query.name } : {}) };
     }
     const one = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(path);
@@ -246,7 +264,15 @@ export class FakeGcs {
     const query = Object.fromEntries(url.searchParams);
     const method = req.method ?? 'GET';
     const { kind, bucket, object } = this.classify(method, url.pathname, query);
-    const request: GcsRequest = { kind, method, path: url.pathname, query, headers: req.headers, body: Buffer.concat(chunks), ...(object !== undefined ? { object } : {}) };
+    const request: GcsRequest = {
+      kind,
+      method,
+      path: url.pathname,
+      query,
+      headers: req.headers,
+      body: Buffer.concat(chunks),
+      ...(object !== undefined ? { object } : {}),
+    };
     this.requests.push(request);
 
     const index = this.failures.findIndex((f) => f.when(request));
@@ -296,12 +322,18 @@ export class FakeGcs {
       res.writeHead(204, headers).end();
       return;
     }
-    res.writeHead(reply.status, { 'content-type': 'application/json; charset=UTF-8', ...headers }).end(JSON.stringify(reply.body));
+    res
+      .writeHead(reply.status, { 'content-type': 'application/json; charset=UTF-8', ...headers })
+      .end(JSON.stringify(reply.body));
   }
 
   /** 412 unless the object's state satisfies the request's generation preconditions. */
   private precondition(current: FakeObject | undefined, match?: string, notMatch?: string): Reply | undefined {
-    const failed = googleError(412, 'At least one of the pre-conditions you specified did not hold.', 'conditionNotMet');
+    const failed = googleError(
+      412,
+      'At least one of the pre-conditions you specified did not hold.',
+      'conditionNotMet',
+    );
     const generation = current?.generation ?? '0';
     if (match !== undefined && match !== generation) return failed;
     if (notMatch !== undefined && notMatch === generation) return failed;
@@ -315,7 +347,12 @@ export class FakeGcs {
       case 'object-metadata': {
         const found = this.live(objects, object!, query.generation);
         if (!found) return googleError(404, `No such object: ${bucket}/${object}`, 'notFound');
-        return this.precondition(found, query.ifGenerationMatch, query.ifGenerationNotMatch) ?? { status: 200, body: this.resource(bucket, found) };
+        return (
+          this.precondition(found, query.ifGenerationMatch, query.ifGenerationNotMatch) ?? {
+            status: 200,
+            body: this.resource(bucket, found),
+          }
+        );
       }
       case 'object-delete': {
         const found = objects.get(object!);
@@ -328,11 +365,17 @@ export class FakeGcs {
       case 'object-list': {
         const prefix = query.prefix ?? '';
         const names = [...objects.keys()].filter((n) => n.startsWith(prefix)).sort();
-        const start = query.pageToken ? names.findIndex((n) => n > Buffer.from(query.pageToken!, 'base64url').toString('utf8')) : 0;
+        const start = query.pageToken
+          ? names.findIndex((n) => n > Buffer.from(query.pageToken!, 'base64url').toString('utf8'))
+          : 0;
         const size = Math.min(this.pageSize, Number(query.maxResults ?? Infinity));
         const page = start < 0 ? [] : names.slice(start, start + size);
-        const body: Record<string, unknown> = { kind: 'storage#objects', items: page.map((n) => this.resource(bucket, objects.get(n)!)) };
-        if (start >= 0 && start + size < names.length) body.nextPageToken = Buffer.from(page[page.length - 1]!).toString('base64url');
+        const body: Record<string, unknown> = {
+          kind: 'storage#objects',
+          items: page.map((n) => this.resource(bucket, objects.get(n)!)),
+        };
+        if (start >= 0 && start + size < names.length)
+          body.nextPageToken = Buffer.from(page[page.length - 1]!).toString('base64url');
         if (page.length === 0) delete body.items;
         return { status: 200, body };
       }
@@ -372,7 +415,11 @@ export class FakeGcs {
         // Without it the client skips its checksum check (it cannot tell whether the bytes were gzip'd in storage).
         'x-goog-stored-content-encoding': 'identity',
       })
-      .end(this.damageDownloads-- > 0 && found.bytes.length > 0 ? Buffer.concat([Buffer.from([found.bytes[0]! ^ 0xff]), found.bytes.subarray(1)]) : found.bytes);
+      .end(
+        this.damageDownloads-- > 0 && found.bytes.length > 0
+          ? Buffer.concat([Buffer.from([found.bytes[0]! ^ 0xff]), found.bytes.subarray(1)])
+          : found.bytes,
+      );
     if (this.damageDownloads < 0) this.damageDownloads = 0;
   }
 
@@ -383,7 +430,8 @@ export class FakeGcs {
     if (kind === 'upload-multipart') {
       const parts = parseMultipart(request.body, contentType);
       if (typeof parts === 'string') return googleError(400, parts, 'invalid');
-      if (parts.length !== 2) return googleError(400, `multipart upload with ${parts.length} parts (expected metadata and media)`, 'invalid');
+      if (parts.length !== 2)
+        return googleError(400, `multipart upload with ${parts.length} parts (expected metadata and media)`, 'invalid');
       let metadata: { name?: string; contentType?: string; md5Hash?: string; crc32c?: string };
       try {
         metadata = JSON.parse(parts[0]!.data.toString('utf8')) as typeof metadata;
@@ -393,11 +441,17 @@ export class FakeGcs {
       name = metadata.name ?? name;
       data = parts[1]!.data;
       contentType = metadata.contentType ?? parts[1]!.headers['content-type'] ?? 'application/octet-stream';
-      if (metadata.crc32c && metadata.crc32c !== crc32cBase64(data)) return googleError(400, 'Provided CRC32C does not match the data.', 'invalid');
-      if (metadata.md5Hash && metadata.md5Hash !== md5Base64(data)) return googleError(400, 'Provided MD5 hash does not match the data.', 'invalid');
+      if (metadata.crc32c && metadata.crc32c !== crc32cBase64(data))
+        return googleError(400, 'Provided CRC32C does not match the data.', 'invalid');
+      if (metadata.md5Hash && metadata.md5Hash !== md5Base64(data))
+        return googleError(400, 'Provided MD5 hash does not match the data.', 'invalid');
     }
     if (!name) return googleError(400, 'Required: object name', 'required');
-    const failed = this.precondition(this.buckets.get(bucket)!.get(name), request.query.ifGenerationMatch, request.query.ifGenerationNotMatch);
+    const failed = this.precondition(
+      this.buckets.get(bucket)!.get(name),
+      request.query.ifGenerationMatch,
+      request.query.ifGenerationNotMatch,
+    );
     if (failed) return failed;
     return { status: 200, body: this.resource(bucket, this.store(bucket, name, data, contentType)) };
   }
@@ -427,7 +481,9 @@ export class FakeGcs {
     this.sessions.set(id, {
       bucket,
       name,
-      contentType: String(request.headers['x-upload-content-type'] ?? metadata.contentType ?? 'application/octet-stream'),
+      contentType: String(
+        request.headers['x-upload-content-type'] ?? metadata.contentType ?? 'application/octet-stream',
+      ),
       ...(ifGenerationMatch !== undefined ? { ifGenerationMatch } : {}),
       ...(ifGenerationNotMatch !== undefined ? { ifGenerationNotMatch } : {}),
       received: [],
@@ -449,7 +505,9 @@ export class FakeGcs {
     }
     const have = session.received.reduce((n, b) => n + b.length, 0);
     const incomplete = (size: number) => {
-      res.writeHead(308, size > 0 ? { range: `bytes=0-${size - 1}`, 'content-length': '0' } : { 'content-length': '0' }).end();
+      res
+        .writeHead(308, size > 0 ? { range: `bytes=0-${size - 1}`, 'content-length': '0' } : { 'content-length': '0' })
+        .end();
     };
     const range = request.headers['content-range'] ?? '';
     const status = /^bytes \*\/(\d+|\*)$/.exec(range);
@@ -488,12 +546,19 @@ export class FakeGcs {
         return;
       }
     }
-    const failed = this.precondition(this.buckets.get(session.bucket)!.get(session.name), session.ifGenerationMatch, session.ifGenerationNotMatch);
+    const failed = this.precondition(
+      this.buckets.get(session.bucket)!.get(session.name),
+      session.ifGenerationMatch,
+      session.ifGenerationNotMatch,
+    );
     if (failed) {
       this.reply(res, failed);
       return;
     }
-    session.finished = this.resource(session.bucket, this.store(session.bucket, session.name, data, session.contentType));
+    session.finished = this.resource(
+      session.bucket,
+      this.store(session.bucket, session.name, data, session.contentType),
+    );
     this.reply(res, { status: 200, body: session.finished });
   }
 }

@@ -4,7 +4,12 @@ import type { AddressInfo } from 'node:net';
 /** A chat request as Ollama receives it (POST /api/chat). */
 export interface OllamaChatRequest {
   model: string;
-  messages: Array<{ role: string; content: string; tool_calls?: Array<{ function: { name: string; arguments: unknown } }>; tool_name?: string }>;
+  messages: Array<{
+    role: string;
+    content: string;
+    tool_calls?: Array<{ function: { name: string; arguments: unknown } }>;
+    tool_name?: string;
+  }>;
   tools?: Array<{ type: string; function: { name: string; description: string; parameters: Record<string, unknown> } }>;
   stream?: boolean;
   options?: { num_ctx?: number };
@@ -57,7 +62,16 @@ export class FakeOllama {
       const input = body.input as string[];
       this.embedRequests.push({ model: body.model as string, input });
       // A deterministic bag-of-letters vector stands in for a model's embedding.
-      const embeddings = input.map((t) => Array.from({ length: 26 }, (_, i) => t.toLowerCase().split('').filter((ch) => ch.charCodeAt(0) - 97 === i).length));
+      const embeddings = input.map((t) =>
+        Array.from(
+          { length: 26 },
+          (_, i) =>
+            t
+              .toLowerCase()
+              .split('')
+              .filter((ch) => ch.charCodeAt(0) - 97 === i).length,
+        ),
+      );
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ model: body.model, embeddings }));
       return;
     }
@@ -85,7 +99,11 @@ export class FakeOllama {
       prompt_eval_count: truncated ? numCtx : tokens(),
       eval_count: Math.ceil(JSON.stringify(reply).length / 4),
     };
-    const message = { role: 'assistant', content: reply.content ?? '', ...(reply.tool_calls ? { tool_calls: reply.tool_calls } : {}) };
+    const message = {
+      role: 'assistant',
+      content: reply.content ?? '',
+      ...(reply.tool_calls ? { tool_calls: reply.tool_calls } : {}),
+    };
     if (request.stream === false) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...done, message }));
       return;
@@ -94,10 +112,14 @@ export class FakeOllama {
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     const pieces = (reply.content ?? '').match(/.{1,7}/gs) ?? [];
     for (const piece of pieces) {
-      res.write(`${JSON.stringify({ model: request.model, message: { role: 'assistant', content: piece }, done: false })}\n`);
+      res.write(
+        `${JSON.stringify({ model: request.model, message: { role: 'assistant', content: piece }, done: false })}\n`,
+      );
     }
     if (reply.tool_calls) {
-      res.write(`${JSON.stringify({ model: request.model, message: { role: 'assistant', content: '', tool_calls: reply.tool_calls }, done: false })}\n`);
+      res.write(
+        `${JSON.stringify({ model: request.model, message: { role: 'assistant', content: '', tool_calls: reply.tool_calls }, done: false })}\n`,
+      );
     }
     res.end(`${JSON.stringify({ ...done, message: { role: 'assistant', content: '' } })}\n`);
   }

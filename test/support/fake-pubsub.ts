@@ -28,7 +28,7 @@ const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
 
 function decodeData(data: unknown): Buffer | string {
   if (data === undefined) return Buffer.alloc(0);
-  if (typeof data !== 'string') return 'Invalid value at \'messages.data\' (TYPE_BYTES), expected a base64 string';
+  if (typeof data !== 'string') return "Invalid value at 'messages.data' (TYPE_BYTES), expected a base64 string";
   if (BASE64.test(data)) return Buffer.from(data, 'base64');
   if (BASE64URL.test(data)) return Buffer.from(data, 'base64url');
   return `Invalid value at 'messages.data' (TYPE_BYTES), Base64 decoding failed for "${data.slice(0, 20)}"`;
@@ -40,7 +40,8 @@ function attributeProblem(attributes: Record<string, unknown>): string | undefin
   for (const [key, value] of entries) {
     if (typeof value !== 'string') return `Invalid value at 'messages.attributes[${key}]' (TYPE_STRING)`;
     if (key.length === 0) return 'An attribute key must not be empty.';
-    if (Buffer.byteLength(key) > 256) return `An attribute key is too long: ${Buffer.byteLength(key)} bytes (at most 256).`;
+    if (Buffer.byteLength(key) > 256)
+      return `An attribute key is too long: ${Buffer.byteLength(key)} bytes (at most 256).`;
     if (key.startsWith('goog')) return `An attribute key must not start with "goog": ${key}.`;
     if (Buffer.byteLength(value) > 1024) {
       return `The value of attribute ${key} is too long: ${Buffer.byteLength(value)} bytes (at most 1024).`;
@@ -75,7 +76,9 @@ export class FakePubSub extends HttpFake {
   }
 
   publishRequests(topic?: string): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === 'POST' && r.path.endsWith(':publish') && (!topic || r.path.includes(`/topics/${topic}:`)));
+    return this.requests.filter(
+      (r) => r.method === 'POST' && r.path.endsWith(':publish') && (!topic || r.path.includes(`/topics/${topic}:`)),
+    );
   }
 
   protected handle(req: RecordedRequest): Reply {
@@ -86,17 +89,24 @@ export class FakePubSub extends HttpFake {
     if (!stored) return googleError(404, `Resource not found (resource=${topic}).`);
     const messages = (req.body as { messages?: unknown } | undefined)?.messages;
     if (!Array.isArray(messages) || messages.length === 0) {
-      return googleError(400, 'The value for message_count is too small. You passed 0 in the request, but the minimum value is 1.');
+      return googleError(
+        400,
+        'The value for message_count is too small. You passed 0 in the request, but the minimum value is 1.',
+      );
     }
     if (messages.length > 1000) {
-      return googleError(400, `The value for message_count is too large. You passed ${messages.length} in the request, but the maximum value is 1000.`);
+      return googleError(
+        400,
+        `The value for message_count is too large. You passed ${messages.length} in the request, but the maximum value is 1000.`,
+      );
     }
     const accepted: PublishedMessage[] = [];
     for (const m of messages as WireMessage[]) {
       const data = decodeData(m.data);
       if (typeof data === 'string') return googleError(400, data);
       const attributes = (m.attributes ?? {}) as Record<string, unknown>;
-      if (typeof attributes !== 'object' || Array.isArray(attributes)) return googleError(400, "Invalid value at 'messages.attributes'");
+      if (typeof attributes !== 'object' || Array.isArray(attributes))
+        return googleError(400, "Invalid value at 'messages.attributes'");
       const problem = attributeProblem(attributes);
       if (problem) return googleError(400, problem);
       if (data.length === 0 && Object.keys(attributes).length === 0) {

@@ -14,7 +14,9 @@ export interface VertexContent {
 export interface GenerateContentRequest {
   contents: VertexContent[];
   systemInstruction?: VertexContent;
-  tools?: Array<{ functionDeclarations?: Array<{ name: string; description?: string; parametersJsonSchema?: unknown }> }>;
+  tools?: Array<{
+    functionDeclarations?: Array<{ name: string; description?: string; parametersJsonSchema?: unknown }>;
+  }>;
 }
 
 /** What the scripted model says next: parts of one candidate (signatures are added by the fake). */
@@ -47,7 +49,10 @@ export class FakeVertex extends HttpFake {
         if (content.role !== 'model' || !part.functionCall) continue;
         const expected = this.issued.get(`${part.functionCall.id}`);
         if (expected !== undefined && part.thoughtSignature !== expected) {
-          return googleError(400, `Function call is missing a thought_signature in functionCall parts. (call ${part.functionCall.id})`);
+          return googleError(
+            400,
+            `Function call is missing a thought_signature in functionCall parts. (call ${part.functionCall.id})`,
+          );
         }
       }
     }
@@ -63,7 +68,12 @@ export class FakeVertex extends HttpFake {
       status: 200,
       body: {
         candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }],
-        usageMetadata: { promptTokenCount: 100 + turn, candidatesTokenCount: 10, thoughtsTokenCount: 5, totalTokenCount: 115 + turn },
+        usageMetadata: {
+          promptTokenCount: 100 + turn,
+          candidatesTokenCount: 10,
+          thoughtsTokenCount: 5,
+          totalTokenCount: 115 + turn,
+        },
         modelVersion: match[3],
       },
     };

@@ -15,8 +15,7 @@ export interface RecordedRequest {
 
 /** A failure the next request(s) get instead of an answer. */
 export type InjectedFailure =
-  | { kind: 'status'; status: number; reason?: string; message?: string; html?: boolean }
-  | { kind: 'reset' };
+  { kind: 'status'; status: number; reason?: string; message?: string; html?: boolean } | { kind: 'reset' };
 
 export interface Reply {
   status: number;

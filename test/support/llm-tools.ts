@@ -11,7 +11,10 @@ export function arithmeticTools(): { tools: CopilotTool[]; runs: Array<{ name: s
       args: z.object({ a: z.number().describe('first addend'), b: z.number().describe('second addend') }),
       run: async (args) => {
         runs.push({ name: 'add', args });
-        return { content: { sum: args.a + args.b }, citations: [{ kind: 'query', id: `add:${args.a}+${args.b}`, tool: 'add', detail: 'sum' }] };
+        return {
+          content: { sum: args.a + args.b },
+          citations: [{ kind: 'query', id: `add:${args.a}+${args.b}`, tool: 'add', detail: 'sum' }],
+        };
       },
     }),
     tool({

@@ -18,10 +18,18 @@ export interface TestStack extends LocalStack {
 }
 
 /** The real local stack (router, functions framework over HTTP, DuckDB file) in a temp folder on free ports. */
-export async function startTestStack(options: LocalStackOptions = {}, env: Record<string, string> = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: LocalStackOptions = {},
+  env: Record<string, string> = {},
+): Promise<TestStack> {
   const dir = mkdtempSync(join(tmpdir(), 'kilowatch-'));
   // The registry too lives in the temp folder: what a test's functions write there never reaches the checkout.
-  const config = loadConfig({ KILOWATCH_DATA_DIR: dir, KILOWATCH_REGISTRY_DIR: join(dir, 'registry'), LOG_LEVEL: 'error', ...env });
+  const config = loadConfig({
+    KILOWATCH_DATA_DIR: dir,
+    KILOWATCH_REGISTRY_DIR: join(dir, 'registry'),
+    LOG_LEVEL: 'error',
+    ...env,
+  });
   const stack = await startLocalStack(config, { routerPort: 0, functionsPort: 0, minBackoffMs: 10, ...options });
   return {
     ...stack,
@@ -29,7 +37,9 @@ export async function startTestStack(options: LocalStackOptions = {}, env: Recor
     publish: (...bodies) =>
       stack.router.publish(
         'readings',
-        bodies.map((b) => ({ data: typeof b === 'string' ? Buffer.from(b) : b instanceof Uint8Array ? b : Buffer.from(JSON.stringify(b)) })),
+        bodies.map((b) => ({
+          data: typeof b === 'string' ? Buffer.from(b) : b instanceof Uint8Array ? b : Buffer.from(JSON.stringify(b)),
+        })),
       ),
     sql: (query, params) => {
       if (!(stack.warehouse instanceof DuckDbWarehouse)) throw new Error('the local stack stores in DuckDB');

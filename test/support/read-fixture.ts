@@ -115,9 +115,7 @@ export function forecastRows(): ForecastRow[] {
     { origin: tsAt(FIXTURE.perDay * 2), version: '2.0.0', offset: 1 },
   ];
   return origins.flatMap(({ origin, version, offset }) =>
-    Array.from({ length: 24 }, (_, h) =>
-      forecastRowsTarget(origin, version, FIXTURE.perDay * 2 + h * 4, offset),
-    ),
+    Array.from({ length: 24 }, (_, h) => forecastRowsTarget(origin, version, FIXTURE.perDay * 2 + h * 4, offset)),
   );
 }
 

@@ -22,7 +22,9 @@ afterAll(() => tmp.remove());
 
 /** Eight weeks of the steel plant summed to hourly energy, as a user's own file with other column names. */
 function hourlyCsv(): string {
-  const rows = steelRows().filter((r) => r.tsMs > Date.parse('2018-01-01T00:00:00Z') && r.tsMs <= Date.parse('2018-02-26T00:00:00Z'));
+  const rows = steelRows().filter(
+    (r) => r.tsMs > Date.parse('2018-01-01T00:00:00Z') && r.tsMs <= Date.parse('2018-02-26T00:00:00Z'),
+  );
   const lines = ['time,energy'];
   for (let i = 0; i + 4 <= rows.length; i += 4) {
     const end = rows[i + 3]!;
@@ -38,8 +40,42 @@ describe('kilowatch train forecast', () => {
     const input = join(tmp.path, 'hourly.csv');
     writeFileSync(input, hourlyCsv());
     const train = (out: string) =>
-      kilowatch(['train', 'forecast', '--input', input, '--timestamp', 'time', '--target', 'energy', '--freq', '1h', '--horizon', '24', '--tz', 'Asia/Seoul',
-        '--members', '1', '--epochs', '3', '--val-days', '7', '--device', 'cpu', '--seed', '7', '--name', 'hourly-test', '--version', 't1', '--out', out], {}, 300_000);
+      kilowatch(
+        [
+          'train',
+          'forecast',
+          '--input',
+          input,
+          '--timestamp',
+          'time',
+          '--target',
+          'energy',
+          '--freq',
+          '1h',
+          '--horizon',
+          '24',
+          '--tz',
+          'Asia/Seoul',
+          '--members',
+          '1',
+          '--epochs',
+          '3',
+          '--val-days',
+          '7',
+          '--device',
+          'cpu',
+          '--seed',
+          '7',
+          '--name',
+          'hourly-test',
+          '--version',
+          't1',
+          '--out',
+          out,
+        ],
+        {},
+        300_000,
+      );
     const a = join(tmp.path, 'fa');
     const r = await train(a);
     expect(r.code, r.stderr).toBe(0);
@@ -50,7 +86,13 @@ describe('kilowatch train forecast', () => {
     expect(card.sha256).toBe(sha256Hex(readFileSync(join(a, 'model.onnx'))));
     expect(card).toMatchObject({ task: 'forecast', name: 'hourly-test', version: 't1', quantiles: [0.1, 0.5, 0.9] });
     expect(card.outputs[0]?.shape).toEqual(['batch', 24, 3]);
-    expect(card.params).toMatchObject({ stepSeconds: 3600, horizon: 24, timezone: 'Asia/Seoul', target: 'energy', timestamp: 'time' });
+    expect(card.params).toMatchObject({
+      stepSeconds: 3600,
+      horizon: 24,
+      timezone: 'Asia/Seoul',
+      target: 'energy',
+      timestamp: 'time',
+    });
     expect(card.metrics.values.mae).toBeGreaterThan(0);
     // The card's figures come from a final slice after the validation slice, next to the baselines of the same run,
     // and the shipped model is never worse there than the best of them.
@@ -59,7 +101,9 @@ describe('kilowatch train forecast', () => {
     expect(holdout.untouched).toBe(true);
     expect(Date.parse(holdout.from)).toBeGreaterThan(Date.parse(validation.to));
     expect(Date.parse(holdout.to)).toBeLessThanOrEqual(Date.parse(card.training.to));
-    const baselines = ['seasonal_naive_week', 'mean_last4_weeks', 'nlinear_last_day'].map((b) => card.metrics.values[`${b}_mae`]!);
+    const baselines = ['seasonal_naive_week', 'mean_last4_weeks', 'nlinear_last_day'].map(
+      (b) => card.metrics.values[`${b}_mae`]!,
+    );
     expect(card.metrics.values.mae).toBeLessThanOrEqual(Math.min(...baselines));
     expect((await loadModel(a)).report.ok).toBe(true);
 
@@ -79,7 +123,26 @@ describe('kilowatch train forecast', () => {
     pythonWithTorch.get(ctx);
     const input = join(tmp.path, 'offgrid.csv');
     writeFileSync(input, `${hourlyCsv().trim()}\n2018-02-26T00:30:00.000Z,5\n`);
-    const r = await kilowatch(['train', 'forecast', '--input', input, '--timestamp', 'time', '--target', 'energy', '--freq', '1h', '--tz', 'UTC', '--out', join(tmp.path, 'never')], {}, 120_000);
+    const r = await kilowatch(
+      [
+        'train',
+        'forecast',
+        '--input',
+        input,
+        '--timestamp',
+        'time',
+        '--target',
+        'energy',
+        '--freq',
+        '1h',
+        '--tz',
+        'UTC',
+        '--out',
+        join(tmp.path, 'never'),
+      ],
+      {},
+      120_000,
+    );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/2018-02-26T00:30:00Z is not on the 3600 s grid/);
   }, 120_000);
@@ -91,7 +154,28 @@ describe('kilowatch train estimate', () => {
     const input = join(tmp.path, 'meter.csv');
     writeFileSync(input, steelSliceCsv('2018-03-01T00:00:00Z', '2018-04-01T00:00:00Z'));
     const out = join(tmp.path, 'est');
-    const r = await kilowatch(['train', 'estimate', '--input', input, '--tz', 'Asia/Seoul', '--epochs', '3', '--val-days', '5', '--device', 'cpu', '--name', 'meter-test', '--out', out], {}, 300_000);
+    const r = await kilowatch(
+      [
+        'train',
+        'estimate',
+        '--input',
+        input,
+        '--tz',
+        'Asia/Seoul',
+        '--epochs',
+        '3',
+        '--val-days',
+        '5',
+        '--device',
+        'cpu',
+        '--name',
+        'meter-test',
+        '--out',
+        out,
+      ],
+      {},
+      300_000,
+    );
     expect(r.code, r.stderr).toBe(0);
     const card = modelCard.parse(JSON.parse(readFileSync(join(out, 'card.json'), 'utf8')));
     expect(card.task).toBe('estimate');

@@ -84,7 +84,11 @@ describe('BigQuery read port through the client library', () => {
       () => reader.seriesSummary(series),
       () => reader.seriesBuckets(series, 100),
       () => reader.latestForecast(series),
-      () => reader.anomalyScores({ range, deviceId: 'pump-1', anomaliesOnly: true }, { limit: 50, after: { ts: range.to, id: 'x' } }),
+      () =>
+        reader.anomalyScores(
+          { range, deviceId: 'pump-1', anomaliesOnly: true },
+          { limit: 50, after: { ts: range.to, id: 'x' } },
+        ),
       () => reader.alerts({ range, state: 'open', severity: 'critical' }, { limit: 50 }),
       () => reader.alert('al-1', range),
       () => reader.deviceActivity(range),
@@ -95,7 +99,12 @@ describe('BigQuery read port through the client library', () => {
       seen = [];
       await call();
       const q = only();
-      expect(q.body).toMatchObject({ useLegacySql: false, location: 'EU', maximumBytesBilled: String(BYTES), timeoutMs: 5000 });
+      expect(q.body).toMatchObject({
+        useLegacySql: false,
+        location: 'EU',
+        maximumBytesBilled: String(BYTES),
+        timeoutMs: 5000,
+      });
       expect(q.body.labels).toMatchObject({ kilowatch: 'api' });
       expectPrunedScans(q.query);
     }
@@ -103,7 +112,10 @@ describe('BigQuery read port through the client library', () => {
 
   it('binds values as named parameters and writes only validated integers into the text', async () => {
     const hostile = "pump'; DROP TABLE readings; --";
-    await reader.anomalyScores({ range, deviceId: hostile, metric: 'power_kw', minScore: 0.5 }, { limit: 25, after: { ts: range.to, id: 'sc-9' } });
+    await reader.anomalyScores(
+      { range, deviceId: hostile, metric: 'power_kw', minScore: 0.5 },
+      { limit: 25, after: { ts: range.to, id: 'sc-9' } },
+    );
     const q = only();
     expect(q.query).not.toContain(hostile);
     expect(q.query).toContain('LIMIT 25');
@@ -117,7 +129,9 @@ describe('BigQuery read port through the client library', () => {
       after_ts: { type: 'STRING', value: range.to },
       after_id: { type: 'STRING', value: 'sc-9' },
     });
-    await expect(reader.anomalyScores({ range }, { limit: 1.5 })).rejects.toThrow(/limit must be a non-negative integer/);
+    await expect(reader.anomalyScores({ range }, { limit: 1.5 })).rejects.toThrow(
+      /limit must be a non-negative integer/,
+    );
   });
 
   it('asks for M4 buckets over the range with the bucket count and the range in milliseconds', async () => {
@@ -131,32 +145,93 @@ describe('BigQuery read port through the client library', () => {
 
   it('turns result rows into views: alerts with their acknowledgement', async () => {
     answer = {
-      fields: [str('alert_id'), str('device_id'), str('metric'), str('kind'), str('severity'), str('message'), float('score'),
-        int('ts'), int('created_at'), str('acknowledged_by'), int('acknowledged_at'), str('note')],
+      fields: [
+        str('alert_id'),
+        str('device_id'),
+        str('metric'),
+        str('kind'),
+        str('severity'),
+        str('message'),
+        float('score'),
+        int('ts'),
+        int('created_at'),
+        str('acknowledged_by'),
+        int('acknowledged_at'),
+        str('note'),
+      ],
       rows: [
-        { alert_id: 'al-2', device_id: 'pump-1', metric: 'power_kw', kind: 'anomaly', severity: 'critical', message: 'm', score: 0.97,
-          ts: Date.parse('2024-01-01T10:00:00Z'), created_at: Date.parse('2024-01-01T10:00:02Z'),
-          acknowledged_by: 'ops@example.com', acknowledged_at: Date.parse('2024-01-01T11:00:00Z'), note: null },
-        { alert_id: 'al-1', device_id: 'pump-1', metric: null, kind: 'silence', severity: 'warning', message: 'n', score: null,
-          ts: Date.parse('2024-01-01T09:00:00Z'), created_at: Date.parse('2024-01-01T09:00:00Z'),
-          acknowledged_by: null, acknowledged_at: null, note: null },
+        {
+          alert_id: 'al-2',
+          device_id: 'pump-1',
+          metric: 'power_kw',
+          kind: 'anomaly',
+          severity: 'critical',
+          message: 'm',
+          score: 0.97,
+          ts: Date.parse('2024-01-01T10:00:00Z'),
+          created_at: Date.parse('2024-01-01T10:00:02Z'),
+          acknowledged_by: 'ops@example.com',
+          acknowledged_at: Date.parse('2024-01-01T11:00:00Z'),
+          note: null,
+        },
+        {
+          alert_id: 'al-1',
+          device_id: 'pump-1',
+          metric: null,
+          kind: 'silence',
+          severity: 'warning',
+          message: 'n',
+          score: null,
+          ts: Date.parse('2024-01-01T09:00:00Z'),
+          created_at: Date.parse('2024-01-01T09:00:00Z'),
+          acknowledged_by: null,
+          acknowledged_at: null,
+          note: null,
+        },
       ],
     };
     const alerts = await reader.alerts({ range }, { limit: 10 });
     expect(alerts).toEqual([
-      { alertId: 'al-2', deviceId: 'pump-1', ts: '2024-01-01T10:00:00.000Z', metric: 'power_kw', kind: 'anomaly', severity: 'critical',
-        message: 'm', score: 0.97, createdAt: '2024-01-01T10:00:02.000Z',
-        acknowledgement: { by: 'ops@example.com', at: '2024-01-01T11:00:00.000Z', note: null } },
-      { alertId: 'al-1', deviceId: 'pump-1', ts: '2024-01-01T09:00:00.000Z', metric: null, kind: 'silence', severity: 'warning',
-        message: 'n', score: null, createdAt: '2024-01-01T09:00:00.000Z', acknowledgement: null },
+      {
+        alertId: 'al-2',
+        deviceId: 'pump-1',
+        ts: '2024-01-01T10:00:00.000Z',
+        metric: 'power_kw',
+        kind: 'anomaly',
+        severity: 'critical',
+        message: 'm',
+        score: 0.97,
+        createdAt: '2024-01-01T10:00:02.000Z',
+        acknowledgement: { by: 'ops@example.com', at: '2024-01-01T11:00:00.000Z', note: null },
+      },
+      {
+        alertId: 'al-1',
+        deviceId: 'pump-1',
+        ts: '2024-01-01T09:00:00.000Z',
+        metric: null,
+        kind: 'silence',
+        severity: 'warning',
+        message: 'n',
+        score: null,
+        createdAt: '2024-01-01T09:00:00.000Z',
+        acknowledgement: null,
+      },
     ]);
   });
 
   it('turns result rows into views: a series with repeated flags', async () => {
     answer = {
-      fields: [int('t'), float('value'), str('status'), { name: 'flags', type: 'STRING', mode: 'REPEATED' }, float('score'),
-        { name: 'is_anomaly', type: 'BOOLEAN', mode: 'NULLABLE' }],
-      rows: [{ t: Date.parse(range.from), value: 3.5, status: 'accepted', flags: ['spike'], score: 0.99, is_anomaly: true }],
+      fields: [
+        int('t'),
+        float('value'),
+        str('status'),
+        { name: 'flags', type: 'STRING', mode: 'REPEATED' },
+        float('score'),
+        { name: 'is_anomaly', type: 'BOOLEAN', mode: 'NULLABLE' },
+      ],
+      rows: [
+        { t: Date.parse(range.from), value: 3.5, status: 'accepted', flags: ['spike'], score: 0.99, is_anomaly: true },
+      ],
     };
     expect(await reader.series(series)).toEqual([
       { ts: range.from, value: 3.5, status: 'accepted', flags: ['spike'], score: 0.99, isAnomaly: true },

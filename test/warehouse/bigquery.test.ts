@@ -2,7 +2,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { isTransient, TransientError } from '../../shared/errors/transient.js';
 import { BigQueryWarehouse, type BigQueryWarehouseOptions } from '../../shared/warehouse/bigquery.js';
 import { bigQueryFields } from '../../shared/warehouse/schema/ddl.js';
-import { TABLES, forecasts, readings, type ForecastRow, type ReadingRow } from '../../shared/warehouse/schema/tables.js';
+import {
+  TABLES,
+  forecasts,
+  readings,
+  type ForecastRow,
+  type ReadingRow,
+} from '../../shared/warehouse/schema/tables.js';
 import { FakeBigQuery, type SeenQuery } from '../support/fake-bigquery.js';
 import { guardAgainstGoogleAuth } from '../support/no-google-auth.js';
 
@@ -47,7 +53,9 @@ function reading(i: number, over: Partial<ReadingRow> = {}): ReadingRow {
 }
 
 function insertedRows(table = 'readings') {
-  return fake.insertRequests(table).flatMap((r) => (r.body as { rows: Array<{ insertId: string; json: unknown }> }).rows);
+  return fake
+    .insertRequests(table)
+    .flatMap((r) => (r.body as { rows: Array<{ insertId: string; json: unknown }> }).rows);
 }
 
 /** What `recentReadings`' SQL computes, done in JS over the rows the fake stored. */
@@ -170,21 +178,27 @@ describe('BigQueryWarehouse.insert', () => {
     ['connection reset', { kind: 'reset' }],
   ] as const)('throws TransientError when BigQuery keeps answering %s', async (_name, failure) => {
     fake.failNext(10, failure);
-    const error = await warehouse().insert(readings, [reading(1)]).catch((e: unknown) => e);
+    const error = await warehouse()
+      .insert(readings, [reading(1)])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect(fake.rows('readings')).toHaveLength(0);
   });
 
   it('fails at once with TransientError when retries are off', async () => {
     fake.failNext(1);
-    const error = await warehouse({ retry: { maxRetries: 0 } }).insert(readings, [reading(1)]).catch((e: unknown) => e);
+    const error = await warehouse({ retry: { maxRetries: 0 } })
+      .insert(readings, [reading(1)])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect(fake.insertRequests('readings')).toHaveLength(1);
   });
 
   it('throws a permanent Error for a 403 accessDenied', async () => {
     fake.failNext(1, { kind: 'status', status: 403, reason: 'accessDenied', message: 'Access Denied: Table readings' });
-    const error = (await warehouse().insert(readings, [reading(1)]).catch((e: unknown) => e)) as Error;
+    const error = (await warehouse()
+      .insert(readings, [reading(1)])
+      .catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(Error);
     expect(isTransient(error)).toBe(false);
     expect(error.message).toContain('Access Denied');
@@ -192,10 +206,14 @@ describe('BigQueryWarehouse.insert', () => {
 
   it('throws a permanent Error naming the first row error, writing nothing of the request', async () => {
     fake.rejectRows((_table, row) =>
-      row.reading_id === 'rd-00003' ? { reason: 'invalid', location: 'value', message: 'Value out of range.' } : undefined,
+      row.reading_id === 'rd-00003'
+        ? { reason: 'invalid', location: 'value', message: 'Value out of range.' }
+        : undefined,
     );
     const rows = Array.from({ length: 5 }, (_, i) => reading(i));
-    const error = (await warehouse().insert(readings, rows).catch((e: unknown) => e)) as Error;
+    const error = (await warehouse()
+      .insert(readings, rows)
+      .catch((e: unknown) => e)) as Error;
 
     expect(isTransient(error)).toBe(false);
     expect(error.message).toContain('readings row 3');
@@ -207,22 +225,30 @@ describe('BigQueryWarehouse.insert', () => {
   });
 
   it('counts row indexes across chunks in the row error', async () => {
-    fake.rejectRows((_t, row) => (row.reading_id === 'rd-00777' ? { reason: 'invalid', message: 'bad row' } : undefined));
+    fake.rejectRows((_t, row) =>
+      row.reading_id === 'rd-00777' ? { reason: 'invalid', message: 'bad row' } : undefined,
+    );
     const rows = Array.from({ length: 1000 }, (_, i) => reading(i));
-    const error = (await warehouse({ insertConcurrency: 1 }).insert(readings, rows).catch((e: unknown) => e)) as Error;
+    const error = (await warehouse({ insertConcurrency: 1 })
+      .insert(readings, rows)
+      .catch((e: unknown) => e)) as Error;
     expect(error.message).toContain('readings row 777 (reading_id rd-00777)');
   });
 
   it('a row the real schema refuses (unknown column) fails permanently', async () => {
     const bad = { ...reading(1), colour: 'red' } as unknown as ReadingRow;
-    const error = (await warehouse().insert(readings, [bad]).catch((e: unknown) => e)) as Error;
+    const error = (await warehouse()
+      .insert(readings, [bad])
+      .catch((e: unknown) => e)) as Error;
     expect(isTransient(error)).toBe(false);
     expect(error.message).toContain('no such field: colour.');
   });
 
   it('row errors that are rate limits or backend errors are transient', async () => {
     fake.rejectRows(() => ({ reason: 'backendError', message: 'try again' }));
-    const error = await warehouse().insert(readings, [reading(1)]).catch((e: unknown) => e);
+    const error = await warehouse()
+      .insert(readings, [reading(1)])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
   });
 
@@ -240,7 +266,13 @@ describe('BigQueryWarehouse.recentReadings', () => {
       ...Array.from({ length: 12 }, (_, i) => reading(i)),
       reading(100, { device_id: hostile, reading_id: 'rd-hostile' }),
       reading(101, { device_id: 'pump-2', reading_id: 'rd-other' }),
-      reading(5, { reading_id: 'rd-micro', ts: '2024-01-01T00:00:30.123456Z', flags: ['stuck'], value: -0.5, seq: null }),
+      reading(5, {
+        reading_id: 'rd-micro',
+        ts: '2024-01-01T00:00:30.123456Z',
+        flags: ['stuck'],
+        value: -0.5,
+        seq: null,
+      }),
     ];
     await warehouse().insert(readings, rows);
     fake.onQuery(answerRecentReadings);
@@ -268,7 +300,10 @@ describe('BigQueryWarehouse.recentReadings', () => {
 
   it('keeps a hostile device id out of the SQL text', async () => {
     const rows = await warehouse().recentReadings(hostile, 5);
-    const body = fake.queryRequests()[0]!.body as { query: string; queryParameters: Array<{ name: string; parameterValue: { value: unknown } }> };
+    const body = fake.queryRequests()[0]!.body as {
+      query: string;
+      queryParameters: Array<{ name: string; parameterValue: { value: unknown } }>;
+    };
     expect(body.query).not.toContain(hostile);
     expect(body.query).not.toContain("'x'");
     expect(body.queryParameters.find((p) => p.name === 'device_id')!.parameterValue.value).toBe(hostile);
@@ -285,7 +320,14 @@ describe('BigQueryWarehouse.recentReadings', () => {
     ]);
     for (const r of rows) expect(readings.row.parse(r)).toEqual(r);
     const micro = rows.find((r) => r.reading_id === 'rd-micro')!;
-    expect(micro).toEqual({ ...reading(5), reading_id: 'rd-micro', ts: '2024-01-01T00:00:30.123456Z', flags: ['stuck'], value: -0.5, seq: null });
+    expect(micro).toEqual({
+      ...reading(5),
+      reading_id: 'rd-micro',
+      ts: '2024-01-01T00:00:30.123456Z',
+      flags: ['stuck'],
+      value: -0.5,
+      seq: null,
+    });
     const stored = new Map(fake.rows('readings').map((r) => [r.reading_id, r]));
     for (const r of rows) expect(r).toEqual(stored.get(r.reading_id));
   });
@@ -315,8 +357,16 @@ describe('BigQueryWarehouse.recentReadings', () => {
 describe('BigQueryWarehouse.knownReadings', () => {
   it('looks ids up as an array parameter inside the time range, pruning partitions', async () => {
     await warehouse().insert(readings, [reading(1), reading(2)]);
-    fake.onQuery(() => ({ fields: bigQueryFields(readings), rows: fake.rows('readings').filter((r) => r.reading_id === reading(1).reading_id) }));
-    const found = await warehouse().knownReadings('pump-1', [reading(1).reading_id, 'nope'], '2024-01-01T00:00:00.000Z', '2024-01-02T00:00:00.000Z');
+    fake.onQuery(() => ({
+      fields: bigQueryFields(readings),
+      rows: fake.rows('readings').filter((r) => r.reading_id === reading(1).reading_id),
+    }));
+    const found = await warehouse().knownReadings(
+      'pump-1',
+      [reading(1).reading_id, 'nope'],
+      '2024-01-01T00:00:00.000Z',
+      '2024-01-02T00:00:00.000Z',
+    );
     expect(found.map((r) => r.reading_id)).toEqual([reading(1).reading_id]);
     const body = fake.queryRequests()[0]!.body as { query: string; queryParameters: Array<Record<string, unknown>> };
     expect(body.query).toContain('ts BETWEEN TIMESTAMP(@from) AND TIMESTAMP(@to) AND reading_id IN UNNEST(@ids)');
@@ -350,11 +400,21 @@ describe('BigQueryWarehouse.latestForecasts', () => {
 
   it('keeps the latest origin per target after deduplicating, the target range pruning partitions', async () => {
     const answer = [
-      forecast('2024-01-01T03:00:00.000Z', { origin: '2024-01-01T00:00:00.000Z', issued_at: '2024-01-01T00:00:05.123456Z' }),
+      forecast('2024-01-01T03:00:00.000Z', {
+        origin: '2024-01-01T00:00:00.000Z',
+        issued_at: '2024-01-01T00:00:05.123456Z',
+      }),
       forecast('2024-01-01T04:00:00.000Z', { p50: -0.5 }),
     ];
-    fake.onQuery((q) => (q.query.includes('.forecasts`') ? { fields: bigQueryFields(forecasts), rows: answer } : undefined));
-    const rows = await warehouse().latestForecasts('pump-1', 'power_kw', '2024-01-01T03:00:00Z', '2024-01-01T05:00:00Z');
+    fake.onQuery((q) =>
+      q.query.includes('.forecasts`') ? { fields: bigQueryFields(forecasts), rows: answer } : undefined,
+    );
+    const rows = await warehouse().latestForecasts(
+      'pump-1',
+      'power_kw',
+      '2024-01-01T03:00:00Z',
+      '2024-01-01T05:00:00Z',
+    );
 
     const body = fake.queryRequests()[0]!.body as { query: string; queryParameters: Array<Record<string, unknown>> };
     expect(body.query).toContain(
@@ -362,7 +422,9 @@ describe('BigQueryWarehouse.latestForecasts', () => {
         'AND target_ts BETWEEN TIMESTAMP(@from) AND TIMESTAMP(@to) ' +
         'QUALIFY ROW_NUMBER() OVER (PARTITION BY forecast_id ORDER BY issued_at) = 1',
     );
-    expect(body.query).toContain('QUALIFY ROW_NUMBER() OVER (PARTITION BY target_ts ORDER BY origin DESC, issued_at DESC) = 1');
+    expect(body.query).toContain(
+      'QUALIFY ROW_NUMBER() OVER (PARTITION BY target_ts ORDER BY origin DESC, issued_at DESC) = 1',
+    );
     expect(body.query).toMatch(/ORDER BY target_ts$/);
     expect(body.query).not.toContain('pump-1');
     expect(body.queryParameters).toEqual([
@@ -383,7 +445,10 @@ describe('BigQueryWarehouse.counts', () => {
         { name: 'table_name', type: 'STRING', mode: 'NULLABLE' },
         { name: 'row_count', type: 'INT64', mode: 'NULLABLE' },
       ],
-      rows: [...q.query.matchAll(/'(\w+)' AS table_name/g)].map(([, name], i) => ({ table_name: name, row_count: i * 10 })),
+      rows: [...q.query.matchAll(/'(\w+)' AS table_name/g)].map(([, name], i) => ({
+        table_name: name,
+        row_count: i * 10,
+      })),
     }));
     const counts = await warehouse().counts();
     expect(fake.queryRequests()).toHaveLength(1);
@@ -398,7 +463,8 @@ describe('BigQueryWarehouse.init', () => {
     await warehouse().init();
     const paths = fake.requests.map((r) => `${r.method} ${r.path}`);
     expect(paths).toContain(`GET /bigquery/v2/projects/${PROJECT}/datasets/${DATASET}`);
-    for (const t of TABLES) expect(paths).toContain(`GET /bigquery/v2/projects/${PROJECT}/datasets/${DATASET}/tables/${t.name}`);
+    for (const t of TABLES)
+      expect(paths).toContain(`GET /bigquery/v2/projects/${PROJECT}/datasets/${DATASET}/tables/${t.name}`);
   });
 
   it('names the missing tables and views and points at the infra deploy', async () => {
@@ -415,7 +481,9 @@ describe('BigQueryWarehouse.init', () => {
   });
 
   it('names a location mismatch', async () => {
-    await expect(warehouse({ location: 'US' }).init()).rejects.toThrow('it is in location EU but KILOWATCH_BQ_LOCATION is US');
+    await expect(warehouse({ location: 'US' }).init()).rejects.toThrow(
+      'it is in location EU but KILOWATCH_BQ_LOCATION is US',
+    );
   });
 
   it('is transient when BigQuery is unavailable', async () => {

@@ -10,7 +10,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the writer child until `killAfterMs` after it opened the file, SIGKILLs it; the highest id it saw committed. */
 async function writeUntilKilled(file: string, from: number, killAfterMs: number): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/duckdb-writer.ts', file, String(from)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/duckdb-writer.ts', file, String(from)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let committed = from;
   let buffered = '';
   await new Promise<void>((resolve, reject) => {

@@ -51,7 +51,9 @@ describe('DuckDB read port', () => {
     for (const i of [...FIXTURE.spikes, ...FIXTURE.anomalies]) expect(ts).toContain(tsAt(i));
     expect(ts[0]).toBe(tsAt(0));
     expect(ts.at(-1)).toBe(tsAt(287));
-    const values = readingRows().filter((r) => r.metric === FIXTURE.metric && r.flags.length === 0).map((r) => r.value as number);
+    const values = readingRows()
+      .filter((r) => r.metric === FIXTURE.metric && r.flags.length === 0)
+      .map((r) => r.value as number);
     expect(Math.min(...points.map((p) => p.value as number))).toBeCloseTo(Math.min(...values), 9);
   });
 
@@ -68,7 +70,10 @@ describe('DuckDB read port', () => {
     expect(first).toHaveLength(100);
     expect(first[0]!.ts).toBe(tsAt(287));
     const last = first.at(-1)!;
-    const next = await reader.anomalyScores({ range: all, deviceId: FIXTURE.device }, { limit: 1000, after: { ts: last.ts, id: last.scoreId } });
+    const next = await reader.anomalyScores(
+      { range: all, deviceId: FIXTURE.device },
+      { limit: 1000, after: { ts: last.ts, id: last.scoreId } },
+    );
     expect(next).toHaveLength(268 - 100);
     expect(new Set([...first, ...next].map((s) => s.scoreId)).size).toBe(268);
     const anomalies = await reader.anomalyScores({ range: all, anomaliesOnly: true }, { limit: 10 });
@@ -79,10 +84,21 @@ describe('DuckDB read port', () => {
   it('lists alerts with their acknowledgement and filters on state, kind and severity', async () => {
     const listed = await reader.alerts({ range: all }, { limit: 10 });
     expect(listed.map((a) => a.alertId)).toEqual(['al-200', 'al-41', 'al-40']);
-    expect(listed[1]!.acknowledgement).toEqual({ by: 'operator@example.com', at: '2024-01-05T08:00:00.000Z', note: 'checked the pump' });
-    expect((await reader.alerts({ range: all, state: 'open' }, { limit: 10 })).map((a) => a.alertId)).toEqual(['al-200', 'al-40']);
-    expect((await reader.alerts({ range: all, severity: 'critical' }, { limit: 10 })).map((a) => a.alertId)).toEqual(['al-40']);
-    expect((await reader.alerts({ range: all, kind: 'forecast_breach' }, { limit: 10 })).map((a) => a.alertId)).toEqual(['al-200']);
+    expect(listed[1]!.acknowledgement).toEqual({
+      by: 'operator@example.com',
+      at: '2024-01-05T08:00:00.000Z',
+      note: 'checked the pump',
+    });
+    expect((await reader.alerts({ range: all, state: 'open' }, { limit: 10 })).map((a) => a.alertId)).toEqual([
+      'al-200',
+      'al-40',
+    ]);
+    expect((await reader.alerts({ range: all, severity: 'critical' }, { limit: 10 })).map((a) => a.alertId)).toEqual([
+      'al-40',
+    ]);
+    expect((await reader.alerts({ range: all, kind: 'forecast_breach' }, { limit: 10 })).map((a) => a.alertId)).toEqual(
+      ['al-200'],
+    );
     const page2 = await reader.alerts({ range: all }, { limit: 10, after: { ts: listed[0]!.ts, id: 'al-200' } });
     expect(page2.map((a) => a.alertId)).toEqual(['al-41', 'al-40']);
     expect(await reader.alert('al-41', all)).toEqual(listed[1]);
@@ -101,19 +117,35 @@ describe('DuckDB read port', () => {
         openAlerts: 2,
         openCriticalAlerts: 1,
       },
-      { deviceId: FIXTURE.otherDevice, lastReadingAt: tsAt(5), lastStoredAt: FIXTURE.ingestedAt, lastFlags: ['stuck'], readings: 1, openAlerts: 0, openCriticalAlerts: 0 },
+      {
+        deviceId: FIXTURE.otherDevice,
+        lastReadingAt: tsAt(5),
+        lastStoredAt: FIXTURE.ingestedAt,
+        lastFlags: ['stuck'],
+        readings: 1,
+        openAlerts: 0,
+        openCriticalAlerts: 0,
+      },
     ]);
   });
 
   it('counts what the pipeline stored, rejected and scored in a window, with delays', async () => {
-    const counts = await reader.pipelineCounts({ since: '2024-01-03T00:00:00Z', until: '2024-01-04T00:00:01Z', readingsSince: all.from });
+    const counts = await reader.pipelineCounts({
+      since: '2024-01-03T00:00:00Z',
+      until: '2024-01-04T00:00:01Z',
+      readingsSince: all.from,
+    });
     expect(counts.stored).toEqual({ rows: 577, byDevice: { [FIXTURE.device]: 576, [FIXTURE.otherDevice]: 1 } });
     expect(counts.rejectedByReason).toEqual({ unknown_device: 2, invalid_reading: 1 });
     // Scores from reading 20 on are stored 2 s after their reading; those scored in the window are day 3's.
     expect(counts.scored).toBe(96);
     expect(counts.scoreDelay).toEqual({ rows: 96, p50Ms: 2000, p95Ms: 2000, maxMs: 2000 });
     expect(counts.storeDelay.maxMs).toBe(Date.parse(FIXTURE.ingestedAt) - FIXTURE.start);
-    const none = await reader.pipelineCounts({ since: '2025-01-01T00:00:00Z', until: '2025-01-02T00:00:00Z', readingsSince: all.from });
+    const none = await reader.pipelineCounts({
+      since: '2025-01-01T00:00:00Z',
+      until: '2025-01-02T00:00:00Z',
+      readingsSince: all.from,
+    });
     expect(none).toMatchObject({ stored: { rows: 0, byDevice: {} }, rejectedByReason: {}, scored: 0, alerts: 0 });
     expect(none.storeDelay).toEqual({ rows: 0, p50Ms: null, p95Ms: null, maxMs: null });
   });

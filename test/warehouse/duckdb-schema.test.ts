@@ -5,7 +5,12 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '../../shared/warehouse/duckdb.js';
 import { duckdbAddNullableColumns } from '../../shared/warehouse/schema/ddl.js';
-import { anomalyScores, forecasts, type AnomalyScoreRow, type ForecastRow } from '../../shared/warehouse/schema/tables.js';
+import {
+  anomalyScores,
+  forecasts,
+  type AnomalyScoreRow,
+  type ForecastRow,
+} from '../../shared/warehouse/schema/tables.js';
 
 let dir: string;
 let file: string;

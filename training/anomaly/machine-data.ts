@@ -35,7 +35,15 @@ export function machineSeries(input: Omit<SimulationInput, 'faults'>, withFaults
     }
     s.timestamps.push(new Date(item.tsMs).toISOString());
     s.rows.push(MACHINE_FEATURES.map((m) => item.reading.metrics[m] ?? Number.NaN));
-    s.labels.push(item.labels.some((l) => (DETECTOR_FAULTS as readonly string[]).includes(l.fault) && (MACHINE_FEATURES as readonly string[]).includes(l.metric)) ? 1 : 0);
+    s.labels.push(
+      item.labels.some(
+        (l) =>
+          (DETECTOR_FAULTS as readonly string[]).includes(l.fault) &&
+          (MACHINE_FEATURES as readonly string[]).includes(l.metric),
+      )
+        ? 1
+        : 0,
+    );
   }
   return [...byDevice.entries()].map(([deviceId, s]) => {
     const labels = Uint8Array.from(s.labels);

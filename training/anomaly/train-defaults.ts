@@ -11,7 +11,13 @@
  */
 import { execSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { driftChartModel, isolationForestModel, streamModel, type BuiltModel, type CardMeta } from '../../shared/anomaly/cards.js';
+import {
+  driftChartModel,
+  isolationForestModel,
+  streamModel,
+  type BuiltModel,
+  type CardMeta,
+} from '../../shared/anomaly/cards.js';
 import { DRIFT_CHART_DEFAULTS, fitDriftChart } from '../../shared/anomaly/drift-chart.js';
 import { trainIsolationForest } from '../../shared/anomaly/iforest/library.js';
 import { mulberry32 } from '../../shared/anomaly/random.js';
@@ -37,8 +43,21 @@ function codeVersion(): string {
   }
 }
 
-function meta(name: string, description: string, training: CardMeta['training'], metrics: CardMeta['metrics']): CardMeta {
-  return { name, version: VERSION, description, training, metrics, codeVersion: codeVersion(), createdAt: new Date().toISOString() };
+function meta(
+  name: string,
+  description: string,
+  training: CardMeta['training'],
+  metrics: CardMeta['metrics'],
+): CardMeta {
+  return {
+    name,
+    version: VERSION,
+    description,
+    training,
+    metrics,
+    codeVersion: codeVersion(),
+    createdAt: new Date().toISOString(),
+  };
 }
 
 async function asDetector(built: BuiltModel): Promise<DetectorModel> {
@@ -47,20 +66,35 @@ async function asDetector(built: BuiltModel): Promise<DetectorModel> {
 
 async function write(built: BuiltModel): Promise<void> {
   const card = await writeModelFolder(join(OUT, built.card.name), built);
-  process.stdout.write(`wrote ${join(OUT, card.name)} (${built.onnx.length} bytes, sha256 ${card.sha256.slice(0, 12)}…)\n`);
+  process.stdout.write(
+    `wrote ${join(OUT, card.name)} (${built.onnx.length} bytes, sha256 ${card.sha256.slice(0, 12)}…)\n`,
+  );
 }
 
 /** A synthetic daily-cycle series with a level shift, for the streaming head's golden pairs. */
 function goldenSeries(): Float64Array {
   const rnd = mulberry32(5);
-  return Float64Array.from({ length: 1200 }, (_, i) => 10 + 3 * Math.sin((2 * Math.PI * i) / 96) + rnd() + (i >= 1000 ? 8 : 0));
+  return Float64Array.from(
+    { length: 1200 },
+    (_, i) => 10 + 3 * Math.sin((2 * Math.PI * i) / 96) + rnd() + (i >= 1000 ? 8 : 0),
+  );
 }
 
 async function streamUnivariate(): Promise<void> {
   const threshold = 0.5;
   const { features } = scoreSeries(goldenSeries(), STREAM_DEFAULTS);
   const golden = [0, 500, 999, 1000, 1001, 1005, 1010, 1050].map((i) => features[i]!);
-  const draft = streamModel(STREAM_DEFAULTS, threshold, meta('stream-univariate', '', { data: 'none', from: '', to: '', rows: 0 }, { primary: 'nab_standard', higherIsBetter: true, values: {} }), golden);
+  const draft = streamModel(
+    STREAM_DEFAULTS,
+    threshold,
+    meta(
+      'stream-univariate',
+      '',
+      { data: 'none', from: '', to: '', rows: 0 },
+      { primary: 'nab_standard', higherIsBetter: true, values: {} },
+    ),
+    golden,
+  );
   const nab = await evaluateOnNab(requireBenchmarkDir('nab'), await asDetector(draft));
   const built = streamModel(
     STREAM_DEFAULTS,
@@ -69,7 +103,12 @@ async function streamUnivariate(): Promise<void> {
       'stream-univariate',
       'Streaming univariate detector (one series: a meter, a sensor, a forecast residual): transition memories at 3 resolutions × 3 orders give a raw surprise, ' +
         "Numenta's anomaly likelihood calibrates it, values beyond the range seen so far score 1. Learns online; alarms after 388 rows.",
-      { data: 'none: learns online from each series (design chosen on NAB split A, see docs/benchmarks-anomaly.md)', from: '', to: '', rows: 0 },
+      {
+        data: 'none: learns online from each series (design chosen on NAB split A, see docs/benchmarks-anomaly.md)',
+        from: '',
+        to: '',
+        rows: 0,
+      },
       {
         primary: 'nab_standard',
         higherIsBetter: true,
@@ -95,8 +134,20 @@ async function driftChartPump(): Promise<void> {
   const fit = fitDriftChart(table.columns, rows, DRIFT_CHART_DEFAULTS);
   // Golden windows: the fitted level, shifted by 0 to 4 sds of a τ-row mean on every sensor (no data rows copied).
   const sd = fit.invVar.map((w) => (w > 0 ? 1 / Math.sqrt(w) : 0));
-  const golden = [0, 0.5, 1, 2, 4].map((k) => Array.from({ length: fit.tau }, () => fit.mean.map((m, j) => m + k * (sd[j] as number))));
-  const draft = driftChartModel(fit, DRIFT_CHART_DEFAULTS, meta('drift-chart-pump', '', { data: '', from: '', to: '', rows: 0 }, { primary: 'skab_f1', higherIsBetter: true, values: {} }), golden);
+  const golden = [0, 0.5, 1, 2, 4].map((k) =>
+    Array.from({ length: fit.tau }, () => fit.mean.map((m, j) => m + k * (sd[j] as number))),
+  );
+  const draft = driftChartModel(
+    fit,
+    DRIFT_CHART_DEFAULTS,
+    meta(
+      'drift-chart-pump',
+      '',
+      { data: '', from: '', to: '', rows: 0 },
+      { primary: 'skab_f1', higherIsBetter: true, values: {} },
+    ),
+    golden,
+  );
   const skab = await evaluateOnSkab(skabDir, await asDetector(draft));
   const built = driftChartModel(
     fit,
@@ -106,7 +157,12 @@ async function driftChartPump(): Promise<void> {
       'Drift-aware multivariate chart for steady-state sensor sets: trailing 20-row means of every sensor against a level and a drift scale ' +
         'fitted per sensor (variogram), summed into a chi-square statistic and scored by its tail. This copy is fitted on the SKAB pump ' +
         "testbed's anomaly-free recording; `kilowatch detect --fit-rows N` refits it with the same hyper-parameters on any file.",
-      { data: 'SKAB v0.9 anomaly-free/anomaly-free.csv (GPL-3.0, Katser & Kozitsin 2020)', from: table.timestamps[0]!, to: table.timestamps.at(-1)!, rows: rows.length },
+      {
+        data: 'SKAB v0.9 anomaly-free/anomaly-free.csv (GPL-3.0, Katser & Kozitsin 2020)',
+        from: table.timestamps[0]!,
+        to: table.timestamps.at(-1)!,
+        rows: rows.length,
+      },
       {
         primary: 'skab_f1',
         higherIsBetter: true,
@@ -167,9 +223,30 @@ async function iforestMachine(): Promise<void> {
   const forest = trainIsolationForest(rows, { trees: settings.trees, seed: settings.seed });
   const trainScores = forest.predict(rows).sort((a, b) => a - b);
   const threshold = trainScores[Math.floor(settings.fitThresholdQuantile * trainScores.length)]!;
-  const metrics = holdoutMetrics(test, test.map((s) => forest.predict(s.rows.map((r) => r.map(Math.fround)))), threshold);
-  const golden = (test[0] as MachineSeries).rows.filter((_, i) => i % 4000 === 0).concat([[0, 20, 0], [5000, 300, 80]]);
-  const draft = isolationForestModel(forest, MACHINE_FEATURES, threshold, settings, meta('iforest-machine', '', { data: '', from: '', to: '', rows: 0 }, { primary: 'holdout_f1', higherIsBetter: true, values: {} }), golden);
+  const metrics = holdoutMetrics(
+    test,
+    test.map((s) => forest.predict(s.rows.map((r) => r.map(Math.fround)))),
+    threshold,
+  );
+  const golden = (test[0] as MachineSeries).rows
+    .filter((_, i) => i % 4000 === 0)
+    .concat([
+      [0, 20, 0],
+      [5000, 300, 80],
+    ]);
+  const draft = isolationForestModel(
+    forest,
+    MACHINE_FEATURES,
+    threshold,
+    settings,
+    meta(
+      'iforest-machine',
+      '',
+      { data: '', from: '', to: '', rows: 0 },
+      { primary: 'holdout_f1', higherIsBetter: true, values: {} },
+    ),
+    golden,
+  );
   const skab = await evaluateOnSkab(requireBenchmarkDir('skab'), await asDetector(draft));
   const built = isolationForestModel(
     forest,

@@ -20,7 +20,8 @@ export function steelPart(part: 'train' | 'test' | 'all', rows: SteelRow[] = loa
 
 export function steelCsv(rows: SteelRow[]): string {
   const lines = [['ts', ...STEEL_COLUMNS].join(',')];
-  for (const r of rows) lines.push([new Date(r.tsMs).toISOString(), ...STEEL_COLUMNS.map((c) => String(r.metrics[c]))].join(','));
+  for (const r of rows)
+    lines.push([new Date(r.tsMs).toISOString(), ...STEEL_COLUMNS.map((c) => String(r.metrics[c]))].join(','));
   return `${lines.join('\n')}\n`;
 }
 

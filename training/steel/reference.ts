@@ -31,7 +31,8 @@ const values = rows
   })
   .map((r) => Number(r[column]))
   .filter(Number.isFinite);
-if (values.length !== card.training.rows) throw new Error(`${values.length} values in the training window, the card says ${card.training.rows}`);
+if (values.length !== card.training.rows)
+  throw new Error(`${values.length} values in the training window, the card says ${card.training.rows}`);
 // Appended as one field, the rest of the file byte for byte (a re-serialisation would reformat the golden arrays).
 const text = readFileSync(cardPath, 'utf8').replace(/,\n {2}"reference": .*\n}\s*$/, '\n}\n');
 const field = `  "reference": ${JSON.stringify({ [target]: referenceOf(values) })}`;

@@ -70,26 +70,30 @@ function zoomPanPlugin(): uPlot.Plugin {
           },
           { passive: false },
         );
-        u.over.addEventListener('mousedown', (e) => {
-          if (!e.shiftKey && e.button !== 1) return;
-          e.preventDefault();
-          e.stopPropagation();
-          const w = xWindow(u);
-          if (!w) return;
-          const { min, max } = w;
-          const perPx = (max - min) / u.over.clientWidth;
-          const startX = e.clientX;
-          const move = (m: MouseEvent) => {
-            const dt = (m.clientX - startX) * perPx;
-            u.setScale('x', { min: min - dt, max: max - dt });
-          };
-          const up = () => {
-            document.removeEventListener('mousemove', move);
-            document.removeEventListener('mouseup', up);
-          };
-          document.addEventListener('mousemove', move);
-          document.addEventListener('mouseup', up);
-        }, { capture: true });
+        u.over.addEventListener(
+          'mousedown',
+          (e) => {
+            if (!e.shiftKey && e.button !== 1) return;
+            e.preventDefault();
+            e.stopPropagation();
+            const w = xWindow(u);
+            if (!w) return;
+            const { min, max } = w;
+            const perPx = (max - min) / u.over.clientWidth;
+            const startX = e.clientX;
+            const move = (m: MouseEvent) => {
+              const dt = (m.clientX - startX) * perPx;
+              u.setScale('x', { min: min - dt, max: max - dt });
+            };
+            const up = () => {
+              document.removeEventListener('mousemove', move);
+              document.removeEventListener('mouseup', up);
+            };
+            document.addEventListener('mousemove', move);
+            document.addEventListener('mouseup', up);
+          },
+          { capture: true },
+        );
       },
     },
   };
@@ -106,7 +110,12 @@ export class SeriesChart {
   private expected: { from: number; to: number };
   private readonly resize: ResizeObserver;
 
-  constructor(host: HTMLElement, data: AlignedSeries, window: { from: number; to: number }, options: SeriesChartOptions) {
+  constructor(
+    host: HTMLElement,
+    data: AlignedSeries,
+    window: { from: number; to: number },
+    options: SeriesChartOptions,
+  ) {
     this.flags = data.flags;
     const opts: uPlot.Options = {
       width: Math.max(320, host.clientWidth),

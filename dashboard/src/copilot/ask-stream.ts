@@ -44,7 +44,11 @@ async function* events(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event
 }
 
 /** Asks one question; resolves with the answer, or throws ApiError with the copilot's detail (503 without a model, 429 over a limit). */
-export async function askCopilot(question: string, conversationId: string | undefined, on: AskHandlers): Promise<AskAnswer> {
+export async function askCopilot(
+  question: string,
+  conversationId: string | undefined,
+  on: AskHandlers,
+): Promise<AskAnswer> {
   const res = await fetch('/copilot/v1/ask', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },

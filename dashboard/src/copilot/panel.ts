@@ -10,7 +10,13 @@ function stepView(step: Step): HTMLElement {
   return h(
     'details',
     { class: `copilot-step${step.ok ? '' : ' refused'}` },
-    h('summary', {}, h('code', {}, step.tool), ` ${step.ok ? '✓' : '✗'} ${step.ms} ms`, step.sql ? ` · ${step.sql.rows} rows` : ''),
+    h(
+      'summary',
+      {},
+      h('code', {}, step.tool),
+      ` ${step.ok ? '✓' : '✗'} ${step.ms} ms`,
+      step.sql ? ` · ${step.sql.rows} rows` : '',
+    ),
     h('pre', { class: 'copilot-args' }, json(step.args)),
     step.sql ? h('pre', { class: 'copilot-sql' }, step.sql.statement) : null,
     step.error ? h('p', { class: 'copilot-refusal' }, step.error) : null,
@@ -28,18 +34,35 @@ function citationView(c: Citation): HTMLElement {
 
 function answerFooter(a: AskAnswer): Child[] {
   return [
-    a.citations.length ? h('div', { class: 'copilot-citations', 'aria-label': 'Sources' }, ...a.citations.map(citationView)) : null,
+    a.citations.length
+      ? h('div', { class: 'copilot-citations', 'aria-label': 'Sources' }, ...a.citations.map(citationView))
+      : null,
     a.stopped ? h('p', { class: 'muted' }, `stopped: ${a.stopped}`) : null,
-    h('p', { class: 'muted copilot-usage' }, `${a.usage.model} · ${a.usage.inputTokens + a.usage.outputTokens} tokens · ${a.usage.toolCalls} tool calls`),
+    h(
+      'p',
+      { class: 'muted copilot-usage' },
+      `${a.usage.model} · ${a.usage.inputTokens + a.usage.outputTokens} tokens · ${a.usage.toolCalls} tool calls`,
+    ),
   ];
 }
 
 /** Asks one question into a new turn of the log; returns the conversation to continue, if the copilot answered. */
-async function ask(log: HTMLElement, question: string, conversationId: string | undefined): Promise<string | undefined> {
+async function ask(
+  log: HTMLElement,
+  question: string,
+  conversationId: string | undefined,
+): Promise<string | undefined> {
   const text = h('div', { class: 'copilot-answer' });
   const steps = h('div', { class: 'copilot-steps' });
   const footer = h('div');
-  const turn = h('article', { class: 'copilot-turn', 'data-state': 'asking', 'aria-busy': 'true' }, h('p', { class: 'copilot-question' }, question), steps, text, footer);
+  const turn = h(
+    'article',
+    { class: 'copilot-turn', 'data-state': 'asking', 'aria-busy': 'true' },
+    h('p', { class: 'copilot-question' }, question),
+    steps,
+    text,
+    footer,
+  );
   log.append(turn);
   turn.scrollIntoView({ block: 'end' });
   try {
@@ -66,7 +89,13 @@ async function ask(log: HTMLElement, question: string, conversationId: string | 
 export function mountCopilot(slot: HTMLElement): void {
   let conversationId: string | undefined;
   const log = h('div', { class: 'copilot-log', 'aria-live': 'polite' });
-  const input = h('textarea', { name: 'question', rows: 3, maxlength: 4000, placeholder: 'Ask about readings, alerts, forecasts…', 'aria-label': 'Question' });
+  const input = h('textarea', {
+    name: 'question',
+    rows: 3,
+    maxlength: 4000,
+    placeholder: 'Ask about readings, alerts, forecasts…',
+    'aria-label': 'Question',
+  });
   const send = h('button', { type: 'submit' }, 'Ask');
   const form = h('form', { class: 'copilot-form' }, input, send);
   form.addEventListener('submit', (e) => {

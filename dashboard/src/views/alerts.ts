@@ -15,11 +15,22 @@ function ackCell(alert: AlertView, onAcked: (a: AlertView) => void): HTMLElement
   const cell = h('td', { class: 'ack' });
   const ack = alert.acknowledgement;
   if (ack) {
-    fill(cell, h('span', { class: 'acked', title: ack.note ?? '' }, `✓ ${ack.by}, ${formatTime(ack.at)}`), ack.note ? h('div', { class: 'muted note' }, ack.note) : null);
+    fill(
+      cell,
+      h('span', { class: 'acked', title: ack.note ?? '' }, `✓ ${ack.by}, ${formatTime(ack.at)}`),
+      ack.note ? h('div', { class: 'muted note' }, ack.note) : null,
+    );
     return cell;
   }
   const open = () => {
-    const who = h('input', { name: 'by', required: true, maxlength: 200, placeholder: 'your name', 'aria-label': 'Acknowledged by', value: localStorage.getItem(OPERATOR_KEY) ?? '' });
+    const who = h('input', {
+      name: 'by',
+      required: true,
+      maxlength: 200,
+      placeholder: 'your name',
+      'aria-label': 'Acknowledged by',
+      value: localStorage.getItem(OPERATOR_KEY) ?? '',
+    });
     const note = h('input', { name: 'note', maxlength: 2000, placeholder: 'note (optional)', 'aria-label': 'Note' });
     const error = h('span', { class: 'error', role: 'alert' });
     const form = h(
@@ -29,9 +40,11 @@ function ackCell(alert: AlertView, onAcked: (a: AlertView) => void): HTMLElement
         onsubmit: (e: Event) => {
           e.preventDefault();
           localStorage.setItem(OPERATOR_KEY, who.value);
-          api.acknowledge(alert.alertId, { by: who.value, ts: alert.ts, ...(note.value ? { note: note.value } : {}) }).then(onAcked, (err: unknown) => {
-            error.textContent = (err as Error).message;
-          });
+          api
+            .acknowledge(alert.alertId, { by: who.value, ts: alert.ts, ...(note.value ? { note: note.value } : {}) })
+            .then(onAcked, (err: unknown) => {
+              error.textContent = (err as Error).message;
+            });
         },
       },
       who,
@@ -55,11 +68,19 @@ function withoutDevice(a: AlertView): string {
 function chartAround(a: AlertView): string {
   const t = Date.parse(a.ts);
   const iso = (ms: number) => new Date(ms).toISOString();
-  return href('overview', { device: a.deviceId, metric: a.metric ?? undefined, from: iso(t - 86_400_000), to: iso(t + 3_600_000) });
+  return href('overview', {
+    device: a.deviceId,
+    metric: a.metric ?? undefined,
+    from: iso(t - 86_400_000),
+    to: iso(t + 3_600_000),
+  });
 }
 
 /** A table of alerts whose rows acknowledge themselves in place; `add` appends a further page. */
-export function alertTable(options: { compact?: boolean } = {}): { table: HTMLTableElement; add(alerts: readonly AlertView[]): void } {
+export function alertTable(options: { compact?: boolean } = {}): {
+  table: HTMLTableElement;
+  add(alerts: readonly AlertView[]): void;
+} {
   const body = h('tbody');
   const compact = options.compact === true;
   const row = (a: AlertView): HTMLTableRowElement => {
@@ -68,9 +89,18 @@ export function alertTable(options: { compact?: boolean } = {}): { table: HTMLTa
       'tr',
       { 'data-alert-id': a.alertId, class: a.acknowledgement ? 'is-acked' : undefined },
       h('td', {}, severityPill(a.severity)),
-      h('td', { class: 'nowrap' }, a.metric ? h('a', { href: chartAround(a), title: 'Show on the chart' }, formatTime(a.ts)) : formatTime(a.ts)),
+      h(
+        'td',
+        { class: 'nowrap' },
+        a.metric ? h('a', { href: chartAround(a), title: 'Show on the chart' }, formatTime(a.ts)) : formatTime(a.ts),
+      ),
       compact
-        ? h('td', { class: 'message' }, h('div', { class: 'strong' }, a.deviceId, h('span', { class: 'muted' }, ` · ${what}`)), h('div', { class: 'muted clamp', title: a.message }, withoutDevice(a)))
+        ? h(
+            'td',
+            { class: 'message' },
+            h('div', { class: 'strong' }, a.deviceId, h('span', { class: 'muted' }, ` · ${what}`)),
+            h('div', { class: 'muted clamp', title: a.message }, withoutDevice(a)),
+          )
         : h('td', {}, h('div', { class: 'strong' }, a.deviceId), h('div', { class: 'muted' }, what)),
       compact ? null : h('td', { class: 'num' }, formatNumber(a.score)),
       compact ? null : h('td', { class: 'message' }, a.message),
@@ -78,7 +108,9 @@ export function alertTable(options: { compact?: boolean } = {}): { table: HTMLTa
     );
     return tr;
   };
-  const headers = compact ? ['Severity', 'Time', 'Alert', 'Acknowledgement'] : ['Severity', 'Time', 'Device', 'Score', 'Message', 'Acknowledgement'];
+  const headers = compact
+    ? ['Severity', 'Time', 'Alert', 'Acknowledgement']
+    : ['Severity', 'Time', 'Device', 'Score', 'Message', 'Acknowledgement'];
   const table = h(
     'table',
     { class: `grid alerts-table${compact ? ' compact' : ''}` },
@@ -96,9 +128,19 @@ export async function alertsPage(main: HTMLElement, params: URLSearchParams): Pr
   const stateParam = params.get('state') ?? 'open';
   const state = stateParam === 'open' || stateParam === 'acknowledged' ? stateParam : undefined;
   const severityParam = params.get('severity');
-  const severity = severityParam === 'critical' || severityParam === 'warning' || severityParam === 'info' ? severityParam : undefined;
+  const severity =
+    severityParam === 'critical' || severityParam === 'warning' || severityParam === 'info' ? severityParam : undefined;
   const select = (name: string, label: string, options: readonly (readonly [string, string])[], selected: string) =>
-    h('label', {}, `${label} `, h('select', { name }, ...options.map(([value, text]) => h('option', { value, selected: value === selected }, text))));
+    h(
+      'label',
+      {},
+      `${label} `,
+      h(
+        'select',
+        { name },
+        ...options.map(([value, text]) => h('option', { value, selected: value === selected }, text)),
+      ),
+    );
   const filters = h(
     'form',
     {
@@ -108,9 +150,33 @@ export async function alertsPage(main: HTMLElement, params: URLSearchParams): Pr
         location.hash = `#/alerts?${new URLSearchParams([...f.entries()].map(([k, v]) => [k, typeof v === 'string' ? v : ''])).toString()}`;
       },
     },
-    select('device', 'Device', devices.map((d) => [d.deviceId, `${d.deviceId} (${d.openAlerts} open)`] as const), device?.deviceId ?? ''),
-    select('state', 'State', [['open', 'open'], ['acknowledged', 'acknowledged'], ['all', 'all']], stateParam),
-    select('severity', 'Severity', [['', 'any'], ['critical', 'critical'], ['warning', 'warning'], ['info', 'info']], severity ?? ''),
+    select(
+      'device',
+      'Device',
+      devices.map((d) => [d.deviceId, `${d.deviceId} (${d.openAlerts} open)`] as const),
+      device?.deviceId ?? '',
+    ),
+    select(
+      'state',
+      'State',
+      [
+        ['open', 'open'],
+        ['acknowledged', 'acknowledged'],
+        ['all', 'all'],
+      ],
+      stateParam,
+    ),
+    select(
+      'severity',
+      'Severity',
+      [
+        ['', 'any'],
+        ['critical', 'critical'],
+        ['warning', 'warning'],
+        ['info', 'info'],
+      ],
+      severity ?? '',
+    ),
   );
   const list = h('div', { class: 'table-wrap' });
   const more = h('button', { type: 'button', class: 'more', hidden: true }, 'Load more');
@@ -118,7 +184,14 @@ export async function alertsPage(main: HTMLElement, params: URLSearchParams): Pr
   fill(
     main,
     h('h1', {}, 'Alerts'),
-    h('section', { class: 'card' }, filters, range ? h('p', { class: 'muted' }, `Newest first, ${formatTime(range.from)} – ${formatTime(range.to)}`) : null, list, more),
+    h(
+      'section',
+      { class: 'card' },
+      filters,
+      range ? h('p', { class: 'muted' }, `Newest first, ${formatTime(range.from)} – ${formatTime(range.to)}`) : null,
+      list,
+      more,
+    ),
   );
   if (!device || !range) {
     fill(list, h('p', { class: 'empty' }, 'No device has reported yet.'));

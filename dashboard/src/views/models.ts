@@ -13,7 +13,9 @@ function cardMetrics(metrics: unknown): CardMetrics | null {
   if (typeof metrics !== 'object' || metrics === null) return null;
   const m = metrics as Record<string, unknown>;
   const values = typeof m.values === 'object' && m.values !== null ? m.values : m;
-  const numeric = Object.fromEntries(Object.entries(values).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  const numeric = Object.fromEntries(
+    Object.entries(values).filter((e): e is [string, number] => typeof e[1] === 'number'),
+  );
   return {
     primary: typeof m.primary === 'string' ? m.primary : undefined,
     higherIsBetter: typeof m.higherIsBetter === 'boolean' ? m.higherIsBetter : undefined,
@@ -32,11 +34,20 @@ function modelCard(m: ModelView): HTMLElement {
     h(
       'p',
       { class: 'muted' },
-      champion ? `champion ${champion.version} (${champion.source})${champion.algorithm ? ` · ${champion.algorithm}` : ''}` : 'no champion',
+      champion
+        ? `champion ${champion.version} (${champion.source})${champion.algorithm ? ` · ${champion.algorithm}` : ''}`
+        : 'no champion',
       h('br'),
       `registered versions: ${m.versions.map((v) => v.version).join(', ') || 'none'}`,
       h('br'),
-      rows ? `${formatCount(rows)} rows written in the last 30 days, last ${formatTime(m.activity.map((a) => a.lastAt).sort().at(-1))}` : 'no rows written in the last 30 days',
+      rows
+        ? `${formatCount(rows)} rows written in the last 30 days, last ${formatTime(
+            m.activity
+              .map((a) => a.lastAt)
+              .sort()
+              .at(-1),
+          )}`
+        : 'no rows written in the last 30 days',
     ),
     metrics && Object.keys(metrics.values).length
       ? h(
@@ -49,7 +60,18 @@ function modelCard(m: ModelView): HTMLElement {
               h(
                 'tr',
                 { class: k === metrics.primary ? 'primary' : undefined },
-                h('th', { scope: 'row' }, k, k === metrics.primary ? h('span', { class: 'muted' }, metrics.higherIsBetter === false ? ' primary, lower is better' : ' primary, higher is better') : null),
+                h(
+                  'th',
+                  { scope: 'row' },
+                  k,
+                  k === metrics.primary
+                    ? h(
+                        'span',
+                        { class: 'muted' },
+                        metrics.higherIsBetter === false ? ' primary, lower is better' : ' primary, higher is better',
+                      )
+                    : null,
+                ),
                 h('td', { class: 'num' }, formatNumber(v)),
               ),
             ),

@@ -7,7 +7,13 @@ import { card } from './parts.js';
 import { SeriesView } from './series-view.js';
 
 function kpi(label: string, value: string, detail: string, tone = ''): HTMLElement {
-  return h('div', { class: `kpi ${tone}` }, h('div', { class: 'kpi-label' }, label), h('div', { class: 'kpi-value' }, value), h('div', { class: 'kpi-detail' }, detail));
+  return h(
+    'div',
+    { class: `kpi ${tone}` },
+    h('div', { class: 'kpi-label' }, label),
+    h('div', { class: 'kpi-value' }, value),
+    h('div', { class: 'kpi-detail' }, detail),
+  );
 }
 
 function deviceKpis(devices: readonly DeviceView[]): HTMLElement[] {
@@ -15,8 +21,18 @@ function deviceKpis(devices: readonly DeviceView[]): HTMLElement[] {
   const open = devices.reduce((n, d) => n + d.openAlerts, 0);
   const critical = devices.reduce((n, d) => n + d.openCriticalAlerts, 0);
   return [
-    kpi('Devices', formatCount(devices.length), `${by('reporting')} reporting · ${by('silent')} silent · ${by('faulted')} faulted`, by('faulted') ? 'warn' : ''),
-    kpi('Open alerts', formatCount(open), `${formatCount(critical)} critical`, critical ? 'bad' : open ? 'warn' : 'good'),
+    kpi(
+      'Devices',
+      formatCount(devices.length),
+      `${by('reporting')} reporting · ${by('silent')} silent · ${by('faulted')} faulted`,
+      by('faulted') ? 'warn' : '',
+    ),
+    kpi(
+      'Open alerts',
+      formatCount(open),
+      `${formatCount(critical)} critical`,
+      critical ? 'bad' : open ? 'warn' : 'good',
+    ),
   ];
 }
 
@@ -24,7 +40,12 @@ function pipelineKpis(health: HealthResponse): HTMLElement[] {
   const day = health.lastDay;
   const rejected = Object.values(day.rejectedByReason).reduce((a, b) => a + b, 0);
   return [
-    kpi('Stored, last 24 h', formatCount(day.stored.rows), `${formatCount(rejected)} rejected · ${formatCount(health.deadLetters)} dead letters`, rejected || health.deadLetters ? 'warn' : ''),
+    kpi(
+      'Stored, last 24 h',
+      formatCount(day.stored.rows),
+      `${formatCount(rejected)} rejected · ${formatCount(health.deadLetters)} dead letters`,
+      rejected || health.deadLetters ? 'warn' : '',
+    ),
     kpi('Scored, last 24 h', formatCount(day.scored), `reading → score p50 ${formatDuration(day.scoreDelay.p50Ms)}`),
   ];
 }
@@ -33,7 +54,18 @@ function deviceTable(devices: readonly DeviceView[]): HTMLElement {
   return h(
     'table',
     { class: 'grid devices-table' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Device'), h('th', {}, 'Status'), h('th', {}, 'Last reading'), h('th', { class: 'num' }, 'Open alerts'))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', {}, 'Device'),
+        h('th', {}, 'Status'),
+        h('th', {}, 'Last reading'),
+        h('th', { class: 'num' }, 'Open alerts'),
+      ),
+    ),
     h(
       'tbody',
       {},
@@ -41,10 +73,26 @@ function deviceTable(devices: readonly DeviceView[]): HTMLElement {
         h(
           'tr',
           { 'data-device-id': d.deviceId },
-          h('td', {}, h('a', { href: href('overview', { device: d.deviceId }) }, d.deviceId), h('div', { class: 'muted' }, `${d.site} · ${d.type}`)),
+          h(
+            'td',
+            {},
+            h('a', { href: href('overview', { device: d.deviceId }) }, d.deviceId),
+            h('div', { class: 'muted' }, `${d.site} · ${d.type}`),
+          ),
           h('td', {}, h('span', { class: `pill status-${d.status}` }, d.status)),
-          h('td', { class: 'nowrap', title: formatTime(d.lastReadingAt) }, formatTime(d.lastReadingAt), h('div', { class: 'muted' }, formatAgo(d.lastReadingAt))),
-          h('td', { class: 'num' }, d.openAlerts ? h('span', { class: `count ${d.openCriticalAlerts ? 'bad' : 'warn'}` }, formatCount(d.openAlerts)) : '0'),
+          h(
+            'td',
+            { class: 'nowrap', title: formatTime(d.lastReadingAt) },
+            formatTime(d.lastReadingAt),
+            h('div', { class: 'muted' }, formatAgo(d.lastReadingAt)),
+          ),
+          h(
+            'td',
+            { class: 'num' },
+            d.openAlerts
+              ? h('span', { class: `count ${d.openCriticalAlerts ? 'bad' : 'warn'}` }, formatCount(d.openAlerts))
+              : '0',
+          ),
         ),
       ),
     ),
@@ -64,7 +112,12 @@ export async function overviewPage(main: HTMLElement, params: URLSearchParams): 
     from: params.get('from'),
     to: params.get('to'),
   });
-  const pipeline = h('div', { class: 'kpi-pair' }, kpi('Stored, last 24 h', '…', ''), kpi('Scored, last 24 h', '…', ''));
+  const pipeline = h(
+    'div',
+    { class: 'kpi-pair' },
+    kpi('Stored, last 24 h', '…', ''),
+    kpi('Scored, last 24 h', '…', ''),
+  );
   const alerts = h('div', { class: 'table-wrap', id: 'open-alerts' }, h('p', { class: 'empty' }, 'Loading…'));
   fill(
     main,

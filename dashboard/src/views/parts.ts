@@ -9,7 +9,8 @@ export function card(label: string, title: Child | readonly Child[], ...content:
 /** A table whose headers starting with '#' hold numbers (right-aligned, the '#' dropped); rows as cell lists. */
 export function gridTable(headers: readonly string[], rows: readonly (readonly Child[])[]): HTMLTableElement {
   const numeric = headers.map((t) => t.startsWith('#'));
-  const cell = (tag: 'th' | 'td', i: number, content: Child) => h(tag, { class: numeric[i] ? 'num' : undefined }, content);
+  const cell = (tag: 'th' | 'td', i: number, content: Child) =>
+    h(tag, { class: numeric[i] ? 'num' : undefined }, content);
   return h(
     'table',
     { class: 'grid' },

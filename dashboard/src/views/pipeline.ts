@@ -22,7 +22,13 @@ export async function pipelinePage(main: HTMLElement): Promise<void> {
       card(
         'Throughput',
         'Rows by write time',
-        gridTable(['', '#stored', '#rejected', '#scored', '#alerts'], [['last hour', ...counts(lastHour)], ['last 24 h', ...counts(lastDay)]]),
+        gridTable(
+          ['', '#stored', '#rejected', '#scored', '#alerts'],
+          [
+            ['last hour', ...counts(lastHour)],
+            ['last 24 h', ...counts(lastDay)],
+          ],
+        ),
         h('p', { class: 'muted' }, `Dead letters (undecodable messages kept raw): ${deadLetters}`),
       ),
       card(
@@ -31,7 +37,11 @@ export async function pipelinePage(main: HTMLElement): Promise<void> {
         reasons.length
           ? gridTable(
               ['reason', '#last hour', '#last 24 h'],
-              reasons.map((r) => [r, formatCount(lastHour.rejectedByReason[r] ?? 0), formatCount(lastDay.rejectedByReason[r] ?? 0)]),
+              reasons.map((r) => [
+                r,
+                formatCount(lastHour.rejectedByReason[r] ?? 0),
+                formatCount(lastDay.rejectedByReason[r] ?? 0),
+              ]),
             )
           : h('p', { class: 'empty' }, 'Nothing rejected in the last 24 h.'),
       ),
@@ -42,7 +52,13 @@ export async function pipelinePage(main: HTMLElement): Promise<void> {
       card(
         'Delays',
         'Delays, last 24 h',
-        gridTable(['from a reading’s time to', '#p50', '#p95', '#max'], [['storage', ...delays(lastDay.storeDelay)], ['score', ...delays(lastDay.scoreDelay)]]),
+        gridTable(
+          ['from a reading’s time to', '#p50', '#p95', '#max'],
+          [
+            ['storage', ...delays(lastDay.storeDelay)],
+            ['score', ...delays(lastDay.scoreDelay)],
+          ],
+        ),
       ),
       card(
         'Last reading per device',
@@ -52,7 +68,12 @@ export async function pipelinePage(main: HTMLElement): Promise<void> {
           health.devices.map((d) => [
             d.deviceId,
             h('span', { class: `pill status-${d.status}` }, d.status),
-            h('span', { class: 'nowrap' }, formatTime(d.lastReadingAt), h('div', { class: 'muted' }, formatAgo(d.lastReadingAt))),
+            h(
+              'span',
+              { class: 'nowrap' },
+              formatTime(d.lastReadingAt),
+              h('div', { class: 'muted' }, formatAgo(d.lastReadingAt)),
+            ),
           ]),
         ),
       ),

@@ -35,7 +35,11 @@ export class SeriesView {
   readonly root = h('section', { class: 'card series', 'aria-label': 'Series' });
   private readonly chartHost = h('div', { class: 'chart', id: 'series-chart' });
   private readonly summary = h('div', { class: 'series-summary', id: 'series-summary' });
-  private readonly emptyNote = h('p', { class: 'chart-empty' }, 'No readings or forecast in this range yet: pick another range, or Refresh while data arrives.');
+  private readonly emptyNote = h(
+    'p',
+    { class: 'chart-empty' },
+    'No readings or forecast in this range yet: pick another range, or Refresh while data arrives.',
+  );
   private readonly toolbar = h('div', { class: 'toolbar' });
   private chart: SeriesChart | undefined;
   private device: DeviceView | undefined;
@@ -66,7 +70,9 @@ export class SeriesView {
 
   private select(s: SeriesSelection): void {
     // By default the device with the longest history: in the demo, the steel plant's year and its forecast.
-    this.device = this.devices.find((d) => d.deviceId === s.deviceId) ?? [...this.devices].sort((a, b) => b.readings - a.readings)[0];
+    this.device =
+      this.devices.find((d) => d.deviceId === s.deviceId) ??
+      [...this.devices].sort((a, b) => b.readings - a.readings)[0];
     const metrics = (this.device?.metrics ?? []).map((m) => m.name);
     this.metric = s.metric && metrics.includes(s.metric) ? s.metric : (metrics[0] ?? '');
     const from = s.from ? Date.parse(s.from) / 1000 : NaN;
@@ -90,28 +96,54 @@ export class SeriesView {
   private renderToolbar(): void {
     const deviceSelect = h(
       'select',
-      { id: 'series-device', 'aria-label': 'Device', onchange: () => this.change({ deviceId: deviceSelect.value, metric: null }) },
+      {
+        id: 'series-device',
+        'aria-label': 'Device',
+        onchange: () => this.change({ deviceId: deviceSelect.value, metric: null }),
+      },
       ...this.devices.map((d) => h('option', { value: d.deviceId, selected: d === this.device }, d.deviceId)),
     );
     const metricSelect = h(
       'select',
       { id: 'series-metric', 'aria-label': 'Metric', onchange: () => this.change({ metric: metricSelect.value }) },
-      ...(this.device?.metrics ?? []).map((m) => h('option', { value: m.name, selected: m.name === this.metric }, m.name)),
+      ...(this.device?.metrics ?? []).map((m) =>
+        h('option', { value: m.name, selected: m.name === this.metric }, m.name),
+      ),
     );
     const presets = h(
       'div',
       { class: 'segmented', role: 'group', 'aria-label': 'Time range' },
       ...Object.keys(PRESETS).map((p) =>
-        h('button', { type: 'button', class: p === this.preset ? 'active' : undefined, onclick: () => this.change({ range: p }) }, p),
+        h(
+          'button',
+          { type: 'button', class: p === this.preset ? 'active' : undefined, onclick: () => this.change({ range: p }) },
+          p,
+        ),
       ),
     );
-    const from = h('input', { type: 'datetime-local', id: 'series-from', 'aria-label': 'From (UTC)', value: localInput(this.window.from) });
-    const to = h('input', { type: 'datetime-local', id: 'series-to', 'aria-label': 'To (UTC)', value: localInput(this.window.to) });
+    const from = h('input', {
+      type: 'datetime-local',
+      id: 'series-from',
+      'aria-label': 'From (UTC)',
+      value: localInput(this.window.from),
+    });
+    const to = h('input', {
+      type: 'datetime-local',
+      id: 'series-to',
+      'aria-label': 'To (UTC)',
+      value: localInput(this.window.to),
+    });
     const apply = (e: Event) => {
       e.preventDefault();
       if (from.value && to.value) this.change({ from: `${from.value}:00Z`, to: `${to.value}:00Z` });
     };
-    const custom = h('form', { class: 'range-form', onsubmit: apply, onchange: apply }, from, h('span', { class: 'muted' }, '→'), to);
+    const custom = h(
+      'form',
+      { class: 'range-form', onsubmit: apply, onchange: apply },
+      from,
+      h('span', { class: 'muted' }, '→'),
+      to,
+    );
     const pan = (dir: -1 | 1) => () => {
       const w = this.chart?.window ?? this.window;
       const step = ((w.to - w.from) / 2) * dir;
@@ -121,7 +153,11 @@ export class SeriesView {
       'div',
       { class: 'segmented', role: 'group', 'aria-label': 'Pan and zoom' },
       h('button', { type: 'button', title: 'Pan left', onclick: pan(-1) }, '◀'),
-      h('button', { type: 'button', title: 'Reset zoom', id: 'series-reset', onclick: () => this.zoomTo(this.window) }, 'Reset'),
+      h(
+        'button',
+        { type: 'button', title: 'Reset zoom', id: 'series-reset', onclick: () => this.zoomTo(this.window) },
+        'Reset',
+      ),
       h('button', { type: 'button', title: 'Pan right', onclick: pan(1) }, '▶'),
     );
     fill(this.toolbar, deviceSelect, metricSelect, h('span', { class: 'spacer' }), presets, custom, nav);
@@ -171,7 +207,10 @@ export class SeriesView {
     const ahead = fresh && this.preset ? FORECAST_LOOKAHEAD_S : 0;
     this.root.classList.add('loading');
     try {
-      const [series, forecast] = await Promise.all([api.series(query), api.forecast({ ...query, to: iso(Math.ceil(requested.to + ahead)) })]);
+      const [series, forecast] = await Promise.all([
+        api.series(query),
+        api.forecast({ ...query, to: iso(Math.ceil(requested.to + ahead)) }),
+      ]);
       if (request !== this.request) return;
       const lastTarget = forecast?.points.at(-1)?.targetTs;
       const forecastEnd = lastTarget ? Date.parse(lastTarget) / 1000 + STEP_S : 0;
@@ -195,7 +234,10 @@ export class SeriesView {
     } catch (err) {
       if (request !== this.request) return;
       this.root.dataset.state = 'error';
-      fill(this.summary, h('p', { class: 'error', role: 'alert' }, `Could not load the series: ${(err as Error).message}`));
+      fill(
+        this.summary,
+        h('p', { class: 'error', role: 'alert' }, `Could not load the series: ${(err as Error).message}`),
+      );
     } finally {
       if (request === this.request) this.root.classList.remove('loading');
     }
@@ -219,12 +261,20 @@ export class SeriesView {
             ? `${formatCount(series.points.length)} of ${formatCount(series.totalPoints)} readings (M4, flagged and anomalous kept)`
             : `${formatCount(series.totalPoints)} readings`,
         ),
-        run ? key(COLORS.p50, 'band', `forecast p10–p90, p50 · ${run.model} ${run.modelVersion}, origin ${formatTime(run.origin)}`) : key(COLORS.bandEdge, 'band', 'no forecast in this range'),
+        run
+          ? key(
+              COLORS.p50,
+              'band',
+              `forecast p10–p90, p50 · ${run.model} ${run.modelVersion}, origin ${formatTime(run.origin)}`,
+            )
+          : key(COLORS.bandEdge, 'band', 'no forecast in this range'),
         key(COLORS.anomaly, 'dot', `${formatCount(anomalies.length)} anomalies`),
         key(
           COLORS.flag,
           'tri',
-          flagCounts.size ? `flags: ${[...flagCounts].map(([f, n]) => `${f} ${formatCount(n)}`).join(', ')}` : 'no cleaning flags',
+          flagCounts.size
+            ? `flags: ${[...flagCounts].map(([f, n]) => `${f} ${formatCount(n)}`).join(', ')}`
+            : 'no cleaning flags',
         ),
       ),
       anomalies.length
@@ -234,7 +284,13 @@ export class SeriesView {
             ...anomalies
               .slice(-5)
               .reverse()
-              .map((p) => h('li', { 'data-ts': p.ts }, `${formatTime(p.ts)} · ${formatNumber(p.value)} ${series.unit} · score ${formatNumber(p.score)}`)),
+              .map((p) =>
+                h(
+                  'li',
+                  { 'data-ts': p.ts },
+                  `${formatTime(p.ts)} · ${formatNumber(p.value)} ${series.unit} · score ${formatNumber(p.score)}`,
+                ),
+              ),
           )
         : null,
     );

@@ -30,10 +30,18 @@ interface LibForest {
 }
 
 const require = createRequire(import.meta.url);
-const { IsolationForest } = require('ml-isolation-forest') as { IsolationForest: new (options?: { nEstimators?: number }) => LibForest };
+const { IsolationForest } = require('ml-isolation-forest') as {
+  IsolationForest: new (options?: { nEstimators?: number }) => LibForest;
+};
 
 export type IsolationTree =
-  | { readonly kind: 'split'; readonly column: number; readonly value: number; readonly left: IsolationTree; readonly right: IsolationTree }
+  | {
+      readonly kind: 'split';
+      readonly column: number;
+      readonly value: number;
+      readonly left: IsolationTree;
+      readonly right: IsolationTree;
+    }
   | { readonly kind: 'leaf'; readonly size: number };
 
 export interface IsolationForestOptions {
@@ -72,17 +80,27 @@ function withSeededRandom<T>(random: () => number, run: () => T): T {
 
 function toTree(node: LibNode): IsolationTree {
   if (node.left && node.right) {
-    return { kind: 'split', column: node.splitColumn as number, value: node.splitValue as number, left: toTree(node.left), right: toTree(node.right) };
+    return {
+      kind: 'split',
+      column: node.splitColumn as number,
+      value: node.splitValue as number,
+      left: toTree(node.left),
+      right: toTree(node.right),
+    };
   }
   return { kind: 'leaf', size: node.trainingSet?.length ?? 0 };
 }
 
-export function trainIsolationForest(rows: readonly (readonly number[])[], options: IsolationForestOptions = {}): TrainedIsolationForest {
+export function trainIsolationForest(
+  rows: readonly (readonly number[])[],
+  options: IsolationForestOptions = {},
+): TrainedIsolationForest {
   if (rows.length < 2) throw new Error(`an Isolation Forest needs at least 2 training rows, got ${rows.length}`);
   const columns = (rows[0] as readonly number[]).length;
   rows.forEach((r, i) => {
     if (r.length !== columns) throw new Error(`training row ${i} has ${r.length} values, row 0 has ${columns}`);
-    if (r.some((v) => !Number.isFinite(v))) throw new Error(`training row ${i} has a missing or non-finite value; clean or drop it first`);
+    if (r.some((v) => !Number.isFinite(v)))
+      throw new Error(`training row ${i} has a missing or non-finite value; clean or drop it first`);
   });
   const trees = options.trees ?? 100;
   const subsample = Math.min(options.subsample ?? 256, rows.length);

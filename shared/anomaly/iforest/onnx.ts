@@ -31,7 +31,18 @@ interface Flat {
 }
 
 function flatten(trees: readonly IsolationTree[]): Flat {
-  const f: Flat = { treeIds: [], nodeIds: [], featureIds: [], modes: [], values: [], trueIds: [], falseIds: [], targetTreeIds: [], targetNodeIds: [], targetWeights: [] };
+  const f: Flat = {
+    treeIds: [],
+    nodeIds: [],
+    featureIds: [],
+    modes: [],
+    values: [],
+    trueIds: [],
+    falseIds: [],
+    targetTreeIds: [],
+    targetNodeIds: [],
+    targetWeights: [],
+  };
   trees.forEach((tree, t) => {
     let next = 0;
     // Depth-first numbering; a node's row is written before its children are numbered, so fill by index.

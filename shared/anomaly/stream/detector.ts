@@ -104,7 +104,10 @@ export class StreamingDetector {
     const hi = Math.max(...this.pending);
     this.origin = lo;
     this.memories = this.params.resolutions.flatMap((resolution) =>
-      this.params.orders.map((order) => ({ memory: new TransitionMemory(order, this.params.neighbourCredit), resolution })),
+      this.params.orders.map((order) => ({
+        memory: new TransitionMemory(order, this.params.neighbourCredit),
+        resolution,
+      })),
     );
     // A flat learning period has no range: fall back to 1 % of its level (or 1).
     this.width = hi > lo ? hi - lo : Math.abs(lo) * 0.01 || 1;
@@ -129,7 +132,10 @@ export class StreamingDetector {
 }
 
 /** Scores a whole series (features and reference scores), row by row. */
-export function scoreSeries(values: ArrayLike<number>, params: StreamParams = STREAM_DEFAULTS): { features: StreamFeatures[]; scores: Float64Array } {
+export function scoreSeries(
+  values: ArrayLike<number>,
+  params: StreamParams = STREAM_DEFAULTS,
+): { features: StreamFeatures[]; scores: Float64Array } {
   const d = new StreamingDetector(params);
   const features: StreamFeatures[] = [];
   const scores = new Float64Array(values.length);

@@ -19,8 +19,18 @@ export function exportStreamHeadOnnx(): Uint8Array {
   const d = (name: string, value: number) => scalar(name, value, 'float64');
   const nodes: OnnxNode[] = [
     { opType: 'Gather', inputs: [STREAM_INPUT, 'i0'], outputs: ['z'], attributes: { axis: { type: 'int', value: 1 } } },
-    { opType: 'Gather', inputs: [STREAM_INPUT, 'i1'], outputs: ['muted'], attributes: { axis: { type: 'int', value: 1 } } },
-    { opType: 'Gather', inputs: [STREAM_INPUT, 'i2'], outputs: ['spatial'], attributes: { axis: { type: 'int', value: 1 } } },
+    {
+      opType: 'Gather',
+      inputs: [STREAM_INPUT, 'i1'],
+      outputs: ['muted'],
+      attributes: { axis: { type: 'int', value: 1 } },
+    },
+    {
+      opType: 'Gather',
+      inputs: [STREAM_INPUT, 'i2'],
+      outputs: ['spatial'],
+      attributes: { axis: { type: 'int', value: 1 } },
+    },
     { opType: 'Div', inputs: ['z', 'numenta_sqrt2'], outputs: ['x_raw'] },
     { opType: 'Max', inputs: ['x_raw', 'zero'], outputs: ['x'] },
     ...lnErfcNodes('x', 'ln_erfc'),

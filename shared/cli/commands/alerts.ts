@@ -8,7 +8,8 @@ import { openBus } from '../../runtime/adapters.js';
 function parseStates(text: string): Array<IncidentRow['state']> {
   const states = text.split(',').map((s) => s.trim());
   for (const s of states) {
-    if (!(INCIDENT_STATES as readonly string[]).includes(s)) throw new Error(`--state: '${s}' is not one of ${INCIDENT_STATES.join(', ')}`);
+    if (!(INCIDENT_STATES as readonly string[]).includes(s))
+      throw new Error(`--state: '${s}' is not one of ${INCIDENT_STATES.join(', ')}`);
   }
   return states as Array<IncidentRow['state']>;
 }
@@ -48,5 +49,7 @@ function personCommand(name: 'acknowledge' | 'resolve', description: string): Co
 export const alertsCommand = new Command('alerts')
   .description('incidents: list them, acknowledge or resolve one')
   .addCommand(list)
-  .addCommand(personCommand('acknowledge', 'take an open incident (the notify function records who and when, and notifies)'))
+  .addCommand(
+    personCommand('acknowledge', 'take an open incident (the notify function records who and when, and notifies)'),
+  )
   .addCommand(personCommand('resolve', 'close an incident; its cooldown starts now'));

@@ -6,12 +6,20 @@ import { warehousePath } from '../../runtime/adapters.js';
 import { DuckDbWarehouse } from '../../warehouse/duckdb.js';
 
 export const archiveCommand = new Command('archive')
-  .description('local Year/Month archive of readings: Parquet in <data dir>/archive/readings/year=YYYY/month=MM/, rows deleted from the warehouse only after the files are verified; readings_all reads both')
+  .description(
+    'local Year/Month archive of readings: Parquet in <data dir>/archive/readings/year=YYYY/month=MM/, rows deleted from the warehouse only after the files are verified; readings_all reads both',
+  )
   .option('--until <date>', 'archive readings stamped before this ISO date or time (UTC months)')
-  .option('--verify', 're-read every archived file and compare with its manifest (row count and checksum per partition)')
+  .option(
+    '--verify',
+    're-read every archived file and compare with its manifest (row count and checksum per partition)',
+  )
   .action(async (flags: { until?: string; verify?: boolean }) => {
     const config = loadConfig();
-    if (config.KILOWATCH_BACKEND !== 'local') throw new Error('archive: the cloud archive is BigQuery partition expiry and the monthly export (docs/cost.md); this command archives the local DuckDB warehouse');
+    if (config.KILOWATCH_BACKEND !== 'local')
+      throw new Error(
+        'archive: the cloud archive is BigQuery partition expiry and the monthly export (docs/cost.md); this command archives the local DuckDB warehouse',
+      );
     if (!flags.until && !flags.verify) throw new Error('archive: give --until <date> or --verify');
     // The archive needs the DuckDB file to itself: stop `npm start` first (opening it says so when it runs).
     const warehouse = await DuckDbWarehouse.open(warehousePath(config));

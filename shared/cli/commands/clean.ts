@@ -9,7 +9,9 @@ function jsonLines(items: readonly unknown[]): string {
 }
 
 export const cleanCommand = new Command('clean')
-  .description('clean a file of published messages (one per line) for training sets and backfills: flags plus imputation')
+  .description(
+    'clean a file of published messages (one per line) for training sets and backfills: flags plus imputation',
+  )
   .requiredOption('--input <file>', 'JSON lines, one published message per line')
   .requiredOption('--output <file>', 'JSON lines, one stored row per line')
   .requiredOption('--rejected <file>', 'JSON lines, one rejection per line: { line, reason, detail, payload }')
@@ -27,5 +29,7 @@ export const cleanCommand = new Command('clean')
     writeFileSync(options.output, jsonLines(result.rows));
     writeFileSync(options.rejected, jsonLines(result.rejected));
     const repaired = result.rows.filter((r) => r.status === 'repaired').length;
-    process.stdout.write(`${JSON.stringify({ rows: result.rows.length, repaired, rejected: result.rejected.length })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ rows: result.rows.length, repaired, rejected: result.rejected.length })}\n`,
+    );
   });

@@ -19,7 +19,9 @@ interface EstimateCliOptions {
 }
 
 export const estimateCommand = new Command('estimate')
-  .description("estimate each interval's energy from its reactive energies, power factors, CO2 and calendar; writes ts,estimate")
+  .description(
+    "estimate each interval's energy from its reactive energies, power factors, CO2 and calendar; writes ts,estimate",
+  )
   .requiredOption('--input <csv>', 'readings in the export format (ts + metric columns named as in the warehouse)')
   .requiredOption('--output <csv>', 'where to write ts,estimate (empty where a row has no electrical reading)')
   .option('--model <dir|name>', `model folder or name (default: ${DEFAULT_ESTIMATE_MODEL}, the demo plant's champion)`)
@@ -35,9 +37,13 @@ export const estimateCommand = new Command('estimate')
     const zone = inputZoneOf(options, loadConfig().KILOWATCH_DEVICES_FILE);
     const model = await resolveModel(options.model ?? DEFAULT_ESTIMATE_MODEL);
     const columns = Object.fromEntries(
-      Object.entries({ lagging_kvarh: options.laggingKvarh, leading_kvarh: options.leadingKvarh, lagging_pf: options.laggingPf, leading_pf: options.leadingPf, co2: options.co2 }).filter(
-        (entry): entry is [string, string] => entry[1] !== undefined,
-      ),
+      Object.entries({
+        lagging_kvarh: options.laggingKvarh,
+        leading_kvarh: options.leadingKvarh,
+        lagging_pf: options.laggingPf,
+        leading_pf: options.leadingPf,
+        co2: options.co2,
+      }).filter((entry): entry is [string, string] => entry[1] !== undefined),
     );
     const summary = await estimateFile(model, { ...options, ...(zone ? { zone } : {}), columns });
     process.stdout.write(`${JSON.stringify(summary)}\n`);

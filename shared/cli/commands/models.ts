@@ -9,7 +9,9 @@ function print(value: unknown): void {
 }
 
 const verify = new Command('verify')
-  .description('load a model folder in onnxruntime-node and reproduce its golden outputs; prints JSON, exit 1 on failure')
+  .description(
+    'load a model folder in onnxruntime-node and reproduce its golden outputs; prints JSON, exit 1 on failure',
+  )
   .argument('<dir>', 'model folder: model.onnx + card.json')
   .action(async (dir: string) => {
     const { report } = await verifyModel(dir);
@@ -18,9 +20,15 @@ const verify = new Command('verify')
   });
 
 const push = new Command('push')
-  .description('verify a model folder, upload it as a version, promote it to champion if its holdout metric beats the champion\'s')
+  .description(
+    "verify a model folder, upload it as a version, promote it to champion if its holdout metric beats the champion's",
+  )
   .argument('<dir>', 'model folder: model.onnx + card.json')
-  .option('--force', 'promote even if the primary metric does not beat the champion (never overwrites a version)', false)
+  .option(
+    '--force',
+    'promote even if the primary metric does not beat the champion (never overwrites a version)',
+    false,
+  )
   .action(async (dir: string, options: { force: boolean }) => {
     const registry = await openRegistry(loadConfig());
     try {

@@ -18,11 +18,31 @@ type Options = Record<string, string | number | undefined>;
 
 /** commander option (camelCase) → trainer flag. */
 const FLAGS: Record<string, string> = {
-  input: '--input', timestamp: '--timestamp', target: '--target', tz: '--tz', out: '--out', seed: '--seed', device: '--device',
-  name: '--name', version: '--version', dataName: '--data-name', intervalLabel: '--interval-label', holidays: '--holidays',
-  freq: '--freq', horizon: '--horizon', valDays: '--val-days', finalDays: '--final-days', members: '--members', epochs: '--epochs', hidden: '--hidden',
-  stride: '--stride', laggingKvarh: '--lagging-kvarh', leadingKvarh: '--leading-kvarh', laggingPf: '--lagging-pf',
-  leadingPf: '--leading-pf', co2: '--co2',
+  input: '--input',
+  timestamp: '--timestamp',
+  target: '--target',
+  tz: '--tz',
+  out: '--out',
+  seed: '--seed',
+  device: '--device',
+  name: '--name',
+  version: '--version',
+  dataName: '--data-name',
+  intervalLabel: '--interval-label',
+  holidays: '--holidays',
+  freq: '--freq',
+  horizon: '--horizon',
+  valDays: '--val-days',
+  finalDays: '--final-days',
+  members: '--members',
+  epochs: '--epochs',
+  hidden: '--hidden',
+  stride: '--stride',
+  laggingKvarh: '--lagging-kvarh',
+  leadingKvarh: '--leading-kvarh',
+  laggingPf: '--lagging-pf',
+  leadingPf: '--leading-pf',
+  co2: '--co2',
 };
 
 async function train(task: 'forecast' | 'estimate', options: Options): Promise<void> {
@@ -45,7 +65,12 @@ async function train(task: 'forecast' | 'estimate', options: Options): Promise<v
     out: model.dir,
     sha256: model.sha256,
     metrics: model.card.metrics.values,
-    golden: { pairs: model.report.goldenPairs, values: model.report.goldenValues, maxAbsError: model.report.maxAbsError, tolerance: model.card.goldenTolerance },
+    golden: {
+      pairs: model.report.goldenPairs,
+      values: model.report.goldenValues,
+      maxAbsError: model.report.maxAbsError,
+      tolerance: model.card.goldenTolerance,
+    },
   };
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 }
@@ -55,7 +80,10 @@ function common(c: Command): Command {
     .requiredOption('--input <csv>', 'training set in the export format (kilowatch export-training-set)')
     .requiredOption('--out <dir>', 'model folder to write (model.onnx + card.json)')
     .option('--timestamp <col>', 'timestamp column', 'ts')
-    .requiredOption('--tz <zone>', 'plant time zone (IANA, e.g. Asia/Seoul): the calendar features use it and timestamps without an offset are read in it')
+    .requiredOption(
+      '--tz <zone>',
+      'plant time zone (IANA, e.g. Asia/Seoul): the calendar features use it and timestamps without an offset are read in it',
+    )
     .option('--seed <n>', 'random seed (same seed, machine and thread count: same model)', int, 1)
     .option('--device <device>', 'auto (CUDA when PyTorch sees one), cpu or cuda', 'auto')
     .option('--name <name>', 'model name for the card')
@@ -64,20 +92,30 @@ function common(c: Command): Command {
     .option('--interval-label <end|start>', 'readings are stamped at the end (default) or start of their interval');
 }
 
-const forecast = common(new Command('forecast').description('train a day-ahead quantile forecaster (p10/p50/p90) for one series'))
+const forecast = common(
+  new Command('forecast').description('train a day-ahead quantile forecaster (p10/p50/p90) for one series'),
+)
   .option('--target <col>', 'column to forecast', 'usage_kwh')
   .option('--freq <step>', 'sampling step, e.g. 15min, 1h (default: the most common step in the file)')
   .option('--horizon <n>', 'steps ahead (default: one day)', positiveInt)
   .option('--holidays <file>', 'plant holidays, one YYYY-MM-DD a line')
   .option('--val-days <n>', 'days before the final slice kept for early stopping and interval calibration', positiveInt)
-  .option('--final-days <n>', "days at the end kept untouched until the card's metrics are written (default 28)", positiveInt)
+  .option(
+    '--final-days <n>',
+    "days at the end kept untouched until the card's metrics are written (default 28)",
+    positiveInt,
+  )
   .option('--members <n>', 'ensemble members (seeds)', positiveInt)
   .option('--epochs <n>', 'most epochs per member', positiveInt)
   .option('--hidden <n>', 'hidden units', positiveInt)
   .option('--stride <n>', 'steps between training origins (default: two hours)', positiveInt)
   .action((options: Options) => train('forecast', options));
 
-const estimate = common(new Command('estimate').description("train an energy estimator from the interval's reactive energies, power factors, CO2 and calendar"))
+const estimate = common(
+  new Command('estimate').description(
+    "train an energy estimator from the interval's reactive energies, power factors, CO2 and calendar",
+  ),
+)
   .option('--target <col>', 'energy column', 'usage_kwh')
   .option('--lagging-kvarh <col>', 'lagging reactive energy column')
   .option('--leading-kvarh <col>', 'leading reactive energy column')
@@ -89,6 +127,8 @@ const estimate = common(new Command('estimate').description("train an energy est
   .action((options: Options) => train('estimate', options));
 
 export const trainCommand = new Command('train')
-  .description('train a model with the Python trainer (training/; PyTorch, CUDA when present) and verify its ONNX export')
+  .description(
+    'train a model with the Python trainer (training/; PyTorch, CUDA when present) and verify its ONNX export',
+  )
   .addCommand(forecast)
   .addCommand(estimate);

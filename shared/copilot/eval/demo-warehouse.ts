@@ -2,8 +2,18 @@ import { loadSteel, STEEL_DEVICE_ID } from '../../demo/steel.js';
 import { readingId, stableId } from '../../readings/ids.js';
 import type { Warehouse } from '../../warehouse/port.js';
 import {
-  alerts, anomalyScores, copilotCalls, forecasts, readings, rejected,
-  type AlertRow, type AnomalyScoreRow, type CopilotCallRow, type ForecastRow, type ReadingRow, type RejectedRow,
+  alerts,
+  anomalyScores,
+  copilotCalls,
+  forecasts,
+  readings,
+  rejected,
+  type AlertRow,
+  type AnomalyScoreRow,
+  type CopilotCallRow,
+  type ForecastRow,
+  type ReadingRow,
+  type RejectedRow,
 } from '../../warehouse/schema/tables.js';
 
 /**
@@ -24,21 +34,48 @@ export const DEMO = {
 const MIN = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function reading(deviceId: string, tsMs: number, metric: string, value: number, unit: string, flags: string[] = []): ReadingRow {
+function reading(
+  deviceId: string,
+  tsMs: number,
+  metric: string,
+  value: number,
+  unit: string,
+  flags: string[] = [],
+): ReadingRow {
   return {
-    reading_id: readingId(deviceId, tsMs, metric), device_id: deviceId, ts: iso(tsMs), metric, value, unit,
-    original_value: null, original_unit: null, status: 'accepted', flags, message_id: `demo-${tsMs}`, seq: null, ingested_at: iso(tsMs + MIN),
+    reading_id: readingId(deviceId, tsMs, metric),
+    device_id: deviceId,
+    ts: iso(tsMs),
+    metric,
+    value,
+    unit,
+    original_value: null,
+    original_unit: null,
+    status: 'accepted',
+    flags,
+    message_id: `demo-${tsMs}`,
+    seq: null,
+    ingested_at: iso(tsMs + MIN),
   };
 }
 
-const STEEL_UNITS: Record<string, string> = { usage_kwh: 'kWh', lagging_reactive_kvarh: 'kVArh', leading_reactive_kvarh: 'kVArh', co2_t: 't', lagging_pf: '%', leading_pf: '%' };
+const STEEL_UNITS: Record<string, string> = {
+  usage_kwh: 'kWh',
+  lagging_reactive_kvarh: 'kVArh',
+  leading_reactive_kvarh: 'kVArh',
+  co2_t: 't',
+  lagging_pf: '%',
+  leading_pf: '%',
+};
 
 function steelReadings(): ReadingRow[] {
   const from = Date.parse(DEMO.from);
   const to = Date.parse(DEMO.now);
   return loadSteel()
     .filter((r) => r.tsMs > from && r.tsMs <= to)
-    .flatMap((r) => Object.entries(r.metrics).map(([m, v]) => reading(DEMO.meter, r.tsMs, m, v, STEEL_UNITS[m] as string)));
+    .flatMap((r) =>
+      Object.entries(r.metrics).map(([m, v]) => reading(DEMO.meter, r.tsMs, m, v, STEEL_UNITS[m] as string)),
+    );
 }
 
 /** Two machines over the last two hours, one a minute; machine-02 stops two hours before now, machine-01 vibrates. */
@@ -58,24 +95,83 @@ function machineReadings(): ReadingRow[] {
   return rows;
 }
 
-function alert(deviceId: string, ts: string, metric: string | null, kind: string, severity: AlertRow['severity'], message: string, score: number | null): AlertRow {
-  return { alert_id: stableId('alert', deviceId, ts, kind, metric ?? ''), device_id: deviceId, ts, metric, kind, severity, message, score, created_at: ts };
+function alert(
+  deviceId: string,
+  ts: string,
+  metric: string | null,
+  kind: string,
+  severity: AlertRow['severity'],
+  message: string,
+  score: number | null,
+): AlertRow {
+  return {
+    alert_id: stableId('alert', deviceId, ts, kind, metric ?? ''),
+    device_id: deviceId,
+    ts,
+    metric,
+    kind,
+    severity,
+    message,
+    score,
+    created_at: ts,
+  };
 }
 
 function demoAlerts(): AlertRow[] {
   return [
     alert(DEMO.meter, DEMO.spike, 'usage_kwh', 'anomaly', 'warning', 'usage_kwh unusually high for the hour', 0.97),
-    alert(DEMO.meter, '2018-03-06T01:15:00.000Z', 'lagging_reactive_kvarh', 'anomaly', 'warning', 'lagging reactive energy unusually high', 0.93),
-    alert(DEMO.meter, '2018-03-14T05:30:00.000Z', 'usage_kwh', 'anomaly', 'critical', 'usage_kwh far above its usual level', 0.995),
-    alert(DEMO.meter, '2018-03-21T03:00:00.000Z', 'usage_kwh', 'forecast_breach', 'warning', 'usage_kwh above the forecast p90', 0.91),
-    alert(DEMO.machines[0], '2018-03-31T14:40:00.000Z', 'vibration_mm_s', 'anomaly', 'critical', 'vibration_mm_s above 7.1 mm/s and rising', 0.99),
+    alert(
+      DEMO.meter,
+      '2018-03-06T01:15:00.000Z',
+      'lagging_reactive_kvarh',
+      'anomaly',
+      'warning',
+      'lagging reactive energy unusually high',
+      0.93,
+    ),
+    alert(
+      DEMO.meter,
+      '2018-03-14T05:30:00.000Z',
+      'usage_kwh',
+      'anomaly',
+      'critical',
+      'usage_kwh far above its usual level',
+      0.995,
+    ),
+    alert(
+      DEMO.meter,
+      '2018-03-21T03:00:00.000Z',
+      'usage_kwh',
+      'forecast_breach',
+      'warning',
+      'usage_kwh above the forecast p90',
+      0.91,
+    ),
+    alert(
+      DEMO.machines[0],
+      '2018-03-31T14:40:00.000Z',
+      'vibration_mm_s',
+      'anomaly',
+      'critical',
+      'vibration_mm_s above 7.1 mm/s and rising',
+      0.99,
+    ),
   ];
 }
 
 function demoScores(rows: readonly AlertRow[]): AnomalyScoreRow[] {
   return rows.map((a) => ({
-    score_id: stableId('score', a.alert_id), reading_id: readingId(a.device_id, Date.parse(a.ts), a.metric ?? ''), device_id: a.device_id, ts: a.ts,
-    metric: a.metric, model: 'stream-univariate', model_version: '1', score: a.score ?? 0, threshold: 0.9, is_anomaly: true, scored_at: a.ts,
+    score_id: stableId('score', a.alert_id),
+    reading_id: readingId(a.device_id, Date.parse(a.ts), a.metric ?? ''),
+    device_id: a.device_id,
+    ts: a.ts,
+    metric: a.metric,
+    model: 'stream-univariate',
+    model_version: '1',
+    score: a.score ?? 0,
+    threshold: 0.9,
+    is_anomaly: true,
+    scored_at: a.ts,
     signal: a.kind === 'forecast_breach' ? 'forecast_residual' : 'value',
   }));
 }
@@ -83,11 +179,23 @@ function demoScores(rows: readonly AlertRow[]): AnomalyScoreRow[] {
 /** Ten readings rejected during the last day, for "how many readings were rejected yesterday and why". */
 function demoRejected(): RejectedRow[] {
   const times = <T>(n: number, v: T): T[] => Array.from({ length: n }, () => v);
-  const reasons: Array<RejectedRow['reason']> = [...times(5, 'invalid_reading' as const), ...times(3, 'unknown_device' as const), ...times(2, 'duplicate' as const)];
+  const reasons: Array<RejectedRow['reason']> = [
+    ...times(5, 'invalid_reading' as const),
+    ...times(3, 'unknown_device' as const),
+    ...times(2, 'duplicate' as const),
+  ];
   const now = Date.parse(DEMO.now);
   return reasons.map((reason, i) => ({
-    rejected_id: stableId('rejected', String(i)), message_id: `demo-rej-${i}`, reading_index: 0, device_id: reason === 'unknown_device' ? 'sim-plant/unknown-9' : DEMO.meter,
-    ts: iso(now - (i + 2) * 60 * MIN), metric: 'usage_kwh', reason, detail: `demo rejection: ${reason}`, payload: '{}', received_at: iso(now - (i + 2) * 60 * MIN + MIN),
+    rejected_id: stableId('rejected', String(i)),
+    message_id: `demo-rej-${i}`,
+    reading_index: 0,
+    device_id: reason === 'unknown_device' ? 'sim-plant/unknown-9' : DEMO.meter,
+    ts: iso(now - (i + 2) * 60 * MIN),
+    metric: 'usage_kwh',
+    reason,
+    detail: `demo rejection: ${reason}`,
+    payload: '{}',
+    received_at: iso(now - (i + 2) * 60 * MIN + MIN),
   }));
 }
 
@@ -98,11 +206,23 @@ function demoForecast(meter: readonly ReadingRow[]): ForecastRow[] {
   const rows: ForecastRow[] = [];
   for (let k = 1; k <= 96; k++) {
     const target = start + k * 15 * MIN;
-    const past = usage.filter((r) => { const d = (target - Date.parse(r.ts)) / (24 * 60 * MIN); return Number.isInteger(d) && d >= 1 && d <= 7; });
+    const past = usage.filter((r) => {
+      const d = (target - Date.parse(r.ts)) / (24 * 60 * MIN);
+      return Number.isInteger(d) && d >= 1 && d <= 7;
+    });
     const p50 = Math.round((past.reduce((s, r) => s + (r.value ?? 0), 0) / Math.max(1, past.length)) * 1000) / 1000;
     rows.push({
-      forecast_id: stableId('forecast', String(target)), device_id: DEMO.meter, metric: 'usage_kwh', issued_at: DEMO.now, origin: DEMO.now,
-      target_ts: iso(target), p10: Math.round(p50 * 800) / 1000, p50, p90: Math.round(p50 * 1200) / 1000, model: 'steel-forecast', model_version: '1',
+      forecast_id: stableId('forecast', String(target)),
+      device_id: DEMO.meter,
+      metric: 'usage_kwh',
+      issued_at: DEMO.now,
+      origin: DEMO.now,
+      target_ts: iso(target),
+      p10: Math.round(p50 * 800) / 1000,
+      p50,
+      p90: Math.round(p50 * 1200) / 1000,
+      model: 'steel-forecast',
+      model_version: '1',
     });
   }
   return rows;
@@ -111,9 +231,19 @@ function demoForecast(meter: readonly ReadingRow[]): ForecastRow[] {
 function demoCalls(): CopilotCallRow[] {
   const now = Date.parse(DEMO.now);
   return Array.from({ length: 6 }, (_, i) => ({
-    call_id: `demo-call-${i}`, request_id: `demo-req-${Math.floor(i / 2)}`, conversation_id: 'demo', caller: 'demo', kind: i % 2 === 0 ? 'model' : 'tool',
-    name: i % 2 === 0 ? 'gemini-2.5-flash' : 'series_stats', started_at: iso(now - (i + 1) * 24 * 60 * MIN), latency_ms: 900, tokens_in: i % 2 === 0 ? 4000 : 0,
-    tokens_out: i % 2 === 0 ? 300 : 0, tool_calls: i % 2 === 0 ? 1 : 0, error: null, estimated_cost_usd: i % 2 === 0 ? 0.0015 : 0,
+    call_id: `demo-call-${i}`,
+    request_id: `demo-req-${Math.floor(i / 2)}`,
+    conversation_id: 'demo',
+    caller: 'demo',
+    kind: i % 2 === 0 ? 'model' : 'tool',
+    name: i % 2 === 0 ? 'gemini-2.5-flash' : 'series_stats',
+    started_at: iso(now - (i + 1) * 24 * 60 * MIN),
+    latency_ms: 900,
+    tokens_in: i % 2 === 0 ? 4000 : 0,
+    tokens_out: i % 2 === 0 ? 300 : 0,
+    tool_calls: i % 2 === 0 ? 1 : 0,
+    error: null,
+    estimated_cost_usd: i % 2 === 0 ? 0.0015 : 0,
   }));
 }
 

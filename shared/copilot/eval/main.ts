@@ -16,7 +16,11 @@ import { scriptedEvalModel } from './scripted-eval.js';
  * proves the harness and the tools, not a model. Prints the report as JSON.
  */
 const scripted = process.argv.includes('--scripted');
-const config = loadConfig({ ...process.env, KILOWATCH_COPILOT_RATE_PER_MIN: '100000', KILOWATCH_COPILOT_BURST: '100000' });
+const config = loadConfig({
+  ...process.env,
+  KILOWATCH_COPILOT_RATE_PER_MIN: '100000',
+  KILOWATCH_COPILOT_BURST: '100000',
+});
 const configured = scripted ? undefined : await openLlm(config);
 const dir = mkdtempSync(join(tmpdir(), 'kilowatch-eval-copilot-'));
 const warehouse = await DuckDbWarehouse.open(join(dir, 'warehouse.duckdb'));
@@ -24,11 +28,23 @@ try {
   await warehouse.init();
   await writeDemoWarehouse(warehouse);
   const llm = configured ?? scriptedEvalModel(EVAL_CASES);
-  const runtime = await createCopilotRuntime({ ...config, KILOWATCH_DATA_DIR: dir }, { warehouse, llm, now: () => Date.parse(DEMO.now) });
-  const label = configured ? `${configured.provider}:${configured.model}` : 'scripted (proves the harness; no model was run)';
-  const report = await runEval(label, EVAL_CASES, (input) => runtime.ask('eval', input), (sql) => warehouse.query(sql));
+  const runtime = await createCopilotRuntime(
+    { ...config, KILOWATCH_DATA_DIR: dir },
+    { warehouse, llm, now: () => Date.parse(DEMO.now) },
+  );
+  const label = configured
+    ? `${configured.provider}:${configured.model}`
+    : 'scripted (proves the harness; no model was run)';
+  const report = await runEval(
+    label,
+    EVAL_CASES,
+    (input) => runtime.ask('eval', input),
+    (sql) => warehouse.query(sql),
+  );
   const { results, ...summary } = report;
-  process.stdout.write(`${JSON.stringify({ ...summary, failures: results.filter((r) => !r.answerOk || !r.toolChoiceOk).map((r) => ({ id: r.id, tools: r.toolsUsed, truth: r.truth, answer: r.answer.slice(0, 300), error: r.error })) }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ...summary, failures: results.filter((r) => !r.answerOk || !r.toolChoiceOk).map((r) => ({ id: r.id, tools: r.toolsUsed, truth: r.truth, answer: r.answer.slice(0, 300), error: r.error })) }, null, 2)}\n`,
+  );
 } finally {
   await warehouse.close();
   rmSync(dir, { recursive: true, force: true });

@@ -54,12 +54,31 @@ export async function runEval(
       const a = await askFn({ question: c.question });
       const toolsUsed = a.steps.filter((s) => s.ok).map((s) => s.tool);
       results.push({
-        id: c.id, family: c.family, toolsUsed, toolChoiceOk: toolsUsed.some((t) => c.tools.includes(t)), truth: expected,
-        answerOk: answerMatches(a.answer, expected, c.tolerance), cited: a.citations.length > 0, ms: Date.now() - started,
-        tokens: a.usage.inputTokens + a.usage.outputTokens, answer: a.answer,
+        id: c.id,
+        family: c.family,
+        toolsUsed,
+        toolChoiceOk: toolsUsed.some((t) => c.tools.includes(t)),
+        truth: expected,
+        answerOk: answerMatches(a.answer, expected, c.tolerance),
+        cited: a.citations.length > 0,
+        ms: Date.now() - started,
+        tokens: a.usage.inputTokens + a.usage.outputTokens,
+        answer: a.answer,
       });
     } catch (error) {
-      results.push({ id: c.id, family: c.family, toolsUsed: [], toolChoiceOk: false, truth: expected, answerOk: false, cited: false, ms: Date.now() - started, tokens: 0, answer: '', error: (error as Error).message });
+      results.push({
+        id: c.id,
+        family: c.family,
+        toolsUsed: [],
+        toolChoiceOk: false,
+        truth: expected,
+        answerOk: false,
+        cited: false,
+        ms: Date.now() - started,
+        tokens: 0,
+        answer: '',
+        error: (error as Error).message,
+      });
     }
   }
   const share = (f: (r: CaseResult) => boolean) => results.filter(f).length / Math.max(1, results.length);

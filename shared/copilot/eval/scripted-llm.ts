@@ -29,7 +29,12 @@ export class ScriptedLlm implements Llm {
       const made = step ? step(all).map((c) => ({ ...c, id: `scripted_${++calls}` })) : [];
       const text = made.length > 0 ? '' : s.answer(all);
       if (text) options.onText?.(text);
-      return { text, calls: made, usage: { input: tokens(seen), output: tokens(made) + tokens(text) }, model: this.model };
+      return {
+        text,
+        calls: made,
+        usage: { input: tokens(seen), output: tokens(made) + tokens(text) },
+        model: this.model,
+      };
     };
     return {
       ask: (question) => {

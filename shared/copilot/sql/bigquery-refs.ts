@@ -40,7 +40,8 @@ export function bigQueryRefs(sql: string): StatementRefs {
     if (key === 'from' && n.type === 'expr' && (n.expr as Json | undefined)?.type === 'function') {
       tableFunctions.push(functionName(n.expr as Json));
     }
-    if (key === 'with' && typeof (n.name as Json | undefined)?.value === 'string') ctes.push(String((n.name as Json).value));
+    if (key === 'with' && typeof (n.name as Json | undefined)?.value === 'string')
+      ctes.push(String((n.name as Json).value));
   });
   const tables = tableList.map((entry) => {
     const [, db, table = ''] = entry.split('::');
@@ -48,7 +49,8 @@ export function bigQueryRefs(sql: string): StatementRefs {
     const qualifier = db && db !== 'null' ? db : dot > 0 ? table.slice(0, dot) : null;
     return { qualifier, name: dot > 0 ? table.slice(dot + 1) : table };
   });
-  const limit = ((statements[0]?.limit as Json | undefined)?.value as Array<{ value: unknown }> | undefined)?.[0]?.value;
+  const limit = ((statements[0]?.limit as Json | undefined)?.value as Array<{ value: unknown }> | undefined)?.[0]
+    ?.value;
   return {
     statements: statements.length,
     kinds: statements.map((s) => String(s.type)),

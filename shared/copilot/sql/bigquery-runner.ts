@@ -63,7 +63,10 @@ export class BigQuerySqlRunner implements SqlRunner {
     const dry = await this.post({ query: sql, dryRun: true });
     const bytes = Number(dry.totalBytesProcessed ?? 0);
     if (bytes > this.options.maxBytes) {
-      throw new SqlRefusedError('byte_cap', `the dry run reads ${bytes} bytes, above the cap of ${this.options.maxBytes}; narrow the time range or the columns`);
+      throw new SqlRefusedError(
+        'byte_cap',
+        `the dry run reads ${bytes} bytes, above the cap of ${this.options.maxBytes}; narrow the time range or the columns`,
+      );
     }
     const answer = await this.post({
       query: sql,
@@ -74,7 +77,12 @@ export class BigQuerySqlRunner implements SqlRunner {
     });
     if (!answer.jobComplete) throw new Error(`the query did not finish within ${this.options.timeoutMs} ms`);
     const fields = answer.schema?.fields ?? [];
-    const rows = answer.rows ? (BigQuery.mergeSchemaWithRows_(answer.schema, answer.rows as never, { wrapIntegers: false, parseJSON: false }) as unknown[]) : [];
+    const rows = answer.rows
+      ? (BigQuery.mergeSchemaWithRows_(answer.schema, answer.rows as never, {
+          wrapIntegers: false,
+          parseJSON: false,
+        }) as unknown[])
+      : [];
     return { columns: fields.map((f) => f.name), rows: rows.map((r) => jsonSafe(r) as Record<string, unknown>), bytes };
   }
 }

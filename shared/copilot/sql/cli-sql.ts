@@ -28,8 +28,12 @@ export async function sqlFromCli(config: Config, sql: string): Promise<GuardedSq
 /** Rows as tab-separated text under their column names, then a line saying how many and whether clamped. */
 export function formatSqlAnswer(answer: GuardedSqlAnswer): string {
   if (!answer.ok) return `${answer.message}\n`;
-  const cell = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
-  const lines = [answer.columns.join('\t'), ...answer.rows.map((r) => answer.columns.map((c) => cell(r[c])).join('\t'))];
+  const cell = (v: unknown): string =>
+    v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+  const lines = [
+    answer.columns.join('\t'),
+    ...answer.rows.map((r) => answer.columns.map((c) => cell(r[c])).join('\t')),
+  ];
   const clamp = answer.clamped ? ' (LIMIT clamped)' : '';
   const bytes = answer.bytes === null ? '' : `, ${answer.bytes} bytes`;
   return `${lines.join('\n')}\n-- ${answer.rows.length} rows${clamp}${bytes}, ${answer.ms} ms\n`;

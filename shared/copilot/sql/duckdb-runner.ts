@@ -26,7 +26,11 @@ export class DuckDbSqlRunner implements SqlRunner {
 
   /** On the warehouse file opened read-only by this process alone (`kilowatch sql` with no host running). */
   static async openReadOnly(path: string, timeoutMs = 30_000): Promise<DuckDbSqlRunner> {
-    const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY', enable_external_access: 'false', lock_configuration: 'true' });
+    const instance = await DuckDBInstance.create(path, {
+      access_mode: 'READ_ONLY',
+      enable_external_access: 'false',
+      lock_configuration: 'true',
+    });
     const connection = await instance.connect();
     return new DuckDbSqlRunner(connection, timeoutMs, () => {
       connection.closeSync();
@@ -59,7 +63,8 @@ export class DuckDbSqlRunner implements SqlRunner {
         const rows = reader.getRowObjectsJS().map((r) => jsonSafe(r) as Record<string, unknown>);
         return { columns, rows, bytes: null };
       } catch (error) {
-        if (/interrupt/i.test((error as Error).message)) throw new Error(`the query ran past ${this.timeoutMs} ms and was stopped`, { cause: error });
+        if (/interrupt/i.test((error as Error).message))
+          throw new Error(`the query ran past ${this.timeoutMs} ms and was stopped`, { cause: error });
         throw error;
       } finally {
         clearTimeout(timer);
@@ -76,7 +81,9 @@ export class DuckDbSqlRunner implements SqlRunner {
 /** Turns external access off and locks the configuration; a second runner on a locked instance checks it instead. */
 async function lockDown(connection: DuckDBConnection): Promise<void> {
   const setting = async (name: string): Promise<string> =>
-    JSON.stringify((await connection.runAndReadAll(`SELECT current_setting('${name}') AS v`)).getRowObjectsJS()[0]?.v).replaceAll('"', '');
+    JSON.stringify(
+      (await connection.runAndReadAll(`SELECT current_setting('${name}') AS v`)).getRowObjectsJS()[0]?.v,
+    ).replaceAll('"', '');
   if ((await setting('lock_configuration')) !== 'true') {
     await connection.run('SET enable_external_access = false');
     await connection.run('SET lock_configuration = true');

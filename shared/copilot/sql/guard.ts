@@ -13,7 +13,11 @@ export interface GuardedStatement {
  * The guard, whatever the dialect: text checks, then the dialect's parser, then the allow-list of views,
  * the deny-list of functions, and a LIMIT no higher than maxRows. Throws SqlRefusedError naming the rule.
  */
-export async function guardSql(sql: string, parse: (sql: string) => Promise<StatementRefs> | StatementRefs, maxRows: number): Promise<GuardedStatement> {
+export async function guardSql(
+  sql: string,
+  parse: (sql: string) => Promise<StatementRefs> | StatementRefs,
+  maxRows: number,
+): Promise<GuardedStatement> {
   lexicalCheck(sql);
   const statement = sql.trim().replace(/;\s*$/, '');
   const refs = await parse(statement);

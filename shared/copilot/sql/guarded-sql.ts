@@ -13,7 +13,11 @@ export type GuardedSqlAnswer =
  * The one path for free SQL, shared by `kilowatch sql` and the copilot's tool: guard, then run. A refusal
  * is an answer (naming its rule), not an exception; errors from the warehouse propagate.
  */
-export async function runGuardedSql(runner: SqlRunner, sql: string, maxRows = DEFAULT_MAX_ROWS): Promise<GuardedSqlAnswer> {
+export async function runGuardedSql(
+  runner: SqlRunner,
+  sql: string,
+  maxRows = DEFAULT_MAX_ROWS,
+): Promise<GuardedSqlAnswer> {
   try {
     const guarded = await guardSql(sql, (s) => runner.refs(s), maxRows);
     const started = Date.now();

@@ -12,12 +12,16 @@ const ALLOWED_CONTROLS = new Set(['\n', '\r', '\t']);
  * characters anywhere, and a statement that starts with SELECT or WITH.
  */
 export function lexicalCheck(sql: string): void {
-  if (sql.length > MAX_SQL_CHARS) throw new SqlRefusedError('size', `the statement has ${sql.length} characters; at most ${MAX_SQL_CHARS}`);
+  if (sql.length > MAX_SQL_CHARS)
+    throw new SqlRefusedError('size', `the statement has ${sql.length} characters; at most ${MAX_SQL_CHARS}`);
   let quote: string | null = null;
   for (let i = 0; i < sql.length; i++) {
     const ch = sql[i] as string;
     if (FORMAT_CHARS.test(ch) && !ALLOWED_CONTROLS.has(ch)) {
-      throw new SqlRefusedError('characters', `invisible or control character U+${ch.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')} at ${i}`);
+      throw new SqlRefusedError(
+        'characters',
+        `invisible or control character U+${ch.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')} at ${i}`,
+      );
     }
     if (quote) {
       if (ch === '\\') i++;
@@ -32,8 +36,10 @@ export function lexicalCheck(sql: string): void {
       throw new SqlRefusedError('characters', `non-ASCII character "${ch}" at ${i} outside a string literal`);
     }
     const two = sql.slice(i, i + 2);
-    if (two === '--' || two === '/*' || ch === '#') throw new SqlRefusedError('comments', `comment at ${i}; write the statement without comments`);
+    if (two === '--' || two === '/*' || ch === '#')
+      throw new SqlRefusedError('comments', `comment at ${i}; write the statement without comments`);
   }
   if (quote) throw new SqlRefusedError('parse', `unterminated ${quote} literal`);
-  if (!/^\s*\(*\s*(select|with)\b/i.test(sql)) throw new SqlRefusedError('select_only', 'the statement must start with SELECT or WITH');
+  if (!/^\s*\(*\s*(select|with)\b/i.test(sql))
+    throw new SqlRefusedError('select_only', 'the statement must start with SELECT or WITH');
 }

@@ -12,20 +12,31 @@ const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function listAnomaliesTool(deps: CopilotDeps) {
-  const args = z.object({ deviceId: deviceId.nullable().describe('one device, or null for all'), from: isoTime, to: isoTime });
+  const args = z.object({
+    deviceId: deviceId.nullable().describe('one device, or null for all'),
+    from: isoTime,
+    to: isoTime,
+  });
   return tool({
     name: 'list_anomalies',
-    description: 'Alerts over [from, to) grouped by local day (site timezone): per day the count by kind and severity, the metrics involved and a few messages. Use for "which days were abnormal".',
+    description:
+      'Alerts over [from, to) grouped by local day (site timezone): per day the count by kind and severity, the metrics involved and a few messages. Use for "which days were abnormal".',
     args,
     async run(a) {
-      const listing = await listAlerts(deps.query, { from: a.from, to: a.to, limit: 1000, ...(a.deviceId ? { deviceId: a.deviceId } : {}) });
+      const listing = await listAlerts(deps.query, {
+        from: a.from,
+        to: a.to,
+        limit: 1000,
+        ...(a.deviceId ? { deviceId: a.deviceId } : {}),
+      });
       const days = new Map<string, AlertView[]>();
       for (const alert of listing.items) {
         const zone = deps.query.devices.get(alert.deviceId)?.timezone ?? 'UTC';
         const day = DateTime.fromISO(alert.ts, { zone }).toISODate() as string;
         days.set(day, [...(days.get(day) ?? []), alert]);
       }
-      const count = (xs: AlertView[], key: (x: AlertView) => string) => Object.fromEntries([...new Set(xs.map(key))].map((k) => [k, xs.filter((x) => key(x) === k).length]));
+      const count = (xs: AlertView[], key: (x: AlertView) => string) =>
+        Object.fromEntries([...new Set(xs.map(key))].map((k) => [k, xs.filter((x) => key(x) === k).length]));
       const byDay = [...days.entries()]
         .map(([day, xs]) => ({
           day,
@@ -33,11 +44,19 @@ export function listAnomaliesTool(deps: CopilotDeps) {
           byKind: count(xs, (x) => x.kind),
           bySeverity: count(xs, (x) => x.severity),
           metrics: [...new Set(xs.map((x) => x.metric ?? 'all'))],
-          examples: xs.slice(0, 3).map((x) => ({ alertId: x.alertId, deviceId: x.deviceId, ts: x.ts, kind: x.kind, message: x.message })),
+          examples: xs
+            .slice(0, 3)
+            .map((x) => ({ alertId: x.alertId, deviceId: x.deviceId, ts: x.ts, kind: x.kind, message: x.message })),
         }))
         .sort((x, y) => y.alerts - x.alerts);
       return {
-        content: { from: listing.from, to: listing.to, totalAlerts: listing.items.length, truncated: listing.nextCursor !== null, days: byDay },
+        content: {
+          from: listing.from,
+          to: listing.to,
+          totalAlerts: listing.items.length,
+          truncated: listing.nextCursor !== null,
+          days: byDay,
+        },
         citations: [queryCitation('list_anomalies', a, `alerts [${listing.from}, ${listing.to})`)],
       };
     },
@@ -45,7 +64,11 @@ export function listAnomaliesTool(deps: CopilotDeps) {
 }
 
 export function explainAnomalyTool(deps: CopilotDeps) {
-  const args = z.object({ deviceId, ts: isoTime.describe('time of the anomaly'), metric: metric.nullable().describe('the metric, or null for every metric of the device') });
+  const args = z.object({
+    deviceId,
+    ts: isoTime.describe('time of the anomaly'),
+    metric: metric.nullable().describe('the metric, or null for every metric of the device'),
+  });
   return tool({
     name: 'explain_anomaly',
     description:
@@ -65,9 +88,17 @@ export function explainAnomalyTool(deps: CopilotDeps) {
           .filter((p) => p !== at && p.value !== null && new Date(p.ts).getUTCHours() === new Date(t).getUTCHours())
           .map((p) => p.value as number)
           .sort((x, y) => x - y);
-        const median = sameHour.length ? (sameHour[Math.floor((sameHour.length - 1) / 2)]! + sameHour[Math.ceil((sameHour.length - 1) / 2)]!) / 2 : null;
-        const mad = median === null ? null : [...sameHour.map((v) => Math.abs(v - median))].sort((x, y) => x - y)[Math.floor(sameHour.length / 2)] ?? null;
-        const forecast = await deps.query.reader.latestForecast({ deviceId: a.deviceId, metric: m, range: { from: iso(t - 1), to: iso(t + 1) } }).catch(() => null);
+        const median = sameHour.length
+          ? (sameHour[Math.floor((sameHour.length - 1) / 2)]! + sameHour[Math.ceil((sameHour.length - 1) / 2)]!) / 2
+          : null;
+        const mad =
+          median === null
+            ? null
+            : ([...sameHour.map((v) => Math.abs(v - median))].sort((x, y) => x - y)[Math.floor(sameHour.length / 2)] ??
+              null);
+        const forecast = await deps.query.reader
+          .latestForecast({ deviceId: a.deviceId, metric: m, range: { from: iso(t - 1), to: iso(t + 1) } })
+          .catch(() => null);
         const p50 = forecast?.points.find((p) => Date.parse(p.targetTs) === t)?.p50 ?? null;
         const value = at?.value ?? null;
         perMetric.push({
@@ -85,16 +116,32 @@ export function explainAnomalyTool(deps: CopilotDeps) {
           forecastResidual: value !== null && p50 !== null ? round(value - p50, 4) : null,
         });
       }
-      const scores = await listScores(deps.query, { deviceId: a.deviceId, from: iso(t - 1), to: iso(t + 1), limit: 50 });
+      const scores = await listScores(deps.query, {
+        deviceId: a.deviceId,
+        from: iso(t - 1),
+        to: iso(t + 1),
+        limit: 50,
+      });
       const nearby = await listAlerts(deps.query, { from: iso(t - HOUR), to: iso(t + HOUR), limit: 50 });
       return {
         content: {
           deviceId: a.deviceId,
           ts: a.ts,
           metrics: perMetric.sort((x, y) => Math.abs(y.robustZ ?? 0) - Math.abs(x.robustZ ?? 0)),
-          scores: scores.items.map((s) => ({ metric: s.metric, model: s.model, signal: s.signal, score: s.score, threshold: s.threshold, isAnomaly: s.isAnomaly })),
-          otherDevicesAlerts: nearby.items.filter((x) => x.deviceId !== a.deviceId).map((x) => ({ deviceId: x.deviceId, ts: x.ts, kind: x.kind, metric: x.metric, message: x.message })),
-          sameDeviceAlerts: nearby.items.filter((x) => x.deviceId === a.deviceId).map((x) => ({ ts: x.ts, kind: x.kind, metric: x.metric, severity: x.severity, message: x.message })),
+          scores: scores.items.map((s) => ({
+            metric: s.metric,
+            model: s.model,
+            signal: s.signal,
+            score: s.score,
+            threshold: s.threshold,
+            isAnomaly: s.isAnomaly,
+          })),
+          otherDevicesAlerts: nearby.items
+            .filter((x) => x.deviceId !== a.deviceId)
+            .map((x) => ({ deviceId: x.deviceId, ts: x.ts, kind: x.kind, metric: x.metric, message: x.message })),
+          sameDeviceAlerts: nearby.items
+            .filter((x) => x.deviceId === a.deviceId)
+            .map((x) => ({ ts: x.ts, kind: x.kind, metric: x.metric, severity: x.severity, message: x.message })),
         },
         citations: [queryCitation('explain_anomaly', a, `${a.deviceId} around ${a.ts}`)],
       };

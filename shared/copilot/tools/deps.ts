@@ -15,9 +15,16 @@ export interface CopilotDeps {
   readonly tariff: (site: string) => Tariff;
 }
 
-export const isoTime = z.iso.datetime({ offset: true }).describe('RFC 3339 time with an offset, e.g. 2018-03-06T10:00:00+09:00');
+export const isoTime = z.iso
+  .datetime({ offset: true })
+  .describe('RFC 3339 time with an offset, e.g. 2018-03-06T10:00:00+09:00');
 export const deviceId = z.string().min(1).max(200).describe('device id, e.g. steel-plant/main-meter');
-export const metric = z.string().min(1).max(64).regex(/^[a-z][a-z0-9_]*$/).describe('metric name, e.g. usage_kwh');
+export const metric = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z][a-z0-9_]*$/)
+  .describe('metric name, e.g. usage_kwh');
 
 /** A citation of a tool's query result: the tool, a short hash of its arguments, and what was read. */
 export function queryCitation(tool: string, args: unknown, detail: string): Citation {

@@ -3,7 +3,13 @@ import { explainAnomalyTool, listAnomaliesTool } from './anomalies.js';
 import type { CopilotDeps } from './deps.js';
 import { forecastTool } from './forecast.js';
 import { maintenanceTool } from './maintenance.js';
-import { copilotUsageTool, listDevicesTool, pipelineHealthTool, runSqlTool, searchProceduresTool } from './operations.js';
+import {
+  copilotUsageTool,
+  listDevicesTool,
+  pipelineHealthTool,
+  runSqlTool,
+  searchProceduresTool,
+} from './operations.js';
 import { seriesStatsTool } from './series.js';
 import { whatIfPowerFactorTool, whatIfShiftTool } from './what-if.js';
 

@@ -22,7 +22,10 @@ export function maintenanceTool(deps: CopilotDeps) {
       'Which machines need attention and how urgently, from the evidence over [from, to): open and critical alerts, anomalous metrics, cleaning flags (stuck, out_of_range) and silence; each with the procedure chunk to follow.',
     args,
     async run(a) {
-      const [{ devices }, alerts] = await Promise.all([listDevices(deps.query, a), listAlerts(deps.query, { ...a, limit: 1000 })]);
+      const [{ devices }, alerts] = await Promise.all([
+        listDevices(deps.query, a),
+        listAlerts(deps.query, { ...a, limit: 1000 }),
+      ]);
       const index = await deps.procedures();
       const recommendations = [];
       for (const d of devices) {
@@ -31,23 +34,47 @@ export function maintenanceTool(deps: CopilotDeps) {
         const metrics = [...new Set(own.map((x) => x.metric).filter((m): m is string => m !== null))];
         const faultFlags = d.lastFlags.filter((f) => ['stuck', 'out_of_range', 'inconsistent', 'missing'].includes(f));
         if (own.length === 0 && faultFlags.length === 0 && d.status === 'reporting') continue;
-        const urgency: (typeof URGENCY)[number] = critical > 0 || d.status === 'faulted' ? 'now' : own.length >= 3 || d.status === 'silent' ? 'this_week' : 'watch';
+        const urgency: (typeof URGENCY)[number] =
+          critical > 0 || d.status === 'faulted'
+            ? 'now'
+            : own.length >= 3 || d.status === 'silent'
+              ? 'this_week'
+              : 'watch';
         const procedure = (await index.search(procedureQuestion(d.type, metrics, faultFlags), 1)).hits[0]?.chunk;
         recommendations.push({
           deviceId: d.deviceId,
           urgency,
           status: d.status,
-          evidence: { alerts: own.length, critical, metrics, lastFlags: d.lastFlags, lastReadingAt: d.lastReadingAt, latest: own.slice(0, 3).map((x) => ({ ts: x.ts, kind: x.kind, message: x.message })) },
+          evidence: {
+            alerts: own.length,
+            critical,
+            metrics,
+            lastFlags: d.lastFlags,
+            lastReadingAt: d.lastReadingAt,
+            latest: own.slice(0, 3).map((x) => ({ ts: x.ts, kind: x.kind, message: x.message })),
+          },
           procedure: procedure ? { chunkId: procedure.id, title: procedure.title, section: procedure.heading } : null,
         });
       }
-      recommendations.sort((x, y) => URGENCY.indexOf(x.urgency) - URGENCY.indexOf(y.urgency) || y.evidence.alerts - x.evidence.alerts);
+      recommendations.sort(
+        (x, y) => URGENCY.indexOf(x.urgency) - URGENCY.indexOf(y.urgency) || y.evidence.alerts - x.evidence.alerts,
+      );
       const chunks = recommendations.flatMap((r) => (r.procedure ? [r.procedure] : []));
       return {
-        content: { from: a.from, to: a.to, urgencyScale: 'now: critical alert or faulted; this_week: 3+ alerts or silent; watch: other evidence', recommendations },
+        content: {
+          from: a.from,
+          to: a.to,
+          urgencyScale: 'now: critical alert or faulted; this_week: 3+ alerts or silent; watch: other evidence',
+          recommendations,
+        },
         citations: [
           queryCitation('maintenance_recommendations', a, `alerts and device status [${a.from}, ${a.to})`),
-          ...[...new Map(chunks.map((c) => [c.chunkId, c])).values()].map((c) => ({ kind: 'chunk' as const, id: c.chunkId, title: c.title, source: c.chunkId.split('#')[0] ?? '' })),
+          ...[...new Map(chunks.map((c) => [c.chunkId, c])).values()].map((c) => ({
+            kind: 'chunk' as const,
+            id: c.chunkId,
+            title: c.title,
+            source: c.chunkId.split('#')[0] ?? '',
+          })),
         ],
       };
     },

@@ -23,7 +23,10 @@ export interface Stats {
 export function stats(points: readonly SeriesPoint[]): Stats {
   const values = points.filter((p): p is SeriesPoint & { value: number } => p.value !== null);
   const sum = values.reduce((s, p) => s + p.value, 0);
-  const peak = values.reduce<SeriesPoint & { value: number } | null>((best, p) => (!best || p.value > best.value ? p : best), null);
+  const peak = values.reduce<(SeriesPoint & { value: number }) | null>(
+    (best, p) => (!best || p.value > best.value ? p : best),
+    null,
+  );
   return {
     points: points.length,
     mean: values.length ? round(sum / values.length, 4) : null,
@@ -55,10 +58,20 @@ const args = z.object({
 });
 
 /** Readings of a series over [from, to), bounded to MAX_RANGE_MS. */
-export async function readSeries(deps: CopilotDeps, deviceIdValue: string, metricName: string, from: string, to: string): Promise<SeriesPoint[]> {
+export async function readSeries(
+  deps: CopilotDeps,
+  deviceIdValue: string,
+  metricName: string,
+  from: string,
+  to: string,
+): Promise<SeriesPoint[]> {
   if (Date.parse(to) - Date.parse(from) > MAX_RANGE_MS) throw invalid('to', 'a window may span at most 92 days');
   if (Date.parse(to) <= Date.parse(from)) throw invalid('from', 'from must be before to');
-  return deps.query.reader.series({ deviceId: deviceIdValue, metric: metricName, range: { from: new Date(from).toISOString(), to: new Date(to).toISOString() } });
+  return deps.query.reader.series({
+    deviceId: deviceIdValue,
+    metric: metricName,
+    range: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+  });
 }
 
 export function seriesStatsTool(deps: CopilotDeps) {
@@ -86,10 +99,21 @@ export function seriesStatsTool(deps: CopilotDeps) {
       const other = a.compareWith ? await summarise(a.compareWith.from, a.compareWith.to) : null;
       const comparison =
         other && main.mean !== null && other.mean !== null
-          ? { deltaSum: round(main.sum - other.sum, 4), deltaMean: round(main.mean - other.mean, 4), ratioSum: other.sum ? round(main.sum / other.sum, 4) : null }
+          ? {
+              deltaSum: round(main.sum - other.sum, 4),
+              deltaMean: round(main.mean - other.mean, 4),
+              ratioSum: other.sum ? round(main.sum / other.sum, 4) : null,
+            }
           : null;
       return {
-        content: { deviceId: a.deviceId, metric: a.metric, unit, timezone: device.timezone, window: main, ...(other ? { compareWith: other, comparison } : {}) },
+        content: {
+          deviceId: a.deviceId,
+          metric: a.metric,
+          unit,
+          timezone: device.timezone,
+          window: main,
+          ...(other ? { compareWith: other, comparison } : {}),
+        },
         citations: [queryCitation('series_stats', a, `${a.deviceId} ${a.metric} [${a.from}, ${a.to})`)],
       };
     },

@@ -6,14 +6,18 @@ import { deviceId, isoTime, queryCitation, round, type CopilotDeps } from './dep
 import { readSeries } from './series.js';
 
 const hour = z.number().int().min(0).max(24);
-const hours = z.object({ startHour: hour, endHour: hour }).describe('local hours [startHour, endHour) of every day; a window may wrap midnight (22 to 6)');
+const hours = z
+  .object({ startHour: hour, endHour: hour })
+  .describe('local hours [startHour, endHour) of every day; a window may wrap midnight (22 to 6)');
 
 /** The energy meter's intervals over the baseline, with its site tariff and interval length. */
 async function baseline(deps: CopilotDeps, id: string, from: string, to: string) {
   const device = deps.query.devices.get(id);
   if (!device || device.type !== 'energy-meter') throw invalid('deviceId', `${id} is not a registered energy meter`);
   const points = await readSeries(deps, id, 'usage_kwh', from, to);
-  const intervals: Interval[] = points.filter((p) => p.value !== null).map((p) => ({ ts: p.ts, kwh: p.value as number }));
+  const intervals: Interval[] = points
+    .filter((p) => p.value !== null)
+    .map((p) => ({ ts: p.ts, kwh: p.value as number }));
   if (intervals.length === 0) throw invalid('from', `no usage_kwh readings of ${id} in [${from}, ${to})`);
   return { device, intervals, tariff: deps.tariff(device.site), intervalHours: device.intervalSeconds / 3600 };
 }
@@ -36,13 +40,22 @@ export function whatIfShiftTool(deps: CopilotDeps) {
     args,
     async run(a) {
       const { intervals, tariff, intervalHours } = await baseline(deps, a.deviceId, a.from, a.to);
-      const d = compareBills(bill(tariff, intervals, intervalHours), bill(tariff, shiftLoad(tariff, intervals, a.fromHours, a.toHours, a.share), intervalHours));
+      const d = compareBills(
+        bill(tariff, intervals, intervalHours),
+        bill(tariff, shiftLoad(tariff, intervals, a.fromHours, a.toHours, a.share), intervalHours),
+      );
       return {
         content: {
           currency: d.currency,
           tariff: tariff.name,
           tariffVerified: tariff.verified,
-          baseline: { from: a.from, to: a.to, energyKwh: round(d.before.energyKwh, 1), energyCost: money(d.before.energyCost), peakKw: round(d.before.peakKw, 1) },
+          baseline: {
+            from: a.from,
+            to: a.to,
+            energyKwh: round(d.before.energyKwh, 1),
+            energyCost: money(d.before.energyCost),
+            peakKw: round(d.before.peakKw, 1),
+          },
           deltaKwh: round(d.deltaKwh, 3),
           deltaEnergyCost: money(d.deltaEnergyCost),
           deltaPeakKw: round(d.deltaPeakKw, 2),
@@ -51,14 +64,25 @@ export function whatIfShiftTool(deps: CopilotDeps) {
           units: { energy: 'kWh', cost: tariff.currency, demand: 'kW', co2: 'kg' },
           emissionFactor: { kgPerKwh: tariff.emissionFactorKgPerKwh, source: tariff.emissionFactorSource },
         },
-        citations: [queryCitation('what_if_shift_load', a, `usage_kwh of ${a.deviceId} [${a.from}, ${a.to}) with tariff ${tariff.site}`)],
+        citations: [
+          queryCitation(
+            'what_if_shift_load',
+            a,
+            `usage_kwh of ${a.deviceId} [${a.from}, ${a.to}) with tariff ${tariff.site}`,
+          ),
+        ],
       };
     },
   });
 }
 
 export function whatIfPowerFactorTool(deps: CopilotDeps) {
-  const args = z.object({ deviceId, from: isoTime, to: isoTime, targetPf: z.number().min(0.8).max(1).describe('target lagging power factor, e.g. 0.95') });
+  const args = z.object({
+    deviceId,
+    from: isoTime,
+    to: isoTime,
+    targetPf: z.number().min(0.8).max(1).describe('target lagging power factor, e.g. 0.95'),
+  });
   return tool({
     name: 'what_if_power_factor',
     description:
@@ -66,7 +90,9 @@ export function whatIfPowerFactorTool(deps: CopilotDeps) {
     args,
     async run(a) {
       const { intervals, tariff, intervalHours } = await baseline(deps, a.deviceId, a.from, a.to);
-      const reactive = new Map((await readSeries(deps, a.deviceId, 'lagging_reactive_kvarh', a.from, a.to)).map((p) => [p.ts, p.value ?? 0]));
+      const reactive = new Map(
+        (await readSeries(deps, a.deviceId, 'lagging_reactive_kvarh', a.from, a.to)).map((p) => [p.ts, p.value ?? 0]),
+      );
       const rows = intervals.map((i) => ({ ...i, kvarh: reactive.get(i.ts) ?? 0 }));
       const peakKw = bill(tariff, intervals, intervalHours).peakKw;
       const w = powerFactorWhatIf(tariff, rows, a.targetPf, peakKw, intervalHours);
@@ -84,9 +110,20 @@ export function whatIfPowerFactorTool(deps: CopilotDeps) {
           demandAdjustmentAfter: round(w.demandAdjustmentAfter, 4),
           peakKw: round(peakKw, 1),
           deltaDemandChargePerMonth: money(w.deltaDemandChargePerMonth),
-          units: { reactive: 'kVArh', capacitor: 'kVAr', adjustment: 'share of the demand charge', cost: tariff.currency },
+          units: {
+            reactive: 'kVArh',
+            capacitor: 'kVAr',
+            adjustment: 'share of the demand charge',
+            cost: tariff.currency,
+          },
         },
-        citations: [queryCitation('what_if_power_factor', a, `usage_kwh and lagging_reactive_kvarh of ${a.deviceId} [${a.from}, ${a.to})`)],
+        citations: [
+          queryCitation(
+            'what_if_power_factor',
+            a,
+            `usage_kwh and lagging_reactive_kvarh of ${a.deviceId} [${a.from}, ${a.to})`,
+          ),
+        ],
       };
     },
   });

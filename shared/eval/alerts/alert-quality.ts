@@ -56,14 +56,20 @@ function quantile(sorted: readonly number[], q: number): number | null {
  * first, then the earliest); alerts no episode explains are false. Episodes before their series could be
  * scored (the detector's learning rows) are left out by the caller.
  */
-export function alertQuality(alerts: readonly RaisedAlert[], episodes: readonly FaultEpisode[], o: QualityOptions): AlertQuality {
+export function alertQuality(
+  alerts: readonly RaisedAlert[],
+  episodes: readonly FaultEpisode[],
+  o: QualityOptions,
+): AlertQuality {
   const hits = new Map<FaultEpisode, number[]>();
   let other = 0;
   let falseAlerts = 0;
   const rank = (e: FaultEpisode) => (o.targets.includes(e.fault) ? 0 : 1);
   for (const alert of alerts) {
     const owner = episodes
-      .filter((e) => alert.openedMs >= e.startMs - o.leadMs && alert.openedMs <= e.endMs + o.graceMs && concerns(alert, e))
+      .filter(
+        (e) => alert.openedMs >= e.startMs - o.leadMs && alert.openedMs <= e.endMs + o.graceMs && concerns(alert, e),
+      )
       .sort((a, b) => rank(a) - rank(b) || a.startMs - b.startMs)[0];
     if (!owner) falseAlerts++;
     else if (!o.targets.includes(owner.fault)) other++;
@@ -74,7 +80,9 @@ export function alertQuality(alerts: readonly RaisedAlert[], episodes: readonly 
     const mine = episodes.filter((e) => e.fault === fault);
     const detected = mine.filter((e) => hits.has(e));
     const counts = detected.map((e) => (hits.get(e) as number[]).length);
-    const delays = detected.map((e) => Math.max(0, Math.min(...(hits.get(e) as number[])) - e.startMs) / 60_000).sort((a, b) => a - b);
+    const delays = detected
+      .map((e) => Math.max(0, Math.min(...(hits.get(e) as number[])) - e.startMs) / 60_000)
+      .sort((a, b) => a - b);
     byFault[fault] = {
       episodes: mine.length,
       detected: detected.length,

@@ -11,7 +11,10 @@ export interface FaultEpisode {
 
 /** The simulator's labels (one per affected value) grouped into episodes. */
 export function episodesOf(labels: Iterable<FaultLabel>): FaultEpisode[] {
-  const byKey = new Map<string, { deviceId: string; fault: FaultType; metrics: Set<string>; startMs: number; endMs: number }>();
+  const byKey = new Map<
+    string,
+    { deviceId: string; fault: FaultType; metrics: Set<string>; startMs: number; endMs: number }
+  >();
   for (const l of labels) {
     const startMs = Date.parse(l.start ?? l.ts);
     const endMs = Date.parse(l.end ?? l.ts);

@@ -31,7 +31,11 @@ export interface SimulatedPlant {
 /** Publishes every message of the run under one ordering key: ingest sees each machine's readings in time order. */
 function inOrder(bus: Bus): Bus {
   return {
-    publish: (topic, messages) => bus.publish(topic, messages.map((m) => ({ ...m, orderingKey: 'simulation' }))),
+    publish: (topic, messages) =>
+      bus.publish(
+        topic,
+        messages.map((m) => ({ ...m, orderingKey: 'simulation' })),
+      ),
     deadLetter: (l) => bus.deadLetter(l),
     close: () => bus.close(),
   };
@@ -41,10 +45,20 @@ function inOrder(bus: Bus): Bus {
  * A simulated plant run through the real local stack (router, ingest, score, notify over HTTP, DuckDB in a
  * temp folder), ended with an alerts sweep: what the evaluations of alerts and recommendations read.
  */
-export async function runSimulatedPlant(options: { machines: number; days: number; seed: number; faults?: SimulationInput['faults'] }): Promise<SimulatedPlant> {
+export async function runSimulatedPlant(options: {
+  machines: number;
+  days: number;
+  seed: number;
+  faults?: SimulationInput['faults'];
+}): Promise<SimulatedPlant> {
   setLogLevel('error');
   const dir = mkdtempSync(join(tmpdir(), 'kilowatch-eval-'));
-  const config = loadConfig({ ...process.env, KILOWATCH_DATA_DIR: dir, LOG_LEVEL: 'error', KILOWATCH_WEBHOOKS: `json=file:${join(dir, 'notifications.jsonl')}` });
+  const config = loadConfig({
+    ...process.env,
+    KILOWATCH_DATA_DIR: dir,
+    LOG_LEVEL: 'error',
+    KILOWATCH_WEBHOOKS: `json=file:${join(dir, 'notifications.jsonl')}`,
+  });
   const stack = await startLocalStack(config, { routerPort: 0, functionsPort: 0, alertsSweepMs: 0 });
   const close = async () => {
     await stack.close();
@@ -57,16 +71,26 @@ export async function runSimulatedPlant(options: { machines: number; days: numbe
     const startMs = Date.UTC(2026, 0, 5);
     await runSimulation(
       {
-        machines: options.machines, intervalS: 60, startMs, durationS: options.days * 86_400, seed: options.seed,
+        machines: options.machines,
+        intervalS: 60,
+        startMs,
+        durationS: options.days * 86_400,
+        seed: options.seed,
         ...(options.faults ? { faults: options.faults } : {}),
-        timezone: device.timezone, limits: limitsFromSpecs(device.metricSpecs), historyPoints: config.KILOWATCH_HISTORY_POINTS,
+        timezone: device.timezone,
+        limits: limitsFromSpecs(device.metricSpecs),
+        historyPoints: config.KILOWATCH_HISTORY_POINTS,
       },
       { batch: 500, maxBytes: config.KILOWATCH_MAX_MESSAGE_BYTES, labelsPath, bus: inOrder(stack.deps.bus) },
     );
     await stack.router.idle();
     stack.router.publish('alerts', [{ data: Buffer.from(SWEEP_COMMAND) }]);
     await stack.router.idle();
-    const labels = readFileSync(labelsPath, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FaultLabel);
+    const labels = readFileSync(labelsPath, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as FaultLabel);
     return { config, stack, labels, startMs, close };
   } catch (error) {
     await close();

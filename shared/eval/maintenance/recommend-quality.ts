@@ -40,7 +40,12 @@ function median(values: number[]): number | null {
  * [start, end] reached risk ≥ 2 (lead time: end − that point); a point of risk ≥ 2 is true when a degradation
  * of its machine overlaps its evidence window [asOf − recentMs, asOf].
  */
-export function recommendQuality(points: readonly RiskPoint[], episodes: readonly FaultEpisode[], recentMs: number, machineDays: number): RecommendQuality {
+export function recommendQuality(
+  points: readonly RiskPoint[],
+  episodes: readonly FaultEpisode[],
+  recentMs: number,
+  machineDays: number,
+): RecommendQuality {
   const byFault: Record<string, DegradationQuality> = {};
   const leads: number[] = [];
   let caughtAll = 0;
@@ -48,7 +53,9 @@ export function recommendQuality(points: readonly RiskPoint[], episodes: readonl
     const mine = episodes.filter((e) => e.fault === fault);
     const faultLeads: number[] = [];
     for (const e of mine) {
-      const first = points.find((p) => p.deviceId === e.deviceId && p.risk >= 2 && p.asOfMs >= e.startMs && p.asOfMs <= e.endMs);
+      const first = points.find(
+        (p) => p.deviceId === e.deviceId && p.risk >= 2 && p.asOfMs >= e.startMs && p.asOfMs <= e.endMs,
+      );
       if (first) faultLeads.push((e.endMs - first.asOfMs) / 3_600_000);
     }
     leads.push(...faultLeads);
@@ -61,7 +68,9 @@ export function recommendQuality(points: readonly RiskPoint[], episodes: readonl
     };
   }
   const high = points.filter((p) => p.risk >= 2);
-  const explained = high.filter((p) => episodes.some((e) => e.deviceId === p.deviceId && e.startMs <= p.asOfMs && e.endMs >= p.asOfMs - recentMs));
+  const explained = high.filter((p) =>
+    episodes.some((e) => e.deviceId === p.deviceId && e.startMs <= p.asOfMs && e.endMs >= p.asOfMs - recentMs),
+  );
   return {
     byFault,
     precision: high.length ? explained.length / high.length : null,

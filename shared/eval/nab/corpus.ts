@@ -17,7 +17,10 @@ export function nabFileNames(dir: string): string[] {
 }
 
 function readWindows(dir: string): Record<string, [string, string][]> {
-  return JSON.parse(readFileSync(join(dir, 'labels', 'combined_windows.json'), 'utf8')) as Record<string, [string, string][]>;
+  return JSON.parse(readFileSync(join(dir, 'labels', 'combined_windows.json'), 'utf8')) as Record<
+    string,
+    [string, string][]
+  >;
 }
 
 /** Row position of a window end: the row whose timestamp equals it (compared as date-times). */
@@ -37,7 +40,9 @@ export function loadNabCorpus(dir: string, only?: readonly string[]): NabSeries[
   return names.map((name) => {
     const table = readSeriesCsv(join(dir, 'data', name));
     const times = table.timestamps.map(naiveTimestampMs);
-    const ws = (windows[name] ?? []).map(([a, b]) => [rowOf(name, times, a), rowOf(name, times, b)] as [number, number]);
+    const ws = (windows[name] ?? []).map(
+      ([a, b]) => [rowOf(name, times, a), rowOf(name, times, b)] as [number, number],
+    );
     return { name, timestamps: table.timestamps, values: table.values[0] as Float64Array, windows: ws };
   });
 }

@@ -71,8 +71,10 @@ function layout(file: NabFile, profile: NabProfile): FileLayout {
   const windows = [...file.windows].sort((a, b) => a[0] - b[0]);
   const sigmoidAtLeft = scaledSigmoid(-1);
   windows.forEach(([l, r], k) => {
-    if (l > r || l < 0 || r >= n) throw new Error(`${file.name}: window ${k} [${l}, ${r}] is outside the file's ${n} rows`);
-    if (k > 0 && l <= (windows[k - 1] as readonly [number, number])[1]) throw new Error(`${file.name}: windows ${k - 1} and ${k} overlap`);
+    if (l > r || l < 0 || r >= n)
+      throw new Error(`${file.name}: window ${k} [${l}, ${r}] is outside the file's ${n} rows`);
+    if (k > 0 && l <= (windows[k - 1] as readonly [number, number])[1])
+      throw new Error(`${file.name}: windows ${k - 1} and ${k} overlap`);
     const width = r - l + 1;
     for (let i = l; i <= r; i++) {
       windowOf[i] = k;
@@ -100,7 +102,12 @@ function layout(file: NabFile, profile: NabProfile): FileLayout {
 }
 
 /** Raw score and counts of one file at threshold θ (flag when s ≥ θ). */
-function rawAtThreshold(file: NabFile, lay: FileLayout, profile: NabProfile, threshold: number): { raw: number; counts: NabCounts } {
+function rawAtThreshold(
+  file: NabFile,
+  lay: FileLayout,
+  profile: NabProfile,
+  threshold: number,
+): { raw: number; counts: NabCounts } {
   const best = lay.scorable.map(() => Number.NEGATIVE_INFINITY);
   const counts: NabCounts = { tp: 0, fp: 0, fn: 0, tn: 0 };
   let falseAlarms = 0;
@@ -145,14 +152,22 @@ export function scoreOptimized(files: readonly NabFile[], profile: NabProfile): 
   return finish(files, layouts, profile, threshold);
 }
 
-export function scoreCorpus(files: readonly NabFile[], profiles: readonly NabProfile[] = NAB_PROFILES): NabProfileResult[] {
+export function scoreCorpus(
+  files: readonly NabFile[],
+  profiles: readonly NabProfile[] = NAB_PROFILES,
+): NabProfileResult[] {
   return profiles.map((p) => scoreOptimized(files, p));
 }
 
 /** NAB's way of writing "flag nothing". */
 export const FLAG_NOTHING = 1.1;
 
-function finish(files: readonly NabFile[], layouts: FileLayout[], profile: NabProfile, threshold: number): NabProfileResult {
+function finish(
+  files: readonly NabFile[],
+  layouts: FileLayout[],
+  profile: NabProfile,
+  threshold: number,
+): NabProfileResult {
   const counts: NabCounts = { tp: 0, fp: 0, fn: 0, tn: 0 };
   const perFileRaw: Record<string, number> = {};
   let raw = 0;
@@ -219,7 +234,7 @@ function optimalThreshold(files: readonly NabFile[], layouts: FileLayout[], prof
   const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => (score[b] as number) - (score[a] as number));
   let bestTotal = total;
   let bestThreshold = FLAG_NOTHING;
-  for (let o = 0; o < count; ) {
+  for (let o = 0; o < count;) {
     const s = score[order[o] as number] as number;
     for (; o < count && score[order[o] as number] === s; o++) {
       const r = order[o] as number;

@@ -14,7 +14,9 @@ export interface SkabFile {
 /** The labelled SKAB files under `data/` (every group folder except anomaly-free), in numeric order. */
 export function loadSkabCorpus(dir: string): SkabFile[] {
   const dataDir = join(dir, 'data');
-  const groups = readdirSync(dataDir).filter((g) => g !== 'anomaly-free').sort();
+  const groups = readdirSync(dataDir)
+    .filter((g) => g !== 'anomaly-free')
+    .sort();
   return groups.flatMap((group) =>
     readdirSync(join(dataDir, group))
       .filter((f) => f.endsWith('.csv'))
@@ -24,7 +26,13 @@ export function loadSkabCorpus(dir: string): SkabFile[] {
         const anomaly = table.labels.anomaly;
         const changepoint = table.labels.changepoint;
         if (!anomaly || !changepoint) throw new Error(`${group}/${f}: no anomaly/changepoint label columns`);
-        return { name: `${group}/${f}`, table, timesMs: Float64Array.from(table.timestamps, naiveTimestampMs), anomaly, changepoint };
+        return {
+          name: `${group}/${f}`,
+          table,
+          timesMs: Float64Array.from(table.timestamps, naiveTimestampMs),
+          anomaly,
+          changepoint,
+        };
       }),
   );
 }

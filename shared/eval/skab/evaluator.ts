@@ -86,7 +86,11 @@ interface FileMatch {
 }
 
 /** Windows [c, c + 60 s] at each labelled changepoint, the next one's start pushed to the earlier one's end when they meet. */
-export function changepointWindows(timesMs: ArrayLike<number>, changepoint: ArrayLike<number>, widthMs = SKAB_WINDOW_MS): [number, number][] {
+export function changepointWindows(
+  timesMs: ArrayLike<number>,
+  changepoint: ArrayLike<number>,
+  widthMs = SKAB_WINDOW_MS,
+): [number, number][] {
   const windows: [number, number][] = [];
   for (let i = 0; i < changepoint.length; i++) {
     if ((changepoint[i] as number) >= 0.5) windows.push([timesMs[i] as number, (timesMs[i] as number) + widthMs]);
@@ -127,7 +131,10 @@ export function detectionScore(r: number, profile: SkabCostProfile): number {
   return profile.aFp + ((profile.aTp - profile.aFp) / 2) * (1 - Math.tanh(x) / Math.tanh(Math.PI / 2));
 }
 
-export function changepointMetrics(files: readonly SkabFileResult[], profiles: readonly SkabCostProfile[] = SKAB_NAB_PROFILES): SkabChangepointMetrics {
+export function changepointMetrics(
+  files: readonly SkabFileResult[],
+  profiles: readonly SkabCostProfile[] = SKAB_NAB_PROFILES,
+): SkabChangepointMetrics {
   const matches = files.map(matchFile);
   const detections = matches.flatMap((m) => m.detected);
   const windows = detections.length;

@@ -32,8 +32,10 @@ export function pcaT2QFlags(train: number[][], test: number[][], explained = 0.9
     return s[Math.min(s.length - 1, Math.floor(quantile * s.length))] as number;
   };
   const [t2Limit, qLimit] = [limit(0), limit(1)];
-  return Uint8Array.from(test.map((r) => {
-    const [t2, q] = stats(z(r));
-    return t2 > t2Limit || q > qLimit ? 1 : 0;
-  }));
+  return Uint8Array.from(
+    test.map((r) => {
+      const [t2, q] = stats(z(r));
+      return t2 > t2Limit || q > qLimit ? 1 : 0;
+    }),
+  );
 }

@@ -62,7 +62,13 @@ const NO_FLAGS: Flag[] = Object.freeze([]) as unknown as Flag[];
 /** Unknown metric names quoted in one rejection: the rest are counted. */
 const NAMES_QUOTED = 10;
 
-type Reject = (index: number, reason: RejectionReason, detail: string, payload: unknown, extra?: Partial<RejectedRow>) => void;
+type Reject = (
+  index: number,
+  reason: RejectionReason,
+  detail: string,
+  payload: unknown,
+  extra?: Partial<RejectedRow>,
+) => void;
 
 /** A name as sent, short enough to quote. */
 function quote(name: string): string {
@@ -112,12 +118,16 @@ export class ReadingCleaner {
    * Ids of readings older than what their device's state covers, per device, with their time range:
    * those need a warehouse lookup before cleaning. Readings that will fail validation are skipped here.
    */
-  olderThanHistory(readings: readonly unknown[], stateOf: (deviceId: string) => DeviceState): Map<string, { ids: string[]; from: number; to: number }> {
+  olderThanHistory(
+    readings: readonly unknown[],
+    stateOf: (deviceId: string) => DeviceState,
+  ): Map<string, { ids: string[]; from: number; to: number }> {
     const requests = new Map<string, { ids: string[]; from: number; to: number }>();
     for (const raw of readings) {
       const r = raw as Partial<Record<'deviceId' | 'ts' | 'metrics', unknown>> | null;
       if (r === null || typeof r !== 'object' || typeof r.deviceId !== 'string') continue;
-      if ((typeof r.ts !== 'string' && typeof r.ts !== 'number') || r.metrics === null || typeof r.metrics !== 'object') continue;
+      if ((typeof r.ts !== 'string' && typeof r.ts !== 'number') || r.metrics === null || typeof r.metrics !== 'object')
+        continue;
       const device = this.registry.get(r.deviceId);
       if (!device) continue;
       const ts = timestampOf(r.ts, device, r.deviceId);
@@ -171,13 +181,21 @@ export class ReadingCleaner {
       const reading = parsed.data;
       const device = this.registry.get(reading.deviceId);
       if (!device) {
-        reject(index, 'unknown_device', `deviceId: '${reading.deviceId}' is not in the device registry; register it first`, raw, {
-          device_id: reading.deviceId,
-        });
+        reject(
+          index,
+          'unknown_device',
+          `deviceId: '${reading.deviceId}' is not in the device registry; register it first`,
+          raw,
+          {
+            device_id: reading.deviceId,
+          },
+        );
         continue;
       }
       if (ctx.binding && device.site !== ctx.binding.site) {
-        reject(index, 'forbidden_device', this.forbidden(reading.deviceId, ctx.binding), raw, { device_id: reading.deviceId });
+        reject(index, 'forbidden_device', this.forbidden(reading.deviceId, ctx.binding), raw, {
+          device_id: reading.deviceId,
+        });
         continue;
       }
       const ts = timestampOf(reading.ts, device, reading.deviceId);
@@ -188,10 +206,16 @@ export class ReadingCleaner {
       const tsIso = new Date(ts.ms).toISOString();
       const ahead = (ts.ms - ctx.receivedAt) / 1000;
       if (ahead > this.limits.futureRejectS) {
-        reject(index, 'future_ts', `ts: ${tsIso} is ${Math.round(ahead)} s in the future; at most ${this.limits.futureRejectS} s is accepted`, raw, {
-          device_id: reading.deviceId,
-          ts: tsIso,
-        });
+        reject(
+          index,
+          'future_ts',
+          `ts: ${tsIso} is ${Math.round(ahead)} s in the future; at most ${this.limits.futureRejectS} s is accepted`,
+          raw,
+          {
+            device_id: reading.deviceId,
+            ts: tsIso,
+          },
+        );
         continue;
       }
       const state = stateOf(reading.deviceId);
@@ -230,7 +254,13 @@ export class ReadingCleaner {
         const first = earlier === undefined ? `message ${known.messageId}` : `reading ${earlier} of this message`;
         const where = { device_id: reading.deviceId, ts: tsIso, metric: v.metric };
         if (!sameValue(known.sent, v.sent)) {
-          reject(index, 'conflict', `${v.metric}: ${v.sent} differs from ${known.sent} stored first (${first}); the first is kept`, raw, where);
+          reject(
+            index,
+            'conflict',
+            `${v.metric}: ${v.sent} differs from ${known.sent} stored first (${first}); the first is kept`,
+            raw,
+            where,
+          );
         } else {
           reject(index, 'duplicate', `${v.metric}: same device, time, metric and value as ${first}`, raw, where);
         }
@@ -240,7 +270,8 @@ export class ReadingCleaner {
   }
 
   private forbidden(deviceId: string, binding: SiteBinding): string {
-    if (binding.site === undefined) return `deviceId: '${deviceId}' came through topic ${binding.topic}, which belongs to no registered site`;
+    if (binding.site === undefined)
+      return `deviceId: '${deviceId}' came through topic ${binding.topic}, which belongs to no registered site`;
     return (
       `deviceId: '${deviceId}' is not a device of site ${binding.site}, whose topic ${binding.topic} this message came through; ` +
       `its devices: ${this.registry.devicesOf(binding.site).join(', ')}`
@@ -277,7 +308,13 @@ export class ReadingCleaner {
       }
       const value = sentValue === null ? null : conversion.convert(sentValue);
       if (value !== null && !Number.isFinite(value)) {
-        reject(index, 'invalid_reading', `metrics.${metric}: ${sentValue} ${unit} is beyond the largest number a float holds in ${spec.unit}`, raw, where);
+        reject(
+          index,
+          'invalid_reading',
+          `metrics.${metric}: ${sentValue} ${unit} is beyond the largest number a float holds in ${spec.unit}`,
+          raw,
+          where,
+        );
         continue;
       }
       const flags: Flag[] = conversion.converted ? ['unit_converted'] : NO_FLAGS;
@@ -297,7 +334,11 @@ export class ReadingCleaner {
       const quoted = unknown.slice(0, NAMES_QUOTED).map(quote).join(', ');
       const more = unknown.length > NAMES_QUOTED ? ` and ${unknown.length - NAMES_QUOTED} more` : '';
       const detail = `metrics: ${quoted}${more} ${unknown.length === 1 ? 'is not a metric' : 'are not metrics'} of ${reading.deviceId}; accepted: ${[...device.metricSpecs.keys()].join(', ')}`;
-      reject(index, 'unknown_metric', detail, raw, { device_id: reading.deviceId, ts: tsIso, metric: unknown.length === 1 ? quote(unknown[0]!) : null });
+      reject(index, 'unknown_metric', detail, raw, {
+        device_id: reading.deviceId,
+        ts: tsIso,
+        metric: unknown.length === 1 ? quote(unknown[0]!) : null,
+      });
     }
     return values;
   }

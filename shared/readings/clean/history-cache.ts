@@ -81,8 +81,14 @@ export class HistoryCache {
     await Promise.all(
       [...requests].map(async ([deviceId, { ids, from, to }]) => {
         const state = this.get(deviceId);
-        const rows = await this.warehouse.knownReadings(deviceId, ids, new Date(from).toISOString(), new Date(to).toISOString());
-        for (const row of rows) state.addKnown(row.metric, { sent: sentOf(row), messageId: row.message_id, ts: Date.parse(row.ts) });
+        const rows = await this.warehouse.knownReadings(
+          deviceId,
+          ids,
+          new Date(from).toISOString(),
+          new Date(to).toISOString(),
+        );
+        for (const row of rows)
+          state.addKnown(row.metric, { sent: sentOf(row), messageId: row.message_id, ts: Date.parse(row.ts) });
       }),
     );
   }

@@ -12,16 +12,52 @@ export interface CopilotView {
   readonly columns: readonly string[];
 }
 
-const view = (name: `copilot_${string}`, table: Table, columns: readonly string[]): CopilotView => ({ name, table, columns });
+const view = (name: `copilot_${string}`, table: Table, columns: readonly string[]): CopilotView => ({
+  name,
+  table,
+  columns,
+});
 
 export const COPILOT_VIEWS: readonly CopilotView[] = [
   view('copilot_readings', readings, ['device_id', 'ts', 'metric', 'value', 'unit', 'status', 'flags', 'ingested_at']),
   view('copilot_rejected', rejected, ['device_id', 'ts', 'metric', 'reason', 'detail', 'received_at']),
   view('copilot_devices', devices, ['device_id', 'site', 'type', 'timezone', 'updated_at']),
-  view('copilot_anomaly_scores', anomalyScores, ['device_id', 'ts', 'metric', 'model', 'model_version', 'signal', 'score', 'threshold', 'is_anomaly']),
-  view('copilot_forecasts', forecasts, ['device_id', 'metric', 'issued_at', 'origin', 'target_ts', 'p10', 'p50', 'p90', 'model', 'model_version']),
+  view('copilot_anomaly_scores', anomalyScores, [
+    'device_id',
+    'ts',
+    'metric',
+    'model',
+    'model_version',
+    'signal',
+    'score',
+    'threshold',
+    'is_anomaly',
+  ]),
+  view('copilot_forecasts', forecasts, [
+    'device_id',
+    'metric',
+    'issued_at',
+    'origin',
+    'target_ts',
+    'p10',
+    'p50',
+    'p90',
+    'model',
+    'model_version',
+  ]),
   view('copilot_alerts', alerts, ['device_id', 'ts', 'metric', 'kind', 'severity', 'message', 'score', 'created_at']),
-  view('copilot_usage', copilotCalls, ['request_id', 'kind', 'name', 'started_at', 'latency_ms', 'tokens_in', 'tokens_out', 'tool_calls', 'error', 'estimated_cost_usd']),
+  view('copilot_usage', copilotCalls, [
+    'request_id',
+    'kind',
+    'name',
+    'started_at',
+    'latency_ms',
+    'tokens_in',
+    'tokens_out',
+    'tool_calls',
+    'error',
+    'estimated_cost_usd',
+  ]),
 ];
 
 export const COPILOT_VIEW_NAMES: ReadonlySet<string> = new Set(COPILOT_VIEWS.map((v) => v.name));

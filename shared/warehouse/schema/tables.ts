@@ -145,7 +145,15 @@ export const alerts = defineTable({
 });
 
 export const INCIDENT_STATES = ['open', 'acknowledged', 'resolved'] as const;
-export const INCIDENT_CHANGES = ['opened', 'extended', 'escalated', 'acknowledged', 'resolved', 'auto_resolved', 'grouped'] as const;
+export const INCIDENT_CHANGES = [
+  'opened',
+  'extended',
+  'escalated',
+  'acknowledged',
+  'resolved',
+  'auto_resolved',
+  'grouped',
+] as const;
 
 export const incidents = defineTable({
   name: 'incidents',
@@ -161,7 +169,10 @@ export const incidents = defineTable({
     device_id: col.string('Device; <site>/* for a storm.'),
     metric: nullable(col.string('Metric; NULL for a storm.')),
     kind: col.string('anomaly, forecast_breach, or storm (many devices of one site at once).'),
-    severity: col.enumOf(['info', 'warning', 'critical'] as const, 'From likelihood, duration and how many metrics or devices are involved.'),
+    severity: col.enumOf(
+      ['info', 'warning', 'critical'] as const,
+      'From likelihood, duration and how many metrics or devices are involved.',
+    ),
     opened_at: col.timestamp('Time of the first anomaly of the episode.'),
     last_seen_at: col.timestamp('Time of the latest anomaly of the episode.'),
     anomalies: col.int('Anomalies the episode has gathered.'),
@@ -171,7 +182,9 @@ export const incidents = defineTable({
     message: col.string('Text for operators.'),
     actor: col.string('Who made the change: a person (acknowledge, resolve) or kilowatch.'),
     changed_at: col.timestamp('Wall-clock time of the change.'),
-    resolved_at: nullable(col.timestamp('End of the episode: last anomaly + the normal stretch (auto), or the time a person resolved it.')),
+    resolved_at: nullable(
+      col.timestamp('End of the episode: last anomaly + the normal stretch (auto), or the time a person resolved it.'),
+    ),
     group_id: nullable(col.string('The storm incident this one was folded into (change grouped).')),
   },
   key: 'event_id',
@@ -203,7 +216,8 @@ export const notifications = defineTable({
 
 export const recommendations = defineTable({
   name: 'recommendations',
-  description: 'Maintenance recommendation of a machine at a time: risk, urgency, actions and the evidence (rules in data/maintenance-rules.json).',
+  description:
+    'Maintenance recommendation of a machine at a time: risk, urgency, actions and the evidence (rules in data/maintenance-rules.json).',
   columns: {
     recommendation_id: col.string('Deterministic hash of device, as_of and rules version.'),
     device_id: col.string('Machine.'),
@@ -212,7 +226,9 @@ export const recommendations = defineTable({
     urgency: col.enumOf(['hours', 'days', 'weeks', 'none'] as const, 'Act within hours, days, weeks, or no action.'),
     actions: col.strings('Recommended actions in plain words, most urgent first.'),
     rules: col.strings('Ids of the rules that fired.'),
-    evidence: col.json('Signals (anomaly trend, sensor drift, stuck and shutdown episodes, forecast bias, incidents) and findings.'),
+    evidence: col.json(
+      'Signals (anomaly trend, sensor drift, stuck and shutdown episodes, forecast bias, incidents) and findings.',
+    ),
     rules_version: col.string('Version of the rules file.'),
     created_at: col.timestamp('Time the recommendation was made.'),
   },
@@ -225,7 +241,8 @@ export const recommendations = defineTable({
 
 export const modelHealth = defineTable({
   name: 'model_health',
-  description: 'Drift watch: a served model on one input series over a window: input drift (PSI, KS against the card) and performance drift.',
+  description:
+    'Drift watch: a served model on one input series over a window: input drift (PSI, KS against the card) and performance drift.',
   columns: {
     health_id: col.string('Deterministic hash of model, version, series and as_of.'),
     model: col.string('Model name.'),
@@ -235,8 +252,12 @@ export const modelHealth = defineTable({
     as_of: col.timestamp('End of the window.'),
     window_from: col.timestamp('Start of the window.'),
     n: col.int('Values in the window.'),
-    psi: nullable(col.float('Population stability index of the window against the reference (10 reference-decile bins).')),
-    ks: nullable(col.float('Kolmogorov-Smirnov statistic: the largest gap between the window CDF and the reference CDF.')),
+    psi: nullable(
+      col.float('Population stability index of the window against the reference (10 reference-decile bins).'),
+    ),
+    ks: nullable(
+      col.float('Kolmogorov-Smirnov statistic: the largest gap between the window CDF and the reference CDF.'),
+    ),
     mae: nullable(col.float('Mean absolute error of the p50 forecasts of the window.')),
     card_mae: nullable(col.float('The card holdout MAE.')),
     bias: nullable(col.float('Mean (value - p50) over mean |value|: the residual bias.')),
@@ -261,7 +282,7 @@ export const alertAcks = defineTable({
     alert_id: col.string('Acknowledged alert.'),
     alert_ts: col.timestamp('Time of the alert (its partition): reads of alerts prune both tables alike.'),
     device_id: col.string('Device of the alert.'),
-    acknowledged_by: col.string('Who acknowledged it: the caller\'s identity or the name they gave.'),
+    acknowledged_by: col.string("Who acknowledged it: the caller's identity or the name they gave."),
     acknowledged_at: col.timestamp('When it was acknowledged.'),
     note: nullable(col.string('Free text from the operator.')),
   },
@@ -308,7 +329,9 @@ export const copilotCalls = defineTable({
     tokens_out: col.int('Output tokens (model calls; 0 for tools).'),
     tool_calls: col.int('Tool calls the model asked for in this call (model calls).'),
     error: nullable(col.string('Error, when the call failed or was refused.')),
-    estimated_cost_usd: col.float('Estimated cost in US dollars from the configured token prices (0 for local models and tools).'),
+    estimated_cost_usd: col.float(
+      'Estimated cost in US dollars from the configured token prices (0 for local models and tools).',
+    ),
   },
   key: 'call_id',
   partitionBy: 'started_at',
@@ -318,7 +341,21 @@ export const copilotCalls = defineTable({
 });
 
 /** Every warehouse table; DDL, BigQuery schemas, infra and OpenAPI are generated from this list. */
-export const TABLES = [readings, rejected, devices, anomalyScores, forecasts, alerts, alertAcks, incidents, notifications, recommendations, modelHealth, copilotTurns, copilotCalls] as const;
+export const TABLES = [
+  readings,
+  rejected,
+  devices,
+  anomalyScores,
+  forecasts,
+  alerts,
+  alertAcks,
+  incidents,
+  notifications,
+  recommendations,
+  modelHealth,
+  copilotTurns,
+  copilotCalls,
+] as const;
 
 export type ReadingRow = RowOf<typeof readings>;
 export type RejectedRow = RowOf<typeof rejected>;

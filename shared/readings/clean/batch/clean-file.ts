@@ -55,11 +55,19 @@ export function cleanMessages(
     const line = i + 1;
     if (text.trim() === '') return;
     const decoded = decodeMessage(Buffer.from(text), limits);
-    if (decoded.kind === 'dead') return rejected.push({ line, reason: decoded.reason.split(':')[0] as string, detail: decoded.reason, payload: text });
-    if (decoded.kind === 'rejected') return rejected.push({ line, reason: decoded.reason, detail: decoded.detail, payload: text });
+    if (decoded.kind === 'dead')
+      return rejected.push({
+        line,
+        reason: decoded.reason.split(':')[0] as string,
+        detail: decoded.reason,
+        payload: text,
+      });
+    if (decoded.kind === 'rejected')
+      return rejected.push({ line, reason: decoded.reason, detail: decoded.detail, payload: text });
     const result = cleaner.clean(decoded.readings, { messageId: `line-${line}`, receivedAt: now }, stateOf);
     stored.push(...result.rows);
-    for (const r of result.rejected) rejected.push({ line, reason: r.reason, detail: r.detail, payload: JSON.parse(r.payload) });
+    for (const r of result.rejected)
+      rejected.push({ line, reason: r.reason, detail: r.detail, payload: JSON.parse(r.payload) });
   });
 
   const byDevice = new Map<string, ReadingRow[]>();

@@ -14,7 +14,12 @@ function standardise(rows: Float64Array[], width: number): Float64Array[] {
   const mean = new Float64Array(width);
   const sd = new Float64Array(width);
   const count = new Float64Array(width);
-  for (const r of rows) for (let j = 0; j < width; j++) if (!Number.isNaN(r[j]!)) { mean[j]! += r[j]!; count[j]!++; }
+  for (const r of rows)
+    for (let j = 0; j < width; j++)
+      if (!Number.isNaN(r[j]!)) {
+        mean[j]! += r[j]!;
+        count[j]!++;
+      }
   for (let j = 0; j < width; j++) mean[j] = count[j]! ? mean[j]! / count[j]! : 0;
   for (const r of rows) for (let j = 0; j < width; j++) if (!Number.isNaN(r[j]!)) sd[j]! += (r[j]! - mean[j]!) ** 2;
   for (let j = 0; j < width; j++) sd[j] = Math.sqrt(sd[j]! / Math.max(1, count[j]! - 1)) || 1;
@@ -54,7 +59,13 @@ export function knnImpute(
 }
 
 /** NaN-aware weighted Euclidean distance from one row to every other (Infinity: not comparable). */
-function rowDistances(scaled: Float64Array[], row: number, weights: Float64Array, minShared: number, out: Float64Array): void {
+function rowDistances(
+  scaled: Float64Array[],
+  row: number,
+  weights: Float64Array,
+  minShared: number,
+  out: Float64Array,
+): void {
   const query = scaled[row] as Float64Array;
   let total = 0;
   for (let j = 0; j < weights.length; j++) if (!Number.isNaN(query[j])) total += weights[j] as number;

@@ -21,7 +21,10 @@ const SIDES = [
 ] as const;
 
 /** CO2 per kWh of the meter, least squares through the origin over readings with both (CO2 above zero). */
-export function emissionFactor(matrix: readonly Float64Array[], column: ReadonlyMap<string, number>): number | undefined {
+export function emissionFactor(
+  matrix: readonly Float64Array[],
+  column: ReadonlyMap<string, number>,
+): number | undefined {
   const [cu, cc] = [column.get(M.energy), column.get(M.co2)];
   if (cu === undefined || cc === undefined) return undefined;
   let xy = 0;
@@ -60,7 +63,9 @@ export function repairFromPhysics(targets: readonly Target[], matrix: Float64Arr
     return Number.isNaN(rmse) || Math.abs(value - (fill.values[at] as number)) <= PHYSICS_AGREEMENT * rmse;
   };
   const factor = emissionFactor(matrix, column);
-  const energyFirst = [...targets].sort((x, y) => Number(y.row.metric === M.energy) - Number(x.row.metric === M.energy));
+  const energyFirst = [...targets].sort(
+    (x, y) => Number(y.row.metric === M.energy) - Number(x.row.metric === M.energy),
+  );
   return energyFirst.filter(({ t, c, row }) => {
     const values = matrix[t] as Float64Array;
     const at = (name: string) => {
@@ -71,7 +76,12 @@ export function repairFromPhysics(targets: readonly Target[], matrix: Float64Arr
     const u = at(M.energy);
     let value: number | undefined;
     if (row.metric === M.energy) {
-      value = estimateEnergy({ laggingKvarh: at(M.laggingKvarh), laggingPf: at(M.laggingPf), leadingKvarh: at(M.leadingKvarh), leadingPf: at(M.leadingPf) })?.kwh;
+      value = estimateEnergy({
+        laggingKvarh: at(M.laggingKvarh),
+        laggingPf: at(M.laggingPf),
+        leadingKvarh: at(M.leadingKvarh),
+        leadingPf: at(M.leadingPf),
+      })?.kwh;
     } else if (u !== null && row.metric === M.co2 && factor !== undefined) {
       value = u * factor;
     } else if (u !== null) {
@@ -92,7 +102,10 @@ export function repairFromPhysics(targets: readonly Target[], matrix: Float64Arr
  * The range of energy a reading's CO2 allows (CO2 is reported rounded): energy filled in time is held inside it.
  * Undefined where the reading has no CO2 above zero (the meter writes 0 for some loaded intervals) or no factor.
  */
-export function energyBounds(matrix: readonly Float64Array[], column: ReadonlyMap<string, number>): (t: number, c: number) => readonly [number, number] | undefined {
+export function energyBounds(
+  matrix: readonly Float64Array[],
+  column: ReadonlyMap<string, number>,
+): (t: number, c: number) => readonly [number, number] | undefined {
   const factor = emissionFactor(matrix, column);
   const [cu, cc] = [column.get(M.energy), column.get(M.co2)];
   return (t, c) => {

@@ -28,7 +28,9 @@ export function repairDevice(device: Device, rows: ReadingRow[]): void {
   const column = new Map(metrics.map((m, i) => [m, i]));
   const times = [...new Set(rows.map((r) => Date.parse(r.ts)))].sort((a, b) => a - b);
   const timeIndex = new Map(times.map((t, i) => [t, i]));
-  const cells: Array<Array<ReadingRow | undefined>> = times.map(() => new Array<ReadingRow | undefined>(metrics.length));
+  const cells: Array<Array<ReadingRow | undefined>> = times.map(
+    () => new Array<ReadingRow | undefined>(metrics.length),
+  );
   for (const row of rows) {
     const c = column.get(row.metric);
     if (c !== undefined) (cells[timeIndex.get(Date.parse(row.ts)) as number] as Array<ReadingRow | undefined>)[c] = row;
@@ -53,12 +55,23 @@ export function repairDevice(device: Device, rows: ReadingRow[]): void {
   );
   const grid = new TimeGrid(times, device.intervalSeconds);
   if (device.type === 'energy-meter') {
-    const rest = repairFromPhysics(targets, matrix, { grid, column, specs: metrics.map((m) => device.metricSpecs.get(m) as MetricSpec) });
-    repairInTime(rest, matrix, grid, { knn: knnEstimates(rest, matrix, times, device.timezone), bounds: energyBounds(matrix, column) });
+    const rest = repairFromPhysics(targets, matrix, {
+      grid,
+      column,
+      specs: metrics.map((m) => device.metricSpecs.get(m) as MetricSpec),
+    });
+    repairInTime(rest, matrix, grid, {
+      knn: knnEstimates(rest, matrix, times, device.timezone),
+      bounds: energyBounds(matrix, column),
+    });
   } else {
     const knn = knnEstimates(targets, matrix, times, device.timezone);
     for (const [target, value] of knn) repaired(target.row, value);
-    repairInTime(targets.filter((x) => !knn.has(x)), matrix, grid);
+    repairInTime(
+      targets.filter((x) => !knn.has(x)),
+      matrix,
+      grid,
+    );
   }
 }
 
@@ -66,7 +79,12 @@ const CALENDAR_WEIGHT = 0.5;
 const KNN = { k: 5, minShared: 1 };
 
 /** KNN estimates over the device's metrics and the calendar, for targets whose reading has another trusted metric. */
-function knnEstimates(targets: readonly Target[], matrix: Float64Array[], times: readonly number[], zone: string): Map<Target, number> {
+function knnEstimates(
+  targets: readonly Target[],
+  matrix: Float64Array[],
+  times: readonly number[],
+  zone: string,
+): Map<Target, number> {
   const width = (matrix[0]?.length ?? 0) + 4;
   const viaKnn = targets.filter(({ t, c }) => (matrix[t] as Float64Array).some((v, j) => j !== c && !Number.isNaN(v)));
   if (!viaKnn.length) return new Map();
@@ -76,13 +94,28 @@ function knnEstimates(targets: readonly Target[], matrix: Float64Array[], times:
     const day = (local.weekday - 1) / 7;
     const out = new Float64Array(width);
     out.set(values);
-    out.set([Math.sin(2 * Math.PI * hour), Math.cos(2 * Math.PI * hour), Math.sin(2 * Math.PI * day), Math.cos(2 * Math.PI * day)], values.length);
+    out.set(
+      [
+        Math.sin(2 * Math.PI * hour),
+        Math.cos(2 * Math.PI * hour),
+        Math.sin(2 * Math.PI * day),
+        Math.cos(2 * Math.PI * day),
+      ],
+      values.length,
+    );
     return out;
   });
   const weights = new Float64Array(width).fill(1);
   weights.fill(CALENDAR_WEIGHT, width - 4);
-  const imputed = knnImpute(withCalendar, viaKnn.map(({ t, c }) => [t, c] as const), weights, KNN);
-  return new Map(viaKnn.map((target, i) => [target, imputed[i] as number] as const).filter(([, v]) => !Number.isNaN(v)));
+  const imputed = knnImpute(
+    withCalendar,
+    viaKnn.map(({ t, c }) => [t, c] as const),
+    weights,
+    KNN,
+  );
+  return new Map(
+    viaKnn.map((target, i) => [target, imputed[i] as number] as const).filter(([, v]) => !Number.isNaN(v)),
+  );
 }
 
 /** Each target from its own series' neighbours in time, held inside the bounds the rest of its reading sets. */

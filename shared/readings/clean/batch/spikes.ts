@@ -12,7 +12,11 @@ const SPIKE_SIGMAS = 6;
 type Cells = Array<Array<ReadingRow | undefined>>;
 
 const usable = (row: ReadingRow | undefined): row is ReadingRow & { value: number } =>
-  row !== undefined && row.value !== null && !row.flags.includes('missing') && !row.flags.includes('out_of_range') && !row.flags.includes('shutdown');
+  row !== undefined &&
+  row.value !== null &&
+  !row.flags.includes('missing') &&
+  !row.flags.includes('out_of_range') &&
+  !row.flags.includes('shutdown');
 
 /**
  * Scale of one-step changes: 1.4826 × their median absolute value, at least half their mean absolute value and
@@ -33,7 +37,10 @@ function changeScale(values: readonly number[]): number {
 }
 
 /** Metrics of an energy meter's reading whose values the meter's physics confirms (energy and an agreeing side). */
-function confirmedByPhysics(cellRow: ReadonlyArray<ReadingRow | undefined>, column: ReadonlyMap<string, number>): Set<number> {
+function confirmedByPhysics(
+  cellRow: ReadonlyArray<ReadingRow | undefined>,
+  column: ReadonlyMap<string, number>,
+): Set<number> {
   const value = (name: string) => {
     const row = cellRow[column.get(name) ?? -1];
     return usable(row) ? row.value : null;
@@ -75,7 +82,9 @@ export function flagTwoSidedSpikes(device: Device, metrics: readonly string[], c
       if (Math.abs(after - before) <= jump / 2) (candidates[t] as Set<number>).add(c);
     }
   });
-  const electrical = new Set([M.energy, M.laggingKvarh, M.laggingPf, M.leadingKvarh, M.leadingPf].map((m) => column.get(m) ?? -1));
+  const electrical = new Set(
+    [M.energy, M.laggingKvarh, M.laggingPf, M.leadingKvarh, M.leadingPf].map((m) => column.get(m) ?? -1),
+  );
   candidates.forEach((found, t) => {
     const cellRow = cells[t] as Array<ReadingRow | undefined>;
     // A fault hits one register; the meter's registers jumping together, or its physics agreeing, is the plant.

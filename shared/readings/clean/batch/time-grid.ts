@@ -18,7 +18,8 @@ export class TimeGrid {
     this.stepMs = intervalSeconds * 1000;
     this.first = times[0] ?? 0;
     this.length = times.length ? Math.round(((times[times.length - 1] as number) - this.first) / this.stepMs) + 1 : 0;
-    this.onGrid = times.every((t) => (t - this.first) % this.stepMs === 0) && this.length <= MAX_GRID_RATIO * times.length;
+    this.onGrid =
+      times.every((t) => (t - this.first) % this.stepMs === 0) && this.length <= MAX_GRID_RATIO * times.length;
     const day = Math.max(1, Math.round(86_400 / intervalSeconds));
     // Off the grid the profiles mean nothing: periods no series reaches leave linear interpolation.
     this.periods = this.onGrid ? { day, week: 7 * day } : { day: Infinity, week: Infinity };
