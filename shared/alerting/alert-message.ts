@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { AlertRow } from '../warehouse/schema/tables.js';
 
-/** An anomaly as the score function publishes it (shared/scoring/score-readings.ts alertMessage). */
+/** An anomaly as the score function and drift watch publish it (alertPublication). */
 export const anomalyMessage = z.object({
   alertId: z.string().min(1).max(200),
   deviceId: z.string().min(1).max(300),
@@ -12,6 +13,22 @@ export const anomalyMessage = z.object({
   score: z.number().min(0).max(1).nullable(),
   createdAt: z.string(),
 });
+
+/** An alerts row as published on the alerts topic: the row in camelCase (alertId lets consumers drop repeats). */
+export function alertPublication(a: AlertRow): { data: string; attributes: Record<string, string> } {
+  const message: z.infer<typeof anomalyMessage> = {
+    alertId: a.alert_id,
+    deviceId: a.device_id,
+    ts: a.ts,
+    metric: a.metric,
+    kind: a.kind,
+    severity: a.severity,
+    message: a.message,
+    score: a.score,
+    createdAt: a.created_at,
+  };
+  return { data: JSON.stringify(message), attributes: { kind: a.kind, severity: a.severity, deviceId: a.device_id } };
+}
 
 const actor = z.string().trim().min(1).max(200);
 const incidentId = z.string().regex(/^[0-9a-f]{32}$/, 'an incident id (32 hex digits)');

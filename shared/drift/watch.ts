@@ -1,3 +1,4 @@
+import { alertPublication } from '../alerting/alert-message.js';
 import type { Bus } from '../bus/port.js';
 import type { ForecastTarget } from '../forecast/targets.js';
 import type { ModelCard } from '../models/card.js';
@@ -137,23 +138,7 @@ async function record(deps: DriftDeps, rows: readonly ModelHealthRow[]): Promise
   }));
   await deps.warehouse.insert(alerts, alertRows);
   if (alertRows.length > 0) {
-    await deps.bus.publish(
-      'alerts',
-      alertRows.map((a) => ({
-        data: JSON.stringify({
-          alertId: a.alert_id,
-          deviceId: a.device_id,
-          ts: a.ts,
-          metric: a.metric,
-          kind: a.kind,
-          severity: a.severity,
-          message: a.message,
-          score: a.score,
-          createdAt: a.created_at,
-        }),
-        attributes: { kind: a.kind, severity: a.severity, deviceId: a.device_id },
-      })),
-    );
+    await deps.bus.publish('alerts', alertRows.map(alertPublication));
   }
   for (const model of new Set(rows.map((r) => r.model))) {
     const mine = rows.filter((r) => r.model === model);

@@ -1,3 +1,4 @@
+import { alertPublication } from '../alerting/alert-message.js';
 import type { StreamParams } from '../anomaly/stream/detector.js';
 import { featureRow, STREAM_FEATURES, STREAM_INPUT, STREAM_OUTPUT } from '../anomaly/stream/head.js';
 import { detectorParams, type DetectorModel } from '../anomaly/scoring.js';
@@ -216,13 +217,7 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
     });
     await Promise.all([deps.warehouse.insert(anomalyScores, scoreRows), deps.warehouse.insert(alertsTable, alertRows)]);
     if (alertRows.length > 0) {
-      await deps.bus.publish(
-        'alerts',
-        alertRows.map((a) => ({
-          data: JSON.stringify(alertMessage(a)),
-          attributes: { kind: a.kind, severity: a.severity, deviceId: a.device_id },
-        })),
-      );
+      await deps.bus.publish('alerts', alertRows.map(alertPublication));
     }
     summary.scored = scoreRows.length;
     summary.againstForecast = scoreRows.filter((r) => r.signal === 'forecast_residual').length;
@@ -357,21 +352,6 @@ function anomalyAlert(c: AlertCause): AlertRow {
     message: `${reading.deviceId} ${reading.metric} = ${fmt(value)} ${reading.unit} at ${reading.ts} ${what}: score ${fmt(c.score)} ≥ threshold ${fmt(c.threshold)} (${c.model})`,
     score: c.score,
     created_at: c.createdAt,
-  };
-}
-
-/** What alert consumers receive on the `alerts` topic: the alerts row in camelCase; alertId lets them drop repeats. */
-function alertMessage(a: AlertRow) {
-  return {
-    alertId: a.alert_id,
-    deviceId: a.device_id,
-    ts: a.ts,
-    metric: a.metric,
-    kind: a.kind,
-    severity: a.severity,
-    message: a.message,
-    score: a.score,
-    createdAt: a.created_at,
   };
 }
 
