@@ -261,6 +261,16 @@ const counts = z.object({
   storeDelay: delay.openapi({ description: "From a reading's time to its storage." }),
   scoreDelay: delay.openapi({ description: "From a reading's time to its score." }),
 });
+const copilotUsage = z.object({
+  calls: z.number(),
+  modelCalls: z.number(),
+  toolCalls: z.number(),
+  errors: z.number().openapi({ description: 'Calls that failed or were refused.' }),
+  tokensIn: z.number(),
+  tokensOut: z.number(),
+  estimatedCostUsd: z.number().openapi({ description: 'From the configured token prices; 0 for local models.' }),
+  latency: delay.openapi({ description: 'Call latency over every model and tool call.' }),
+});
 export const healthResponse = z
   .object({
     at: timestamp,
@@ -268,6 +278,9 @@ export const healthResponse = z
     lastHour: counts,
     lastDay: counts,
     deadLetters: z.number().nullable(),
+    copilot: z
+      .object({ lastHour: copilotUsage, lastDay: copilotUsage })
+      .openapi({ description: "The copilot's model and tool calls (copilot_calls) started in the window." }),
     devices: z.array(deviceSchema.pick({ deviceId: true, status: true, lastReadingAt: true, lastStoredAt: true })),
   })
   .openapi('PipelineHealth');

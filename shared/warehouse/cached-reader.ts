@@ -22,6 +22,7 @@ const METHODS = [
   'alert',
   'pipelineCounts',
   'modelActivity',
+  'copilotUsage',
 ] as const satisfies readonly Method[];
 
 /**

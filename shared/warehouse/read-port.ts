@@ -168,6 +168,20 @@ export interface PipelineCounts {
   readonly scoreDelay: DelayStats;
 }
 
+/** The copilot's model and tool calls that started in a range (copilot_calls). */
+export interface CopilotUsage {
+  readonly calls: number;
+  readonly modelCalls: number;
+  readonly toolCalls: number;
+  /** Calls that failed or were refused. */
+  readonly errors: number;
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+  readonly estimatedCostUsd: number;
+  /** Call latency percentiles in milliseconds, over every call. */
+  readonly latency: DelayStats;
+}
+
 /** Use of a model version in the range: the rows it wrote. */
 export interface ModelActivity {
   readonly model: string;
@@ -198,4 +212,5 @@ export interface WarehouseReader {
   alert(alertId: string, around: TimeRange): Promise<AlertView | null>;
   pipelineCounts(window: PipelineWindow): Promise<PipelineCounts>;
   modelActivity(range: TimeRange): Promise<ModelActivity[]>;
+  copilotUsage(range: TimeRange): Promise<CopilotUsage>;
 }

@@ -1,5 +1,5 @@
 import type { Table } from './schema/table.js';
-import { alertAcks, alerts, anomalyScores, forecasts, readings, rejected } from './schema/tables.js';
+import { alertAcks, alerts, anomalyScores, copilotCalls, forecasts, readings, rejected } from './schema/tables.js';
 import type { AlertFilter, Page, PipelineWindow, ScoreFilter, SeriesQuery, TimeRange } from './read-port.js';
 
 /**
@@ -264,5 +264,21 @@ export function modelActivitySql(d: Dialect, range: TimeRange): Sql {
     `UNION ALL SELECT 'forecasts' AS tbl, model, model_version, COUNT(*) AS n, ${d.epochMs('MAX(issued_at)')} AS last_at ` +
     `FROM (${scan(d, forecasts, 'model, model_version, issued_at', inRange(d, 'target_ts'))}) AS f GROUP BY model, model_version ` +
     `ORDER BY tbl, model, model_version`;
+  return { sql, params: rangeParams(range) };
+}
+
+/** One row: calls by kind, errors, tokens, cost and latency of the copilot calls started in the range. */
+export function copilotUsageSql(d: Dialect, range: TimeRange): Sql {
+  const c = scan(
+    d,
+    copilotCalls,
+    'kind, latency_ms, tokens_in, tokens_out, error, estimated_cost_usd',
+    inRange(d, 'started_at'),
+  );
+  const sql =
+    `SELECT COUNT(*) AS calls, COALESCE(SUM(CASE WHEN kind = 'model' THEN 1 ELSE 0 END), 0) AS model_calls, ` +
+    `COALESCE(SUM(CASE WHEN error IS NULL THEN 0 ELSE 1 END), 0) AS errors, COALESCE(SUM(tokens_in), 0) AS tokens_in, ` +
+    `COALESCE(SUM(tokens_out), 0) AS tokens_out, COALESCE(SUM(estimated_cost_usd), 0) AS cost, ` +
+    `${delayColumns(d, 'latency_ms', 'd')} FROM (${c}) AS c`;
   return { sql, params: rangeParams(range) };
 }

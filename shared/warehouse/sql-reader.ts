@@ -1,6 +1,7 @@
 import type {
   AlertFilter,
   AlertView,
+  CopilotUsage,
   DelayStats,
   DeviceActivity,
   ForecastRun,
@@ -20,6 +21,7 @@ import {
   alertSql,
   alertsSql,
   anomalyScoresSql,
+  copilotUsageSql,
   deviceActivitySql,
   latestForecastSql,
   modelActivitySql,
@@ -202,5 +204,20 @@ export class SqlWarehouseReader implements WarehouseReader {
       rows: num(r.n),
       lastAt: iso(r.last_at),
     }));
+  }
+
+  async copilotUsage(range: TimeRange): Promise<CopilotUsage> {
+    const [r] = await this.run(copilotUsageSql(this.dialect, range), 'copilotUsage');
+    const calls = num(r?.calls ?? 0);
+    return {
+      calls,
+      modelCalls: num(r?.model_calls ?? 0),
+      toolCalls: calls - num(r?.model_calls ?? 0),
+      errors: num(r?.errors ?? 0),
+      tokensIn: num(r?.tokens_in ?? 0),
+      tokensOut: num(r?.tokens_out ?? 0),
+      estimatedCostUsd: num(r?.cost ?? 0),
+      latency: delay(r),
+    };
   }
 }

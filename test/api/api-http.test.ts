@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readings } from '../../shared/warehouse/schema/tables.js';
+import { copilotCalls, readings } from '../../shared/warehouse/schema/tables.js';
 import { FIXTURE, loadFixture, readingRows, tsAt } from '../support/read-fixture.js';
 import { startApiServer, type ApiServer } from '../support/api-server.js';
 
@@ -286,8 +286,19 @@ describe('api function over HTTP', () => {
   });
 
   it('reports pipeline health: stored, rejected by reason, delays, dead letters, last reading per device', async () => {
+    const ago = (min: number) => new Date(Date.parse(FIXTURE.ingestedAt) + 3_600_000 - min * 60_000).toISOString();
+    const call = { request_id: 'rq', conversation_id: 'cv', caller: 'ops', kind: 'model', name: 'gemini' } as const;
+    const usage = { tool_calls: 0, error: null, latency_ms: 800, tokens_in: 1000, tokens_out: 100 };
+    await api.warehouse.insert(copilotCalls, [
+      { ...call, ...usage, call_id: 'rq:m0', started_at: ago(30), estimated_cost_usd: 0.001 },
+      { ...call, ...usage, call_id: 'rq:m1', started_at: ago(120), estimated_cost_usd: 0.002, error: 'timeout' },
+    ]);
     const res = await api.get(`/v1/health/pipeline?readingsSince=${from}`);
     expect(res.status).toBe(200);
+    expect(res.body.copilot.lastHour).toMatchObject({ calls: 1, errors: 0, tokensIn: 1000, tokensOut: 100 });
+    expect(res.body.copilot.lastDay).toMatchObject({ calls: 2, modelCalls: 2, errors: 1, tokensIn: 2000 });
+    expect(res.body.copilot.lastDay.estimatedCostUsd).toBeCloseTo(0.003, 9);
+    expect(res.body.copilot.lastDay.latency).toMatchObject({ rows: 2, p95Ms: 800, maxMs: 800 });
     expect(res.body.lastHour.stored).toEqual({
       rows: 577,
       byDevice: { [FIXTURE.device]: 576, [FIXTURE.otherDevice]: 1 },

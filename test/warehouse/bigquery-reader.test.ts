@@ -94,6 +94,7 @@ describe('BigQuery read port through the client library', () => {
       () => reader.deviceActivity(range),
       () => reader.pipelineCounts({ since: range.from, until: range.to, readingsSince: '2023-12-25T00:00:00.000Z' }),
       () => reader.modelActivity(range),
+      () => reader.copilotUsage(range),
     ];
     for (const call of calls) {
       seen = [];
@@ -132,6 +133,18 @@ describe('BigQuery read port through the client library', () => {
     await expect(reader.anomalyScores({ range }, { limit: 1.5 })).rejects.toThrow(
       /limit must be a non-negative integer/,
     );
+  });
+
+  it('sums the copilot calls of the range from copilot_calls, bound by started_at', async () => {
+    await reader.copilotUsage(range);
+    const q = only();
+    expect(q.query).toContain(`FROM \`${PROJECT}.${DATASET}.copilot_calls\` WHERE started_at >= TIMESTAMP(@from)`);
+    expect(q.query).toContain('SUM(estimated_cost_usd)');
+    expect(q.query).toContain('APPROX_QUANTILES(latency_ms');
+    expect(q.params).toEqual({
+      from: { type: 'STRING', value: range.from },
+      to: { type: 'STRING', value: range.to },
+    });
   });
 
   it('asks for M4 buckets over the range with the bucket count and the range in milliseconds', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { duckDbReader } from '../../shared/warehouse/duckdb-reader.js';
 import { DuckDbWarehouse } from '../../shared/warehouse/duckdb.js';
 import type { WarehouseReader } from '../../shared/warehouse/read-port.js';
-import { readings } from '../../shared/warehouse/schema/tables.js';
+import { copilotCalls, readings, type CopilotCallRow } from '../../shared/warehouse/schema/tables.js';
 import { FIXTURE, loadFixture, readingRows, tsAt } from '../support/read-fixture.js';
 
 let dir: string;
@@ -148,6 +148,49 @@ describe('DuckDB read port', () => {
     });
     expect(none).toMatchObject({ stored: { rows: 0, byDevice: {} }, rejectedByReason: {}, scored: 0, alerts: 0 });
     expect(none.storeDelay).toEqual({ rows: 0, p50Ms: null, p95Ms: null, maxMs: null });
+  });
+
+  it('sums the copilot calls started in a range: errors, tokens, cost and latency percentiles', async () => {
+    const call = (i: number, over: Partial<CopilotCallRow>): CopilotCallRow => ({
+      call_id: `rq-${i}`,
+      request_id: 'rq',
+      conversation_id: 'cv',
+      caller: 'ops@example.com',
+      kind: 'model',
+      name: 'gemini',
+      started_at: `2024-02-01T10:00:${String(i).padStart(2, '0')}.000Z`,
+      latency_ms: 100 * (i + 1),
+      tokens_in: 0,
+      tokens_out: 0,
+      tool_calls: 0,
+      error: null,
+      estimated_cost_usd: 0,
+      ...over,
+    });
+    await warehouse.insert(copilotCalls, [
+      call(0, { tokens_in: 1000, tokens_out: 200, tool_calls: 1, estimated_cost_usd: 0.0015 }),
+      call(1, { kind: 'tool', name: 'series', latency_ms: 50 }),
+      call(2, { kind: 'tool', name: 'sql', error: 'refused: not a SELECT' }),
+      call(3, { tokens_in: 1500, tokens_out: 300, estimated_cost_usd: 0.0025, latency_ms: 2000 }),
+      // Started after the range: not counted.
+      call(59, { tokens_in: 9999, estimated_cost_usd: 9 }),
+    ]);
+    const usage = await reader.copilotUsage({ from: '2024-02-01T10:00:00Z', to: '2024-02-01T10:00:30Z' });
+    expect(usage).toMatchObject({ calls: 4, modelCalls: 2, toolCalls: 2, errors: 1, tokensIn: 2500, tokensOut: 500 });
+    expect(usage.estimatedCostUsd).toBeCloseTo(0.004, 9);
+    // Latencies 50, 100, 300, 2000 ms, interpolated: p50 halfway from 100 to 300, p95 at 0.85 from 300 to 2000.
+    expect(usage.latency).toMatchObject({ rows: 4, p50Ms: 200, maxMs: 2000 });
+    expect(usage.latency.p95Ms).toBeCloseTo(1745, 6);
+    expect(await reader.copilotUsage({ from: '2025-01-01T00:00:00Z', to: '2025-01-02T00:00:00Z' })).toEqual({
+      calls: 0,
+      modelCalls: 0,
+      toolCalls: 0,
+      errors: 0,
+      tokensIn: 0,
+      tokensOut: 0,
+      estimatedCostUsd: 0,
+      latency: { rows: 0, p50Ms: null, p95Ms: null, maxMs: null },
+    });
   });
 
   it('lists the model versions that wrote scores and forecasts', async () => {
