@@ -22,5 +22,6 @@ export type AckRequest = z.output<typeof S.ackBody>;
 export type HealthResponse = z.output<typeof S.healthResponse>;
 export type PipelineCounts = HealthResponse['lastDay'];
 export type DelayStats = PipelineCounts['storeDelay'];
+export type CopilotUsage = HealthResponse['copilot']['lastDay'];
 export type ModelsResponse = z.output<typeof S.modelsResponse>;
 export type ModelView = ModelsResponse['models'][number];

@@ -101,6 +101,7 @@ describe.skipIf(noBrowser)('dashboard in chromium', () => {
     for (const [hash, text] of [
       ['#/alerts', 'usage_kwh 420 is anomalous'],
       ['#/pipeline', 'Rows by write time'],
+      ['#/pipeline', 'Copilot calls'],
       ['#/models', 'steel-forecast'],
     ] as const) {
       await page.goto(`${base}${hash}`);

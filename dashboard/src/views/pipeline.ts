@@ -1,4 +1,4 @@
-import { api, type DelayStats, type PipelineCounts } from '../api.js';
+import { api, type CopilotUsage, type DelayStats, type PipelineCounts } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatAgo, formatCount, formatDuration, formatTime } from '../format.js';
 import { card, gridTable } from './parts.js';
@@ -6,8 +6,16 @@ import { card, gridTable } from './parts.js';
 const delays = (d: DelayStats) => [d.p50Ms, d.p95Ms, d.maxMs].map(formatDuration);
 const rejectedIn = (c: PipelineCounts) => Object.values(c.rejectedByReason).reduce((a, b) => a + b, 0);
 const counts = (c: PipelineCounts) => [c.stored.rows, rejectedIn(c), c.scored, c.alerts].map(formatCount);
+const copilotRow = (u: CopilotUsage) => [
+  ...[u.modelCalls, u.toolCalls, u.errors, u.tokensIn, u.tokensOut].map(formatCount),
+  `$${u.estimatedCostUsd.toFixed(4)}`,
+  formatDuration(u.latency.p95Ms),
+];
 
-/** Pipeline health: throughput, rejections by reason, dead letters, delays and the last reading per device. */
+/**
+ * Pipeline health: throughput, rejections by reason, dead letters, delays, the last reading per device and the
+ * copilot's calls.
+ */
 export async function pipelinePage(main: HTMLElement): Promise<void> {
   const health = await api.health();
   const { lastHour, lastDay } = health;
@@ -76,6 +84,17 @@ export async function pipelinePage(main: HTMLElement): Promise<void> {
             ),
           ]),
         ),
+      ),
+    ),
+    card(
+      'Copilot',
+      'Copilot calls',
+      gridTable(
+        ['', '#model calls', '#tool calls', '#errors', '#tokens in', '#tokens out', '#est. cost', '#p95 latency'],
+        [
+          ['last hour', ...copilotRow(health.copilot.lastHour)],
+          ['last 24 h', ...copilotRow(health.copilot.lastDay)],
+        ],
       ),
     ),
   );
