@@ -32,6 +32,8 @@ export interface ApiOptions {
   readonly dashboardDir?: string;
   /** The copilot function the dashboard's POST /copilot/v1/ask goes to; unset, that route answers 503 saying so. */
   readonly copilotUrl?: string;
+  /** The Authorization header value sent to the copilot (an ID token for a private copilot in the cloud). */
+  readonly copilotAuthorization?: () => Promise<string>;
 }
 
 export const API_VERSION = '1.0.0';
@@ -154,7 +156,10 @@ export function createApiApp(deps: QueryDeps, options: ApiOptions): OpenAPIHono 
   app.get('/docs', (c) =>
     c.html((page ??= referencePage(app.getOpenAPI31Document(documentConfig) as Parameters<typeof referencePage>[0]))),
   );
-  app.post('/copilot/v1/ask', copilotProxy(options.copilotUrl, options.trustIap ?? false));
+  app.post(
+    '/copilot/v1/ask',
+    copilotProxy(options.copilotUrl, options.trustIap ?? false, options.copilotAuthorization),
+  );
   if (options.dashboardDir) app.get('*', staticFiles(options.dashboardDir));
   return app;
 }

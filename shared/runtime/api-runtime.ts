@@ -1,4 +1,5 @@
 import type { ApiOptions } from '../api/app.js';
+import { idTokenAuthorization } from '../api/copilot-id-token.js';
 import { DeadLetterFile } from '../bus/dead-letter-sink.js';
 import type { Config } from '../config/env.js';
 import { DeviceRegistry } from '../devices/registry.js';
@@ -69,6 +70,11 @@ export async function createApiRuntime(config: Config, warehouse?: Warehouse): P
     trustIap: config.KILOWATCH_API_TRUST_IAP,
     dashboardDir: config.KILOWATCH_DASHBOARD_DIR,
     copilotUrl: config.KILOWATCH_COPILOT_URL,
+    // In the cloud the copilot admits only callers with run.invoker: the api sends its own ID token.
+    copilotAuthorization:
+      config.KILOWATCH_BACKEND === 'gcp' && config.KILOWATCH_COPILOT_URL
+        ? idTokenAuthorization(config.KILOWATCH_COPILOT_URL)
+        : undefined,
   };
   return { deps, options };
 }
