@@ -118,8 +118,11 @@ export class KilowatchStack extends TerraformStack {
       dependsOn,
     });
 
-    for (const name of deployed) {
+    // The copilot first: the api is told its URL and may call it with its own ID token.
+    const built = new Map<CatalogName, KilowatchFunction>();
+    for (const name of [...deployed].sort((a, b) => Number(b === 'copilot') - Number(a === 'copilot'))) {
       const spec = FUNCTION_CATALOG[name];
+      const copilot = name === 'api' ? built.get('copilot') : undefined;
       const source = resolveSource(name, props.sources ?? 'auto');
       this.sources.set(name, source);
       const fn = new KilowatchFunction(this, `function-${name}`, {
@@ -134,7 +137,10 @@ export class KilowatchStack extends TerraformStack {
         storage,
         secrets,
         dependsOn,
+        ...(copilot ? { environment: { KILOWATCH_COPILOT_URL: copilot.uri } } : {}),
       });
+      built.set(name, fn);
+      if (copilot) copilot.allowCaller(name, identities.functions.get(name)!, config);
       if (spec.trigger.kind === 'push') {
         new Delivery(this, `delivery-${name}`, {
           config,

@@ -32,6 +32,8 @@ export interface KilowatchFunctionProps {
   readonly storage: Storage;
   readonly secrets: Secrets;
   readonly dependsOn: ITerraformDependable[];
+  /** Variables that name other resources of the stack (the copilot's URL for the api). */
+  readonly environment?: Record<string, string>;
 }
 
 /**
@@ -85,6 +87,7 @@ export class KilowatchFunction extends Construct {
         allTrafficOnLatestRevision: true,
         environmentVariables: {
           ...functionEnvironment(props),
+          ...props.environment,
           ...(sizing.iap ? { KILOWATCH_API_TRUST_IAP: 'true' } : {}),
         },
         // The secret's value reaches the function as a variable at start; it never sits in config or state.
@@ -140,6 +143,17 @@ export class KilowatchFunction extends Construct {
   /** The Cloud Run service URL (run.app): the push endpoint and OIDC audience. */
   get uri(): string {
     return this.fn.serviceConfig.uri;
+  }
+
+  /** Lets another function's runtime account call this one (a private HTTP function) with its ID token. */
+  allowCaller(caller: CatalogName, account: ServiceAccount, config: EnvironmentConfig): void {
+    new CloudRunV2ServiceIamMember(this, `caller-${caller}`, {
+      project: config.project,
+      location: config.region,
+      name: this.fn.name,
+      role: 'roles/run.invoker',
+      member: `serviceAccount:${account.email}`,
+    });
   }
 }
 

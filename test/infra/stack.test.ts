@@ -22,6 +22,8 @@ beforeAll(() => {
   catalog = synthEnv('dev', { functions: 'catalog' });
 });
 
+/** Bindings that let a function's own account invoke another: push subscriptions, the api calling the copilot. */
+const callsAnother = (b: { account?: string }) => b.account?.startsWith('kw-push-') || b.account?.startsWith('kw-api-');
 const each = () => ENVS.map((e) => [e] as const);
 
 describe('functions', () => {
@@ -77,7 +79,12 @@ describe('functions', () => {
           KILOWATCH_BQ_DATASET: `kilowatch_${env}`,
           KILOWATCH_BQ_LOCATION: 'EU',
         });
-        const runtime = configSchema.parse(vars);
+        // The api's copilot URL is the copilot function's, known at apply time: a reference here.
+        if (f.name === `api-${env}`) {
+          const copilot = s.bodies('google_cloudfunctions2_function').find((c) => c.name === `copilot-${env}`);
+          if (copilot) expect(s.ref(vars.KILOWATCH_COPILOT_URL!).body).toBe(copilot);
+        }
+        const runtime = configSchema.parse({ ...vars, KILOWATCH_COPILOT_URL: 'https://copilot.example.run.app' });
         const topics = new Set(s.bodies('google_pubsub_topic').map((t) => t.name));
         for (const role of Object.keys(TOPICS) as TopicRole[]) expect(topics).toContain(topicName(runtime, role));
         expect(s.bodies('google_bigquery_dataset').map((d) => d.dataset_id)).toContain(runtime.KILOWATCH_BQ_DATASET);
@@ -220,10 +227,11 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('api reads the warehouse and writes alert acknowledgements only', () => {
+  it('api reads the warehouse, writes alert acknowledgements only and may call the copilot', () => {
     expect(rolesOf(catalog, 'kw-api-dev')).toEqual([
       'bigquery_dataset:roles/bigquery.dataViewer',
       'bigquery_table:roles/bigquery.dataEditor',
+      'cloud_run_v2_service:roles/run.invoker',
       'project:roles/bigquery.jobUser',
       'secret_manager_secret:roles/secretmanager.secretAccessor',
       'storage_bucket:roles/storage.objectViewer',
@@ -295,16 +303,22 @@ describe('public endpoints', () => {
   it('the api is private by default: no run.invoker binding on it at all', () => {
     const api = catalog.bodies('google_cloudfunctions2_function').find((f) => f.name === 'api-dev')!;
     expect(api.service_config.ingress_settings).toBe('ALLOW_ALL');
-    const invokers = catalog
-      .bindings()
-      .filter((b) => b.role === 'roles/run.invoker' && !b.account?.startsWith('kw-push-'));
+    const invokers = catalog.bindings().filter((b) => b.role === 'roles/run.invoker' && !callsAnother(b));
     expect(invokers).toEqual([]);
+  });
+
+  it("the api's account may invoke the copilot, which the api calls with its ID token", () => {
+    const [binding, ...more] = catalog
+      .bindings()
+      .filter((b) => b.role === 'roles/run.invoker' && b.account === 'kw-api-dev');
+    expect(more).toEqual([]);
+    expect(catalog.ref(binding!.body.name).body.name).toBe('copilot-dev');
   });
 
   it('configured invokers (groups, service accounts) get run.invoker on the api only', () => {
     const members = ['group:operators@example.com', 'serviceAccount:grafana@kw.iam.gserviceaccount.com'];
     const s = synthEnv('dev', { functions: 'catalog', vars: { KILOWATCH_API_INVOKERS: members.join(',') } });
-    const invokers = s.bindings().filter((b) => b.role === 'roles/run.invoker' && !b.account?.startsWith('kw-push-'));
+    const invokers = s.bindings().filter((b) => b.role === 'roles/run.invoker' && !callsAnother(b));
     expect(invokers.map((b) => b.member).sort()).toEqual(members.sort());
     for (const b of invokers) expect(s.ref(b.body.name).body.name).toBe('api-dev');
     expect(() => synthEnv('dev', { vars: { KILOWATCH_API_INVOKERS: 'allUsers' } })).toThrow(/a member like group:/);
