@@ -20,18 +20,18 @@ function slug(text: string): string {
   );
 }
 
-/** Paragraph groups of at most MAX_CHUNK_CHARS; a longer paragraph stays whole. */
-function pieces(body: string): string[] {
+/** Groups of paragraphs (or lines) of at most MAX_CHUNK_CHARS; a longer paragraph stays whole. */
+function pieces(body: string, separator = /\n\s*\n/, joiner = '\n\n'): string[] {
   const out: string[] = [];
   let current = '';
   for (const paragraph of body
-    .split(/\n\s*\n/)
+    .split(separator)
     .map((p) => p.trim())
     .filter(Boolean)) {
-    if (current && current.length + paragraph.length + 2 > MAX_CHUNK_CHARS) {
+    if (current && current.length + paragraph.length + joiner.length > MAX_CHUNK_CHARS) {
       out.push(current);
       current = paragraph;
-    } else current = current ? `${current}\n\n${paragraph}` : paragraph;
+    } else current = current ? `${current}${joiner}${paragraph}` : paragraph;
   }
   if (current) out.push(current);
   return out;
@@ -64,4 +64,26 @@ export function chunkMarkdown(source: string, markdown: string): Chunk[] {
     });
   }
   return chunks;
+}
+
+/**
+ * A PDF's pages, each a section (`<key>#page-<n>`, `-<k>` when split): extracted text keeps lines, not
+ * headings, so a page is the unit an answer can cite. The title is the first line of the first page.
+ */
+export function chunkPdfPages(source: string, pages: readonly string[]): Chunk[] {
+  const title =
+    pages
+      .join('\n')
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean) ?? source;
+  return pages.flatMap((page, i) =>
+    pieces(page, /\n/, '\n').map((text, k) => ({
+      id: `${source}#page-${i + 1}${k === 0 ? '' : `-${k + 1}`}`,
+      source,
+      title,
+      heading: `page ${i + 1}`,
+      text,
+    })),
+  );
 }

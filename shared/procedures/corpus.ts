@@ -1,19 +1,40 @@
 import type { Config } from '../config/env.js';
 import type { ObjectStore } from '../objects/port.js';
-import { chunkMarkdown, type Chunk } from './chunk.js';
+import { log } from '../log/logger.js';
+import { chunkMarkdown, chunkPdfPages, type Chunk } from './chunk.js';
+import { pdfPages } from './pdf.js';
 
 /** Key prefix of the procedures in the docs bucket; locally the folder itself. */
 export const PROCEDURES_PREFIX = 'procedures/';
 
-/** Every Markdown document of the store under `prefix`, chunked; README.md files describe the folder and are skipped. */
+/** A PDF's chunks, or none (with the reason logged) when it cannot be read: one bad upload must not take the corpus down. */
+async function pdfChunks(name: string, bytes: Uint8Array): Promise<Chunk[]> {
+  try {
+    return chunkPdfPages(name, await pdfPages(bytes));
+  } catch (error) {
+    log.warn('procedure PDF skipped', {
+      document: name,
+      reason: error instanceof Error ? error.message : String(error),
+    });
+    return [];
+  }
+}
+
+/**
+ * Every Markdown and PDF document of the store under `prefix`, chunked; README.md files describe the folder
+ * and are skipped, as are unreadable PDFs (logged).
+ */
 export async function loadCorpus(store: ObjectStore, prefix: string): Promise<Chunk[]> {
   const chunks: Chunk[] = [];
   for (const info of await store.list(prefix)) {
     const name = info.key.slice(prefix.length);
-    if (!/\.md$/i.test(name) || /(^|\/)readme\.md$/i.test(name)) continue;
+    const pdf = /\.pdf$/i.test(name);
+    if (!(pdf || /\.md$/i.test(name)) || /(^|\/)readme\.md$/i.test(name)) continue;
     const object = await store.get(info.key);
     if (!object) continue;
-    chunks.push(...chunkMarkdown(name, new TextDecoder().decode(object.bytes)));
+    chunks.push(
+      ...(pdf ? await pdfChunks(name, object.bytes) : chunkMarkdown(name, new TextDecoder().decode(object.bytes))),
+    );
   }
   return chunks;
 }

@@ -13,10 +13,12 @@ import { CONFIGURE_LLM_HINT, openLlm } from '../llm/open.js';
 import type { Llm } from '../llm/port.js';
 import { loadCorpus, openProcedureStore } from '../procedures/corpus.js';
 import { ProcedureIndex } from '../procedures/search.js';
+import type { RecommendDeps } from '../maintenance/recommend-machines.js';
 import type { QueryDeps } from '../query/deps.js';
 import type { Warehouse } from '../warehouse/port.js';
 import { openWarehouse } from './adapters.js';
 import { createApiRuntime } from './api-runtime.js';
+import { createRecommendDeps } from './recommend-runtime.js';
 import { perProcess } from './per-process.js';
 
 export interface CopilotRuntime {
@@ -26,8 +28,15 @@ export interface CopilotRuntime {
 }
 
 /** The tools' dependencies: the query use-cases, guarded SQL, the procedure index (built once), tariffs. */
-export function copilotDeps(config: Config, query: QueryDeps, sql: SqlRunner, llm: Llm | undefined): CopilotDeps {
+export function copilotDeps(
+  config: Config,
+  warehouse: Warehouse,
+  query: QueryDeps,
+  sql: SqlRunner,
+  llm: Llm | undefined,
+): CopilotDeps {
   let index: Promise<ProcedureIndex> | undefined;
+  let maintenance: Promise<RecommendDeps> | undefined;
   return {
     query,
     sql,
@@ -36,6 +45,7 @@ export function copilotDeps(config: Config, query: QueryDeps, sql: SqlRunner, ll
       (index ??= openProcedureStore(config).then(async ({ store, prefix }) =>
         ProcedureIndex.build(await loadCorpus(store, prefix), llm?.embed),
       )),
+    maintenance: () => (maintenance ??= createRecommendDeps(config, warehouse).then((d) => ({ ...d, now: query.now }))),
     tariff: (site) => loadTariff(config.KILOWATCH_TARIFFS_DIR, site),
   };
 }
@@ -90,7 +100,7 @@ export async function createCopilotRuntime(
   const llm = options.llm ?? (await openLlm(config));
   const deps: AskDeps = {
     llm,
-    tools: copilotTools(copilotDeps(config, query, sql, llm)),
+    tools: copilotTools(copilotDeps(config, warehouse, query, sql, llm)),
     conversations: new Conversations(warehouse, readTurns),
     warehouse,
     rateLimit: new CallerRateLimit(config.KILOWATCH_COPILOT_RATE_PER_MIN, config.KILOWATCH_COPILOT_BURST),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Tariff } from '../../energy/tariff.js';
+import type { RecommendDeps } from '../../maintenance/recommend-machines.js';
 import type { ProcedureIndex } from '../../procedures/search.js';
 import type { QueryDeps } from '../../query/deps.js';
 import type { SqlRunner } from '../sql/runner.js';
@@ -12,6 +13,8 @@ export interface CopilotDeps {
   readonly sql: SqlRunner;
   readonly sqlMaxRows: number;
   readonly procedures: () => Promise<ProcedureIndex>;
+  /** The maintenance rules' use-case (`kilowatch recommend`), opened on first use. */
+  readonly maintenance: () => Promise<RecommendDeps>;
   readonly tariff: (site: string) => Tariff;
 }
 
