@@ -37,8 +37,11 @@ export function bigQueryTurnReader(
   });
   return async (conversationId) => {
     const [rows] = await client.query({
-      query: `SELECT ${COLUMNS}, FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E3SZ', created_at) AS created_at FROM \`${options.projectId}.${options.dataset}.copilot_turns_dedup\`
-              WHERE conversation_id = @c AND created_at >= TIMESTAMP(@since) ORDER BY position`,
+      // The table itself, deduplicated after the partition filter: a filter on created_at outside the _dedup view
+      // is not pushed through its window (partitioned by turn_id), so reading the view scans every partition.
+      query: `SELECT ${COLUMNS}, FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E3SZ', created_at) AS created_at FROM \`${options.projectId}.${options.dataset}.${copilotTurns.name}\`
+              WHERE conversation_id = @c AND created_at >= TIMESTAMP(@since)
+              QUALIFY ROW_NUMBER() OVER (PARTITION BY ${copilotTurns.key} ORDER BY ${copilotTurns.firstBy}) = 1 ORDER BY position`,
       params: { c: conversationId, since: new Date(now() - CONVERSATION_TTL_MS).toISOString() },
       location: options.location,
       useLegacySql: false,
