@@ -87,7 +87,7 @@ export async function ask(
       `too many questions from ${caller}: retry in ${rate.retryAfterS} s`,
       rate.retryAfterS,
     );
-  if (deps.dailyTokens.remaining() < deps.budget.maxTokens) {
+  if ((await deps.dailyTokens.remaining()) < deps.budget.maxTokens) {
     throw new AskRefusedError(
       429,
       `the copilot's daily token budget (${deps.dailyTokens.limit} tokens) is spent; it resets at 00:00 UTC`,

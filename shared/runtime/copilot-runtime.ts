@@ -104,7 +104,10 @@ export async function createCopilotRuntime(
     conversations: new Conversations(warehouse, readTurns),
     warehouse,
     rateLimit: new CallerRateLimit(config.KILOWATCH_COPILOT_RATE_PER_MIN, config.KILOWATCH_COPILOT_BURST),
-    dailyTokens: new DailyTokenBudget(config.KILOWATCH_COPILOT_DAILY_TOKENS),
+    dailyTokens: new DailyTokenBudget(config.KILOWATCH_COPILOT_DAILY_TOKENS, now, async (from, to) => {
+      const usage = await query.reader.copilotUsage({ from, to });
+      return usage.tokensIn + usage.tokensOut;
+    }),
     budget: { maxToolCalls: config.KILOWATCH_COPILOT_MAX_TOOL_CALLS, maxTokens: config.KILOWATCH_COPILOT_MAX_TOKENS },
     prices: {
       inputPerMillion: config.KILOWATCH_LLM_PRICE_IN_PER_MTOK,

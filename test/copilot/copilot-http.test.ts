@@ -11,6 +11,7 @@ import { ScriptedLlm } from '../../shared/copilot/eval/scripted-llm.js';
 import type { Llm } from '../../shared/llm/port.js';
 import { createCopilotRuntime, provideCopilotRuntime } from '../../shared/runtime/copilot-runtime.js';
 import { DuckDbWarehouse } from '../../shared/warehouse/duckdb.js';
+import { copilotCalls } from '../../shared/warehouse/schema/tables.js';
 
 let dir: string;
 let warehouse: DuckDbWarehouse;
@@ -41,10 +42,10 @@ const model = new ScriptedLlm((question, options) => {
   };
 });
 
-async function use(env: Record<string, string>, llm: Llm | undefined): Promise<void> {
+async function use(env: Record<string, string>, llm: Llm | undefined, nowMs = Date.parse(DEMO.now)): Promise<void> {
   const runtime = await createCopilotRuntime(loadConfig({ KILOWATCH_DATA_DIR: dir, ...env }), {
     warehouse,
-    now: () => Date.parse(DEMO.now),
+    now: () => nowMs,
     ...(llm ? { llm } : {}),
   });
   provideCopilotRuntime(runtime);
@@ -142,7 +143,9 @@ describe('copilot function over HTTP', () => {
     const limited = await post('/v1/ask', { question: 'two' });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    await use({ KILOWATCH_COPILOT_DAILY_TOKENS: '60001', KILOWATCH_COPILOT_MAX_TOKENS: '60000' }, model);
+    // The next UTC day: copilot_calls holds nothing of it yet, so this counts what the process spends.
+    const nextDay = Date.parse(DEMO.now) + 86_400_000;
+    await use({ KILOWATCH_COPILOT_DAILY_TOKENS: '60001', KILOWATCH_COPILOT_MAX_TOKENS: '60000' }, model, nextDay);
     expect((await post('/v1/ask', { question: 'one' })).status).toBe(200);
     const spent = await post('/v1/ask', { question: 'two' });
     expect(spent.status).toBe(429);
@@ -156,5 +159,30 @@ describe('copilot function over HTTP', () => {
     const refused = await post('/v1/sql', { sql: 'DROP TABLE readings' });
     expect(refused.status).toBe(422);
     expect(await refused.json()).toMatchObject({ ok: false, rule: 'select_only' });
+  });
+
+  it('answers 429 on the daily token budget when copilot_calls of today (other instances) already spent it', async () => {
+    // Another instance's calls today: this process has spent nothing yet.
+    await warehouse.insert(copilotCalls, [
+      {
+        request_id: 'other-instance',
+        conversation_id: 'other-instance',
+        caller: 'someone-else',
+        call_id: 'other-instance:m0',
+        kind: 'model',
+        name: 'scripted',
+        started_at: new Date(Date.parse(DEMO.now) - 60_000).toISOString(),
+        latency_ms: 10,
+        tokens_in: 4_000_000,
+        tokens_out: 1_000_000,
+        tool_calls: 0,
+        error: null,
+        estimated_cost_usd: 0,
+      },
+    ]);
+    await use({ KILOWATCH_COPILOT_DAILY_TOKENS: '4000000' }, model);
+    const spent = await post('/v1/ask', { question: 'one' });
+    expect(spent.status).toBe(429);
+    expect(((await spent.json()) as { detail: string }).detail).toMatch(/daily token budget \(4000000 tokens\)/);
   });
 });
