@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { log } from '../log/logger.js';
 import type { DeadLetterFile } from './dead-letter-sink.js';
+import { PushClient } from './push-client.js';
 import { pushBody, type PushedMessage } from './push-envelope.js';
 import { RouterJournal, type JournalMessage } from './router-journal.js';
 
@@ -108,6 +109,7 @@ export class LocalPushRouter {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly topics: ReadonlySet<string>;
   private readonly journal: RouterJournal | undefined;
+  private readonly pushClient = new PushClient();
   private pending = 0;
   private pendingBytes = 0;
   private idleWaiters: Array<() => void> = [];
@@ -279,10 +281,9 @@ export class LocalPushRouter {
     d.attempt++;
     let failure: string;
     try {
-      const response = await fetch(d.sub.endpoint, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
+      const status = await this.pushClient.post(
+        d.sub.endpoint,
+        {
           'ce-specversion': '1.0',
           'ce-id': d.messageId,
           'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
@@ -290,15 +291,14 @@ export class LocalPushRouter {
           'ce-time': d.publishTime,
           'ce-subscription': d.sub.name,
         },
-        body: JSON.stringify(pushBody(`projects/${this.options.project}/subscriptions/${d.sub.name}`, d)),
-      });
-      await response.arrayBuffer();
-      if (response.ok) {
+        JSON.stringify(pushBody(`projects/${this.options.project}/subscriptions/${d.sub.name}`, d)),
+      );
+      if (status >= 200 && status < 300) {
         this.stats.delivered++;
         this.settle(d);
         return;
       }
-      failure = `HTTP ${response.status}`;
+      failure = `HTTP ${status}`;
     } catch (error) {
       failure = (error as Error).message;
     }
@@ -444,6 +444,7 @@ export class LocalPushRouter {
     ]);
     clearTimeout(timeout);
     await this.journal?.close();
+    this.pushClient.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
   }

@@ -164,7 +164,9 @@ export class RouterJournal {
           const text = `${lines.join('\n')}\n`;
           writeSync(this.fd, text);
           this.size += Buffer.byteLength(text);
-          await new Promise<void>((resolve, reject) => fdatasync(this.fd, (e) => (e ? reject(e) : resolve())));
+          // Only a publish waits for the disk: an acknowledgement lost in a crash means one more delivery.
+          if (waiters.length > 0)
+            await new Promise<void>((resolve, reject) => fdatasync(this.fd, (e) => (e ? reject(e) : resolve())));
         }
         for (const w of waiters) w.resolve();
       } catch (error) {

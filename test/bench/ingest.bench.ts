@@ -50,6 +50,8 @@ export interface EndToEndResult {
   readingsPerS: number;
   rowsPerS: number;
   seconds: number;
+  /** CPU time of the whole process (every thread) per message: steadier than rates on a shared machine. */
+  cpuMsPerMessage: number;
 }
 
 export function inProcess(): InProcessResult {
@@ -116,12 +118,14 @@ export async function endToEnd(withScoring = false, shape: 'batched' | 'single' 
     const { bytes, readings } =
       shape === 'batched' ? messages(50, 24, 4) : { bytes: singleReadingMessages(6000), readings: 6000 };
     const started = performance.now();
+    const cpu = process.cpuUsage();
     stack.router.publish(
       'readings',
       bytes.map((data) => ({ data })),
     );
     await stack.router.idle();
     const seconds = (performance.now() - started) / 1000;
+    const { user, system } = process.cpuUsage(cpu);
     const { readings: rows } = await stack.deps.warehouse.counts();
     return {
       readings,
@@ -131,6 +135,7 @@ export async function endToEnd(withScoring = false, shape: 'batched' | 'single' 
       messagesPerS: bytes.length / seconds,
       rowsPerS: (rows ?? 0) / seconds,
       seconds,
+      cpuMsPerMessage: (user + system) / 1000 / bytes.length,
     };
   } finally {
     await stack.close();
