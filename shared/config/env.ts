@@ -47,6 +47,8 @@ export const configSchema = z.object({
   /** Local router flow control: deliveries (and their bytes) waiting before device publishes get 429 RESOURCE_EXHAUSTED. */
   KILOWATCH_ROUTER_MAX_BACKLOG: positiveInt.default(5_000),
   KILOWATCH_ROUTER_MAX_BACKLOG_BYTES: positiveInt.default(64 * 1024 * 1024),
+  /** ingest: rows stored by concurrent messages within this many ms go to readings-clean together (0: one publish per message). */
+  KILOWATCH_CLEAN_BATCH_MS: z.coerce.number().int().nonnegative().max(1_000).default(10),
   GOOGLE_CLOUD_PROJECT: z.string().min(1).optional(),
   KILOWATCH_BQ_DATASET: z
     .string()

@@ -1,17 +1,20 @@
-import type { Bus, OutgoingMessage } from '../bus/port.js';
+import type { Bus } from '../bus/port.js';
 import type { SiteBinding, SiteTopics } from '../devices/sites.js';
 import type { ReadingCleaner } from '../readings/clean/cleaner.js';
 import type { HistoryCache } from '../readings/clean/history-cache.js';
 import { decodeMessage, type DecodeLimits } from '../readings/decode.js';
 import { rejectionId } from '../readings/ids.js';
 import type { Warehouse } from '../warehouse/port.js';
-import { readings as readingsTable, rejected as rejectedTable, type ReadingRow } from '../warehouse/schema/tables.js';
+import { readings as readingsTable, rejected as rejectedTable } from '../warehouse/schema/tables.js';
+import type { CleanPublisher } from './clean-publisher.js';
 
 export interface IngestDeps {
   readonly warehouse: Warehouse;
   /** Which site each readings topic is bound to. */
   readonly sites: SiteTopics;
   readonly bus: Bus;
+  /** Stored rows to readings-clean, coalesced across concurrent calls. */
+  readonly cleanPublisher: CleanPublisher;
   readonly cleaner: ReadingCleaner;
   readonly history: HistoryCache;
   readonly limits: DecodeLimits;
@@ -33,9 +36,6 @@ export interface IngestSummary {
   readonly redelivered: number;
   readonly deadLettered: boolean;
 }
-
-/** Rows per message published to readings-clean: keeps each message far below Pub/Sub's limits. */
-const CLEAN_ROWS_PER_MESSAGE = 1000;
 
 /**
  * One Pub/Sub message into the warehouse. Bad data is recorded (rejected table or dead-letter sink) and
@@ -89,7 +89,7 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
       deps.warehouse.insert(rejectedTable, result.rejected),
     ]);
     // A redelivery may follow a first delivery that stored but failed to publish: publish those again.
-    await publishClean(deps.bus, [...result.rows, ...result.redelivered]);
+    await deps.cleanPublisher.publish([...result.rows, ...result.redelivered]);
   } catch (error) {
     deps.history.invalidate(deviceIds);
     throw error;
@@ -100,56 +100,4 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
     rejected: result.rejected.length,
     redelivered: result.redelivered.length,
   };
-}
-
-/**
- * readings-clean ordering keys: a device always maps to the same one of this many keys, so its messages
- * reach the scorer in publish order while up to this many go through at once. One key per device would cut
- * every ingest message into a small message per device (2.7x slower end to end with scoring, measured);
- * 8 matches the score function's concurrency (docs/BENCHMARKS.md has the figures for 4, 8, 16 and 32).
- */
-const CLEAN_ORDERING_KEYS = 8;
-
-/** FNV-1a of the device id, modulo the key count: stable across instances and releases. */
-export function cleanOrderingKey(deviceId: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < deviceId.length; i++) hash = Math.imul(hash ^ deviceId.charCodeAt(i), 0x01000193);
-  return `devices-${(hash >>> 0) % CLEAN_ORDERING_KEYS}`;
-}
-
-/** Stored rows to readings-clean, grouped by ordering key, never splitting one reading's metrics across two messages. */
-async function publishClean(bus: Bus, rows: readonly ReadingRow[]): Promise<void> {
-  const byKey = new Map<string, ReadingRow[]>();
-  const keyOf = new Map<string, string>();
-  for (const row of rows) {
-    let key = keyOf.get(row.device_id);
-    if (key === undefined) keyOf.set(row.device_id, (key = cleanOrderingKey(row.device_id)));
-    const group = byKey.get(key);
-    if (group) group.push(row);
-    else byKey.set(key, [row]);
-  }
-  const messages: OutgoingMessage[] = [];
-  for (const [orderingKey, group] of byKey) {
-    for (let start = 0; start < group.length;) {
-      let end = Math.min(group.length, start + CLEAN_ROWS_PER_MESSAGE);
-      while (
-        end < group.length &&
-        group[end]!.device_id === group[end - 1]!.device_id &&
-        group[end]!.ts === group[end - 1]!.ts
-      )
-        end++;
-      const chunk = group.slice(start, end).map((r) => ({
-        readingId: r.reading_id,
-        deviceId: r.device_id,
-        ts: r.ts,
-        metric: r.metric,
-        value: r.value,
-        unit: r.unit,
-        flags: r.flags,
-      }));
-      messages.push({ data: JSON.stringify({ readings: chunk }), attributes: { kind: 'readings-clean' }, orderingKey });
-      start = end;
-    }
-  }
-  if (messages.length > 0) await bus.publish('readingsClean', messages);
 }

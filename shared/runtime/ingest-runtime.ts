@@ -1,6 +1,7 @@
 import { historyLookbackMs, type Config } from '../config/env.js';
 import { DeviceRegistry } from '../devices/registry.js';
 import { SiteTopics } from '../devices/sites.js';
+import { CleanPublisher } from '../ingest/clean-publisher.js';
 import type { IngestDeps } from '../ingest/ingest-message.js';
 import { ReadingCleaner } from '../readings/clean/cleaner.js';
 import { HistoryCache } from '../readings/clean/history-cache.js';
@@ -13,6 +14,7 @@ export async function createIngestDeps(config: Config): Promise<IngestDeps> {
   return {
     warehouse,
     bus,
+    cleanPublisher: new CleanPublisher(bus, config.KILOWATCH_CLEAN_BATCH_MS),
     sites: new SiteTopics(config, registry),
     cleaner: new ReadingCleaner(registry, {
       futureToleranceS: config.KILOWATCH_FUTURE_TOLERANCE_S,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanOrderingKey } from '../../shared/ingest/ingest-message.js';
+import { cleanOrderingKey } from '../../shared/ingest/clean-publisher.js';
 
 describe('readings-clean ordering keys', () => {
   it('maps a device to one stable key and spreads a fleet over all eight', () => {
