@@ -153,9 +153,10 @@ export class DuckDbWarehouse implements Warehouse {
           `CREATE OR REPLACE VIEW "${view.name}" AS ${copilotViewSql(view, (t) => `"${t.name}"`)}`,
         );
       }
-      await this.connection.run(
-        'CREATE INDEX IF NOT EXISTS readings_device_metric_ts ON readings (device_id, metric, ts)',
-      );
+      // Files from before 2026-12 carry an index on (device_id, metric, ts). DuckDB never scans a compound
+      // index (EXPLAIN shows sequential scans with zone maps for every read here) and every insert paid to
+      // maintain it: about half the CPU of a small coalesced write (docs/BENCHMARKS.md).
+      await this.connection.run('DROP INDEX IF EXISTS readings_device_metric_ts');
     });
   }
 
