@@ -61,7 +61,10 @@ function stageName(table: Table): string {
   return `_stage_${table.name}`;
 }
 
-/** Moves staged rows whose key is not in the table yet; scans only the batch's time range when it can. */
+/**
+ * Moves staged rows whose key is not in the table yet; scans only the batch's time range when it can. The
+ * stage holds each key once (write() appends the first row of a key only).
+ */
 function moveStagedSql(table: Table): string {
   const stage = `"${stageName(table)}"`;
   const cols = Object.entries(table.columns);
@@ -76,7 +79,7 @@ function moveStagedSql(table: Table): string {
   return (
     // Columns by name: a file that gained columns in init may order them otherwise than the schema does.
     `INSERT INTO "${table.name}" (${names}) SELECT ${select} FROM ${stage} ` +
-    `WHERE ${key} NOT IN (${existing}) QUALIFY row_number() OVER (PARTITION BY ${key}) = 1`
+    `WHERE ${key} NOT IN (${existing})`
   );
 }
 
@@ -207,8 +210,13 @@ export class DuckDbWarehouse implements Warehouse {
     const stage = stageName(table);
     const columns = Object.entries(table.columns);
     const appender = await this.connection.createAppender(stage, 'main', 'temp');
+    // The first row of a key wins, as in the table; deduplicating here is cheaper than a window in SQL.
+    const keys = new Set<unknown>();
     for (const row of rows) {
       const values = row as Record<string, Appendable>;
+      const key = values[table.key];
+      if (keys.has(key)) continue;
+      keys.add(key);
       for (const [name, column] of columns) appendValue(appender, column, values[name] ?? null);
       appender.endRow();
     }
