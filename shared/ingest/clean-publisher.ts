@@ -114,9 +114,13 @@ function groupByKey(rows: readonly ReadingRow[]): Map<string, ReadingRow[]> {
 /** One key's rows as readings-clean messages, never splitting one reading's metrics across two messages. */
 function cleanMessages(orderingKey: string, rows: readonly ReadingRow[]): OutgoingMessage[] {
   const messages: OutgoingMessage[] = [];
-  for (let start = 0; start < rows.length; ) {
+  for (let start = 0; start < rows.length;) {
     let end = Math.min(rows.length, start + CLEAN_ROWS_PER_MESSAGE);
-    while (end < rows.length && rows[end]!.device_id === rows[end - 1]!.device_id && rows[end]!.ts === rows[end - 1]!.ts)
+    while (
+      end < rows.length &&
+      rows[end]!.device_id === rows[end - 1]!.device_id &&
+      rows[end]!.ts === rows[end - 1]!.ts
+    )
       end++;
     const readings = rows.slice(start, end).map((r) => ({
       readingId: r.reading_id,

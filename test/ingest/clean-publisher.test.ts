@@ -74,11 +74,7 @@ describe('CleanPublisher', () => {
     expect(bus.published.every((p) => p.topic === 'readingsClean')).toBe(true);
     expect(messages).toHaveLength(2);
     const byKey = new Map(messages.map((m) => [m.orderingKey, readingIds(m)]));
-    expect(byKey.get(cleanOrderingKey(a))).toEqual([
-      `${a}-1-power_kw`,
-      `${a}-1-energy_kwh`,
-      `${b}-1-power_kw`,
-    ]);
+    expect(byKey.get(cleanOrderingKey(a))).toEqual([`${a}-1-power_kw`, `${a}-1-energy_kwh`, `${b}-1-power_kw`]);
     expect(byKey.get(cleanOrderingKey(other))).toEqual([`${other}-1-power_kw`]);
   });
 
