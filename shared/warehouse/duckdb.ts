@@ -78,7 +78,7 @@ function moveStagedSql(table: Table): string {
     : `SELECT ${key} FROM "${table.name}"`;
   return (
     // Columns by name: a file that gained columns in init may order them otherwise than the schema does.
-    `INSERT INTO "${table.name}" (${names}) SELECT ${select} FROM ${stage} ` + `WHERE ${key} NOT IN (${existing})`
+    `INSERT INTO "${table.name}" (${names}) SELECT ${select} FROM ${stage} WHERE ${key} NOT IN (${existing})`
   );
 }
 
