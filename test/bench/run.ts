@@ -27,6 +27,7 @@ const groups: Record<string, Group> = {
     console.log(`| readings/s | ${fmt(e.readingsPerS)} |`);
     console.log(`| rows/s into DuckDB | ${fmt(e.rowsPerS)} |`);
     console.log(`| end to end vs in process (readings/s) | ${(e.readingsPerS / p.ingestReadingsPerS).toFixed(2)} |`);
+    console.log(`| CPU ms per message of 500 readings (whole process) | ${e.cpuMsPerMessage.toFixed(1)} |`);
     const s = await endToEnd(true);
     console.log('\n## The same with the score function subscribed to readings-clean (ends when every value is scored)');
     console.log('| measure | value |\n| --- | --- |');
@@ -39,6 +40,9 @@ const groups: Record<string, Group> = {
     console.log(`| messages/s | ${fmt(one.messagesPerS)} | ${fmt(oneScored.messagesPerS)} |`);
     console.log(
       `| ratio to batched readings/s above | ${(one.readingsPerS / e.readingsPerS).toFixed(3)} | ${(oneScored.readingsPerS / s.readingsPerS).toFixed(3)} |`,
+    );
+    console.log(
+      `| CPU ms per message (whole process, every thread) | ${one.cpuMsPerMessage.toFixed(2)} | ${oneScored.cpuMsPerMessage.toFixed(2)} |`,
     );
   },
   cleaning() {
