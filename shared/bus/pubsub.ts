@@ -127,7 +127,9 @@ export class PubSubBus implements Bus {
     this.publishOptions = {
       // Needed to publish with ordering keys; messages without a key are unaffected.
       messageOrdering: true,
-      batching: { maxMilliseconds: 10 },
+      // maxBytes counts the data before encoding: over REST (JSON, base64) 9 MB, the client's cap, becomes a
+      // request over Pub/Sub's 10 MB; 6 MB stays under it.
+      batching: { maxMilliseconds: 10, maxBytes: 6 * 1024 * 1024 },
       gaxOpts: {
         retry: {
           // gRPC codes: UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE.
