@@ -158,14 +158,14 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     servers.push(server);
     urls[fn.name] = `http://127.0.0.1:${await listen(server, firstPort === 0 ? 0 : firstPort + fn.port)}/`;
   }
-  // 64 deliveries in flight per subscription (ordered ones still one per key): small messages are bound by
-  // latency (a DuckDB commit, a journal sync), and more in flight share each commit and sync (2x messages/s
-  // for single-reading messages over 8, docs/BENCHMARKS.md).
+  // 256 deliveries in flight per subscription (ordered ones still one per key): small messages are bound by
+  // latency (a DuckDB commit, a journal sync, the readings-clean batch), and more in flight share each commit,
+  // sync and batch (single-reading messages: 2x messages/s at 64 over 8, about 1.4x more at 256, docs/BENCHMARKS.md).
   const retry = {
     maxAttempts: options.maxAttempts ?? 5,
     minBackoffMs: options.minBackoffMs ?? 200,
     maxBackoffMs: 10_000,
-    concurrency: 64,
+    concurrency: 256,
   };
 
   const registry = DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE);
