@@ -45,6 +45,9 @@ const streamSchema = z.object({
   neighbourCredit: z.number().min(0).max(1),
   spatialTolerance: z.number().nonnegative(),
   likelihood: likelihoodSchema,
+  shortHistoricWindowSize: z.number().int().nonnegative(),
+  quietAfter: z.number().min(0).max(1),
+  quietRows: z.number().int().nonnegative(),
 });
 const driftSchema = z.object({
   detector: z.literal('drift-chart'),
@@ -198,8 +201,9 @@ async function scoreStream(
     features.set(featureRow(f), (i - fitRows) * STREAM_FEATURES.length);
     if (!Number.isFinite(values[i])) missing[i - fitRows] = 1;
   }
+  const width = STREAM_FEATURES.length;
   const scores = await batchScores(model, n - fitRows, STREAM_OUTPUT, (first, rows) => ({
-    [STREAM_INPUT]: { data: features.subarray(first * 3, (first + rows) * 3), dims: [rows, 3] },
+    [STREAM_INPUT]: { data: features.subarray(first * width, (first + rows) * width), dims: [rows, width] },
   }));
   // A missing value scores 0: the detector left its state alone.
   missing.forEach((gap, i) => gap && (scores[i] = 0));

@@ -10,7 +10,7 @@ import {
 import { AnomalyLikelihood } from '../../shared/anomaly/likelihood.js';
 import { mulberry32 } from '../../shared/anomaly/random.js';
 import { scoreSeries, STREAM_DEFAULTS } from '../../shared/anomaly/stream/detector.js';
-import { exportStreamHeadOnnx, featureRow } from '../../shared/anomaly/stream/head.js';
+import { exportStreamHeadOnnx, featureRow, STREAM_FEATURES } from '../../shared/anomaly/stream/head.js';
 
 function gaussian(r: () => number): number {
   return Math.sqrt(-2 * Math.log(r() + 1e-300)) * Math.cos(2 * Math.PI * r());
@@ -72,10 +72,36 @@ describe('streaming detector', () => {
     const { features, scores } = scoreSeries(values);
     const session = await ort.InferenceSession.create(exportStreamHeadOnnx());
     const out = await session.run({
-      features: new ort.Tensor('float64', Float64Array.from(features.flatMap(featureRow)), [features.length, 3]),
+      features: new ort.Tensor('float64', Float64Array.from(features.flatMap(featureRow)), [features.length, STREAM_FEATURES.length]),
     });
     const onnx = out.score!.data as Float64Array;
     scores.forEach((s, i) => expect(Math.abs(s - onnx[i]!)).toBeLessThan(1e-12));
+  });
+
+  it('is quiet for quietRows rows after a score reaches quietAfter, except for values beyond the range', () => {
+    const r = mulberry32(6);
+    // A level shift at 1200, a larger one at 1300 (inside the first's quiet period).
+    const values = Float64Array.from(
+      { length: 2000 },
+      (_, i) => 10 + 3 * Math.sin((2 * Math.PI * i) / 96) + 0.3 * gaussian(r) + (i >= 1200 ? 10 : 0) + (i >= 1300 ? 30 : 0),
+    );
+    const { features, scores } = scoreSeries(values);
+    const { quietAfter, quietRows } = STREAM_DEFAULTS;
+    const first = scores.findIndex((s) => s >= quietAfter);
+    expect(first).toBeGreaterThanOrEqual(1200);
+    expect(first).toBeLessThan(1210);
+    for (let i = first + 1; i < 1300; i++) {
+      expect(features[i]!.quiet).toBe(features[i]!.spatial ? 0 : 1);
+      expect(scores[i]).toBe(features[i]!.spatial);
+    }
+    // The larger shift breaks the range inside the quiet period: it alarms and starts a new quiet period.
+    expect(scores[1300]).toBe(1);
+    const last = 1300 + quietRows;
+    expect(features.slice(1301, last + 1).every((f) => f.quiet === 1 || f.spatial === 1)).toBe(true);
+    expect(features.slice(last + 1).every((f) => f.quiet === 0)).toBe(true);
+    // Without a quiet period the first shift keeps scoring high.
+    const loud = scoreSeries(values, { ...STREAM_DEFAULTS, quietRows: 0 }).scores;
+    expect(loud.slice(first + 1, 1300).some((s, i) => s >= quietAfter && !features[first + 1 + i]!.spatial)).toBe(true);
   });
 
   it('mutes a run of red-zone likelihoods to the yellow level after the first', () => {
