@@ -103,12 +103,18 @@ export function driftChartModel(
       })),
       outputMeaning:
         `score = −log10(tail)/10 of a chi-square statistic (${fit.dof} dof) of the last ${fit.tau} rows' mean against the fitted level, ` +
-        `each sensor scaled by its expected drift; 0.4 ↔ tail 1e-4. statistic = the chi-square value. Input: the last ${fit.tau} rows, oldest first.`,
+        `each sensor scaled by its expected drift; 0.4 ↔ tail 1e-4. statistic = the chi-square value. Input: the last ${fit.tau} rows, oldest first` +
+        (params.baselineGap > 0
+          ? `, each shifted by (adaptive level − fitted level): the level follows the rows ${params.baselineGap} back that did not alarm (shared/anomaly/drift-chart.ts, DriftLevel).`
+          : '.'),
       threshold: scoreForTail(params.alarmTail),
       params: {
         detector: 'drift-chart',
         tau: fit.tau,
         alarmTail: params.alarmTail,
+        baselineGap: params.baselineGap,
+        baselineRows: params.baselineRows,
+        holdRows: params.holdRows,
         dof: fit.dof,
         fitRows: fit.rows,
         fit: { mean: fit.mean, noiseVar: fit.noiseVar, walkVar: fit.walkVar, invVar: fit.invVar },

@@ -35,6 +35,8 @@ const OUT = resolve(outArg > 0 ? (process.argv[outArg + 1] as string) : 'models'
 const VERSION = '1.0.0';
 /** 2.0.0: two likelihoods and a quiet period after an alarm (docs/models.md). */
 const STREAM_VERSION = '2.0.0';
+/** 2.0.0: the level adapts to slow drift (docs/models.md). */
+const DRIFT_VERSION = '2.0.0';
 const round = (v: number, d = 4) => Number(v.toFixed(d));
 
 function codeVersion(): string {
@@ -160,6 +162,7 @@ async function driftChartPump(): Promise<void> {
       '',
       { data: '', from: '', to: '', rows: 0 },
       { primary: 'skab_f1', higherIsBetter: true, values: {} },
+      DRIFT_VERSION,
     ),
     golden,
   );
@@ -170,7 +173,8 @@ async function driftChartPump(): Promise<void> {
     meta(
       'drift-chart-pump',
       'Drift-aware multivariate chart for steady-state sensor sets: trailing 20-row means of every sensor against a level and a drift scale ' +
-        'fitted per sensor (variogram), summed into a chi-square statistic and scored by its tail. This copy is fitted on the SKAB pump ' +
+        'fitted per sensor (variogram), summed into a chi-square statistic and scored by its tail; the level follows slow drift (rows 300 back that did not alarm). ' +
+        'This copy is fitted on the SKAB pump ' +
         "testbed's anomaly-free recording; `kilowatch detect --fit-rows N` refits it with the same hyper-parameters on any file.",
       {
         data: 'SKAB v0.9 anomaly-free/anomaly-free.csv (GPL-3.0, Katser & Kozitsin 2020)',
@@ -188,8 +192,10 @@ async function driftChartPump(): Promise<void> {
           skab_f1_split_a: round(skab.splitA.f1),
           skab_f1_split_b_holdout: round(skab.splitB.f1),
           skab_nab_standard: round(skab.changepoint.nab.standard!, 2),
+          skab_anomaly_free_far_percent: round(skab.anomalyFreeFar, 2),
         },
       },
+      DRIFT_VERSION,
     ),
     golden,
   );
