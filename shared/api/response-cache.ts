@@ -4,8 +4,9 @@ import type { TablesVersion } from '../warehouse/cached-reader.js';
 export interface ResponseCacheOptions {
   /** The version of the tables a route reads; the same one the read cache keys on. */
   readonly version: TablesVersion;
-  /** Bytes of response bodies kept at most, least recently used dropped first. */
+  /** Bytes of response bodies and answers kept at most, least recently used dropped first. */
   readonly maxBytes?: number;
+  readonly maxEntries?: number;
 }
 
 interface Entry {
@@ -23,6 +24,7 @@ interface Entry {
  */
 export function responseCache(options: ResponseCacheOptions, tables: readonly string[]): MiddlewareHandler {
   const maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
+  const maxEntries = options.maxEntries ?? 10_000;
   const entries = new Map<string, Entry>();
   let bytes = 0;
   const drop = (key: string) => {
@@ -52,6 +54,6 @@ export function responseCache(options: ResponseCacheOptions, tables: readonly st
     drop(key);
     entries.set(key, { version, body, type });
     bytes += body.byteLength;
-    while (bytes > maxBytes) drop(entries.keys().next().value as string);
+    while (bytes > maxBytes || entries.size > maxEntries) drop(entries.keys().next().value as string);
   };
 }

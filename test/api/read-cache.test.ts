@@ -91,11 +91,11 @@ describe('TABLES_READ', () => {
 });
 
 describe('responseCache', () => {
-  function app() {
+  function app(maxEntries?: number) {
     const versions = { now: 0 };
     let runs = 0;
     const hono = new Hono();
-    hono.use('/r', responseCache({ version: () => versions.now }, ['t']));
+    hono.use('/r', responseCache({ version: () => versions.now, ...(maxEntries ? { maxEntries } : {}) }, ['t']));
     hono.get('/r', async (c) => {
       runs++;
       // A write lands while the answer is computed: it must not be served at the newer version.
@@ -128,5 +128,13 @@ describe('responseCache', () => {
     expect((await a.get('/r?to=1&fail=1')).body).toEqual({ no: 4 });
     expect((await a.get('/r')).body).toEqual({ run: 5 });
     expect((await a.get('/r')).body).toEqual({ run: 6 });
+  });
+
+  it('drops the least recently used answer beyond maxEntries', async () => {
+    const a = app(1);
+    await a.get('/r?from=1');
+    await a.get('/r?from=2');
+    expect((await a.get('/r?from=2')).body).toEqual({ run: 2 });
+    expect((await a.get('/r?from=1')).body).toEqual({ run: 3 });
   });
 });
