@@ -248,6 +248,17 @@ export class BigQueryWarehouse implements Warehouse {
     return this.query(query, params, what);
   }
 
+  /** A DML statement (MERGE) with bound parameters; returns the rows it inserted, updated or deleted. */
+  async dml(query: string, params: Record<string, string | number>, what: string): Promise<number> {
+    try {
+      // The library resolves [rows, nextQuery, response] although its type names two elements.
+      const result: unknown[] = await this.client.query({ query, params, location: this.location, useLegacySql: false });
+      return Number((result[2] as { numDmlAffectedRows?: string } | undefined)?.numDmlAffectedRows ?? 0);
+    } catch (error) {
+      throw classifyBigQueryError(error, `dml (${what})`);
+    }
+  }
+
   /** A table or view of this dataset, quoted for SQL. */
   qualified(name: string): string {
     return `\`${this.projectId}.${this.datasetId}.${name}\``;
