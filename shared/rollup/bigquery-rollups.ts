@@ -1,5 +1,6 @@
 import { bigQueryDialect } from '../warehouse/bigquery-reader.js';
 import type { BigQueryWarehouse } from '../warehouse/bigquery.js';
+import { oldestReadingsPartition } from '../warehouse/bigquery-partitions.js';
 import { readings, rollupRuns, type RollupLevel, type RollupRunRow } from '../warehouse/schema/tables.js';
 import type { RollupStore } from './port.js';
 import { rollupMergeSql, type RollupDialect } from './rollup-sql.js';
@@ -18,15 +19,15 @@ export function bigQueryRollupDialect(projectId: string, dataset: string): Rollu
 }
 
 /** A BigQuery TIMESTAMP as the client returns it ({ value }) or as ISO text. */
-const iso = (v: unknown): string | null => {
+function iso(v: unknown): string | null {
   if (v === null || v === undefined) return null;
-  const text = typeof v === 'object' && 'value' in v ? String((v as { value: unknown }).value) : String(v);
-  return new Date(text).toISOString();
-};
+  const text = typeof v === 'object' && 'value' in v ? v.value : v;
+  return new Date(text as string).toISOString();
+}
 
 /**
  * Roll-ups in BigQuery: MERGE jobs over the raw `readings` table (deduplicated after the partition filter) and the
- * roll-up tables; the oldest raw partition comes from INFORMATION_SCHEMA.PARTITIONS (metadata, not a table scan).
+ * roll-up tables.
  */
 export class BigQueryRollupStore implements RollupStore {
   private readonly dialect: RollupDialect;
@@ -47,21 +48,13 @@ export class BigQueryRollupStore implements RollupStore {
     return Object.fromEntries(rows.map((r) => [String(r.level), iso(r.watermark)]));
   }
 
-  async oldestReading(): Promise<string | null> {
-    const rows = await this.warehouse.select(
-      `SELECT MIN(partition_id) AS oldest FROM ${this.warehouse.qualified('INFORMATION_SCHEMA.PARTITIONS')} ` +
-        `WHERE table_name = @table AND REGEXP_CONTAINS(partition_id, r'^[0-9]{8}$') AND total_rows > 0`,
-      { table: readings.name },
-      'oldest readings partition',
-    );
-    const id = rows[0]?.oldest;
-    if (typeof id !== 'string') return null;
-    return `${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}T00:00:00.000Z`;
+  oldestReading(): Promise<string | null> {
+    return oldestReadingsPartition(this.warehouse);
   }
 
   async merge(level: RollupLevel, range: { from: string; to: string }, computedAt: string): Promise<number> {
     const { sql, params } = rollupMergeSql(this.dialect, level, range, computedAt);
-    return this.warehouse.dml(sql, params, `rollup ${level}`);
+    return this.warehouse.execute(sql, params, `rollup ${level}`);
   }
 
   recordRun(run: RollupRunRow): Promise<void> {

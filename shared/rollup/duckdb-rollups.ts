@@ -11,7 +11,7 @@ export function duckDbRollupDialect(readingsSource: string): RollupDialect {
     readingsSource,
     // date_trunc on TIMESTAMPTZ follows the session's time zone: truncate the UTC wall time instead ('week' is ISO).
     trunc: (level, expr) => `(date_trunc('${level}', ${expr} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`,
-    hashKey: (parts) => `sha256(${parts.join(" || chr(10) || ")})`,
+    hashKey: (parts) => `sha256(${parts.join(' || chr(10) || ')})`,
     epochMicrosText: (expr) => `CAST(epoch_us(${expr}) AS VARCHAR)`,
   };
 }

@@ -55,7 +55,12 @@ function fromFiner(d: RollupDialect, level: RollupLevel, finer: RollupLevel): st
  * recomputed from their source and inserted, or updated where a value changed (late data); a bucket whose
  * source rows are gone (expired raw partitions) is left as it is, never deleted.
  */
-export function rollupMergeSql(d: RollupDialect, level: RollupLevel, range: { from: string; to: string }, computedAt: string): Sql {
+export function rollupMergeSql(
+  d: RollupDialect,
+  level: RollupLevel,
+  range: { from: string; to: string },
+  computedAt: string,
+): Sql {
   const source = ROLLUP_SOURCE[level];
   const aggregated = source === 'readings' ? fromReadings(d) : fromFiner(d, level, source);
   const key = d.hashKey(['a.device_id', 'a.metric', d.epochMicrosText('a.b')]);

@@ -248,14 +248,14 @@ export class BigQueryWarehouse implements Warehouse {
     return this.query(query, params, what);
   }
 
-  /** A DML statement (MERGE) with bound parameters; returns the rows it inserted, updated or deleted. */
-  async dml(query: string, params: Record<string, string | number>, what: string): Promise<number> {
+  /** A statement that returns no rows (MERGE, EXPORT DATA), parameters bound; returns the rows a DML statement changed. */
+  async execute(query: string, params: Record<string, string | number>, what: string): Promise<number> {
     try {
       // The library resolves [rows, nextQuery, response] although its type names two elements.
       const result: unknown[] = await this.client.query({ query, params, location: this.location, useLegacySql: false });
       return Number((result[2] as { numDmlAffectedRows?: string } | undefined)?.numDmlAffectedRows ?? 0);
     } catch (error) {
-      throw classifyBigQueryError(error, `dml (${what})`);
+      throw classifyBigQueryError(error, `statement (${what})`);
     }
   }
 

@@ -99,7 +99,13 @@ beforeEach(async () => {
     ...steelRows(),
     // A second device: negative values, an hour of only nulls, a bucket on a month and ISO-week boundary.
     ...[-3.5, 2.25, null, 7].map((v, i) =>
-      row('sim/m-1', Date.parse('2018-01-31T23:00:00Z') + i * 20 * 60_000, 'power_kw', v, v === null ? ['missing'] : []),
+      row(
+        'sim/m-1',
+        Date.parse('2018-01-31T23:00:00Z') + i * 20 * 60_000,
+        'power_kw',
+        v,
+        v === null ? ['missing'] : [],
+      ),
     ),
     row('sim/m-1', Date.parse('2018-02-05T00:00:00Z'), 'power_kw', null, ['missing']),
   ]);
