@@ -95,7 +95,7 @@ export const FUNCTION_CATALOG = {
   },
   rollup: {
     description:
-      'Hourly: hour, day, ISO week and month roll-ups of readings per device and metric (closed buckets, idempotent MERGE, late window); writes the roll-up tables and rollup_runs.',
+      'Every 6 hours: hour, day, ISO week and month roll-ups of readings per device and metric (closed buckets, idempotent MERGE, late window); writes the roll-up tables and rollup_runs.',
     trigger: { kind: 'push', topic: 'rollupTick' },
     access: {
       dataset: 'viewer',

@@ -92,11 +92,11 @@ export const environmentSchema = z.object({
         .default(48),
     })
     .default({ lateHours: 48 }),
-  /** Cron (UTC) for the roll-up tick (hourly buckets close every hour). */
+  /** Cron (UTC) for the roll-up tick: each run re-reads the late window, so every 6 hours, not every hour (docs/cost.md). */
   rollupSchedule: z
     .string()
     .regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression')
-    .default('17 * * * *'),
+    .default('17 */6 * * *'),
   /** Cron (UTC) for the archive tick: daily, so a failed monthly export is retried the next day. */
   archiveSchedule: z
     .string()

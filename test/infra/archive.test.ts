@@ -60,10 +60,10 @@ describe('roll-ups and the archive in infra', () => {
     });
   });
 
-  it('Cloud Scheduler ticks the rollup function hourly and the archive function daily, through their topics', () => {
+  it('Cloud Scheduler ticks the rollup function every 6 hours and the archive function daily, through their topics', () => {
     const jobs = dev.bodies('google_cloud_scheduler_job');
     for (const [name, schedule, topic] of [
-      ['kilowatch-rollup-tick-dev', '17 * * * *', 'rollup-tick-dev'],
+      ['kilowatch-rollup-tick-dev', '17 */6 * * *', 'rollup-tick-dev'],
       ['kilowatch-archive-tick-dev', '40 3 * * *', 'archive-tick-dev'],
     ] as const) {
       const job = jobs.find((j) => j.name === name)!;
