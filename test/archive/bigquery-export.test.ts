@@ -1,17 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { BigQueryMonthExporter } from '../../shared/archive/bigquery-export.js';
 import { exportClosedMonths, monthsDue } from '../../shared/archive/export-months.js';
 import { BigQueryWarehouse } from '../../shared/warehouse/bigquery.js';
 import { TABLES } from '../../shared/warehouse/schema/tables.js';
-import { FakeBigQuery, type SeenQuery } from '../support/fake-bigquery.js';
-import { guardAgainstGoogleAuth } from '../support/no-google-auth.js';
+import type { FakeBigQuery, SeenQuery } from '../support/fake-bigquery.js';
+import { useFakeBigQuery, useGoogleAuthGuard } from '../support/google-fakes.js';
 
 const PROJECT = 'kw-test';
 const DATASET = 'kilowatch_test';
 const RUN = 'ab'.repeat(16);
 const NOW = new Date('2024-04-02T10:00:00Z');
 let fake: FakeBigQuery;
-let guard: Awaited<ReturnType<typeof guardAgainstGoogleAuth>>;
 let seen: SeenQuery[];
 let filesRows: number;
 
@@ -24,9 +23,10 @@ const CHECK_FIELDS: Array<[string, string]> = [
   ['checksum', 'STRING'],
 ];
 
-beforeEach(async () => {
-  guard = await guardAgainstGoogleAuth();
-  fake = await FakeBigQuery.start({ projectId: PROJECT, datasetId: DATASET, location: 'EU', tables: TABLES });
+useGoogleAuthGuard();
+useFakeBigQuery({ projectId: PROJECT, datasetId: DATASET, location: 'EU', tables: TABLES }, (f) => (fake = f));
+
+beforeEach(() => {
   seen = [];
   filesRows = 100;
   fake.onQuery((q) => {
@@ -47,12 +47,6 @@ beforeEach(async () => {
       return answer(CHECK_FIELDS, [{ row_count: 100, checksum: '-42' }]);
     return undefined;
   });
-});
-
-afterEach(async () => {
-  await fake.close();
-  await guard.restore();
-  expect(guard.hits).toEqual([]);
 });
 
 function exporter() {

@@ -1,27 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BigQueryRollupStore } from '../../shared/rollup/bigquery-rollups.js';
 import { runRollups } from '../../shared/rollup/run-rollups.js';
 import { BigQueryWarehouse } from '../../shared/warehouse/bigquery.js';
 import { TABLES } from '../../shared/warehouse/schema/tables.js';
-import { FakeBigQuery, type SeenQuery } from '../support/fake-bigquery.js';
-import { guardAgainstGoogleAuth } from '../support/no-google-auth.js';
+import type { FakeBigQuery, SeenQuery } from '../support/fake-bigquery.js';
+import { useFakeBigQuery, useGoogleAuthGuard } from '../support/google-fakes.js';
 
 const PROJECT = 'kw-test';
 const DATASET = 'kilowatch_test';
 const q = (table: string) => `\`${PROJECT}.${DATASET}.${table}\``;
 let fake: FakeBigQuery;
-let guard: Awaited<ReturnType<typeof guardAgainstGoogleAuth>>;
 
-beforeAll(async () => {
-  guard = await guardAgainstGoogleAuth();
-  fake = await FakeBigQuery.start({ projectId: PROJECT, datasetId: DATASET, location: 'EU', tables: TABLES });
-});
-
-afterAll(async () => {
-  await fake.close();
-  await guard.restore();
-  expect(guard.hits).toEqual([]);
-});
+useGoogleAuthGuard();
+useFakeBigQuery({ projectId: PROJECT, datasetId: DATASET, location: 'EU', tables: TABLES }, (f) => (fake = f));
 
 describe('roll-ups over BigQuery, through the client library', () => {
   it('sends one MERGE per level with bound timestamps, then records each level in rollup_runs', async () => {
