@@ -345,7 +345,7 @@ export const ROLLUP_LEVELS = ['hour', 'day', 'week', 'month'] as const;
 export type RollupLevel = (typeof ROLLUP_LEVELS)[number];
 
 /** One roll-up table per level, all of one shape: the long history once raw `readings` partitions expire. */
-function rollupTable<const N extends string>(name: N, level: RollupLevel) {
+function rollupTable(name: string, level: RollupLevel) {
   return defineTable({
     name,
     description:
