@@ -72,7 +72,7 @@ export function fillRun(x: Float64Array, a: number, b: number, method: FillMetho
   });
 }
 
-function classOf(length: number): number {
+export function classOf(length: number): number {
   return CLASSES.findIndex((c) => length <= c.upTo);
 }
 
@@ -82,28 +82,40 @@ export interface Choice {
   readonly rmse: number;
 }
 
+/** Starts of up to `count` runs of `probe` known values (known at both ends too), spread evenly over x. */
+function probeStarts(x: Float64Array, probe: number, count: number): number[] {
+  const starts: number[] = [];
+  const stride = Math.max(1, Math.floor(x.length / (count + 1)));
+  for (let s = stride; s + probe < x.length && starts.length < count; s += stride) {
+    let ok = known(x, s - 1) && known(x, s + probe);
+    for (let i = s; ok && i < s + probe; i++) ok = known(x, i);
+    if (ok) starts.push(s);
+  }
+  return starts;
+}
+
+/** Each probe run hidden in turn and filled by `method`: the fill and the hidden truth, index by index. */
+function hideAndFill(x: Float64Array, starts: readonly number[], probe: number, method: FillMethod, p: Periods) {
+  const out: Array<{ index: number; fill: number; truth: number }> = [];
+  for (const s of starts) {
+    const hidden = x.slice(s, s + probe);
+    x.fill(NaN, s, s + probe);
+    const filled = fillRun(x, s, s + probe - 1, method, p);
+    x.set(hidden, s);
+    filled.forEach((fill, k) => out.push({ index: s + k, fill, truth: hidden[k] as number }));
+  }
+  return out;
+}
+
 /** For each run-length class, the method with the smallest squared error on masked runs of known values. */
 export function chooseMethods(x: Float64Array, p: Periods): Choice[] {
   return CLASSES.map(({ probe }) => {
-    const starts: number[] = [];
-    const stride = Math.max(1, Math.floor(x.length / (PROBES + 1)));
-    for (let s = stride; s + probe < x.length && starts.length < PROBES; s += stride) {
-      let ok = known(x, s - 1) && known(x, s + probe);
-      for (let i = s; ok && i < s + probe; i++) ok = known(x, i);
-      if (ok) starts.push(s);
-    }
+    const starts = probeStarts(x, probe, PROBES);
     let best: FillMethod = 'linear';
     let bestError = Infinity;
     const count = starts.length * probe;
     for (const method of FILL_METHODS) {
-      let error = 0;
-      for (const s of starts) {
-        const hidden = x.slice(s, s + probe);
-        x.fill(NaN, s, s + probe);
-        const filled = fillRun(x, s, s + probe - 1, method, p);
-        x.set(hidden, s);
-        filled.forEach((v, k) => (error += (v - (hidden[k] as number)) ** 2));
-      }
+      const error = hideAndFill(x, starts, probe, method, p).reduce((e, h) => e + (h.fill - h.truth) ** 2, 0);
       // Linear interpolation comes first; ties (or too little data to tell) keep it.
       if (bestError === Infinity || error < bestError * (1 - 1e-9)) {
         best = method;
@@ -114,25 +126,46 @@ export function chooseMethods(x: Float64Array, p: Periods): Choice[] {
   });
 }
 
+/**
+ * Per run-length class, known values hidden run by run (up to `runs` runs) and filled by the class's chosen
+ * method: what a later estimate can be calibrated on, since the fill of a real gap is made the same way.
+ */
+export function probeFills(
+  x: Float64Array,
+  p: Periods,
+  choices: readonly Choice[],
+  runs: number,
+): Array<Array<{ index: number; fill: number; truth: number }>> {
+  return CLASSES.map(({ probe }, k) =>
+    hideAndFill(x, probeStarts(x, probe, runs), probe, (choices[k] as Choice).method, p),
+  );
+}
+
 export interface Filled {
   /** x with every missing value filled (NaN stays where the series has no known value at all). */
   readonly values: Float64Array;
   /** At each filled index, the validation RMSE of the method that filled it. */
   readonly rmse: Float64Array;
+  /** At each filled index, the run-length class of its run (-1 where the value was known). */
+  readonly runClass: Int8Array;
+  readonly choices: readonly Choice[];
 }
 
 export function fillSeries(x: Float64Array, p: Periods): Filled {
   const choices = chooseMethods(x, p);
   const values = Float64Array.from(x);
   const rmse = new Float64Array(x.length).fill(NaN);
+  const runClass = new Int8Array(x.length).fill(-1);
   for (let a = 0; a < x.length; a++) {
     if (known(x, a)) continue;
     let b = a;
     while (b + 1 < x.length && !known(x, b + 1)) b++;
-    const choice = choices[classOf(b - a + 1)] as Choice;
+    const k = classOf(b - a + 1);
+    const choice = choices[k] as Choice;
     values.set(fillRun(x, a, b, choice.method, p), a);
     rmse.fill(choice.rmse, a, b + 1);
+    runClass.fill(k, a, b + 1);
     a = b;
   }
-  return { values, rmse };
+  return { values, rmse, runClass, choices };
 }

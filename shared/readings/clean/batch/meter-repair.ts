@@ -1,44 +1,24 @@
 import type { MetricSpec } from '../../../devices/registry.js';
-import { ENERGY_METER_METRICS as M, estimateEnergy, powerFactorFrom, reactiveFrom, ROUNDING } from '../energy-meter.js';
+import { ENERGY_METER_METRICS as M, estimateEnergy, powerFactorFrom, reactiveFrom } from '../energy-meter.js';
+import type { Co2Witness } from './co2-witness.js';
 import type { Filled } from './gap-fill.js';
 import { repaired, type Target } from './repair-target.js';
 import type { TimeGrid } from './time-grid.js';
 
 /** How far (in validation RMSEs of the series' own fill) a physics value may stand from it before its inputs are doubted. */
 const PHYSICS_AGREEMENT = 5;
-/** Fewest readings with both energy and CO2 to fit the meter's emission factor. */
-const MIN_CO2_PAIRS = 100;
 
 export interface MeterContext {
   readonly grid: TimeGrid;
   readonly column: ReadonlyMap<string, number>;
   readonly specs: readonly MetricSpec[];
+  readonly witness: Co2Witness | undefined;
 }
 
 const SIDES = [
   [M.laggingKvarh, M.laggingPf],
   [M.leadingKvarh, M.leadingPf],
 ] as const;
-
-/** CO2 per kWh of the meter, least squares through the origin over readings with both (CO2 above zero). */
-export function emissionFactor(
-  matrix: readonly Float64Array[],
-  column: ReadonlyMap<string, number>,
-): number | undefined {
-  const [cu, cc] = [column.get(M.energy), column.get(M.co2)];
-  if (cu === undefined || cc === undefined) return undefined;
-  let xy = 0;
-  let xx = 0;
-  let n = 0;
-  for (const values of matrix) {
-    const [u, co2] = [values[cu] as number, values[cc] as number];
-    if (!(u > 0) || !(co2 > 0)) continue;
-    xy += u * co2;
-    xx += u * u;
-    n++;
-  }
-  return n >= MIN_CO2_PAIRS ? xy / xx : undefined;
-}
 
 /**
  * Energy, reactive energy and power factor of a side are one equation, and CO2 is energy times the meter's emission
@@ -48,21 +28,20 @@ export function emissionFactor(
  * the fill in time. Returns the targets left.
  */
 export function repairFromPhysics(targets: readonly Target[], matrix: Float64Array[], context: MeterContext): Target[] {
-  const { grid, column, specs } = context;
+  const { grid, column, specs, witness } = context;
   const inTime = new Map([...new Set(targets.map((x) => x.c))].map((c) => [c, grid.fill(matrix, c)]));
-  const co2Bounds = energyBounds(matrix, column);
   const plausible = (t: number, c: number, value: number) => {
     const spec = specs[c] as MetricSpec;
     if (value < spec.min || value > spec.max) return false;
     // The reading's own CO2 agreeing is a second witness, however far the neighbours in time are.
-    const [lo, hi] = co2Bounds(t, c) ?? [Infinity, -Infinity];
+    const [lo, hi] = (c === column.get(M.energy) && witness?.bounds(t)) || [Infinity, -Infinity];
     if (value >= lo && value <= hi) return true;
     const fill = inTime.get(c) as Filled;
     const at = grid.position(t);
     const rmse = fill.rmse[at] as number;
     return Number.isNaN(rmse) || Math.abs(value - (fill.values[at] as number)) <= PHYSICS_AGREEMENT * rmse;
   };
-  const factor = emissionFactor(matrix, column);
+  const factor = witness?.factor;
   const energyFirst = [...targets].sort(
     (x, y) => Number(y.row.metric === M.energy) - Number(x.row.metric === M.energy),
   );
@@ -96,22 +75,4 @@ export function repairFromPhysics(targets: readonly Target[], matrix: Float64Arr
     values[c] = value;
     return false;
   });
-}
-
-/**
- * The range of energy a reading's CO2 allows (CO2 is reported rounded): energy filled in time is held inside it.
- * Undefined where the reading has no CO2 above zero (the meter writes 0 for some loaded intervals) or no factor.
- */
-export function energyBounds(
-  matrix: readonly Float64Array[],
-  column: ReadonlyMap<string, number>,
-): (t: number, c: number) => readonly [number, number] | undefined {
-  const factor = emissionFactor(matrix, column);
-  const [cu, cc] = [column.get(M.energy), column.get(M.co2)];
-  return (t, c) => {
-    if (factor === undefined || c !== cu || cc === undefined) return undefined;
-    const co2 = (matrix[t] as Float64Array)[cc] as number;
-    if (!(co2 > 0)) return undefined;
-    return [(co2 - ROUNDING) / factor, (co2 + ROUNDING) / factor];
-  };
 }
