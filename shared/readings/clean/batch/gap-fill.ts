@@ -1,11 +1,12 @@
 /**
  * Fills runs of missing values of one regular series from the series itself: linear interpolation, or the
- * device's daily or weekly profile (the values one period before and after) shifted to meet the known values at
- * both ends of the run. Which method fills a run depends on its length, chosen per series by masking runs of
+ * device's daily or weekly profile (the values one period before and after, or the mean of the same time over
+ * four weeks each side, which a noisy load needs) shifted to meet the known values at both ends of the run (the
+ * shift carried linearly across it, or fading away from the ends over a few hours). Which method fills a run depends on its length, chosen per series by masking runs of
  * that length where the values are known and keeping the method with the smallest squared error; linear
  * interpolation is always a candidate, so a series never gets a method that did worse than it there.
  */
-export const FILL_METHODS = ['linear', 'day', 'week', 'day+week'] as const;
+export const FILL_METHODS = ['linear', 'day', 'week', 'day+week', '4 weeks', '4 weeks, fading'] as const;
 export type FillMethod = (typeof FILL_METHODS)[number];
 
 /** Run-length classes (in readings, upper bounds) and the length that stands for each in validation. */
@@ -16,8 +17,13 @@ const CLASSES: ReadonlyArray<{ readonly upTo: number; readonly probe: number }> 
   { upTo: 48, probe: 32 },
   { upTo: Infinity, probe: 96 },
 ];
-/** Runs masked per class and method in validation. */
+/** Runs masked per class and method in validation: at least 48, and enough for 480 hidden values. */
 const PROBES = 48;
+const PROBE_VALUES = 480;
+/** Weeks each side that the '4 weeks' profiles average. */
+const WEEKS = 4;
+/** Readings per day over which the fading shift falls by e (a sixth of a day: 4 hours). */
+const FADE_PER_DAY = 1 / 6;
 
 export interface Periods {
   /** Readings per day and per week of the series. */
@@ -27,13 +33,20 @@ export interface Periods {
 
 const known = (x: Float64Array, i: number) => i >= 0 && i < x.length && !Number.isNaN(x[i]);
 
-/** Mean of the known values one period before and after i (and, for day+week, of both periods); NaN when none. */
-function profile(x: Float64Array, i: number, method: Exclude<FillMethod, 'linear'>, p: Periods): number {
-  const periods = method === 'day' ? [p.day] : method === 'week' ? [p.week] : [p.day, p.week];
+/** The offsets (in readings) a profile method averages over. */
+function offsets(method: Exclude<FillMethod, 'linear'>, p: Periods): number[] {
+  if (method === 'day') return [p.day];
+  if (method === 'week') return [p.week];
+  if (method === 'day+week') return [p.day, p.week];
+  return Array.from({ length: WEEKS }, (_, k) => (k + 1) * p.week);
+}
+
+/** Mean of the known values at the method's offsets before and after i; NaN when none. */
+function profile(x: Float64Array, i: number, lags: readonly number[]): number {
   let sum = 0;
   let n = 0;
-  for (const period of periods) {
-    for (const j of [i - period, i + period]) {
+  for (const lag of lags) {
+    for (const j of [i - lag, i + lag]) {
       if (known(x, j)) {
         sum += x[j] as number;
         n++;
@@ -41,6 +54,14 @@ function profile(x: Float64Array, i: number, method: Exclude<FillMethod, 'linear
     }
   }
   return n ? sum / n : NaN;
+}
+
+/** Share of the ends' shift kept at step k (1-based) of a run of `length`: linear, or fading from both ends. */
+function shiftAt(left: number, right: number, k: number, length: number, fade: number | undefined): number {
+  const linear = left + ((right - left) * k) / (length + 1);
+  if (fade === undefined) return linear;
+  const [wl, wr] = [Math.exp(-k / fade), Math.exp(-(length + 1 - k) / fade)];
+  return ((left * wl + right * wr) / (wl + wr)) * Math.max(wl, wr);
 }
 
 function linearRun(x: Float64Array, a: number, b: number): number[] {
@@ -59,16 +80,18 @@ function linearRun(x: Float64Array, a: number, b: number): number[] {
 export function fillRun(x: Float64Array, a: number, b: number, method: FillMethod, p: Periods): number[] {
   const linear = linearRun(x, a, b);
   if (method === 'linear') return linear;
-  // The profile's miss at each end of the run, carried linearly across it.
-  const edge = (j: number) => (known(x, j) ? (x[j] as number) - profile(x, j, method, p) : NaN);
+  const lags = offsets(method, p);
+  const fade = method === '4 weeks, fading' ? Math.max(1, p.day * FADE_PER_DAY) : undefined;
+  // The profile's miss at each end of the run, carried across it.
+  const edge = (j: number) => (known(x, j) ? (x[j] as number) - profile(x, j, lags) : NaN);
   let left = edge(a - 1);
   let right = edge(b + 1);
   if (Number.isNaN(left)) left = Number.isNaN(right) ? 0 : right;
   if (Number.isNaN(right)) right = left;
   return linear.map((fallback, k) => {
-    const base = profile(x, a + k, method, p);
+    const base = profile(x, a + k, lags);
     if (Number.isNaN(base)) return fallback;
-    return base + left + ((right - left) * (k + 1)) / (b - a + 2);
+    return base + shiftAt(left, right, k + 1, b - a + 1, fade);
   });
 }
 
@@ -110,7 +133,7 @@ function hideAndFill(x: Float64Array, starts: readonly number[], probe: number, 
 /** For each run-length class, the method with the smallest squared error on masked runs of known values. */
 export function chooseMethods(x: Float64Array, p: Periods): Choice[] {
   return CLASSES.map(({ probe }) => {
-    const starts = probeStarts(x, probe, PROBES);
+    const starts = probeStarts(x, probe, Math.max(PROBES, Math.ceil(PROBE_VALUES / probe)));
     let best: FillMethod = 'linear';
     let bestError = Infinity;
     const count = starts.length * probe;

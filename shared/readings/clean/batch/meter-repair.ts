@@ -1,5 +1,12 @@
 import type { MetricSpec } from '../../../devices/registry.js';
-import { ENERGY_METER_METRICS as M, estimateEnergy, powerFactorFrom, reactiveFrom } from '../energy-meter.js';
+import {
+  ENERGY_METER_METRICS as M,
+  fromSide,
+  powerFactorFrom,
+  reactiveFrom,
+  ROUNDING,
+  type EnergyEstimate,
+} from '../energy-meter.js';
 import type { Co2Witness } from './co2-witness.js';
 import type { Filled } from './gap-fill.js';
 import { repaired, type Target } from './repair-target.js';
@@ -55,14 +62,11 @@ export function repairFromPhysics(targets: readonly Target[], matrix: Float64Arr
     const u = at(M.energy);
     let value: number | undefined;
     if (row.metric === M.energy) {
-      value = estimateEnergy({
-        laggingKvarh: at(M.laggingKvarh),
-        laggingPf: at(M.laggingPf),
-        leadingKvarh: at(M.leadingKvarh),
-        leadingPf: at(M.leadingPf),
-      })?.kwh;
+      const sides = SIDES.map(([q, pf]) => fromSide(at(q), at(pf))).filter((x) => x !== undefined);
+      const fill = inTime.get(c) as Filled;
+      value = energyFromSides(sides, witness?.bounds(t), fill.values[grid.position(t)] as number);
     } else if (u !== null && row.metric === M.co2 && factor !== undefined) {
-      value = u * factor;
+      value = Math.round((u * factor) / (2 * ROUNDING)) * 2 * ROUNDING;
     } else if (u !== null) {
       for (const [q, pf] of SIDES) {
         const [qv, pfv] = [at(q), at(pf)];
@@ -75,4 +79,22 @@ export function repairFromPhysics(targets: readonly Target[], matrix: Float64Arr
     values[c] = value;
     return false;
   });
+}
+
+/**
+ * The energy the reading's sides give. A side whose result its vouched CO2 rules out has a bad input (an undetected
+ * spike in a power factor or a reactive energy): dropped, and with no side left the energy is not from physics.
+ * Two sides that disagree beyond their rounding: the one nearer the series' fill in time; else the more precise.
+ */
+function energyFromSides(
+  sides: readonly EnergyEstimate[],
+  co2: readonly [number, number] | undefined,
+  fill: number,
+): number | undefined {
+  const allowed = co2 ? sides.filter((s) => s.kwh + s.uncertainty >= co2[0] && s.kwh - s.uncertainty <= co2[1]) : sides;
+  const [a, b] = allowed;
+  if (!a || !b) return a?.kwh;
+  if (Math.abs(a.kwh - b.kwh) > a.uncertainty + b.uncertainty + 2 * ROUNDING && !Number.isNaN(fill))
+    return Math.abs(a.kwh - fill) <= Math.abs(b.kwh - fill) ? a.kwh : b.kwh;
+  return (a.uncertainty <= b.uncertainty ? a : b).kwh;
 }
