@@ -44,7 +44,7 @@ export function emissionFactor(
 
 /**
  * Where a reading's CO2 is a witness of its energy: the energy interval its rounded CO2 allows, zero included,
- * but only where the register is live, i.e. the nearest known readings on each side agree with their own energy
+ * but only where the register is live, i.e. the nearest known readings on both sides agree with their own energy
  * (a meter that writes 0 while loaded, or a stuck CO2 register, vouches for nothing).
  */
 export class Co2Witness {
@@ -80,6 +80,7 @@ export class Co2Witness {
     return [Math.max(0, (co2 - ROUNDING) / this.factor - slack), (co2 + ROUNDING) / this.factor + slack];
   }
 
+  /** A known reading on each side, the nearest, agrees with its CO2 (one side alone may be the onset of a stuck run). */
   private vouched(t: number): boolean {
     let witnesses = 0;
     for (const direction of [-1, 1]) {
@@ -94,6 +95,6 @@ export class Co2Witness {
         break;
       }
     }
-    return witnesses > 0;
+    return witnesses === 2;
   }
 }

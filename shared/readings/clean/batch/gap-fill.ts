@@ -2,11 +2,12 @@
  * Fills runs of missing values of one regular series from the series itself: linear interpolation, or the
  * device's daily or weekly profile (the values one period before and after, or the mean of the same time over
  * four weeks each side, which a noisy load needs) shifted to meet the known values at both ends of the run (the
- * shift carried linearly across it, or fading away from the ends over a few hours). Which method fills a run depends on its length, chosen per series by masking runs of
+ * shift carried linearly across it: a shift that faded away from the ends did better on ordinary days and far
+ * worse on a holiday, whose whole run sits below the profile). Which method fills a run depends on its length, chosen per series by masking runs of
  * that length where the values are known and keeping the method with the smallest squared error; linear
  * interpolation is always a candidate, so a series never gets a method that did worse than it there.
  */
-export const FILL_METHODS = ['linear', 'day', 'week', 'day+week', '4 weeks', '4 weeks, fading'] as const;
+export const FILL_METHODS = ['linear', 'day', 'week', 'day+week', '4 weeks'] as const;
 export type FillMethod = (typeof FILL_METHODS)[number];
 
 /** Run-length classes (in readings, upper bounds) and the length that stands for each in validation. */
@@ -22,8 +23,6 @@ const PROBES = 48;
 const PROBE_VALUES = 480;
 /** Weeks each side that the '4 weeks' profiles average. */
 const WEEKS = 4;
-/** Readings per day over which the fading shift falls by e (a sixth of a day: 4 hours). */
-const FADE_PER_DAY = 1 / 6;
 
 export interface Periods {
   /** Readings per day and per week of the series. */
@@ -56,14 +55,6 @@ function profile(x: Float64Array, i: number, lags: readonly number[]): number {
   return n ? sum / n : NaN;
 }
 
-/** Share of the ends' shift kept at step k (1-based) of a run of `length`: linear, or fading from both ends. */
-function shiftAt(left: number, right: number, k: number, length: number, fade: number | undefined): number {
-  const linear = left + ((right - left) * k) / (length + 1);
-  if (fade === undefined) return linear;
-  const [wl, wr] = [Math.exp(-k / fade), Math.exp(-(length + 1 - k) / fade)];
-  return ((left * wl + right * wr) / (wl + wr)) * Math.max(wl, wr);
-}
-
 function linearRun(x: Float64Array, a: number, b: number): number[] {
   const left = known(x, a - 1) ? (x[a - 1] as number) : NaN;
   const right = known(x, b + 1) ? (x[b + 1] as number) : NaN;
@@ -81,7 +72,6 @@ export function fillRun(x: Float64Array, a: number, b: number, method: FillMetho
   const linear = linearRun(x, a, b);
   if (method === 'linear') return linear;
   const lags = offsets(method, p);
-  const fade = method === '4 weeks, fading' ? Math.max(1, p.day * FADE_PER_DAY) : undefined;
   // The profile's miss at each end of the run, carried across it.
   const edge = (j: number) => (known(x, j) ? (x[j] as number) - profile(x, j, lags) : NaN);
   let left = edge(a - 1);
@@ -91,7 +81,7 @@ export function fillRun(x: Float64Array, a: number, b: number, method: FillMetho
   return linear.map((fallback, k) => {
     const base = profile(x, a + k, lags);
     if (Number.isNaN(base)) return fallback;
-    return base + shiftAt(left, right, k + 1, b - a + 1, fade);
+    return base + left + ((right - left) * (k + 1)) / (b - a + 2);
   });
 }
 

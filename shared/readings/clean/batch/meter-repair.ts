@@ -14,6 +14,8 @@ import type { TimeGrid } from './time-grid.js';
 
 /** How far (in validation RMSEs of the series' own fill) a physics value may stand from it before its inputs are doubted. */
 const PHYSICS_AGREEMENT = 5;
+/** How many times their rounding uncertainties two sides' energies must differ by for one of them to be doubted. */
+const SIDES_DISAGREE = 3;
 
 export interface MeterContext {
   readonly grid: TimeGrid;
@@ -82,19 +84,25 @@ export function repairFromPhysics(targets: readonly Target[], matrix: Float64Arr
 }
 
 /**
- * The energy the reading's sides give. A side whose result its vouched CO2 rules out has a bad input (an undetected
- * spike in a power factor or a reactive energy): dropped, and with no side left the energy is not from physics.
- * Two sides that disagree beyond their rounding: the one nearer the series' fill in time; else the more precise.
+ * The energy the reading's sides give. A side whose result its vouched CO2 rules out, where the series' fill in time
+ * sides with the CO2, has a bad input (an undetected spike in a power factor or a reactive energy): dropped, and with
+ * no side left the energy is not from physics.
+ * Two sides that disagree well beyond their rounding: the one nearer the series' fill in time; else the more precise.
  */
 function energyFromSides(
   sides: readonly EnergyEstimate[],
   co2: readonly [number, number] | undefined,
   fill: number,
 ): number | undefined {
-  const allowed = co2 ? sides.filter((s) => s.kwh + s.uncertainty >= co2[0] && s.kwh - s.uncertainty <= co2[1]) : sides;
+  // CO2 and a side disagreeing: one of them has a bad register; the fill in time says which.
+  const distance = (v: number) => (co2 ? Math.max(0, co2[0] - v, v - co2[1]) : 0);
+  const allowed = sides.filter(
+    (s) => distance(s.kwh) <= s.uncertainty || Number.isNaN(fill) || distance(fill) >= Math.abs(fill - s.kwh),
+  );
   const [a, b] = allowed;
   if (!a || !b) return a?.kwh;
-  if (Math.abs(a.kwh - b.kwh) > a.uncertainty + b.uncertainty + 2 * ROUNDING && !Number.isNaN(fill))
+  // The uncertainty is first order: near a power factor of 100 the rounding's true effect can be a few times it.
+  if (Math.abs(a.kwh - b.kwh) > SIDES_DISAGREE * (a.uncertainty + b.uncertainty) + 2 * ROUNDING && !Number.isNaN(fill))
     return Math.abs(a.kwh - fill) <= Math.abs(b.kwh - fill) ? a.kwh : b.kwh;
   return (a.uncertainty <= b.uncertainty ? a : b).kwh;
 }
