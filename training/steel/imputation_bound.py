@@ -2,10 +2,10 @@
 CO2 is the energy times an emission factor, rounded to two decimals: it says in which interval of about 22 kWh the
 energy lies, nothing about where inside. This scores, on the test quarter, estimators of the energy of one such
 reading with both neighbours known, fitted on the train part only (before 2018-10-01): the interval's middle, the
-line on where linear interpolation lies in the interval (what `kilowatch clean` does, fitted on the file itself),
-least squares and 50-nearest-neighbours on 35 features (the usage, reactive energy and position of three readings
-each side, the four-week profile, the time of day, the weekday), and the same least squares fitted on the test rows
-themselves (an optimistic limit). It also prints how much the position in the interval follows its neighbour's.
+line on where linear interpolation lies in the interval (`kilowatch clean`'s rule, which it fits on the file being
+cleaned; here on the train part), least squares and 50 nearest neighbours on 35 features (the usage, reactive
+energy and position of three readings each side, the four-week profile, the time of day, the weekday), and the
+same least squares fitted on the test rows themselves (an optimistic limit). It also prints how much the position in the interval follows its neighbour's.
   /usr/bin/python3 training/steel/imputation_bound.py [data/steel/Steel_industry_data.csv]
 """
 import csv
