@@ -50,7 +50,7 @@ function inOrder(bus: Bus): Bus {
 /** `--keep <dir>` from the command line: where a run's warehouse and labels are kept (and found again). */
 export function keepFlag(): string | undefined {
   const i = process.argv.indexOf('--keep');
-  return i < 0 ? undefined : (process.argv[i + 1]);
+  return i < 0 ? undefined : process.argv[i + 1];
 }
 
 /**
