@@ -1,15 +1,14 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BigQueryIncidentReads } from '../../shared/alerting/bigquery-incident-reads.js';
 import { BigQueryWarehouse } from '../../shared/warehouse/bigquery.js';
 import { bigQueryFields } from '../../shared/warehouse/schema/ddl.js';
 import { incidents, TABLES, type IncidentRow } from '../../shared/warehouse/schema/tables.js';
 import { FakeBigQuery } from '../support/fake-bigquery.js';
-import { guardAgainstGoogleAuth } from '../support/no-google-auth.js';
+import { useFakeBigQuery, useGoogleAuthGuard } from '../support/google-fakes.js';
 
 const PROJECT = 'kw-test';
 const DATASET = 'kilowatch_test';
 let fake: FakeBigQuery;
-let guard: Awaited<ReturnType<typeof guardAgainstGoogleAuth>>;
 
 const ROW: IncidentRow = {
   event_id: 'e1',
@@ -45,20 +44,8 @@ const reads = () =>
     }),
   );
 
-beforeAll(async () => {
-  guard = await guardAgainstGoogleAuth();
-});
-afterAll(async () => {
-  await guard.restore();
-  expect(guard.hits).toEqual([]);
-});
-beforeEach(async () => {
-  fake = await FakeBigQuery.start({ projectId: PROJECT, datasetId: DATASET, location: 'EU', tables: TABLES });
-});
-afterEach(async () => {
-  await fake.close();
-  expect(fake.bugs).toEqual([]);
-});
+useGoogleAuthGuard();
+useFakeBigQuery({ projectId: PROJECT, datasetId: DATASET, location: 'EU', tables: TABLES }, (f) => (fake = f));
 
 describe('BigQueryIncidentReads (real client, BigQuery REST fake)', () => {
   it('reads the latest row per incident from the dedup view, filters as parameters, rows back in the table shape', async () => {

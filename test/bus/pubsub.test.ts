@@ -1,16 +1,15 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TOPICS, type TopicRole } from '../../shared/config/env.js';
 import { isTransient, TransientError } from '../../shared/errors/transient.js';
 import { PubSubBus } from '../../shared/bus/pubsub.js';
 import { isTransientPubSubError } from '../../shared/bus/pubsub-errors.js';
 import { FakePubSub } from '../support/fake-pubsub.js';
-import { guardAgainstGoogleAuth } from '../support/no-google-auth.js';
+import { useGoogleAuthGuard } from '../support/google-fakes.js';
 
 const PROJECT = 'kw-test';
 const topicName = (role: TopicRole) => `${TOPICS[role]}-test`;
 
 let fake: FakePubSub;
-let guard: Awaited<ReturnType<typeof guardAgainstGoogleAuth>>;
 const opened: PubSubBus[] = [];
 
 /** A client that retries transient failures for a short while only, so that an outage outlasts it. */
@@ -27,14 +26,7 @@ function bus(resolve: (role: TopicRole) => string = topicName, retry?: typeof SH
   return b;
 }
 
-beforeAll(async () => {
-  guard = await guardAgainstGoogleAuth();
-});
-
-afterAll(async () => {
-  await guard.restore();
-  expect(guard.hits).toEqual([]);
-});
+useGoogleAuthGuard();
 
 beforeEach(async () => {
   fake = await FakePubSub.start({

@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Conversations } from '../../shared/copilot/conversations.js';
 import { bigQueryTurnReader, CONVERSATION_TTL_MS } from '../../shared/copilot/turn-readers.js';
 import { TABLES } from '../../shared/warehouse/schema/tables.js';
 import { FakeBigQuery, type QueryAnswer, type SeenQuery } from '../support/fake-bigquery.js';
-import { guardAgainstGoogleAuth } from '../support/no-google-auth.js';
+import { useFakeBigQuery, useGoogleAuthGuard } from '../support/google-fakes.js';
 
 const PROJECT = 'kw-test';
 const DATASET = 'kilowatch_test';
@@ -11,7 +11,6 @@ const NOW = Date.parse('2024-03-31T12:00:00.000Z');
 const HOSTILE_ID = "conv-1' OR '1'='1";
 
 let fake: FakeBigQuery;
-let guard: Awaited<ReturnType<typeof guardAgainstGoogleAuth>>;
 let seen: SeenQuery[];
 let answer: QueryAnswer;
 
@@ -40,28 +39,16 @@ function turn(position: number, role: 'user' | 'assistant', text: string, tokens
   };
 }
 
-beforeAll(async () => {
-  guard = await guardAgainstGoogleAuth();
-});
+useGoogleAuthGuard();
 
-afterAll(async () => {
-  await guard.restore();
-  expect(guard.hits).toEqual([]);
-});
-
-beforeEach(async () => {
-  fake = await FakeBigQuery.start({ projectId: PROJECT, datasetId: DATASET, location: 'EU', tables: TABLES });
+useFakeBigQuery({ projectId: PROJECT, datasetId: DATASET, location: 'EU', tables: TABLES }, (f) => (fake = f));
+beforeEach(() => {
   seen = [];
   answer = { fields: FIELDS, rows: [] };
   fake.onQuery((q) => {
     seen.push(q);
     return answer;
   });
-});
-
-afterEach(async () => {
-  await fake.close();
-  expect(fake.bugs).toEqual([]);
 });
 
 const reader = () =>

@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { bigQueryReader } from '../../shared/warehouse/bigquery-reader.js';
 import type { WarehouseReader } from '../../shared/warehouse/read-port.js';
 import { TABLES } from '../../shared/warehouse/schema/tables.js';
 import { FakeBigQuery, type QueryAnswer, type SeenQuery } from '../support/fake-bigquery.js';
-import { guardAgainstGoogleAuth } from '../support/no-google-auth.js';
+import { useFakeBigQuery, useGoogleAuthGuard } from '../support/google-fakes.js';
 
 const PROJECT = 'kw-test';
 const DATASET = 'kilowatch_test';
@@ -12,7 +12,6 @@ const range = { from: '2024-01-01T00:00:00.000Z', to: '2024-01-02T00:00:00.000Z'
 const series = { deviceId: 'pump-1', metric: 'power_kw', range };
 
 let fake: FakeBigQuery;
-let guard: Awaited<ReturnType<typeof guardAgainstGoogleAuth>>;
 let reader: WarehouseReader;
 let seen: SeenQuery[];
 let answer: QueryAnswer;
@@ -21,17 +20,10 @@ const int = (name: string) => ({ name, type: 'INT64' as const, mode: 'NULLABLE' 
 const str = (name: string) => ({ name, type: 'STRING' as const, mode: 'NULLABLE' as const });
 const float = (name: string) => ({ name, type: 'FLOAT64' as const, mode: 'NULLABLE' as const });
 
-beforeAll(async () => {
-  guard = await guardAgainstGoogleAuth();
-});
+useGoogleAuthGuard();
 
-afterAll(async () => {
-  await guard.restore();
-  expect(guard.hits).toEqual([]);
-});
-
-beforeEach(async () => {
-  fake = await FakeBigQuery.start({ projectId: PROJECT, datasetId: DATASET, location: 'EU', tables: TABLES });
+useFakeBigQuery({ projectId: PROJECT, datasetId: DATASET, location: 'EU', tables: TABLES }, (f) => (fake = f));
+beforeEach(() => {
   seen = [];
   answer = { fields: [], rows: [] };
   fake.onQuery((q) => {
@@ -47,11 +39,6 @@ beforeEach(async () => {
     maximumBytesBilled: BYTES,
     timeoutMs: 5000,
   });
-});
-
-afterEach(async () => {
-  await fake.close();
-  expect(fake.bugs).toEqual([]);
 });
 
 /** Every scan of a table filters on its partition column (and deduplicates after the filter). */

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isTransient, TransientError } from '../../shared/errors/transient.js';
 import { BigQueryWarehouse, type BigQueryWarehouseOptions } from '../../shared/warehouse/bigquery.js';
 import { bigQueryFields } from '../../shared/warehouse/schema/ddl.js';
@@ -10,13 +10,12 @@ import {
   type ReadingRow,
 } from '../../shared/warehouse/schema/tables.js';
 import { FakeBigQuery, type SeenQuery } from '../support/fake-bigquery.js';
-import { guardAgainstGoogleAuth } from '../support/no-google-auth.js';
+import { useFakeBigQuery, useGoogleAuthGuard } from '../support/google-fakes.js';
 
 const PROJECT = 'kw-test';
 const DATASET = 'kilowatch_test';
 
 let fake: FakeBigQuery;
-let guard: Awaited<ReturnType<typeof guardAgainstGoogleAuth>>;
 const opened: BigQueryWarehouse[] = [];
 
 function warehouse(overrides: Partial<BigQueryWarehouseOptions> = {}): BigQueryWarehouse {
@@ -74,24 +73,12 @@ function answerRecentReadings(q: SeenQuery) {
   return { fields: bigQueryFields(readings), rows: latest };
 }
 
-beforeAll(async () => {
-  guard = await guardAgainstGoogleAuth();
-});
+useGoogleAuthGuard();
 
-afterAll(async () => {
-  await guard.restore();
-  // No credential lookup, no metadata server: the clients talked to the fakes only.
-  expect(guard.hits).toEqual([]);
-});
-
-beforeEach(async () => {
-  fake = await FakeBigQuery.start({ projectId: PROJECT, datasetId: DATASET, location: 'EU', tables: TABLES });
-});
+useFakeBigQuery({ projectId: PROJECT, datasetId: DATASET, location: 'EU', tables: TABLES }, (f) => (fake = f));
 
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((w) => w.close()));
-  await fake.close();
-  expect(fake.bugs).toEqual([]);
 });
 
 describe('BigQueryWarehouse.insert', () => {

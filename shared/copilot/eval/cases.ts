@@ -43,13 +43,16 @@ async function intervals(q: TruthQuery, metric: string) {
   return rows.map((r) => ({ ts: String(r.ts), kwh: Number(r.value) }));
 }
 const tariff = () => loadTariff('data/tariffs', 'steel-plant');
+const DAY_SHIFT = { startHour: 8, endHour: 18 };
+const NIGHT = { startHour: 22, endHour: 6 };
+const shiftDayToNight = (share: number) => ({
+  tool: 'what_if_shift_load',
+  args: { deviceId: M, ...MARCH, fromHours: DAY_SHIFT, toHours: NIGHT, share },
+});
 async function shiftTruth(q: TruthQuery, share: number, key: 'deltaEnergyCost' | 'deltaPeakKw' | 'deltaCo2Kg') {
   const base = await intervals(q, 'usage_kwh');
   const t = tariff();
-  return compareBills(
-    bill(t, base, 0.25),
-    bill(t, shiftLoad(t, base, { startHour: 8, endHour: 18 }, { startHour: 22, endHour: 6 }, share), 0.25),
-  )[key];
+  return compareBills(bill(t, base, 0.25), bill(t, shiftLoad(t, base, DAY_SHIFT, NIGHT, share), 0.25))[key];
 }
 async function pfTruth(q: TruthQuery, key: 'deltaDemandChargePerMonth' | 'averagePfBefore') {
   const usage = await intervals(q, 'usage_kwh');
@@ -165,16 +168,7 @@ export const EVAL_CASES: readonly EvalCase[] = [
       family: 'what-if',
       question: `What if we move ${share * 100} % of the day shift's load (08:00-18:00) to the night (22:00-06:00)? What does it save in March?`,
       tools: ['what_if_shift_load'],
-      call: {
-        tool: 'what_if_shift_load',
-        args: {
-          deviceId: M,
-          ...MARCH,
-          fromHours: { startHour: 8, endHour: 18 },
-          toHours: { startHour: 22, endHour: 6 },
-          share,
-        },
-      },
+      call: shiftDayToNight(share),
       pick: (c) => c.deltaEnergyCost,
       truth: (q) => shiftTruth(q, share, 'deltaEnergyCost'),
     },
@@ -183,16 +177,7 @@ export const EVAL_CASES: readonly EvalCase[] = [
       family: 'what-if',
       question: `If ${share * 100} % of the day shift's load moved to the night, how would the peak demand change?`,
       tools: ['what_if_shift_load'],
-      call: {
-        tool: 'what_if_shift_load',
-        args: {
-          deviceId: M,
-          ...MARCH,
-          fromHours: { startHour: 8, endHour: 18 },
-          toHours: { startHour: 22, endHour: 6 },
-          share,
-        },
-      },
+      call: shiftDayToNight(share),
       pick: (c) => c.deltaPeakKw,
       truth: (q) => shiftTruth(q, share, 'deltaPeakKw'),
     },
@@ -202,16 +187,7 @@ export const EVAL_CASES: readonly EvalCase[] = [
     family: 'what-if',
     question: "What is the change in CO2 if 20 % of the day shift's load moves to the night?",
     tools: ['what_if_shift_load'],
-    call: {
-      tool: 'what_if_shift_load',
-      args: {
-        deviceId: M,
-        ...MARCH,
-        fromHours: { startHour: 8, endHour: 18 },
-        toHours: { startHour: 22, endHour: 6 },
-        share: 0.2,
-      },
-    },
+    call: shiftDayToNight(0.2),
     pick: (c) => c.deltaCo2Kg,
     truth: (q) => shiftTruth(q, 0.2, 'deltaCo2Kg'),
   },
