@@ -61,7 +61,7 @@ interface Pending {
   readonly reading: CleanReading;
   readonly value: number;
   readonly signal: ScoredSignal;
-  readonly features: [number, number, number];
+  readonly features: number[];
   /** The forecast a residual was taken from. */
   readonly forecast?: ForecastRow;
 }
