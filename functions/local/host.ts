@@ -45,6 +45,7 @@ export interface LocalStack {
   /** The api function: /v1, /openapi.json, /docs and the dashboard at /. */
   readonly apiUrl: string;
   readonly notifyUrl: string;
+  readonly recommendUrl: string;
   /** The copilot function: POST /v1/ask and /v1/sql (8085). */
   readonly copilotUrl: string;
   readonly deps: IngestDeps;
@@ -264,6 +265,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     forecastUrl: urls.forecast,
     apiUrl: `http://127.0.0.1:${apiPort}/`,
     notifyUrl: urls.notify,
+    recommendUrl: urls.recommend,
     copilotUrl: `http://127.0.0.1:${copilotPort}/`,
     deps,
     scoreDeps,

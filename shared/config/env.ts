@@ -98,6 +98,11 @@ export const configSchema = z.object({
   KILOWATCH_ALERT_STORM_DEVICES: z.coerce.number().int().min(2).max(10_000).default(3),
   KILOWATCH_ALERT_STORM_WINDOW_MIN: positiveInt.max(1440).default(10),
   /**
+   * A device incident's notifications wait this long (data or wall time, whichever passes first) for its site's
+   * neighbours: a storm forming meanwhile is notified alone (Alertmanager's group_wait). 0: no wait.
+   */
+  KILOWATCH_ALERT_GROUP_WAIT_MIN: z.coerce.number().int().min(0).max(60).default(2),
+  /**
    * Notification channels, comma-separated `<format>=<target>`: format json (generic) or chat (Slack/Teams
    * incoming-webhook body); target an http(s) URL or file:<path> (JSON lines). In the cloud it comes from
    * Secret Manager (infra mounts the webhooks secret into this variable).
