@@ -81,13 +81,6 @@ export class KilowatchStack extends TerraformStack {
       sites: DeviceRegistry.fromFile(DEVICE_REGISTRY).sites(),
       dependsOn,
     });
-    const warehouse = new Warehouse(this, 'bigquery', {
-      project,
-      location: config.location,
-      names,
-      destroyData: config.destroyData,
-      dependsOn,
-    });
     const storage = new Storage(this, 'storage', {
       project,
       location: config.location,
@@ -100,9 +93,26 @@ export class KilowatchStack extends TerraformStack {
       },
       dependsOn,
     });
+    const warehouse = new Warehouse(this, 'bigquery', {
+      project,
+      location: config.location,
+      names,
+      destroyData: config.destroyData,
+      archiveBucket: names.bucket('archive'),
+      ...(config.retention.readingsExpiryDays !== undefined
+        ? { readingsExpiryDays: config.retention.readingsExpiryDays }
+        : {}),
+      dependsOn,
+    });
     const secrets = new Secrets(this, 'secrets', { project, names, dependsOn });
 
     const deployed = [...props.functions].sort();
+    // Raw readings may expire only where roll-ups and the monthly export keep their history.
+    const keepers = (['rollup', 'archive'] as const).filter((n) => !deployed.includes(n));
+    if (config.retention.readingsExpiryDays !== undefined && keepers.length > 0)
+      throw new Error(
+        `retention.readingsExpiryDays is set but ${keepers.join(' and ')} is not deployed: expired readings would be lost`,
+      );
     const identities = new Identities(this, 'identities', {
       config,
       names,
@@ -138,6 +148,9 @@ export class KilowatchStack extends TerraformStack {
         secrets,
         dependsOn,
         ...(copilot ? { environment: { KILOWATCH_COPILOT_URL: copilot.uri } } : {}),
+        ...(name === 'rollup' || name === 'archive'
+          ? { environment: { KILOWATCH_ROLLUP_LATE_HOURS: String(config.retention.lateHours) } }
+          : {}),
       });
       built.set(name, fn);
       if (copilot) copilot.allowCaller(name, identities.functions.get(name)!, config);
@@ -157,14 +170,7 @@ export class KilowatchStack extends TerraformStack {
       new TerraformOutput(this, `url-${name}`, { value: fn.uri, description: `${name} function URL` });
     }
 
-    new Scheduler(this, 'scheduler', {
-      config,
-      names,
-      topic: pubsub.topics.forecastTick,
-      alertsTopic: pubsub.topics.alerts,
-      maintenanceTopic: pubsub.topics.maintenanceTick,
-      dependsOn,
-    });
+    new Scheduler(this, 'scheduler', { config, names, topics: pubsub.topics, dependsOn });
 
     const monitoring = new Monitoring(this, 'monitoring', {
       config,

@@ -1,21 +1,24 @@
 import { http } from '@google-cloud/functions-framework';
 import { getRequestListener } from '@hono/node-server';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createApiApp } from '../../shared/api/app.js';
 import { apiRuntime } from '../../shared/runtime/api-runtime.js';
 
-type Listener = ReturnType<typeof getRequestListener>;
-let listener: Promise<Listener> | undefined;
+let app: Promise<OpenAPIHono> | undefined;
 
-/** HTTP function `api`: the query API, its OpenAPI document and reference page, and the dashboard. */
-http('api', async (req, res) => {
-  listener ??= apiRuntime()
-    .then(({ deps, options }) => getRequestListener(createApiApp(deps, options).fetch))
+/** The api's application in this process, built on first use; the local host serves it without the framework. */
+export function apiApp(): Promise<OpenAPIHono> {
+  app ??= apiRuntime()
+    .then(({ deps, options }) => createApiApp(deps, options))
     .catch((error: unknown) => {
-      listener = undefined;
+      app = undefined;
       throw error;
     });
-  // The functions framework has read the body already; the listener takes it from req.rawBody.
-  await (
-    await listener
-  )(req, res);
-});
+  return app;
+}
+
+const listener = getRequestListener(async (request, env) => (await apiApp()).fetch(request, env));
+
+/** HTTP function `api`: the query API, its OpenAPI document and reference page, and the dashboard. */
+// The functions framework has read the body already; the listener takes it from req.rawBody.
+http('api', (req, res) => listener(req, res));

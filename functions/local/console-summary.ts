@@ -14,6 +14,8 @@ export function localEndpoints(stack: {
   scoreUrl: string;
   forecastUrl: string;
   apiUrl: string;
+  notifyUrl?: string;
+  recommendUrl?: string;
   copilotUrl?: string;
 }): LocalEndpoint[] {
   const router = `http://127.0.0.1:${stack.routerPort}`;
@@ -24,6 +26,24 @@ export function localEndpoints(stack: {
     { name: 'score', url: stack.scoreUrl, what: 'function: readings-clean → anomaly_scores, alerts' },
     { name: 'forecast', url: stack.forecastUrl, what: 'function: forecast-tick → forecasts' },
     { name: 'api', url: stack.apiUrl, what: `query API and dashboard; reference at ${stack.apiUrl}docs` },
+    ...(stack.notifyUrl
+      ? [
+          {
+            name: 'notify',
+            url: stack.notifyUrl,
+            what: 'function: alerts → incidents, webhooks (KILOWATCH_WEBHOOKS); `npx kilowatch alerts list`, then acknowledge/resolve <id> --by <you>',
+          },
+        ]
+      : []),
+    ...(stack.recommendUrl
+      ? [
+          {
+            name: 'recommend',
+            url: stack.recommendUrl,
+            what: 'function: maintenance-tick → recommendations (risk 0–3, actions); `npx kilowatch recommend [--device ID]`',
+          },
+        ]
+      : []),
     ...(stack.copilotUrl
       ? [
           {
@@ -40,6 +60,8 @@ export function localEndpoints(stack: {
 const NEXT_COMMANDS: ReadonlyArray<[string, string]> = [
   ['npx kilowatch stats', 'row counts of every table'],
   ['npx kilowatch simulate --machines 3 --duration 1h --publish', 'more devices, published through the router'],
+  ['npx kilowatch alerts list', 'open incidents; acknowledge or resolve one by its id'],
+  ['npx kilowatch recommend', 'maintenance risk and actions per machine'],
   ['npx kilowatch --help', 'every command'],
 ];
 

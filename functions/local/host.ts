@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { createAdaptorServer } from '@hono/node-server';
 import { DeadLetterFile } from '../../shared/bus/dead-letter-sink.js';
 import { LocalPushRouter } from '../../shared/bus/local-router.js';
 import {
@@ -31,6 +32,7 @@ import { LOCAL_RECOMMEND_PATH, recommendFromQuery } from '../../shared/maintenan
 import { createDriftDeps } from '../../shared/runtime/drift-runtime.js';
 import { createNotifyRuntime, provideNotifyRuntime } from '../../shared/runtime/notify-runtime.js';
 import { createRecommendDeps, provideRecommendRuntime } from '../../shared/runtime/recommend-runtime.js';
+import { apiApp } from '../api/index.js';
 import { acceptPushOnly } from './post-only.js';
 
 export interface LocalStack {
@@ -43,6 +45,7 @@ export interface LocalStack {
   /** The api function: /v1, /openapi.json, /docs and the dashboard at /. */
   readonly apiUrl: string;
   readonly notifyUrl: string;
+  readonly recommendUrl: string;
   /** The copilot function: POST /v1/ask and /v1/sql (8085). */
   readonly copilotUrl: string;
   readonly deps: IngestDeps;
@@ -98,15 +101,15 @@ const INTERNAL_TOPICS: readonly TopicRole[] = ['readingsClean', 'alerts', 'deadL
 /**
  * Everything `npm start` runs, in one process (DuckDB allows one writer per file): the local push router
  * standing in for Pub/Sub, and each function under the functions framework, served over real HTTP:
- * readings → ingest → readings-clean → score; forecast-tick → forecast; and the api function, which reads the
- * warehouse on its own connections to the same DuckDB instance (it listens after the pushed functions: 8084).
+ * readings → ingest → readings-clean → score; forecast-tick → forecast; and the api function (its Hono app on
+ * Node's HTTP server), which reads the warehouse on its own connections to the same DuckDB instance (it listens
+ * after the pushed functions: 8084).
  */
 export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
   await Promise.all([
     import('../ingest/index.js'),
     import('../score/index.js'),
     import('../forecast/index.js'),
-    import('../api/index.js'),
     import('../notify/index.js'),
     import('../recommend/index.js'),
     import('../copilot/index.js'),
@@ -234,7 +237,12 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     throw error;
   }
   const { deps, scoreDeps, warehouse } = await ready.promise;
-  const apiServer = getTestServer('api');
+  // The api's Hono app on Node's own HTTP server (@hono/node-server), not under the functions framework: its
+  // express stack costs more than the queries (docs/BENCHMARKS.md#query-api-series-endpoint); the cloud runs
+  // the same app under the framework.
+  const apiServer = createAdaptorServer({
+    fetch: async (request, env) => (await apiApp()).fetch(request, env),
+  }) as Server;
   servers.push(apiServer);
   const apiPort = await listen(apiServer, firstPort === 0 ? 0 : firstPort + API_PORT);
   const copilotServer = getTestServer('copilot');
@@ -257,6 +265,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     forecastUrl: urls.forecast,
     apiUrl: `http://127.0.0.1:${apiPort}/`,
     notifyUrl: urls.notify,
+    recommendUrl: urls.recommend,
     copilotUrl: `http://127.0.0.1:${copilotPort}/`,
     deps,
     scoreDeps,

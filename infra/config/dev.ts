@@ -17,6 +17,8 @@ export const dev: EnvironmentInput = {
     forecast: { memory: '1Gi', cpu: '1', concurrency: 1, minInstances: 0, maxInstances: 2, timeoutSeconds: 540 },
     notify: { memory: '512Mi', cpu: '1', concurrency: 1, minInstances: 0, maxInstances: 1, timeoutSeconds: 120 },
     recommend: { memory: '1Gi', cpu: '1', concurrency: 1, minInstances: 0, maxInstances: 1, timeoutSeconds: 540 },
+    rollup: { memory: '512Mi', cpu: '1', concurrency: 1, minInstances: 0, maxInstances: 1, timeoutSeconds: 540 },
+    archive: { memory: '512Mi', cpu: '1', concurrency: 1, minInstances: 0, maxInstances: 1, timeoutSeconds: 540 },
     api: { memory: '512Mi', cpu: '1', concurrency: 40, minInstances: 0, maxInstances: 3, timeoutSeconds: 60 },
     copilot: { memory: '512Mi', cpu: '1', concurrency: 10, minInstances: 0, maxInstances: 2, timeoutSeconds: 300 },
   },

@@ -19,8 +19,10 @@ export interface FunctionAccess {
   readonly publish?: readonly TopicRole[];
   /** Model registry bucket: read the champion, or write new versions. */
   readonly models?: 'read' | 'write';
-  /** Archive bucket: write exported partitions. */
+  /** Archive bucket: write exported partitions (objectCreator: no overwrite, no delete). */
   readonly archive?: boolean;
+  /** Archive bucket: read exported files back (objectViewer), as queries on the external table over it need. */
+  readonly archiveRead?: boolean;
   /** secretAccessor on the API keys secret. */
   readonly apiKeys?: boolean;
   /** Model registry: write the drift watch's health marks (models/<name>/health.json) and nothing else. */
@@ -90,6 +92,24 @@ export const FUNCTION_CATALOG = {
     trigger: { kind: 'push', topic: 'maintenanceTick' },
     access: { dataset: 'editor', queries: true, publish: ['alerts'], models: 'read', modelHealth: true },
     bundle: ['data/maintenance-rules.json', 'models'],
+  },
+  rollup: {
+    description:
+      'Every 6 hours: hour, day, ISO week and month roll-ups of readings per device and metric (closed buckets, idempotent MERGE, late window); writes the roll-up tables and rollup_runs.',
+    trigger: { kind: 'push', topic: 'rollupTick' },
+    access: {
+      dataset: 'viewer',
+      writeTables: ['readings_hourly', 'readings_daily', 'readings_weekly', 'readings_monthly', 'rollup_runs'],
+      queries: true,
+    },
+    bundle: [],
+  },
+  archive: {
+    description:
+      'Daily: exports closed months of readings to the archive bucket as Parquet (readings/year=YYYY/month=MM/), verifies them through the external table, records them in archive_exports.',
+    trigger: { kind: 'push', topic: 'archiveTick' },
+    access: { dataset: 'viewer', writeTables: ['archive_exports'], queries: true, archive: true, archiveRead: true },
+    bundle: [],
   },
   api: {
     description: 'REST API, OpenAPI document and dashboard over the warehouse; writes alert acknowledgements only.',

@@ -28,6 +28,13 @@ const OVERRIDES: Record<string, { path: string; apply: (c: EnvironmentInput, v: 
   },
   FORECAST_SCHEDULE: { path: 'forecastSchedule', apply: (c, v) => ({ ...c, forecastSchedule: v }) },
   TF_STATE_BUCKET: { path: 'stateBucket', apply: (c, v) => ({ ...c, stateBucket: v }) },
+  READINGS_EXPIRY_DAYS: {
+    path: 'retention.readingsExpiryDays',
+    apply: (c, v) => ({
+      ...c,
+      retention: { ...c.retention, readingsExpiryDays: v.trim() === '' ? Number.NaN : Number(v) },
+    }),
+  },
   PUBLIC_FUNCTIONS: { path: 'functions', apply: (c, v) => withPublicFunctions(c, v) },
   API_INVOKERS: {
     path: 'functions.api.invokers',

@@ -75,6 +75,33 @@ export const environmentSchema = z.object({
     archiveColdlineAfterDays: z.number().int().min(1),
     archiveArchiveAfterDays: z.number().int().min(1),
   }),
+  retention: z
+    .object({
+      /**
+       * Days after which raw `readings` partitions expire (BigQuery partition expiration); absent: kept forever.
+       * Set it only once the rollup and archive functions run and have caught up (docs/deploy.md#retention):
+       * at least 62 days, so that every month is exported and rolled up well before its first day expires.
+       */
+      readingsExpiryDays: z.number().int().min(62).max(36_500).optional(),
+      /** Hours of late data the roll-ups recompute and the export waits for (KILOWATCH_ROLLUP_LATE_HOURS). */
+      lateHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 31)
+        .default(48),
+    })
+    .default({ lateHours: 48 }),
+  /** Cron (UTC) for the roll-up tick: each run re-reads the late window, so every 6 hours, not every hour (docs/cost.md). */
+  rollupSchedule: z
+    .string()
+    .regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression')
+    .default('17 */6 * * *'),
+  /** Cron (UTC) for the archive tick: daily, so a failed monthly export is retried the next day. */
+  archiveSchedule: z
+    .string()
+    .regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression')
+    .default('40 3 * * *'),
   /** Gemini model the copilot function asks on Vertex AI (KILOWATCH_LLM_MODEL). */
   copilotModel: z
     .string()

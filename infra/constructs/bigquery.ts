@@ -6,6 +6,10 @@ import { TABLES } from '../../shared/warehouse/schema/tables.js';
 import { bigQueryFields, dedupViewName, dedupViewSql } from '../../shared/warehouse/schema/ddl.js';
 import { BigqueryDatasetAccessA } from '@cdktf/provider-google/lib/bigquery-dataset-access/index.js';
 import { bigQueryViewSource, copilotViewSql, COPILOT_VIEWS } from '../../shared/warehouse/schema/copilot-views.js';
+import { BigqueryRoutine } from '@cdktf/provider-google/lib/bigquery-routine/index.js';
+import { readings } from '../../shared/warehouse/schema/tables.js';
+import { ARCHIVE_EXTERNAL_TABLE, ARCHIVE_PREFIX, READINGS_ALL_FUNCTION } from '../../shared/archive/layout.js';
+import { readingsAllSql } from '../../shared/archive/readings-all-sql.js';
 import type { Names } from '../naming.js';
 
 export interface WarehouseProps {
@@ -13,6 +17,10 @@ export interface WarehouseProps {
   readonly location: string;
   readonly names: Names;
   readonly destroyData: boolean;
+  /** Bucket the archive function exports closed months of readings to. */
+  readonly archiveBucket: string;
+  /** Raw readings partitions expire after this many days; absent: kept forever. */
+  readonly readingsExpiryDays?: number;
   readonly dependsOn: ITerraformDependable[];
 }
 
@@ -45,7 +53,14 @@ export class Warehouse extends Construct {
         tableId: table.name,
         description: table.description,
         schema: JSON.stringify(bigQueryFields(table)),
-        timePartitioning: { type: 'DAY', field: table.partitionBy },
+        timePartitioning: {
+          type: 'DAY',
+          field: table.partitionBy,
+          // Only raw readings expire, and only once roll-ups and the archive keep their history (docs/deploy.md#retention).
+          ...(table === readings && props.readingsExpiryDays !== undefined
+            ? { expirationMs: props.readingsExpiryDays * 86_400_000 }
+            : {}),
+        },
         clustering: [...table.clusterBy],
         requirePartitionFilter: false,
         deletionProtection: !props.destroyData,
@@ -63,6 +78,8 @@ export class Warehouse extends Construct {
         dependsOn: [t],
       });
     }
+
+    this.archive(props);
 
     // Authorized views: they read the warehouse's dedup views, their readers need no access to the warehouse.
     this.copilotDataset = new BigqueryDataset(this, 'copilot-dataset', {
@@ -90,5 +107,50 @@ export class Warehouse extends Construct {
         view: { projectId: props.project, datasetId: this.copilotDataset.datasetId, tableId: v.tableId },
       });
     }
+  }
+
+  /** The external table over the archive bucket (hive partitions year, month) and readings_all over both. */
+  private archive(props: WarehouseProps): void {
+    const prefix = `gs://${props.archiveBucket}/${ARCHIVE_PREFIX}`;
+    const external = new BigqueryTable(this, 'archive-external', {
+      project: props.project,
+      datasetId: this.dataset.datasetId,
+      tableId: ARCHIVE_EXTERNAL_TABLE,
+      description: `Archived readings: Parquet exported by the archive function to ${prefix}/year=YYYY/month=MM/.`,
+      // Parquet columns are optional whatever the table's modes: the same fields, none REQUIRED.
+      schema: JSON.stringify(
+        bigQueryFields(readings).map((f) => (f.mode === 'REQUIRED' ? { ...f, mode: 'NULLABLE' } : f)),
+      ),
+      externalDataConfiguration: {
+        sourceFormat: 'PARQUET',
+        autodetect: false,
+        sourceUris: [`${prefix}/*`],
+        hivePartitioningOptions: {
+          mode: 'CUSTOM',
+          sourceUriPrefix: `${prefix}/{year:INTEGER}/{month:INTEGER}`,
+          requirePartitionFilter: false,
+        },
+        parquetOptions: { enableListInference: true },
+      },
+      deletionProtection: !props.destroyData,
+      dependsOn: [this.dataset],
+    });
+    const qualified = (name: string) => `\`${props.project}.${props.names.dataset}.${name}\``;
+    const timestamp = JSON.stringify({ typeKind: 'TIMESTAMP' });
+    new BigqueryRoutine(this, 'readings-all', {
+      project: props.project,
+      datasetId: this.dataset.datasetId,
+      routineId: READINGS_ALL_FUNCTION,
+      routineType: 'TABLE_VALUED_FUNCTION',
+      language: 'SQL',
+      description:
+        'Raw readings of [from_ts, to_ts): from readings while its partitions hold them, then from the archive.',
+      arguments: [
+        { name: 'from_ts', dataType: timestamp },
+        { name: 'to_ts', dataType: timestamp },
+      ],
+      definitionBody: readingsAllSql(qualified, props.readingsExpiryDays),
+      dependsOn: [external, ...this.tables.values()],
+    });
   }
 }

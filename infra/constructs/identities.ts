@@ -188,6 +188,13 @@ export class Identities extends Construct {
         member: m,
       });
     }
+    if (access.archiveRead) {
+      new StorageBucketIamMember(this, `${fn}-archive-read`, {
+        bucket: this.props.storage.archive.name,
+        role: 'roles/storage.objectViewer',
+        member: m,
+      });
+    }
     if (access.apiKeys) {
       new SecretManagerSecretIamMember(this, `${fn}-api-keys`, {
         project,

@@ -56,7 +56,7 @@ export class AlertsProcessor {
     const changedAt = new Date(deps.now()).toISOString();
     if (!decoded.ok) {
       await deps.bus.deadLetter({ reason: decoded.reason, raw: data, messageId, attributes: { kind: 'alerts' } });
-      return { messageId, changes: 0, notifications: await deps.notifier.flush(), deadLettered: true };
+      return { messageId, changes: 0, notifications: await this.flush(book), deadLettered: true };
     }
     let rows: IncidentRow[];
     try {
@@ -70,7 +70,7 @@ export class AlertsProcessor {
       return {
         messageId,
         changes: 0,
-        notifications: await deps.notifier.flush(),
+        notifications: await this.flush(book),
         deadLettered: false,
         refused: error.message,
       };
@@ -82,7 +82,12 @@ export class AlertsProcessor {
       throw error;
     }
     deps.notifier.enqueue(rows);
-    return { messageId, changes: rows.length, notifications: await deps.notifier.flush(), deadLettered: false };
+    return { messageId, changes: rows.length, notifications: await this.flush(book), deadLettered: false };
+  }
+
+  /** Delivers what is owed, except what waits for a storm to form and what a storm took over. */
+  private flush(book: IncidentBook): Promise<FlushSummary> {
+    return this.deps.notifier.flush((event) => book.notifiable(event, this.deps.now()));
   }
 
   private async command(book: IncidentBook, command: AlertCommand, changedAt: string): Promise<IncidentRow[]> {

@@ -41,6 +41,22 @@ interface Incident {
 }
 
 export const STORM_KIND = 'storm';
+
+/**
+ * Storms group incidents of one kind: a plant-wide stop is one `storm:shutdown` incident, anomalies on many
+ * devices at once one `storm` incident, and neither swallows the other.
+ */
+export function stormKindOf(kind: string): string {
+  return kind === 'anomaly' ? STORM_KIND : `${STORM_KIND}:${kind}`;
+}
+
+export function isStorm(kind: string): boolean {
+  return kind === STORM_KIND || kind.startsWith(`${STORM_KIND}:`);
+}
+
+/** The kind of the incidents a storm groups. */
+const memberKind = (stormKind: string) =>
+  stormKind === STORM_KIND ? 'anomaly' : stormKind.slice(STORM_KIND.length + 1);
 /** Who makes the changes no person made. */
 export const SYSTEM_ACTOR = 'kilowatch';
 /** Alert ids remembered to drop redelivered anomalies (Pub/Sub delivers at least once). */
@@ -56,7 +72,7 @@ export function siteOf(deviceId: string): string {
 
 const seriesKey = (deviceId: string, metric: string | null, kind: string) =>
   `${deviceId}\u0000${metric ?? ''}\u0000${kind}`;
-const stormKey = (site: string) => `${STORM_KIND}\u0000${site}`;
+const stormKey = (site: string, kind: string) => `${STORM_KIND}\u0000${site}\u0000${kind}`;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
@@ -71,6 +87,10 @@ export class IncidentBook {
   private readonly live = new Map<string, Incident>();
   private readonly ended = new Map<string, Incident>();
   private readonly seen = new Set<string>();
+  /** Newest data time seen per site (anomalies, and the scores a sweep reads): the clock of the group wait. */
+  private readonly clock = new Map<string, number>();
+  /** Incidents folded into a storm: their notifications still owed are dropped. */
+  private readonly grouped = new Set<string>();
   /** Anomalies dropped by a cooldown, since the book was created. */
   suppressed = 0;
 
@@ -81,8 +101,9 @@ export class IncidentBook {
     if (this.remember(a.alertId)) return [];
     const tsMs = Date.parse(a.ts);
     const site = siteOf(a.deviceId);
+    this.tick(site, tsMs);
     const rows: IncidentRow[] = [];
-    const storm = this.current(stormKey(site), tsMs, rows, changedAt);
+    const storm = this.current(stormKey(site, a.kind), tsMs, rows, changedAt);
     if (storm) return [...rows, ...this.extend(storm, a, tsMs, changedAt)];
     const key = seriesKey(a.deviceId, a.metric, a.kind);
     const incident = this.current(key, tsMs, rows, changedAt);
@@ -95,7 +116,7 @@ export class IncidentBook {
     const neighbours = [...this.live.values()].filter(
       (i) =>
         i.site === site &&
-        i.kind !== STORM_KIND &&
+        i.kind === a.kind &&
         i.deviceId !== a.deviceId &&
         i.openedMs >= tsMs - this.settings.stormWindowMs,
     );
@@ -117,11 +138,11 @@ export class IncidentBook {
   ): IncidentRow[] {
     const rows: IncidentRow[] = [];
     for (const incident of [...this.live.values()]) {
-      const times =
-        incident.kind === STORM_KIND
-          ? [...incident.devices].map((d) => latestScored(d, null))
-          : [latestScored(incident.deviceId, incident.metric)];
+      const times = isStorm(incident.kind)
+        ? [...incident.devices].map((d) => latestScored(d, null))
+        : [latestScored(incident.deviceId, incident.metric)];
       const now = Math.max(...times.map((t) => t ?? Number.NEGATIVE_INFINITY));
+      this.tick(incident.site, now);
       if (now >= incident.lastSeenMs + this.settings.resolveAfterMs) rows.push(this.autoResolve(incident, changedAt));
     }
     return rows;
@@ -142,10 +163,28 @@ export class IncidentBook {
     return [this.end(incident, 'resolved', Date.parse(changedAt), actor, changedAt)];
   }
 
+  /**
+   * Whether a change is to be notified now: a device incident's changes wait until its site's data has moved
+   * groupWaitMs past its opening, or that long has passed since the change (wall time), for a storm to form;
+   * the changes of an incident a storm took over are dropped (the storm speaks for it). An incident acknowledged
+   * or resolved meanwhile waits no more.
+   */
+  notifiable(row: IncidentRow, nowMs: number): 'send' | 'hold' | 'drop' {
+    if (this.grouped.has(row.incident_id)) return 'drop';
+    if (isStorm(row.kind) || (row.change !== 'opened' && row.change !== 'escalated')) return 'send';
+    // Acknowledged or resolved since: the wait is over.
+    const incident = this.live.get(seriesKey(row.device_id, row.metric, row.kind));
+    if (incident?.id !== row.incident_id || incident.state !== 'open') return 'send';
+    const until = Date.parse(row.opened_at) + this.settings.groupWaitMs;
+    const site = siteOf(row.device_id);
+    const waiting = (this.clock.get(site) ?? Number.NEGATIVE_INFINITY) < until;
+    return waiting && nowMs < Date.parse(row.changed_at) + this.settings.groupWaitMs ? 'hold' : 'send';
+  }
+
   /** Series (device, metric) of the open incidents and their last anomaly: what a sweep needs the latest scores of. */
   openSeries(): Array<{ deviceId: string; metric: string | null; lastSeenMs: number }> {
     return [...this.live.values()].flatMap((i) =>
-      i.kind === STORM_KIND
+      isStorm(i.kind)
         ? [...i.devices].map((deviceId) => ({ deviceId, metric: null, lastSeenMs: i.lastSeenMs }))
         : [{ deviceId: i.deviceId, metric: i.metric, lastSeenMs: i.lastSeenMs }],
     );
@@ -159,9 +198,13 @@ export class IncidentBook {
       if (!held || r.version > held.version) latest.set(r.incident_id, r);
     }
     for (const r of latest.values()) {
-      if (r.change === 'grouped') continue;
-      const site = r.kind === STORM_KIND ? r.device_id.replace(/\/\*$/, '') : siteOf(r.device_id);
-      const key = r.kind === STORM_KIND ? stormKey(site) : seriesKey(r.device_id, r.metric, r.kind);
+      if (r.change === 'grouped') {
+        this.grouped.add(r.incident_id);
+        continue;
+      }
+      const storm = isStorm(r.kind);
+      const site = storm ? r.device_id.replace(/\/\*$/, '') : siteOf(r.device_id);
+      const key = storm ? stormKey(site, memberKind(r.kind)) : seriesKey(r.device_id, r.metric, r.kind);
       const incident: Incident = {
         id: r.incident_id,
         key,
@@ -187,6 +230,10 @@ export class IncidentBook {
       else if ((this.ended.get(key)?.resolvedMs ?? -Infinity) < (incident.resolvedMs as number))
         this.ended.set(key, incident);
     }
+  }
+
+  private tick(site: string, ms: number): void {
+    if (ms > (this.clock.get(site) ?? Number.NEGATIVE_INFINITY)) this.clock.set(site, ms);
   }
 
   /** True when the alert was seen already; remembers it otherwise (bounded, oldest forgotten first). */
@@ -268,7 +315,7 @@ export class IncidentBook {
   private rescoreDevice(deviceId: string, except: Incident, changedAt: string): IncidentRow[] {
     const rows: IncidentRow[] = [];
     for (const other of this.live.values()) {
-      if (other === except || other.deviceId !== deviceId || other.kind === STORM_KIND) continue;
+      if (other === except || other.deviceId !== deviceId || isStorm(other.kind)) continue;
       const severity = this.severityFor(other);
       if (!isHigher(severity, other.severity)) continue;
       other.severity = severity;
@@ -286,9 +333,9 @@ export class IncidentBook {
     changedAt: string,
   ): IncidentRow[] {
     const openedMs = Math.min(tsMs, ...members.map((m) => m.openedMs));
-    const storm = this.create(stormKey(site), site, `${site}/*`, null, STORM_KIND, openedMs, {
+    const storm = this.create(stormKey(site, a.kind), site, `${site}/*`, null, stormKindOf(a.kind), openedMs, {
       ...a,
-      message: `${site}: anomalies on many devices at once (storm control groups them into this incident); first: ${a.message}`,
+      message: `${site}: ${a.kind} on many devices at once (storm control groups them into this incident); first: ${a.message}`,
     });
     const rows: IncidentRow[] = [];
     for (const m of members) {
@@ -298,6 +345,7 @@ export class IncidentBook {
       storm.devices.add(m.deviceId);
       for (const metric of m.metrics) storm.metrics.add(metric);
       m.groupId = storm.id;
+      this.grouped.add(m.id);
       rows.push(this.end(m, 'grouped', tsMs, SYSTEM_ACTOR, changedAt));
     }
     storm.severity = this.severityFor(storm);
@@ -324,11 +372,11 @@ export class IncidentBook {
   }
 
   private severityFor(incident: Incident): Severity {
-    const storm = incident.kind === STORM_KIND;
+    const storm = isStorm(incident.kind);
     const metrics = storm
       ? incident.metrics.size
       : [...this.live.values()].filter(
-          (i) => i.deviceId === incident.deviceId && i.kind !== STORM_KIND && i.state !== 'resolved',
+          (i) => i.deviceId === incident.deviceId && !isStorm(i.kind) && i.state !== 'resolved',
         ).length + (this.live.get(incident.key) === incident ? 0 : 1);
     return severityOf({
       peakScore: incident.peakScore,

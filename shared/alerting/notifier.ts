@@ -33,6 +33,9 @@ export interface NotifierDeps {
   readonly now: () => number;
 }
 
+/** What to do with an owed notification now: deliver it, keep it owed, or drop it (its incident was grouped). */
+export type Gate = (event: IncidentRow) => 'send' | 'hold' | 'drop';
+
 export interface FlushSummary {
   readonly delivered: number;
   readonly deadLettered: number;
@@ -90,7 +93,7 @@ export class Notifier {
     return this.owed.size;
   }
 
-  async flush(): Promise<FlushSummary> {
+  async flush(gate: Gate = () => 'send'): Promise<FlushSummary> {
     const records: NotificationRow[] = [];
     let delivered = 0;
     let deadLettered = 0;
@@ -99,6 +102,12 @@ export class Notifier {
       (a, b) => a.event.changed_at.localeCompare(b.event.changed_at) || a.event.version - b.event.version,
     );
     for (const item of owed) {
+      const verdict = gate(item.event);
+      if (verdict === 'hold') continue;
+      if (verdict === 'drop') {
+        this.owed.delete(item.id);
+        continue;
+      }
       const body = notificationBody(item.channel.format, item.event, item.id);
       item.attempts++;
       try {

@@ -1,4 +1,5 @@
 import type { IncidentRow } from '../warehouse/schema/tables.js';
+import { isStorm } from './incident-book.js';
 import type { ChannelFormat } from './channels.js';
 
 const VERB: Record<IncidentRow['change'], string> = {
@@ -14,7 +15,7 @@ const VERB: Record<IncidentRow['change'], string> = {
 /** One line for people: what, where, since when, how bad, who did what. */
 export function incidentText(e: IncidentRow): string {
   const what =
-    e.kind === 'storm'
+    isStorm(e.kind)
       ? `${e.devices.length} devices of ${e.device_id.replace(/\/\*$/, '')}`
       : `${e.device_id} ${e.metric ?? ''}`.trim();
   const by = e.actor === 'kilowatch' ? '' : ` by ${e.actor}`;

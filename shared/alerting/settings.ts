@@ -9,6 +9,8 @@ export interface AlertSettings {
   /** Devices of one site opening incidents within stormWindowMs that make one site-wide incident. */
   readonly stormDevices: number;
   readonly stormWindowMs: number;
+  /** A device incident's notifications wait this long for a storm of its site to form (group wait). */
+  readonly groupWaitMs: number;
   /**
    * An open incident's progress (last anomaly, count) is written at most this often (data time), so that a
    * cold instance resumes it close to where it was without a row per anomaly.
@@ -24,6 +26,7 @@ export function alertSettings(config: Config): AlertSettings {
     cooldownMs: config.KILOWATCH_ALERT_COOLDOWN_MIN * MINUTE,
     stormDevices: config.KILOWATCH_ALERT_STORM_DEVICES,
     stormWindowMs: config.KILOWATCH_ALERT_STORM_WINDOW_MIN * MINUTE,
+    groupWaitMs: config.KILOWATCH_ALERT_GROUP_WAIT_MIN * MINUTE,
     checkpointMs: 5 * MINUTE,
   };
 }

@@ -103,12 +103,18 @@ export function driftChartModel(
       })),
       outputMeaning:
         `score = −log10(tail)/10 of a chi-square statistic (${fit.dof} dof) of the last ${fit.tau} rows' mean against the fitted level, ` +
-        `each sensor scaled by its expected drift; 0.4 ↔ tail 1e-4. statistic = the chi-square value. Input: the last ${fit.tau} rows, oldest first.`,
+        `each sensor scaled by its expected drift; 0.4 ↔ tail 1e-4. statistic = the chi-square value. Input: the last ${fit.tau} rows, oldest first` +
+        (params.baselineGap > 0
+          ? `, each shifted by (adaptive level − fitted level): the level follows the rows ${params.baselineGap} back that did not alarm (shared/anomaly/drift-chart.ts, DriftLevel).`
+          : '.'),
       threshold: scoreForTail(params.alarmTail),
       params: {
         detector: 'drift-chart',
         tau: fit.tau,
         alarmTail: params.alarmTail,
+        baselineGap: params.baselineGap,
+        baselineRows: params.baselineRows,
+        holdRows: params.holdRows,
         dof: fit.dof,
         fitRows: fit.rows,
         fit: { mean: fit.mean, noiseVar: fit.noiseVar, walkVar: fit.walkVar, invVar: fit.invVar },
@@ -147,7 +153,8 @@ export function streamModel(
       outputs: [{ name: STREAM_OUTPUT, shape: ['batch', 1], type: 'float64' }],
       features: STREAM_FEATURES.map((name) => ({ name, center: 0, scale: 1, description: STREAM_FEATURE_TEXT[name] })),
       outputMeaning:
-        'Log-scaled anomaly likelihood in [0, 1] (ln(tail + 1e-10)/ln(1e-10); 0.5 ↔ tail 1e-5), 1 for a value outside the range seen so far. ' +
+        'Mean of two log-scaled anomaly likelihoods (long and short history) in [0, 1] (ln(tail + 1e-10)/ln(1e-10); 0.5 ↔ tail 1e-5), ' +
+        '1 for a value outside the range seen so far, 0 in the quiet period after a score reached quietAfter. ' +
         'model.onnx is the scoring head; the per-series state (transition memories, likelihood distribution) runs in shared/anomaly/stream with params.',
       threshold,
       params: { detector: 'stream-univariate', ...params, likelihood: { ...params.likelihood } },
@@ -163,7 +170,10 @@ export function streamModel(
 }
 
 const STREAM_FEATURE_TEXT: Record<(typeof STREAM_FEATURES)[number], string> = {
-  z: '|10-row mean of the raw surprise − mean of its recent history| / its sd (0 while learning)',
-  muted: '1 when a red-zone likelihood follows another one (muted to the 1e-3 level)',
+  z: '|10-row mean of the raw surprise − mean of its long history| / its sd (0 while learning)',
+  muted: '1 when a red-zone likelihood (long history) follows another one (muted to the 1e-3 level)',
+  zShort: 'z against the short history',
+  mutedShort: 'muted, short history',
   spatial: '1 when the value leaves the range seen so far by more than 5 % of it',
+  quiet: '1 inside the quiet period after a score reached quietAfter (the score is then 0)',
 };

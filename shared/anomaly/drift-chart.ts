@@ -15,7 +15,14 @@ import { chiSquareToZ, logErfc, logTailScore } from './tail.js';
  * so sensors that wander slowly in normal operation (temperatures) weigh less than sensors that hold steady
  * (flow), without looking at any label. The sum over sensors is a chi-square statistic with m degrees of
  * freedom; its tail probability (Wilson–Hilferty) on a log scale is the score, and the alarm threshold is
- * a tail probability (1e-4 → score 0.4).
+ * a tail probability (1e-3 → score 0.3).
+ *
+ * Adaptive level (baselineRows > 0): a plant drifts for hours, farther than one fit window foresees (SKAB's
+ * anomaly-free recording moves its flow by 8 and its fluid temperature by 40 fit-window sds in 2.5 hours). The
+ * level then follows the data: an exponential mean over `baselineRows` rows of the rows `baselineGap` rows back
+ * that did not alarm, so a fault keeps alarming while it lasts and the level returns to the pre-fault one; an
+ * alarm that lasts beyond `holdRows` rows is taken as the new normal. The expected variance then uses the horizon
+ * baselineGap + baselineRows instead of the fit window.
  */
 
 export interface DriftChartParams {
@@ -23,9 +30,24 @@ export interface DriftChartParams {
   readonly tau: number;
   /** Tail probability at which a row alarms. */
   readonly alarmTail: number;
+  /** Rows between a row and the newest row its level is updated from; 0: the fitted level stays fixed. */
+  readonly baselineGap: number;
+  /** Length of the level's exponential mean, rows. */
+  readonly baselineRows: number;
+  /** An alarm run longer than this many rows updates the level anyway. */
+  readonly holdRows: number;
 }
 
-export const DRIFT_CHART_DEFAULTS: DriftChartParams = { tau: 20, alarmTail: 1e-4 };
+export const DRIFT_CHART_DEFAULTS: DriftChartParams = {
+  tau: 20,
+  alarmTail: 1e-3,
+  baselineGap: 300,
+  baselineRows: 100,
+  holdRows: 300,
+};
+
+/** The drift chart as in version 1: the level fitted once. */
+export const FIXED_LEVEL = { baselineGap: 0, baselineRows: 0, holdRows: 0 } as const;
 
 export interface DriftChartFit {
   readonly columns: string[];
@@ -87,6 +109,7 @@ export function fitDriftChart(
   const tau = params.tau;
   if (n < 2 * tau) throw new Error(`the drift chart needs at least ${2 * tau} fit rows (2·τ), got ${n}`);
   const m = columns.length;
+  const adaptive = params.baselineGap > 0;
   const mean: number[] = [];
   const noiseVar: number[] = [];
   const walkVar: number[] = [];
@@ -101,7 +124,9 @@ export function fitDriftChart(
     const mu = x.reduce((a, b) => a + b, 0) / n;
     const spread = x.reduce((a, b) => a + (b - mu) ** 2, 0);
     const { noiseVar: s2, walkVar: q } = fitVariogram(x, tau);
-    const variance = s2 / tau + s2 / n + q * (n + tau / 3);
+    const variance = adaptive
+      ? s2 / tau + s2 / Math.min(n, params.baselineRows) + q * (params.baselineGap + params.baselineRows + tau / 3)
+      : s2 / tau + s2 / n + q * (n + tau / 3);
     mean.push(mu);
     noiseVar.push(s2);
     walkVar.push(q);
@@ -117,6 +142,53 @@ export function fitDriftChart(
     invVar,
     dof: invVar.filter((w) => w > 0).length,
   };
+}
+
+/**
+ * The adaptive level of a drift chart over rows scored in order: `levelAt(t)` is the level row t is compared
+ * with, from rows up to t − baselineGap and their flags (given with `flag` once scored), so a batch of up to
+ * baselineGap rows can be scored at once.
+ */
+export class DriftLevel {
+  readonly level: number[];
+  private readonly flags: number[] = [];
+  private run = 0;
+  private updatedTo: number;
+
+  constructor(
+    /** The fitted level. */
+    fitted: readonly number[],
+    private readonly params: Pick<DriftChartParams, 'baselineGap' | 'baselineRows' | 'holdRows'>,
+    private readonly rows: readonly (readonly number[])[],
+    /** First row scored (rows before it are fit rows). */
+    private readonly first: number,
+  ) {
+    this.level = [...fitted];
+    this.updatedTo = first - 1;
+  }
+
+  /** Records row t's flag; rows are flagged in order from `first`. */
+  flag(t: number, flagged: boolean): void {
+    this.flags[t - this.first] = flagged ? 1 : 0;
+  }
+
+  /** The level row t is compared with (t ≥ the last row asked for). */
+  levelAt(t: number): readonly number[] {
+    const { baselineGap, baselineRows, holdRows } = this.params;
+    const a = 1 / baselineRows;
+    for (let u = this.updatedTo + 1; u <= t - baselineGap; u++) {
+      const flagged = this.flags[u - this.first];
+      if (flagged === undefined) throw new Error(`drift level: row ${u} has no flag yet; score rows in order`);
+      this.run = flagged ? this.run + 1 : 0;
+      if (!flagged || this.run > holdRows) {
+        const row = this.rows[u] as readonly number[];
+        for (let j = 0; j < this.level.length; j++)
+          this.level[j] = (this.level[j] as number) + a * ((row[j] as number) - (this.level[j] as number));
+      }
+      this.updatedTo = u;
+    }
+    return this.level;
+  }
 }
 
 /** The chi-square statistic of one τ-row window (rows × sensors, oldest first). */

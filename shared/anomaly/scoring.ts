@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { driftChartModel, isolationForestModel, windowAt, type CardMeta, type DetectorKind } from './cards.js';
-import { fitDriftChart } from './drift-chart.js';
+import { DriftLevel, fitDriftChart, FIXED_LEVEL } from './drift-chart.js';
 import { trainIsolationForest } from './iforest/library.js';
 import { inMemoryModel } from './session.js';
 import { StreamingDetector } from './stream/detector.js';
@@ -45,11 +45,19 @@ const streamSchema = z.object({
   neighbourCredit: z.number().min(0).max(1),
   spatialTolerance: z.number().nonnegative(),
   likelihood: likelihoodSchema,
+  shortHistoricWindowSize: z.number().int().nonnegative(),
+  quietAfter: z.number().min(0).max(1),
+  quietRows: z.number().int().nonnegative(),
 });
 const driftSchema = z.object({
   detector: z.literal('drift-chart'),
   tau: z.number().int().positive(),
   alarmTail: z.number().gt(0).lt(1),
+  // Absent in version 1 cards: the fitted level stays fixed.
+  baselineGap: z.number().int().nonnegative().default(FIXED_LEVEL.baselineGap),
+  baselineRows: z.number().int().nonnegative().default(FIXED_LEVEL.baselineRows),
+  holdRows: z.number().int().nonnegative().default(FIXED_LEVEL.holdRows),
+  fit: z.object({ mean: z.array(z.number()) }).optional(),
 });
 const forestSchema = z.object({
   detector: z.literal('isolation-forest'),
@@ -198,8 +206,9 @@ async function scoreStream(
     features.set(featureRow(f), (i - fitRows) * STREAM_FEATURES.length);
     if (!Number.isFinite(values[i])) missing[i - fitRows] = 1;
   }
+  const width = STREAM_FEATURES.length;
   const scores = await batchScores(model, n - fitRows, STREAM_OUTPUT, (first, rows) => ({
-    [STREAM_INPUT]: { data: features.subarray(first * 3, (first + rows) * 3), dims: [rows, 3] },
+    [STREAM_INPUT]: { data: features.subarray(first * width, (first + rows) * width), dims: [rows, width] },
   }));
   // A missing value scores 0: the detector left its state alone.
   missing.forEach((gap, i) => gap && (scores[i] = 0));
@@ -232,36 +241,58 @@ async function scoreDrift(
 ): Promise<ScoredRows> {
   if (fitRows === 0) {
     const columns = modelColumns(table, base);
-    return runDrift(base, columns, fillGaps(rowsOf(table, columns), columns, table.path), 0, params.tau);
+    if (params.baselineGap > 0 && params.fit?.mean.length !== columns.length)
+      throw new Error(`model ${base.card.name} ${base.card.version}: card params.fit.mean must hold one level per column`);
+    const rows = fillGaps(rowsOf(table, columns), columns, table.path);
+    return runDrift(base, columns, rows, 0, params, params.fit?.mean ?? []);
   }
   const columns = [...table.columns];
   const rows = fillGaps(rowsOf(table, columns), columns, table.path);
-  const fit = fitDriftChart(columns, rows.slice(0, fitRows), { tau: params.tau, alarmTail: params.alarmTail });
+  const fit = fitDriftChart(columns, rows.slice(0, fitRows), params);
   const model = await fitted(
     driftChartModel(fit, params, fitMeta('drift chart', table, fitRows, base), [
       windowAt(rows, fitRows - 1, params.tau),
     ]),
   );
-  return runDrift(model, columns, rows, fitRows, params.tau);
+  return runDrift(model, columns, rows, fitRows, params, fit.mean);
 }
 
-/** Scores rows [fitRows, n) on their trailing τ-row windows. */
+/**
+ * Scores rows [fitRows, n) on their trailing τ-row windows. With an adaptive level, each window is shifted by
+ * (level − fitted level) so the graph, which holds the fitted level, compares it with the current one; rows are
+ * then scored baselineGap at a time, since a row's level depends on the flags of the rows baselineGap back.
+ */
 async function runDrift(
   model: DetectorModel,
   columns: string[],
   rows: number[][],
   fitRows: number,
-  tau: number,
+  params: z.infer<typeof driftSchema>,
+  fittedLevel: readonly number[],
 ): Promise<ScoredRows> {
+  const { tau } = params;
   const m = columns.length;
-  const scores = await batchScores(model, rows.length - fitRows, 'score', (first, count) => {
-    const data = new Float32Array(count * tau * m);
-    for (let i = 0; i < count; i++) {
-      const end = fitRows + first + i;
-      for (let k = 0; k < tau; k++) data.set(rows[Math.max(0, end - tau + 1 + k)] as number[], (i * tau + k) * m);
-    }
-    return { window: { data, dims: [count, tau, m] } };
-  });
+  const threshold = thresholdOf(model);
+  const level = params.baselineGap > 0 ? new DriftLevel(fittedLevel, params, rows, fitRows) : null;
+  const count = rows.length - fitRows;
+  const scores = new Float64Array(count);
+  const step = level ? Math.min(BATCH_ROWS, params.baselineGap) : BATCH_ROWS;
+  for (let first = 0; first < count; first += step) {
+    const part = await batchScores(model, Math.min(step, count - first), 'score', (offset, rowsInBatch) => {
+      const data = new Float32Array(rowsInBatch * tau * m);
+      for (let i = 0; i < rowsInBatch; i++) {
+        const end = fitRows + first + offset + i;
+        const shift = level ? level.levelAt(end).map((l, j) => l - (fittedLevel[j] as number)) : null;
+        for (let k = 0; k < tau; k++) {
+          const row = rows[Math.max(0, end - tau + 1 + k)] as number[];
+          data.set(shift ? row.map((v, j) => v - (shift[j] as number)) : row, (i * tau + k) * m);
+        }
+      }
+      return { window: { data, dims: [rowsInBatch, tau, m] } };
+    });
+    scores.set(part, first);
+    if (level) part.forEach((s, i) => level.flag(fitRows + first + i, s >= threshold));
+  }
   return scoredRows(model, 'drift-chart', columns, fitRows, scores, fitRows);
 }
 

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { isTransient } from '../errors/transient.js';
 import { log } from '../log/logger.js';
@@ -15,9 +16,11 @@ import { latestForecast } from '../query/forecast.js';
 import { listModels } from '../query/models.js';
 import { pipelineHealth } from '../query/pipeline.js';
 import { getSeries } from '../query/series.js';
-import { problem, type ProblemStatus } from './problem.js';
+import { TABLES_READ } from '../warehouse/cached-reader.js';
+import { PROBLEM_TYPES, problem, type ProblemStatus } from './problem.js';
 import { copilotProxy } from './copilot-proxy.js';
 import { clientKey, rateLimit, type RateLimit } from './rate-limit.js';
+import { responseCache, type ResponseCacheOptions } from './response-cache.js';
 import { referencePage } from './reference-page.js';
 import { routes } from './routes.js';
 import { staticFiles } from './static-files.js';
@@ -34,6 +37,8 @@ export interface ApiOptions {
   readonly copilotUrl?: string;
   /** The Authorization header value sent to the copilot (an ID token for a private copilot in the cloud). */
   readonly copilotAuthorization?: () => Promise<string>;
+  /** Keeps the serialized answers of the series and forecast routes until the tables they read change. */
+  readonly responseCache?: ResponseCacheOptions;
 }
 
 export const API_VERSION = '1.0.0';
@@ -113,6 +118,10 @@ export function createApiApp(deps: QueryDeps, options: ApiOptions): OpenAPIHono 
         error.parameter ? [{ parameter: error.parameter, detail: error.message }] : undefined,
       );
     }
+    // Hono's own 4xx, such as a body that is not JSON (the functions framework's parser refuses that earlier).
+    if (error instanceof HTTPException && error.status in PROBLEM_TYPES && error.status < 500) {
+      return problem(c, error.status as ProblemStatus, error.message, [{ parameter: '(body)', detail: error.message }]);
+    }
     if (isTransient(error)) {
       log.warn('api: warehouse unavailable', { path: c.req.path, error: (error as Error).message });
       return problem(c, 503, 'the warehouse did not answer in time; retry', undefined, { 'retry-after': '5' });
@@ -124,6 +133,10 @@ export function createApiApp(deps: QueryDeps, options: ApiOptions): OpenAPIHono 
     problem(c, 404, `no route ${c.req.method} ${c.req.path}; the routes are listed at /openapi.json and /docs`),
   );
 
+  if (options.responseCache) {
+    app.use(routes.series.path, responseCache(options.responseCache, TABLES_READ.series));
+    app.use(routes.forecast.path, responseCache(options.responseCache, TABLES_READ.latestForecast));
+  }
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.openapi(routes.devices, async (c) => c.json(await listDevices(deps, c.req.valid('query')), 200));
   app.openapi(routes.series, async (c) => c.json(await getSeries(deps, c.req.valid('query')), 200));

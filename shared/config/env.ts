@@ -2,7 +2,17 @@ import { z } from 'zod';
 import { forecastTargets } from '../forecast/targets.js';
 
 /** Names of the deployable functions; infra creates one Cloud Run function per entry. */
-export const FUNCTION_NAMES = ['ingest', 'score', 'forecast', 'api', 'copilot', 'notify', 'recommend'] as const;
+export const FUNCTION_NAMES = [
+  'ingest',
+  'score',
+  'forecast',
+  'api',
+  'copilot',
+  'notify',
+  'recommend',
+  'rollup',
+  'archive',
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Pub/Sub topics, by role; the names are suffixed with the environment in the cloud. */
@@ -12,6 +22,8 @@ export const TOPICS = {
   alerts: 'alerts',
   forecastTick: 'forecast-tick',
   maintenanceTick: 'maintenance-tick',
+  rollupTick: 'rollup-tick',
+  archiveTick: 'archive-tick',
   deadLetter: 'readings-dead-letter',
 } as const;
 export type TopicRole = keyof typeof TOPICS;
@@ -88,6 +100,11 @@ export const configSchema = z.object({
   KILOWATCH_ALERT_STORM_DEVICES: z.coerce.number().int().min(2).max(10_000).default(3),
   KILOWATCH_ALERT_STORM_WINDOW_MIN: positiveInt.max(1440).default(10),
   /**
+   * A device incident's notifications wait this long (data or wall time, whichever passes first) for its site's
+   * neighbours: a storm forming meanwhile is notified alone (Alertmanager's group_wait). 0: no wait.
+   */
+  KILOWATCH_ALERT_GROUP_WAIT_MIN: z.coerce.number().int().min(0).max(60).default(2),
+  /**
    * Notification channels, comma-separated `<format>=<target>`: format json (generic) or chat (Slack/Teams
    * incoming-webhook body); target an http(s) URL or file:<path> (JSON lines). In the cloud it comes from
    * Secret Manager (infra mounts the webhooks secret into this variable).
@@ -95,6 +112,15 @@ export const configSchema = z.object({
   KILOWATCH_WEBHOOKS: z.string().default(''),
   /** The same list in a file (one channel per line), for URLs kept out of the environment. */
   KILOWATCH_WEBHOOKS_FILE: z.string().min(1).optional(),
+  /** Roll-ups and the monthly export: closed buckets (months) this recent are recomputed (waited for): late data counts. */
+  KILOWATCH_ROLLUP_LATE_HOURS: positiveInt.max(24 * 31).default(48),
+  /** Longest range one roll-up level recomputes in one run, in days: a first run over a long history goes in steps. */
+  KILOWATCH_ROLLUP_MAX_DAYS: positiveInt.max(3660).default(92),
+  /** Cloud Storage bucket the archive function exports closed months of readings to (Parquet, hive layout). */
+  KILOWATCH_ARCHIVE_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'a Cloud Storage bucket name')
+    .optional(),
   /** Maintenance rules and thresholds, with their rationale (kilowatch recommend, the recommend function). */
   KILOWATCH_MAINTENANCE_RULES_FILE: z.string().min(1).default('data/maintenance-rules.json'),
   /** Delivery attempts per notification before it goes to the dead-letter sink. */

@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import type { DetectorModel } from '../anomaly/scoring.js';
 import { scoreTable } from '../anomaly/scoring.js';
-import type { SeriesTable } from '../anomaly/table.js';
+import { readSeriesCsv, type SeriesTable } from '../anomaly/table.js';
 import { loadNabCorpus, type NabSeries } from './nab/corpus.js';
 import { NAB_PROFILES, scoreAtThreshold, scoreOptimized, type NabFile } from './nab/scorer.js';
 import { loadSkabCorpus, type SkabFile } from './skab/corpus.js';
@@ -90,6 +91,8 @@ export async function evaluateOnNab(dir: string, model: DetectorModel): Promise<
 
 export interface SkabReport {
   files: number;
+  /** The anomaly-free recording under the same protocol (fit on its first 400 rows): % of its other rows flagged. */
+  anomalyFreeFar: number;
   outlier: SkabOutlierMetrics;
   changepoint: SkabChangepointMetrics;
   splitA: SkabOutlierMetrics;
@@ -119,10 +122,14 @@ export async function evaluateOnSkab(
       alarms: scored.model.kind === 'isolation-forest' ? trailingMaxAlarms(scored.flags) : edgeAlarms(scored.flags),
     });
   }
+  const free = await scoreTable(readSeriesCsv(join(dir, 'data', 'anomaly-free', 'anomaly-free.csv')), model, {
+    fitRows: SKAB_TRAIN_ROWS,
+  });
   const seconds = (performance.now() - started) / 1000;
   const split = skabSplit(results.map((r) => r.name));
   return {
     files: results.length,
+    anomalyFreeFar: (100 * free.flags.reduce((a, b) => a + b, 0)) / free.flags.length,
     outlier: outlierMetrics(results),
     changepoint: changepointMetrics(results),
     splitA: outlierMetrics(results.filter((r) => split.A.includes(r.name))),

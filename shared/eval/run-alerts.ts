@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import type { FaultType } from '../simulate/faults.js';
 import { DuckDbWarehouse } from '../warehouse/duckdb.js';
-import { intFlag as flag, runSimulatedPlant } from './alerts/simulated-plant.js';
+import { BEARING_WEAR_PER_DAY, intFlag as flag, keepFlag, runSimulatedPlant } from './alerts/simulated-plant.js';
 import { alertQuality, type AlertQuality, type RaisedAlert } from './alerts/alert-quality.js';
 import { episodesOf } from './alerts/episodes.js';
 
@@ -43,7 +43,14 @@ async function main(): Promise<void> {
   const days = flag('days', 7);
   const seed = flag('seed', 1);
   const started = Date.now();
-  const { config, stack, labels, close } = await runSimulatedPlant({ machines, days, seed });
+  const keep = keepFlag();
+  const { config, stack, labels, close } = await runSimulatedPlant({
+    machines,
+    days,
+    seed,
+    faults: { bearing_wear: BEARING_WEAR_PER_DAY },
+    ...(keep ? { keep } : {}),
+  });
   try {
     const warehouse = stack.warehouse;
     if (!(warehouse instanceof DuckDbWarehouse)) throw new Error('the evaluation reads the local DuckDB warehouse');

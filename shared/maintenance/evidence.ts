@@ -1,4 +1,5 @@
 import type { IncidentRow } from '../warehouse/schema/tables.js';
+import { residualSignals } from './residuals.js';
 import type { MaintenanceRules } from './rules.js';
 
 export interface EvidenceReading {
@@ -55,7 +56,12 @@ function episodes(instants: readonly number[], gapMs: number): number {
  * The evidence about one machine at `asOfMs`: each signal over the recent window [asOf − recentHours, asOf)
  * against the baseline window before it. Pure: the live use-case and the evaluation feed it the same way.
  */
-export function signalsOf(input: EvidenceInput, asOfMs: number, windows: MaintenanceRules['windows']): Signals {
+export function signalsOf(
+  input: EvidenceInput,
+  asOfMs: number,
+  windows: MaintenanceRules['windows'],
+  residuals?: MaintenanceRules['residuals'],
+): Signals {
   const recentFrom = asOfMs - windows.recentHours * HOUR;
   const baselineFrom = recentFrom - windows.baselineDays * 24 * HOUR;
   const signals: Signals = {};
@@ -89,6 +95,12 @@ export function signalsOf(input: EvidenceInput, asOfMs: number, windows: Mainten
     if (z !== null) maxAbs = Math.max(maxAbs ?? 0, Math.abs(z));
   }
   signals.drift_abs_z_max = maxAbs;
+  for (const model of residuals?.models ?? []) {
+    const span = { baselineFrom, recentFrom, asOf: asOfMs, minBaseline: windows.minBaselineValues };
+    const r = residualSignals(input.readings, model, span, residuals as NonNullable<typeof residuals>);
+    signals[`residual_z.${model.metric}`] = r.z;
+    signals[`residual_cusum.${model.metric}`] = r.cusum;
+  }
   // Two missing readings in a row still count as one episode.
   const gap = Number.isFinite(step) ? 3 * step : HOUR;
   signals.stuck_episodes = episodes(stuck, gap);

@@ -54,7 +54,7 @@ export async function recommendMachines(deps: RecommendDeps, options: RecommendO
       asOf,
       asOfMs - windows.recentHours * HOUR,
     );
-    const r = recommendationOf(signalsOf(input, asOfMs, windows), deps.rules);
+    const r = recommendationOf(signalsOf(input, asOfMs, windows, deps.rules.residuals), deps.rules);
     rows.push({
       recommendation_id: stableId('recommendation', device.deviceId, asOf, deps.rules.version),
       device_id: device.deviceId,

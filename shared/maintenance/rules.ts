@@ -28,6 +28,21 @@ export const maintenanceRules = z.strictObject({
     /** Fewer baseline values than this: no drift signal (a new or rarely reporting machine). */
     minBaselineValues: z.number().int().positive(),
   }),
+  /** Load models of metrics whose residuals give `residual_z.<metric>` and `residual_cusum.<metric>` (residuals.ts). */
+  residuals: z
+    .strictObject({
+      cusumK: z.number().min(0).max(10),
+      clipZ: z.number().positive().max(100),
+      models: z.array(
+        z.strictObject({
+          metric: z.string().min(1),
+          against: z.string().min(1),
+          smoothMinutes: z.number().min(0).max(1440),
+          rationale: z.string().min(1).max(1000),
+        }),
+      ),
+    })
+    .optional(),
   rules: z.array(rule).min(1),
 });
 export type MaintenanceRules = z.infer<typeof maintenanceRules>;

@@ -12,7 +12,12 @@ export interface ImputationQuality {
   readonly imputedRmseWithoutElectrical: number;
   /** Linear interpolation between the nearest unmasked neighbours in time: the baseline. */
   readonly linearRmse: number;
+  /** The same per scope: energy alone masked, or with the electrical columns (split by whether CO2 reads 0). */
+  readonly byScope: ReadonlyArray<{ name: Scope; values: number; rmse: number; linearRmse: number }>;
 }
+
+export const SCOPES = ['energy alone', 'all electrical, CO2 = 0', 'all electrical, CO2 > 0'] as const;
+type Scope = (typeof SCOPES)[number];
 
 const ELECTRICAL = ['lagging_reactive_kvarh', 'lagging_pf', 'leading_reactive_kvarh', 'leading_pf'];
 
@@ -66,6 +71,10 @@ export function measureImputation(options: {
   const imputed: number[] = [];
   const split: [number[], number[]] = [[], []];
   const linear: number[] = [];
+  const scoped = new Map<Scope, { imputed: number[]; linear: number[] }>(
+    SCOPES.map((name) => [name, { imputed: [], linear: [] }]),
+  );
+  const co2 = new Map(steel.map((row) => [new Date(row.tsMs).toISOString(), row.metrics.co2_t]));
   let unrepaired = 0;
   usage.forEach((r, i) => {
     const actual = truth.get(r.ts);
@@ -83,6 +92,10 @@ export function measureImputation(options: {
     const left = a >= 0 ? (known[a] as number) : (known[b] as number);
     const right = b < known.length ? (known[b] as number) : left;
     linear.push((a >= 0 && b < known.length ? left + ((right - left) * (i - a)) / (b - a) : left) - actual);
+    const scope: Scope = !allColumns.has(r.ts) ? SCOPES[0] : co2.get(r.ts) === 0 ? SCOPES[1] : SCOPES[2];
+    const group = scoped.get(scope) as { imputed: number[]; linear: number[] };
+    group.imputed.push(r.value - actual);
+    group.linear.push(linear[linear.length - 1] as number);
   });
   return {
     masked: truth.size,
@@ -91,5 +104,11 @@ export function measureImputation(options: {
     imputedRmseWithElectrical: rmse(split[0]),
     imputedRmseWithoutElectrical: rmse(split[1]),
     linearRmse: rmse(linear),
+    byScope: [...scoped].map(([name, g]) => ({
+      name,
+      values: g.imputed.length,
+      rmse: rmse(g.imputed),
+      linearRmse: rmse(g.linear),
+    })),
   };
 }

@@ -6,8 +6,9 @@ import { DeviceRegistry } from '../devices/registry.js';
 import { estimatorOf } from '../estimate/estimate.js';
 import { championModel, committedModels, openRegistry } from '../models/resolve.js';
 import type { QueryDeps } from '../query/deps.js';
+import type { DuckDbWarehouse } from '../warehouse/duckdb.js';
 import type { Warehouse } from '../warehouse/port.js';
-import { cachedReader } from '../warehouse/cached-reader.js';
+import { cachedReader, type TablesVersion } from '../warehouse/cached-reader.js';
 import type { WarehouseReader } from '../warehouse/read-port.js';
 import { deadLetterPath, openWarehouse } from './adapters.js';
 import { perProcess } from './per-process.js';
@@ -18,42 +19,52 @@ export interface ApiRuntime {
 }
 
 /**
+ * What the read caches key on: locally the count of committed writes to the tables a query reads; in the cloud
+ * other instances write BigQuery, so answers are kept for a time slot, not until a write this process sees.
+ */
+async function tablesVersion(config: Config, warehouse: Warehouse): Promise<TablesVersion> {
+  if (config.KILOWATCH_BACKEND === 'gcp') {
+    const slotMs = config.KILOWATCH_API_CACHE_TTL_S * 1000;
+    return () => Math.floor(Date.now() / slotMs);
+  }
+  const embedded = await embeddedWarehouse(warehouse);
+  return (tables) => embedded.writeVersion(tables);
+}
+
+async function embeddedWarehouse(warehouse: Warehouse): Promise<DuckDbWarehouse> {
+  const { DuckDbWarehouse } = await import('../warehouse/duckdb.js');
+  if (!(warehouse instanceof DuckDbWarehouse))
+    throw new Error('the local api reads the embedded warehouse: pass the DuckDbWarehouse itself');
+  return warehouse;
+}
+
+/**
  * The read port next to the write port: locally a few more connections on the same DuckDB instance (one
  * process owns the file: the local host passes its own warehouse), BigQuery with byte and time limits in the cloud.
  */
 async function openReader(config: Config, warehouse: Warehouse): Promise<WarehouseReader> {
-  const cached = (reader: WarehouseReader, version: () => number) =>
-    config.KILOWATCH_API_CACHE ? cachedReader(reader, { version }) : reader;
   if (config.KILOWATCH_BACKEND === 'gcp') {
     const { bigQueryReader } = await import('../warehouse/bigquery-reader.js');
-    const slotMs = config.KILOWATCH_API_CACHE_TTL_S * 1000;
-    // Other instances write BigQuery: answers are kept for a time slot, not until a write this process sees.
-    return cached(
-      bigQueryReader({
-        projectId: config.GOOGLE_CLOUD_PROJECT as string,
-        dataset: config.KILOWATCH_BQ_DATASET,
-        location: config.KILOWATCH_BQ_LOCATION,
-        apiEndpoint: config.BIGQUERY_API_ENDPOINT,
-        maximumBytesBilled: config.KILOWATCH_API_MAX_BYTES_BILLED,
-        timeoutMs: config.KILOWATCH_API_QUERY_TIMEOUT_MS,
-      }),
-      () => Math.floor(Date.now() / slotMs),
-    );
+    return bigQueryReader({
+      projectId: config.GOOGLE_CLOUD_PROJECT as string,
+      dataset: config.KILOWATCH_BQ_DATASET,
+      location: config.KILOWATCH_BQ_LOCATION,
+      apiEndpoint: config.BIGQUERY_API_ENDPOINT,
+      maximumBytesBilled: config.KILOWATCH_API_MAX_BYTES_BILLED,
+      timeoutMs: config.KILOWATCH_API_QUERY_TIMEOUT_MS,
+    });
   }
-  const [{ DuckDbWarehouse }, { duckDbReader }] = await Promise.all([
-    import('../warehouse/duckdb.js'),
-    import('../warehouse/duckdb-reader.js'),
-  ]);
-  if (!(warehouse instanceof DuckDbWarehouse))
-    throw new Error('the local api reads the embedded warehouse: pass the DuckDbWarehouse itself');
-  return cached(await duckDbReader(warehouse), () => warehouse.writeVersion);
+  const { duckDbReader } = await import('../warehouse/duckdb-reader.js');
+  return duckDbReader(await embeddedWarehouse(warehouse));
 }
 
 export async function createApiRuntime(config: Config, warehouse?: Warehouse): Promise<ApiRuntime> {
   const wh = warehouse ?? (await openWarehouse(config));
   const deadLetters = config.KILOWATCH_BACKEND === 'local' ? new DeadLetterFile(deadLetterPath(config)) : undefined;
+  const reader = await openReader(config, wh);
+  const version = config.KILOWATCH_API_CACHE ? await tablesVersion(config, wh) : undefined;
   const deps: QueryDeps = {
-    reader: await openReader(config, wh),
+    reader: version ? cachedReader(reader, { version }) : reader,
     warehouse: wh,
     devices: DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE),
     models: {
@@ -75,6 +86,7 @@ export async function createApiRuntime(config: Config, warehouse?: Warehouse): P
       config.KILOWATCH_BACKEND === 'gcp' && config.KILOWATCH_COPILOT_URL
         ? idTokenAuthorization(config.KILOWATCH_COPILOT_URL)
         : undefined,
+    ...(version ? { responseCache: { version } } : {}),
   };
   return { deps, options };
 }

@@ -14,6 +14,7 @@ export async function handleCleanPush(deps: ScoreDeps, event: PushEvent): Promis
       scored: 0,
       againstForecast: 0,
       anomalies: 0,
+      stops: 0,
       learning: 0,
       late: 0,
       skipped: 0,

@@ -16,6 +16,7 @@ import {
 import { decodeCleanMessage, scorable, type CleanReading } from './clean-message.js';
 import { forecastsByTime, residualSeries, type ForecastCache, type ScoredSignal } from './forecast-residuals.js';
 import { KeyedQueue, SeriesCache, SeriesState } from './series-cache.js';
+import { stopAlerts, storedStop } from './stop-alerts.js';
 
 export interface ScoreDeps {
   readonly warehouse: Warehouse;
@@ -40,6 +41,8 @@ export interface ScoreSummary {
   /** Of those, scores of forecast residuals. */
   readonly againstForecast: number;
   readonly anomalies: number;
+  /** Machines that stopped in this message (one `shutdown` alert each). */
+  readonly stops: number;
   /** Values fed to a detector still in its learning rows: no score written. */
   readonly learning: number;
   /** Values not newer than what the series' detector has already seen (redelivery, out-of-order): not scored. */
@@ -58,7 +61,7 @@ interface Pending {
   readonly reading: CleanReading;
   readonly value: number;
   readonly signal: ScoredSignal;
-  readonly features: [number, number, number];
+  readonly features: number[];
   /** The forecast a residual was taken from. */
   readonly forecast?: ForecastRow;
 }
@@ -83,6 +86,7 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
     scored: 0,
     againstForecast: 0,
     anomalies: 0,
+    stops: 0,
     learning: 0,
     late: 0,
     skipped: 0,
@@ -173,12 +177,13 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
         }),
       ),
     );
-    if (pending.length === 0) return summary;
-    const scores = await runHead(model, pending);
     const scoredAt = new Date((deps.now ?? Date.now)()).toISOString();
+    const stops = await stopAlerts(decoded.readings, storedStop(deps.warehouse), scoredAt);
+    if (pending.length === 0 && stops.length === 0) return summary;
+    const scores = pending.length === 0 ? [] : await runHead(model, pending);
     const threshold = model.card.threshold as number;
     const scoreRows: AnomalyScoreRow[] = [];
-    const alertRows: AlertRow[] = [];
+    const alertRows: AlertRow[] = [...stops];
     pending.forEach(({ reading, value, signal, forecast }, i) => {
       const score = scores[i] as number;
       // Scores of values keep the ids they had before residuals were scored too.
@@ -221,7 +226,8 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
     }
     summary.scored = scoreRows.length;
     summary.againstForecast = scoreRows.filter((r) => r.signal === 'forecast_residual').length;
-    summary.anomalies = alertRows.length;
+    summary.anomalies = alertRows.length - stops.length;
+    summary.stops = stops.length;
   } catch (error) {
     deps.series.invalidate(byDevice.keys());
     throw error;

@@ -248,6 +248,17 @@ export class BigQueryWarehouse implements Warehouse {
     return this.query(query, params, what);
   }
 
+  /** A statement that returns no rows (MERGE, EXPORT DATA), parameters bound; returns the rows a DML statement changed. */
+  async execute(query: string, params: Record<string, string | number>, what: string): Promise<number> {
+    try {
+      // The library resolves [rows, nextQuery, response] although its type names two elements.
+      const result: unknown[] = await this.client.query({ query, params, location: this.location, useLegacySql: false });
+      return Number((result[2] as { numDmlAffectedRows?: string } | undefined)?.numDmlAffectedRows ?? 0);
+    } catch (error) {
+      throw classifyBigQueryError(error, `statement (${what})`);
+    }
+  }
+
   /** A table or view of this dataset, quoted for SQL. */
   qualified(name: string): string {
     return `\`${this.projectId}.${this.datasetId}.${name}\``;

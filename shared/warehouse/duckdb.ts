@@ -101,7 +101,8 @@ export class DuckDbWarehouse implements Warehouse {
     Array<{ rows: readonly unknown[]; resolve: () => void; reject: (e: unknown) => void }>
   >();
   private readonly readConnections: DuckDBConnection[] = [];
-  private version = 0;
+  /** Committed writes per table since the warehouse opened. */
+  private readonly versions = new Map<string, number>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -192,13 +193,13 @@ export class DuckDbWarehouse implements Warehouse {
         table,
         group.flatMap((w) => w.rows),
       );
-      this.version++;
+      this.committed(table);
       for (const w of group) w.resolve();
     } catch (error) {
       if (group.length === 1) return group[0]?.reject(error);
       for (const w of group) {
         await this.write(table, w.rows).then(() => {
-          this.version++;
+          this.committed(table);
           w.resolve();
         }, w.reject);
       }
@@ -323,9 +324,16 @@ export class DuckDbWarehouse implements Warehouse {
     return this.serial(async () => (await this.connection.runAndReadAll(sql, params)).getRowObjectsJS());
   }
 
-  /** Count of committed writes since the warehouse opened: read caches start over when it changes. */
-  get writeVersion(): number {
-    return this.version;
+  private committed(table: Table): void {
+    this.versions.set(table.name, (this.versions.get(table.name) ?? 0) + 1);
+  }
+
+  /**
+   * Count of committed writes to the named tables since the warehouse opened: a read cache keyed on it starts
+   * over when one of them is written, and keeps its answers through writes to other tables.
+   */
+  writeVersion(tables: readonly string[]): number {
+    return tables.reduce((sum, name) => sum + (this.versions.get(name) ?? 0), 0);
   }
 
   /**

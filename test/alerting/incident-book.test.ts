@@ -10,6 +10,7 @@ const SETTINGS: AlertSettings = {
   cooldownMs: 30 * MIN,
   stormDevices: 3,
   stormWindowMs: 10 * MIN,
+  groupWaitMs: 2 * MIN,
   checkpointMs: 5 * MIN,
 };
 const NOW = '2024-03-01T12:00:00.000Z';
@@ -131,6 +132,10 @@ describe('IncidentBook', () => {
     expect(rows.filter((r) => r.change === 'grouped').map((r) => r.group_id)).toEqual(
       Array<string>(6).fill(storm.incident_id),
     );
+    // Only the storm is notified: the grouped incidents' changes still owed are dropped.
+    const nowMs = Date.parse(NOW);
+    expect(rows.filter((r) => book.notifiable(r, nowMs) === 'send' && r.change === 'opened')).toEqual([storm]);
+    expect(opened.slice(0, 6).map((r) => book.notifiable(r, nowMs))).toEqual(Array<string>(6).fill('drop'));
     const latest = rows.filter((r) => r.incident_id === storm.incident_id).at(-1) as IncidentRow;
     expect(latest.devices).toHaveLength(40);
     expect(latest.severity).toBe('critical');
@@ -142,6 +147,20 @@ describe('IncidentBook', () => {
     // The storm resolves once its devices were scored normal for the stretch.
     const resolved = book.sweep((device) => (device.startsWith('plant-a/') ? T0 + 60 * MIN : undefined), NOW);
     expect(resolved.map((r) => [r.kind, r.change])).toEqual([['storm', 'auto_resolved']]);
+  });
+
+  it("group wait: a device incident is notified once the site's data (or the clock) moved past the wait", () => {
+    const book = new IncidentBook(SETTINGS);
+    const [opened] = feed(book, [anomaly(0, { deviceId: 'plant-w/m1' })]);
+    const changedMs = Date.parse(NOW);
+    expect(book.notifiable(opened as IncidentRow, changedMs)).toBe('hold');
+    // Data of the site one minute later: still within the wait.
+    feed(book, [anomaly(1, { deviceId: 'plant-w/m1' })]);
+    expect(book.notifiable(opened as IncidentRow, changedMs)).toBe('hold');
+    // Two minutes of wall time since the change release it, so does data past the wait.
+    expect(book.notifiable(opened as IncidentRow, changedMs + 2 * MIN)).toBe('send');
+    feed(book, [anomaly(2, { deviceId: 'plant-w/m2', metric: 'power_kw' })]);
+    expect(book.notifiable(opened as IncidentRow, changedMs)).toBe('send');
   });
 
   it('open → acknowledged → resolved with who and when; repeats change nothing; unknown ids are refused', () => {

@@ -100,6 +100,8 @@ beforeAll(async () => {
     {
       KILOWATCH_WEBHOOKS: `json=${json.url},chat=${chat.url},json=${broken.url.replace('127.0.0.1', 'localhost')}`,
       KILOWATCH_NOTIFY_MAX_ATTEMPTS: '3',
+      // Single anomalies here: the group wait is storm-stack.test.ts's.
+      KILOWATCH_ALERT_GROUP_WAIT_MIN: '0',
     },
   );
 }, 60_000);
@@ -231,7 +233,7 @@ describe('notify function (local stack, real HTTP webhooks, DuckDB)', () => {
     const path = join(stack.dir, 'notes.jsonl');
     const other = await startTestStack(
       { subscribe: ['notify'], alertsSweepMs: 0 },
-      { KILOWATCH_WEBHOOKS: `json=file:${path}` },
+      { KILOWATCH_WEBHOOKS: `json=file:${path}`, KILOWATCH_ALERT_GROUP_WAIT_MIN: '0' },
     );
     try {
       other.router.publish('alerts', [{ data: Buffer.from(JSON.stringify(anomaly(0, 'f0'))) }]);

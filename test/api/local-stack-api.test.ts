@@ -35,6 +35,20 @@ describe('api in the local stack', () => {
     expect(devices.devices.find((d) => d.deviceId === STEEL_DEVICE_ID)).toMatchObject({ readings: 288 * 6 });
   });
 
+  it('is served without the functions framework: a body that is not JSON or too large is a problem document', async () => {
+    const post = (body: string) =>
+      fetch(`${stack.apiUrl}v1/estimate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const malformed = await post('{"rows": [');
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await malformed.json()).toMatchObject({
+      errors: [{ parameter: '(body)', detail: 'Malformed JSON in request body' }],
+    });
+    const big = await post(JSON.stringify({ rows: [], pad: 'x'.repeat(5 * 1024 * 1024) }));
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { detail: string }).detail).toContain('at most 4194304 bytes');
+  });
+
   it("forwards the dashboard's POST /copilot/v1/ask to the stack's copilot (no model configured: its 503)", async () => {
     const res = await fetch(`${stack.apiUrl}copilot/v1/ask`, {
       method: 'POST',

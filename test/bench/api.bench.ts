@@ -5,32 +5,50 @@
  *   npm run bench -- api                   (as the `api` group)
  *
  * The local stack (router, ingest, score, the api function; one DuckDB file) is fed the steel plant's year as
- * `npm start` feeds it (one day a message, keyed by the device; scored), then autocannon runs 50 connections
- * against 127.0.0.1 for each route in turn: /healthz, one-day series (a different day each request) and the
- * full year downsampled to 1,000 points. The read cache is on, as served; the same queries without it are
- * timed one at a time after the load.
+ * `npm start` feeds it (one day a message, keyed by the device; scored), then autocannon, in a child process of
+ * its own, runs 50 connections against 127.0.0.1 for each route in turn: /healthz, one-day series (a different
+ * day each request, then one day again and again) and the full year downsampled to 1,000 points. First the
+ * local stack's api as served (@hono/node-server, read caches on), then the same app with its caches off, then
+ * the same app under the functions framework (how the cloud runs it); the series without caches are also timed
+ * one call at a time, without HTTP.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { createAdaptorServer } from '@hono/node-server';
+import { createApiApp } from '../../shared/api/app.js';
+import type { QueryDeps } from '../../shared/query/deps.js';
+import { loadInChild } from './load-child.js';
 import { startLocalStack } from '../../functions/local/host.js';
-import { loadConfig, type Config } from '../../shared/config/env.js';
+import { loadConfig } from '../../shared/config/env.js';
 import { getSeries } from '../../shared/query/series.js';
 import { createApiRuntime } from '../../shared/runtime/api-runtime.js';
-import { DuckDbWarehouse } from '../../shared/warehouse/duckdb.js';
 import { replay } from '../../shared/demo/replay.js';
 import { loadSteel, STEEL_DEVICE_ID, steelReading } from '../../shared/demo/steel.js';
 
 const CONNECTIONS = 50;
 const SECONDS = Number(process.env.KILOWATCH_BENCH_SECONDS ?? 8);
+const LOCAL = 'local stack: @hono/node-server, read caches on';
+const OFF = 'the same, read caches off';
+const FF = 'functions framework (the cloud), caches on';
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  );
+}
 
 export interface LoadResult {
+  server: string;
   route: string;
   requests: number;
   perSecond: number;
   p50: number;
   p95: number;
   p99: number;
+  cpuUsPerRequest: number;
   errors: number;
   non2xx: number;
 }
@@ -39,47 +57,30 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
 
-/** autocannon reports p97.5 and p99, not p95: every response time is kept and the percentiles taken here. */
-async function load(base: string, route: string, paths: string[]): Promise<LoadResult> {
-  let i = 0;
-  const times: number[] = [];
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: base,
-        connections: CONNECTIONS,
-        duration: SECONDS,
-        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] }) }],
-      },
-      (error: unknown, done) =>
-        error
-          ? reject(error instanceof Error ? error : new Error(`autocannon failed: ${JSON.stringify(error)}`))
-          : resolve(done),
-    );
-    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => times.push(ms));
-  });
-  times.sort((a, b) => a - b);
+async function load(server: string, base: string, route: string, paths: string[]): Promise<LoadResult> {
+  const job = { url: base, connections: CONNECTIONS, seconds: SECONDS, paths };
+  // CPU the server's process spent per request (its DuckDB threads included): unlike latency, barely moved by
+  // other jobs on a shared machine, and what bounds requests/s on a quiet core.
+  const cpu = process.cpuUsage();
+  const { times, errors, non2xx } = await loadInChild(job);
+  const spent = process.cpuUsage(cpu);
   const round = (ms: number) => Math.round(ms * 10) / 10;
   return {
+    server,
     route,
     requests: times.length,
     perSecond: times.length / SECONDS,
     p50: round(percentile(times, 0.5)),
     p95: round(percentile(times, 0.95)),
     p99: round(percentile(times, 0.99)),
-    errors: result.errors,
-    non2xx: result.non2xx,
+    cpuUsPerRequest: Math.round((spent.user + spent.system) / Math.max(times.length, 1)),
+    errors,
+    non2xx,
   };
 }
 
 /** Sequential calls of the series use-case on the uncached read port: what the cache saves a request. */
-async function uncached(
-  warehouse: DuckDbWarehouse,
-  config: Config,
-  paths: Array<{ from: string; to: string; maxPoints?: number }>,
-  runs: number,
-) {
-  const { deps } = await createApiRuntime({ ...config, KILOWATCH_API_CACHE: false }, warehouse);
+async function uncached(deps: QueryDeps, paths: Array<{ from: string; to: string; maxPoints?: number }>, runs: number) {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const q = paths[i % paths.length]!;
@@ -134,18 +135,34 @@ export async function apiBench(): Promise<ApiBench> {
     const check = (await (await fetch(`${base}${year}`)).json()) as { totalPoints: number; points: unknown[] };
     if (check.totalPoints < 35_000 || check.points.length > 1000)
       throw new Error(`unexpected year series: ${check.totalPoints} readings, ${check.points.length} points`);
+    // The same app with both read caches off, on its own port: every request queries DuckDB.
+    const off = await createApiRuntime({ ...config, KILOWATCH_API_CACHE: false }, stack.warehouse);
+    const offServer = createAdaptorServer({ fetch: createApiApp(off.deps, off.options).fetch }) as Server;
+    // The same app under the functions framework, as the cloud serves it (one app, one set of caches).
+    const ffServer = getTestServer('api');
+    const [offBase, ffBase] = await Promise.all([listen(offServer), listen(ffServer)]);
+    const healthz = ['/healthz'];
+    const oneDay = [days[150] as string];
+    const plan: Array<[string, string, string, string[]]> = [
+      [LOCAL, base, '/healthz (baseline)', healthz],
+      [LOCAL, base, 'series, one day (364 different days: each one query, then cached)', days],
+      [LOCAL, base, 'series, one day (the same day)', oneDay],
+      [LOCAL, base, 'series, full year, maxPoints=1000', [year]],
+      [OFF, offBase, 'series, one day (364 different days)', days],
+      [OFF, offBase, 'series, full year, maxPoints=1000', [year]],
+      [FF, ffBase, '/healthz', healthz],
+      [FF, ffBase, 'series, one day (the same day)', oneDay],
+      [FF, ffBase, 'series, full year, maxPoints=1000', [year]],
+    ];
     const results = [];
-    results.push(await load(base, '/healthz (baseline)', ['/healthz']));
-    results.push(await load(base, 'series, one day (364 different days: mostly cache misses)', days));
-    results.push(await load(base, 'series, one day (the same day: cache hits)', [days[150] as string]));
-    results.push(await load(base, 'series, full year, maxPoints=1000', [year]));
-    const warehouse = stack.warehouse;
-    if (!(warehouse instanceof DuckDbWarehouse)) throw new Error('the local stack runs on DuckDB');
+    for (const [server, url, route, paths] of plan) results.push(await load(server, url, route, paths));
+    offServer.close();
+    ffServer.close();
     return {
       readings: (await stack.warehouse.counts()).readings ?? 0,
       results,
-      uncachedDay: await uncached(warehouse, config, dayRanges, 100),
-      uncachedYear: await uncached(warehouse, config, [yearRange], 20),
+      uncachedDay: await uncached(off.deps, dayRanges, 100),
+      uncachedYear: await uncached(off.deps, [yearRange], 20),
     };
   } finally {
     await stack.close();
@@ -155,18 +172,18 @@ export async function apiBench(): Promise<ApiBench> {
 export function apiBenchMarkdown(b: ApiBench): string {
   const base = b.results[0] as LoadResult;
   const lines = [
-    `\n## api: series endpoint, ${CONNECTIONS} connections, ${SECONDS} s per route (autocannon → 127.0.0.1 → functions framework → api, DuckDB with the steel year as the local stack stores it: ${b.readings.toLocaleString('en-US')} readings rows, scored)`,
-    '| route | requests/s | p50 ms | p95 ms | p99 ms | p95 / healthz p95 | errors + non-2xx |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    `\n## api: series endpoint, ${CONNECTIONS} connections, ${SECONDS} s per route (autocannon in a child process → 127.0.0.1 → api, DuckDB with the steel year as the local stack stores it: ${b.readings.toLocaleString('en-US')} readings rows, scored)`,
+    '| server | route | requests/s | p50 ms | p95 ms | p99 ms | p95 / local healthz p95 | server CPU µs/request | CPU / local healthz | errors + non-2xx |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of b.results) {
     lines.push(
-      `| ${r.route} | ${Math.round(r.perSecond)} | ${r.p50} | ${r.p95} | ${r.p99} | ${(r.p95 / Math.max(base.p95, 0.1)).toFixed(1)}x | ${r.errors + r.non2xx} |`,
+      `| ${r.server} | ${r.route} | ${Math.round(r.perSecond)} | ${r.p50} | ${r.p95} | ${r.p99} | ${(r.p95 / Math.max(base.p95, 0.1)).toFixed(1)}x | ${r.cpuUsPerRequest} | ${(r.cpuUsPerRequest / Math.max(base.cpuUsPerRequest, 1)).toFixed(1)}x | ${r.errors + r.non2xx} |`,
     );
   }
   lines.push(
     '',
-    '| without the read cache: the series use-case called one request at a time | p50 ms | p95 ms |',
+    '| read caches off: the series use-case called one request at a time, no HTTP | p50 ms | p95 ms |',
     '| --- | --- | --- |',
   );
   lines.push(`| one day (100 calls over different days) | ${b.uncachedDay.p50} | ${b.uncachedDay.p95} |`);

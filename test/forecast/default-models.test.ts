@@ -1,10 +1,18 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { calendarAt, holidayDays, localMidnights } from '../../shared/forecast/calendar.js';
+import { forecasterOf, forecastIndices } from '../../shared/forecast/forecast.js';
 import { modelCard } from '../../shared/models/card.js';
-import { verifyModel } from '../../shared/models/runtime.js';
+import { loadModel, verifyModel } from '../../shared/models/runtime.js';
 import { evaluateSteel, FLOORS } from '../../training/eval/steel.js';
-import { ESTIMATE_MODEL, FORECAST_MODEL } from './support.js';
+import { ESTIMATE_MODEL, FORECAST_MODEL, steelRows } from './support.js';
+
+const calibration = z.object({
+  intervalScale: z.object({ dayTypes: z.array(z.string()), calibrationValues: z.array(z.number()) }),
+  validation: z.object({ from: z.string(), to: z.string(), origins: z.number() }),
+});
 
 describe('committed default models of the demo plant', () => {
   it.each([FORECAST_MODEL, ESTIMATE_MODEL])(
@@ -40,5 +48,48 @@ describe('committed default models of the demo plant', () => {
     expect(f.coverage80).toBeLessThanOrEqual(FLOORS.coverageMax);
     expect(e.rmse).toBeLessThanOrEqual(FLOORS.estimateRmse);
     expect(e.rmse).toBeLessThan(r.estimate.rows[2]!.metrics.rmse);
+  });
+
+  it('the forecaster leaves 10 % of its validation values below p10 and 10 % above p90 on each day type', async () => {
+    // Mondrian split conformal: the served graph scales the half-intervals by the target's day type (workday,
+    // Saturday, Sunday or holiday) with factors fitted on the validation slice; features built here in TypeScript.
+    const model = await loadModel(FORECAST_MODEL);
+    const f = forecasterOf(model);
+    const { intervalScale, validation } = calibration.parse(model.card.params);
+    const { stepSeconds, horizon: H, timezone, intervalLabel, holidays } = f.params;
+    const stepMs = stepSeconds * 1000;
+    const rows = steelRows();
+    const anchorMs = rows[0]!.tsMs;
+    const values = Float64Array.from(rows, (r) => r.metrics.usage_kwh);
+    const first = Date.parse(validation.from) - stepMs;
+    const origins = localMidnights(first, Date.parse(validation.to) - H * stepMs, timezone).map(
+      (ms) => (ms - anchorMs) / stepMs,
+    );
+    expect(origins).toHaveLength(validation.origins);
+    const q = await forecastIndices(f, { anchorMs, stepSeconds, values }, origins);
+    const targets = origins.flatMap((io) => Array.from({ length: H }, (_, k) => io + k + 1));
+    const cal = calendarAt(
+      targets.map((t) => anchorMs + t * stepMs),
+      stepSeconds,
+      timezone,
+      intervalLabel,
+      holidayDays(holidays),
+    );
+    const n = [0, 0, 0];
+    const below = [0, 0, 0];
+    const above = [0, 0, 0];
+    targets.forEach((t, i) => {
+      const type = cal.holiday[i] === 1 || cal.dow[i] === 6 ? 2 : cal.dow[i] === 5 ? 1 : 0;
+      const y = values[t]!;
+      n[type]! += 1;
+      if (y < q[i * 3]!) below[type]! += 1;
+      if (y > q[i * 3 + 2]!) above[type]! += 1;
+    });
+    expect(intervalScale.dayTypes).toEqual(['workday', 'saturday', 'sunday_or_holiday']);
+    expect(n).toEqual(intervalScale.calibrationValues);
+    for (let type = 0; type < 3; type++) {
+      expect(below[type]! / n[type]!).toBeCloseTo(0.1, 1.7);
+      expect(above[type]! / n[type]!).toBeCloseTo(0.1, 1.7);
+    }
   });
 });

@@ -22,6 +22,8 @@ describe('readable local output', () => {
       scoreUrl: 'http://127.0.0.1:8082/',
       forecastUrl: 'http://127.0.0.1:8083/',
       apiUrl: 'http://127.0.0.1:8084/',
+      notifyUrl: 'http://127.0.0.1:8086/',
+      recommendUrl: 'http://127.0.0.1:8087/',
     });
     const started = startedText(endpoints, '.kilowatch/warehouse.duckdb');
     expect(started).toContain('  stats      http://127.0.0.1:8080/_local/stats  row counts');
@@ -29,6 +31,8 @@ describe('readable local output', () => {
     expect(started).toContain(
       '  api        http://127.0.0.1:8084/              query API and dashboard; reference at http://127.0.0.1:8084/docs',
     );
+    expect(started).toMatch(/^ {2}notify +http:\/\/127\.0\.0\.1:8086\/ +function: alerts → incidents.*kilowatch alerts list/m);
+    expect(started).toMatch(/^ {2}recommend +http:\/\/127\.0\.0\.1:8087\/ +function: maintenance-tick.*kilowatch recommend/m);
     expect(started).toContain('  warehouse  .kilowatch/warehouse.duckdb         DuckDB file');
     expect(progressText({ steel: 12_480, steelTotal: 35_040, ticks: { done: 3, total: 10 } })).toBe(
       'demo: steel plant 12,480/35,040 readings published (36 %), forecast day 3/10',
@@ -41,5 +45,7 @@ describe('readable local output', () => {
     expect(done).toContain('readings 240,000, rejected 0, anomaly_scores 215,062');
     expect(done).toContain('curl http://127.0.0.1:8080/_local/stats');
     expect(done).toContain('npx kilowatch simulate --machines 3 --duration 1h --publish');
+    expect(done).toContain('npx kilowatch alerts list');
+    expect(done).toContain('npx kilowatch recommend');
   });
 });

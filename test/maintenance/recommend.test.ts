@@ -91,7 +91,8 @@ describe('maintenance rules and evidence', () => {
       ).open_incidents,
     ).toBe(0);
     const r = recommendationOf(s, rules);
-    expect(r).toMatchObject({ risk: 3, urgency: 'hours' });
+    // A critical incident is the alerts' business: weak maintenance evidence (risk 1), but acted on within hours.
+    expect(r).toMatchObject({ risk: 1, urgency: 'hours' });
     expect(r.findings.map((f) => f.rule)).toEqual([
       'critical-incident-open',
       'incident-open',

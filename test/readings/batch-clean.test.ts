@@ -22,6 +22,9 @@ describe('kilowatch clean: imputation', () => {
     expect(quality.masked).toBeGreaterThan(300);
     expect(quality.unrepaired).toBe(0);
     expect(quality.imputedRmse).toBeLessThan(quality.linearRmse / 3);
+    // Every scope at or below linear interpolation; the physics solves an energy whose reading kept its sides.
+    for (const scope of quality.byScope) expect(scope.rmse, scope.name).toBeLessThanOrEqual(scope.linearRmse);
+    expect(quality.byScope[0]?.rmse).toBeLessThan(0.2);
   });
 
   it('flags a whole stuck run and repairs it; keeps a shutdown as real zeros', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fillSeries, chooseMethods } from '../../shared/readings/clean/batch/gap-fill.js';
+import { chooseMethods, fillRun, fillSeries } from '../../shared/readings/clean/batch/gap-fill.js';
+import { Rng } from '../../shared/simulate/prng.js';
 import { estimateEnergy, powerFactorFrom, reactiveFrom } from '../../shared/readings/clean/energy-meter.js';
 import { measureSteelCleaning } from '../../shared/quality/steel-cleaning-quality.js';
 
@@ -24,6 +25,24 @@ describe('gap fill in time', () => {
       'linear',
       'linear',
     ]);
+  });
+
+  it('averages four weeks of a noisy weekly load, where one week before and after is mostly noise', () => {
+    const rng = new Rng(3, 'gap-fill');
+    const week = Array.from({ length: 168 }, (_, h) => (h % 24 >= 8 && h % 24 < 18 && h < 120 ? 100 : 20));
+    const noisy = Float64Array.from({ length: 168 * 20 }, (_, i) => (week[i % 168] as number) + rng.uniform(-30, 30));
+    const truth = noisy.slice(168 * 10 + 30, 168 * 10 + 54);
+    const lost = Float64Array.from(noisy).fill(NaN, 168 * 10 + 30, 168 * 10 + 54);
+    const rmse = (method: 'week' | '4 weeks') => {
+      const filled = fillRun(lost, 168 * 10 + 30, 168 * 10 + 53, method, periods);
+      return Math.sqrt(filled.reduce((s, v, k) => s + (v - (truth[k] as number)) ** 2, 0) / filled.length);
+    };
+    expect(rmse('4 weeks')).toBeLessThan(rmse('week'));
+    expect(
+      chooseMethods(noisy, periods)
+        .slice(3)
+        .map((c) => c.method),
+    ).not.toContain('week');
   });
 });
 

@@ -104,7 +104,7 @@ describe('score: readings-clean through the streaming detector, per series', () 
       expect(scores).toHaveLength(HISTORY - 388);
       // Learning rows get no score: the first score is the 389th value.
       expect(scores[0]!.ts).toBe(isoMinute(388));
-      expect(scores[0]).toMatchObject({ model: 'stream-univariate', model_version: '1.0.0', threshold: 0.5 });
+      expect(scores[0]).toMatchObject({ model: 'stream-univariate', model_version: '2.0.0', threshold: 0.4 });
       for (const s of scores) expect(s.score as number).toBeGreaterThanOrEqual(0);
       // Normal operation: (almost) nothing alarms.
       const anomalies = scores.filter((s) => s.is_anomaly).length;
@@ -132,7 +132,7 @@ describe('score: readings-clean through the streaming detector, per series', () 
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ metric: 'power_kw', kind: 'anomaly', severity: 'critical' });
     expect(String(alerts[0]!.message)).toMatch(
-      /^sim-plant\/machine-score power_kw = 1500 kW at .* is anomalous: score 1 ≥ threshold 0.5/,
+      /^sim-plant\/machine-score power_kw = 1500 kW at .* is anomalous: score 1 ≥ threshold 0.4/,
     );
 
     const sent = publish.mock.calls.filter(([topic]) => topic === 'alerts').flatMap(([, messages]) => messages);

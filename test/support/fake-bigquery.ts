@@ -31,6 +31,8 @@ export interface SeenQuery {
 export interface QueryAnswer {
   fields: ReadonlyArray<Pick<BigQueryField, 'name' | 'type' | 'mode'>>;
   rows: ReadonlyArray<Record<string, unknown>>;
+  /** For a DML statement (MERGE, DELETE): the rows it changed, as BigQuery reports them. */
+  numDmlAffectedRows?: number;
 }
 
 export type QueryHandler = (query: SeenQuery) => QueryAnswer | undefined;
@@ -403,6 +405,9 @@ export class FakeBigQuery extends HttpFake {
       jobComplete: true,
       cacheHit: false,
       totalBytesProcessed: '0',
+      ...(job.answer.numDmlAffectedRows === undefined
+        ? {}
+        : { numDmlAffectedRows: String(job.answer.numDmlAffectedRows) }),
       ...(next < job.answer.rows.length ? { pageToken: String(next) } : {}),
     };
   }

@@ -105,6 +105,13 @@ describe('kilowatch train forecast', () => {
       (b) => card.metrics.values[`${b}_mae`]!,
     );
     expect(card.metrics.values.mae).toBeLessThanOrEqual(Math.min(...baselines));
+    // Interval factors per day type of the target (workday, Saturday, Sunday/holiday), fitted on the validation
+    // values; a type with fewer than 100 of them takes the pooled factors: here every type (a week of hours).
+    const scale = card.params.intervalScale as { lower: number[]; upper: number[]; calibrationValues: number[] };
+    const origins = (card.params.validation as { origins: number }).origins;
+    expect(scale.calibrationValues.reduce((a, b) => a + b)).toBe(origins * 24);
+    expect(Math.max(...scale.calibrationValues)).toBeLessThan(100);
+    expect(new Set(scale.lower).size + new Set(scale.upper).size).toBe(2);
     expect((await loadModel(a)).report.ok).toBe(true);
 
     const b = join(tmp.path, 'fb');

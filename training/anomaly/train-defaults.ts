@@ -7,7 +7,7 @@
  *   iforest-machine     Isolation Forest on a simulated machine's power, temperature and vibration (two weeks,
  *                       no faults). Metrics: the same machine's next four weeks with overheating and drift faults.
  *
- * Run: npx tsx training/anomaly/train-defaults.ts [--out models]
+ * Run: npx tsx training/anomaly/train-defaults.ts [--out models] [--only stream-univariate|drift-chart-pump|iforest-machine]
  */
 import { execSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -33,6 +33,10 @@ import { machineSeries, MACHINE_FEATURES, type MachineSeries } from './machine-d
 const outArg = process.argv.indexOf('--out');
 const OUT = resolve(outArg > 0 ? (process.argv[outArg + 1] as string) : 'models');
 const VERSION = '1.0.0';
+/** 2.0.0: two likelihoods and a quiet period after an alarm (docs/models.md). */
+const STREAM_VERSION = '2.0.0';
+/** 2.0.0: the level adapts to slow drift (docs/models.md). */
+const DRIFT_VERSION = '2.0.0';
 const round = (v: number, d = 4) => Number(v.toFixed(d));
 
 function codeVersion(): string {
@@ -48,10 +52,11 @@ function meta(
   description: string,
   training: CardMeta['training'],
   metrics: CardMeta['metrics'],
+  version = VERSION,
 ): CardMeta {
   return {
     name,
-    version: VERSION,
+    version,
     description,
     training,
     metrics,
@@ -81,9 +86,18 @@ function goldenSeries(): Float64Array {
 }
 
 async function streamUnivariate(): Promise<void> {
-  const threshold = 0.5;
+  // The score that starts a quiet period is an alarm: the card's threshold is the same number.
+  const threshold = STREAM_DEFAULTS.quietAfter;
   const { features } = scoreSeries(goldenSeries(), STREAM_DEFAULTS);
-  const golden = [0, 500, 999, 1000, 1001, 1005, 1010, 1050].map((i) => features[i]!);
+  const picked = [0, 500, 999, 1000, 1001, 1005, 1010, 1050].map((i) => features[i]!);
+  // The shift's rows are quiet after its alarm: the same rows un-quieted check the likelihoods' arithmetic too, and
+  // two rows where the likelihoods disagree (the series is shorter than the short history, so they agree on it).
+  const golden = [
+    ...picked,
+    ...picked.map((f) => ({ ...f, quiet: 0 })),
+    { z: 3, muted: 0, zShort: 5, mutedShort: 0, spatial: 0, quiet: 0 },
+    { z: 1, muted: 0, zShort: 6, mutedShort: 1, spatial: 0, quiet: 0 },
+  ];
   const draft = streamModel(
     STREAM_DEFAULTS,
     threshold,
@@ -92,6 +106,7 @@ async function streamUnivariate(): Promise<void> {
       '',
       { data: 'none', from: '', to: '', rows: 0 },
       { primary: 'nab_standard', higherIsBetter: true, values: {} },
+      STREAM_VERSION,
     ),
     golden,
   );
@@ -102,9 +117,10 @@ async function streamUnivariate(): Promise<void> {
     meta(
       'stream-univariate',
       'Streaming univariate detector (one series: a meter, a sensor, a forecast residual): transition memories at 3 resolutions × 3 orders give a raw surprise, ' +
-        "Numenta's anomaly likelihood calibrates it, values beyond the range seen so far score 1. Learns online; alarms after 388 rows.",
+        "two Numenta anomaly likelihoods (8,640- and 2,000-row histories) calibrate it and are averaged, values beyond the range seen so far score 1, " +
+        'and an alarm is followed by 200 quiet rows. Learns online; alarms after 388 rows.',
       {
-        data: 'none: learns online from each series (design chosen on NAB split A, see docs/benchmarks-anomaly.md)',
+        data: 'none: learns online from each series (design chosen on NAB split A, see docs/BENCHMARKS.md)',
         from: '',
         to: '',
         rows: 0,
@@ -121,6 +137,7 @@ async function streamUnivariate(): Promise<void> {
           nab_standard_split_b_holdout: round(nab.splitB.standard, 2),
         },
       },
+      STREAM_VERSION,
     ),
     golden,
   );
@@ -145,6 +162,7 @@ async function driftChartPump(): Promise<void> {
       '',
       { data: '', from: '', to: '', rows: 0 },
       { primary: 'skab_f1', higherIsBetter: true, values: {} },
+      DRIFT_VERSION,
     ),
     golden,
   );
@@ -155,7 +173,8 @@ async function driftChartPump(): Promise<void> {
     meta(
       'drift-chart-pump',
       'Drift-aware multivariate chart for steady-state sensor sets: trailing 20-row means of every sensor against a level and a drift scale ' +
-        'fitted per sensor (variogram), summed into a chi-square statistic and scored by its tail. This copy is fitted on the SKAB pump ' +
+        'fitted per sensor (variogram), summed into a chi-square statistic and scored by its tail; the level follows slow drift (rows 300 back that did not alarm). ' +
+        'This copy is fitted on the SKAB pump ' +
         "testbed's anomaly-free recording; `kilowatch detect --fit-rows N` refits it with the same hyper-parameters on any file.",
       {
         data: 'SKAB v0.9 anomaly-free/anomaly-free.csv (GPL-3.0, Katser & Kozitsin 2020)',
@@ -173,8 +192,10 @@ async function driftChartPump(): Promise<void> {
           skab_f1_split_a: round(skab.splitA.f1),
           skab_f1_split_b_holdout: round(skab.splitB.f1),
           skab_nab_standard: round(skab.changepoint.nab.standard!, 2),
+          skab_anomaly_free_far_percent: round(skab.anomalyFreeFar, 2),
         },
       },
+      DRIFT_VERSION,
     ),
     golden,
   );
@@ -280,6 +301,13 @@ async function iforestMachine(): Promise<void> {
   await write(built);
 }
 
-await streamUnivariate();
-await driftChartPump();
-await iforestMachine();
+const TRAINERS: Record<string, () => Promise<void>> = {
+  'stream-univariate': streamUnivariate,
+  'drift-chart-pump': driftChartPump,
+  'iforest-machine': iforestMachine,
+};
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? (process.argv[onlyArg + 1] as string) : undefined;
+if (only !== undefined && !(only in TRAINERS))
+  throw new Error(`--only ${only}: expected one of ${Object.keys(TRAINERS).join(', ')}`);
+for (const [name, train] of Object.entries(TRAINERS)) if (only === undefined || only === name) await train();

@@ -2,7 +2,8 @@
 calendar plus the origin's recent level; ensembled over seeds.
 
 The file's end is cut into three: fitting origins, a validation slice (normalisation is fitted before it; early
-stopping and interval calibration use it) and a final slice that nothing touches until the card is written. The
+stopping and the interval calibration use it: split conformal per day type of the target, workday, Saturday or
+Sunday/holiday, whose spreads differ) and a final slice that nothing touches until the card is written. The
 card's metrics come from the final slice, next to the trainer's own baselines (weekly seasonal naive, mean of
 the last four weeks, a linear model on the last day's values in the style of NLinear) fitted in the same run;
 a network whose final-slice MAE is worse than the best baseline's is not shipped: that baseline is."""
@@ -47,8 +48,20 @@ def split(x, H, Ps):
     return torch.cat([step, origin], 2)
 
 
+DAY_TYPES = ("workday", "saturday", "sunday_or_holiday")
+SATURDAY, SUNDAY, HOLIDAY = (STEP_FEATURES.index(n) for n in ("dow_5", "dow_6", "holiday"))
+
+
+def day_types(step):
+    """One-hot day type [..., 3] of each target from its step features (dow_* and holiday are raw 0/1 in the input)."""
+    rest = torch.maximum(step[..., SUNDAY], step[..., HOLIDAY])
+    sat = step[..., SATURDAY] * (1 - step[..., HOLIDAY])
+    return torch.stack([1 - sat - rest, sat, rest], -1)
+
+
 class Served(nn.Module):
-    """What model.onnx computes: features [B, F] -> p10, p50, p90 [B, H, 3] in the target's unit."""
+    """What model.onnx computes: features [B, F] -> p10, p50, p90 [B, H, 3] in the target's unit. The half-intervals
+    are scaled per day type of the target (Mondrian split conformal: factors from the calibration slice)."""
 
     def __init__(self, members, H, Ps, center, scale, lower, upper, nonnegative):
         super().__init__()
@@ -56,8 +69,8 @@ class Served(nn.Module):
         self.H, self.Ps = H, Ps
         self.register_buffer("center", torch.tensor(float(center)))
         self.register_buffer("scale", torch.tensor(float(scale)))
-        self.register_buffer("lower", torch.tensor(float(lower)))
-        self.register_buffer("upper", torch.tensor(float(upper)))
+        self.register_buffer("lower", torch.tensor(np.broadcast_to(lower, 3).copy(), dtype=torch.float32))
+        self.register_buffer("upper", torch.tensor(np.broadcast_to(upper, 3).copy(), dtype=torch.float32))
         self.nonnegative = nonnegative
 
     def raw(self, x):
@@ -66,11 +79,35 @@ class Served(nn.Module):
 
     def forward(self, x):
         q = self.raw(x)
+        types = day_types(x[:, : self.H * self.Ps].reshape(x.shape[0], self.H, self.Ps))
         p50 = q[:, :, 1]
-        lo = p50 - self.lower * (p50 - q[:, :, 0])
-        hi = p50 + self.upper * (q[:, :, 2] - p50)
+        lo = p50 - (types @ self.lower) * (p50 - q[:, :, 0])
+        hi = p50 + (types @ self.upper) * (q[:, :, 2] - p50)
         y = torch.stack([lo, p50, hi], 2) * self.scale + self.center
         return torch.relu(y) if self.nonnegative else y
+
+
+def conformal_factors(q, y, types, min_values=100):
+    """Split conformal per day type: the factors on each half-interval that leave 10 % of the calibration values
+    below p10 and 10 % above p90 (q, y normalised; types [B, H] in 0..2). A type with fewer than min_values
+    calibration values takes the factors of all values. Clipped to [0.2, 5]."""
+    p50 = q[:, :, 1]
+    ok = np.isfinite(y)
+    r_lo = (p50 - y) / np.maximum(p50 - q[:, :, 0], 1e-6)
+    r_hi = (y - p50) / np.maximum(q[:, :, 2] - p50, 1e-6)
+
+    def factor(r, m):
+        return min(max(float(np.quantile(r[m], 0.9)), 0.2), 5.0)
+
+    pooled = (factor(r_lo, ok), factor(r_hi, ok))
+    lower, upper, counts = [], [], []
+    for t in range(len(DAY_TYPES)):
+        m = ok & (types == t)
+        counts.append(int(m.sum()))
+        lo, hi = (factor(r_lo, m), factor(r_hi, m)) if m.sum() >= min_values else pooled
+        lower.append(lo)
+        upper.append(hi)
+    return np.array(lower), np.array(upper), counts
 
 
 class ServedBaseline(nn.Module):
@@ -300,13 +337,11 @@ def train(a):
     nonneg = bool(np.min(fit_vals) >= 0)
     with torch.no_grad():
         q = Served(members, H, Ps, center, scale, 1.0, 1.0, nonneg).eval().raw(Xv).numpy()
-    # Conformal-style scaling of each half-interval on validation: 10 % of its values below p10, 10 % above p90.
-    p50 = q[:, :, 1]
+    # Mondrian split conformal on validation, per day type of the target.
     yvn = (yv - center) / scale
     ok = np.isfinite(yvn)
-    lower = float(np.quantile(((p50 - yvn) / np.maximum(p50 - q[:, :, 0], 1e-6))[ok], 0.9))
-    upper = float(np.quantile(((yvn - p50) / np.maximum(q[:, :, 2] - p50, 1e-6))[ok], 0.9))
-    lower, upper = min(max(lower, 0.2), 5.0), min(max(upper, 0.2), 5.0)
+    types_v = day_types(torch.tensor(Xv_np[:, : H * Ps].reshape(len(Xv_np), H, Ps))).argmax(-1).numpy()
+    lower, upper, type_counts = conformal_factors(q, yvn, types_v)
     network = Served(members, H, Ps, center, scale, lower, upper, nonneg).eval()
 
     # Baselines: NLinear fitted on the fitting origins; every baseline's interval offsets from validation residuals.
@@ -380,7 +415,9 @@ def train(a):
             "stepFeatures": len(STEP_FEATURES), "originFeatures": len(ORIGIN_FEATURES),
             "inputLayout": "for k = 1..horizon the step.* features of target k, then the origin.* features",
             "center": center, "scale": scale, "minHistorySteps": W,
-            "intervalScale": {"lower": lower, "upper": upper}, "nonNegative": nonneg,
+            "intervalScale": {"dayTypes": list(DAY_TYPES), "lower": [float(v) for v in lower],
+                              "upper": [float(v) for v in upper], "calibrationValues": type_counts},
+            "nonNegative": nonneg,
             "members": a.members, "hidden": a.hidden, "bestEpochs": best_epochs, "stride": stride,
             "shipped": shipped,
             "validation": {**slice_range(val_o), "rule": "daily local-midnight origins of the validation days before the "

@@ -12,5 +12,5 @@ data="steel plant 2018 (UCI 851), train part: readings up to 2018-10-01 00:00 As
 node bin/kilowatch.js train estimate --input "$tmp/steel-train.csv" --tz Asia/Seoul --seed 1 \
   --name steel-estimate --version 1.0.0 --data-name "$data" --out "$out/steel-estimate"
 node bin/kilowatch.js train forecast --input "$tmp/steel-train.csv" --tz Asia/Seoul --seed 1 \
-  --holidays training/steel/holidays-kr.txt --name steel-forecast --version 1.1.0 --data-name "$data" \
+  --holidays training/steel/holidays-kr.txt --name steel-forecast --members 5 --version 1.2.0 --data-name "$data" \
   --out "$out/steel-forecast"

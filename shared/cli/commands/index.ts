@@ -4,6 +4,7 @@ import { cleanCommand } from './clean.js';
 import { recommendCommand } from './recommend.js';
 import { driftCommand } from './drift.js';
 import { archiveCommand } from './archive.js';
+import { rollupCommand } from './rollup.js';
 import { detectCommand } from './detect.js';
 import { estimateCommand } from './estimate.js';
 import { exportTrainingSetCommand } from './export-training-set.js';
@@ -20,5 +21,5 @@ export const commands: Command[] = [statsCommand, cleanCommand, simulateCommand]
 commands.push(modelsCommand);
 commands.push(detectCommand);
 commands.push(exportTrainingSetCommand, trainCommand, estimateCommand, forecastCommand);
-commands.push(alertsCommand, recommendCommand, driftCommand, archiveCommand);
+commands.push(alertsCommand, recommendCommand, driftCommand, archiveCommand, rollupCommand);
 commands.push(sqlCommand, askCommand);

@@ -340,6 +340,91 @@ export const copilotCalls = defineTable({
   firstBy: 'started_at',
 });
 
+/** Roll-up levels, finest first; each level's buckets are UTC (weeks are ISO weeks, starting Monday). */
+export const ROLLUP_LEVELS = ['hour', 'day', 'week', 'month'] as const;
+export type RollupLevel = (typeof ROLLUP_LEVELS)[number];
+
+/** One roll-up table per level, all of one shape: the long history once raw `readings` partitions expire. */
+function rollupTable(name: string, level: RollupLevel) {
+  return defineTable({
+    name,
+    description:
+      `Per device, metric and UTC ${level}: aggregates of readings.value (NULL values left out), ` +
+      'maintained by the roll-up job (closed buckets only, recomputed while late data may arrive).',
+    columns: {
+      rollup_id: col.string('Deterministic hash of device_id, metric and bucket_start.'),
+      device_id: col.string('Device.'),
+      metric: col.string('Metric.'),
+      bucket_start: col.timestamp(`Start of the ${level} (UTC${level === 'week' ? ', Monday 00:00' : ''}).`),
+      reading_count: col.int('Readings in the bucket, missing values included.'),
+      value_count: col.int('Non-NULL values the aggregates are over.'),
+      flagged_count: col.int('Readings with a cleaning flag other than unit_converted (missing, spike, stuck, ...).'),
+      value_sum: nullable(col.float('Sum of the values; NULL when value_count is 0.')),
+      value_mean: nullable(col.float('value_sum / value_count.')),
+      value_min: nullable(col.float('Smallest value.')),
+      value_max: nullable(col.float('Largest value.')),
+      computed_at: col.timestamp('When this bucket was last (re)computed with a change.'),
+    },
+    key: 'rollup_id',
+    partitionBy: 'bucket_start',
+    keyFixesPartition: true,
+    clusterBy: ['device_id', 'metric'],
+    firstBy: 'computed_at',
+  });
+}
+
+export const readingsHourly = rollupTable('readings_hourly', 'hour');
+export const readingsDaily = rollupTable('readings_daily', 'day');
+export const readingsWeekly = rollupTable('readings_weekly', 'week');
+export const readingsMonthly = rollupTable('readings_monthly', 'month');
+export const ROLLUP_TABLES = {
+  hour: readingsHourly,
+  day: readingsDaily,
+  week: readingsWeekly,
+  month: readingsMonthly,
+} as const satisfies Record<RollupLevel, unknown>;
+
+export const rollupRuns = defineTable({
+  name: 'rollup_runs',
+  description: 'One row per roll-up run and level: the buckets it recomputed and the watermark it reached.',
+  columns: {
+    run_id: col.string('Deterministic hash of level, range and ran_at.'),
+    level: col.enumOf(ROLLUP_LEVELS, 'Roll-up level.'),
+    range_from: col.timestamp('Start of the first bucket recomputed.'),
+    watermark: col.timestamp('End of the last closed bucket computed: the next run starts here (less the late window).'),
+    buckets: col.int('Roll-up rows inserted or changed.'),
+    ran_at: col.timestamp('When the run happened.'),
+  },
+  key: 'run_id',
+  partitionBy: 'ran_at',
+  keyFixesPartition: false,
+  clusterBy: ['level'],
+  firstBy: 'ran_at',
+});
+
+export const archiveExports = defineTable({
+  name: 'archive_exports',
+  description:
+    'Monthly exports of closed readings partitions to Cloud Storage (Parquet, readings/year=YYYY/month=MM/): ' +
+    'one row per verified export; the archived view reads only the files of recorded runs.',
+  columns: {
+    export_id: col.string('Deterministic hash of year, month and run_id.'),
+    run_id: col.string('Export run: the files are readings/year=YYYY/month=MM/run-<run_id>-*.parquet.'),
+    year: col.int('Year (UTC).'),
+    month: col.int('Month 1-12 (UTC).'),
+    month_start: col.timestamp('First instant of the month (UTC).'),
+    row_count: col.int('Rows exported, read back from the files and equal to the warehouse count.'),
+    checksum: col.string('BIT_XOR of a fingerprint of every row, equal in the warehouse and the files.'),
+    uri: col.string('gs:// pattern of the files.'),
+    exported_at: col.timestamp('When the export was verified.'),
+  },
+  key: 'export_id',
+  partitionBy: 'month_start',
+  keyFixesPartition: true,
+  clusterBy: ['year', 'month'],
+  firstBy: 'exported_at',
+});
+
 /** Every warehouse table; DDL, BigQuery schemas, infra and OpenAPI are generated from this list. */
 export const TABLES = [
   readings,
@@ -355,6 +440,12 @@ export const TABLES = [
   modelHealth,
   copilotTurns,
   copilotCalls,
+  readingsHourly,
+  readingsDaily,
+  readingsWeekly,
+  readingsMonthly,
+  rollupRuns,
+  archiveExports,
 ] as const;
 
 export type ReadingRow = RowOf<typeof readings>;
@@ -370,3 +461,6 @@ export type ModelHealthRow = RowOf<typeof modelHealth>;
 export type AlertAckRow = RowOf<typeof alertAcks>;
 export type CopilotTurnRow = RowOf<typeof copilotTurns>;
 export type CopilotCallRow = RowOf<typeof copilotCalls>;
+export type RollupRow = RowOf<typeof readingsHourly>;
+export type RollupRunRow = RowOf<typeof rollupRuns>;
+export type ArchiveExportRow = RowOf<typeof archiveExports>;

@@ -1,44 +1,33 @@
 import type { MetricSpec } from '../../../devices/registry.js';
-import { ENERGY_METER_METRICS as M, estimateEnergy, powerFactorFrom, reactiveFrom, ROUNDING } from '../energy-meter.js';
+import {
+  ENERGY_METER_METRICS as M,
+  fromSide,
+  powerFactorFrom,
+  reactiveFrom,
+  ROUNDING,
+  type EnergyEstimate,
+} from '../energy-meter.js';
+import type { Co2Witness } from './co2-witness.js';
 import type { Filled } from './gap-fill.js';
 import { repaired, type Target } from './repair-target.js';
 import type { TimeGrid } from './time-grid.js';
 
 /** How far (in validation RMSEs of the series' own fill) a physics value may stand from it before its inputs are doubted. */
 const PHYSICS_AGREEMENT = 5;
-/** Fewest readings with both energy and CO2 to fit the meter's emission factor. */
-const MIN_CO2_PAIRS = 100;
+/** How many times their rounding uncertainties two sides' energies must differ by for one of them to be doubted. */
+const SIDES_DISAGREE = 3;
 
 export interface MeterContext {
   readonly grid: TimeGrid;
   readonly column: ReadonlyMap<string, number>;
   readonly specs: readonly MetricSpec[];
+  readonly witness: Co2Witness | undefined;
 }
 
 const SIDES = [
   [M.laggingKvarh, M.laggingPf],
   [M.leadingKvarh, M.leadingPf],
 ] as const;
-
-/** CO2 per kWh of the meter, least squares through the origin over readings with both (CO2 above zero). */
-export function emissionFactor(
-  matrix: readonly Float64Array[],
-  column: ReadonlyMap<string, number>,
-): number | undefined {
-  const [cu, cc] = [column.get(M.energy), column.get(M.co2)];
-  if (cu === undefined || cc === undefined) return undefined;
-  let xy = 0;
-  let xx = 0;
-  let n = 0;
-  for (const values of matrix) {
-    const [u, co2] = [values[cu] as number, values[cc] as number];
-    if (!(u > 0) || !(co2 > 0)) continue;
-    xy += u * co2;
-    xx += u * u;
-    n++;
-  }
-  return n >= MIN_CO2_PAIRS ? xy / xx : undefined;
-}
 
 /**
  * Energy, reactive energy and power factor of a side are one equation, and CO2 is energy times the meter's emission
@@ -48,21 +37,20 @@ export function emissionFactor(
  * the fill in time. Returns the targets left.
  */
 export function repairFromPhysics(targets: readonly Target[], matrix: Float64Array[], context: MeterContext): Target[] {
-  const { grid, column, specs } = context;
+  const { grid, column, specs, witness } = context;
   const inTime = new Map([...new Set(targets.map((x) => x.c))].map((c) => [c, grid.fill(matrix, c)]));
-  const co2Bounds = energyBounds(matrix, column);
   const plausible = (t: number, c: number, value: number) => {
     const spec = specs[c] as MetricSpec;
     if (value < spec.min || value > spec.max) return false;
     // The reading's own CO2 agreeing is a second witness, however far the neighbours in time are.
-    const [lo, hi] = co2Bounds(t, c) ?? [Infinity, -Infinity];
+    const [lo, hi] = (c === column.get(M.energy) && witness?.bounds(t)) || [Infinity, -Infinity];
     if (value >= lo && value <= hi) return true;
     const fill = inTime.get(c) as Filled;
     const at = grid.position(t);
     const rmse = fill.rmse[at] as number;
     return Number.isNaN(rmse) || Math.abs(value - (fill.values[at] as number)) <= PHYSICS_AGREEMENT * rmse;
   };
-  const factor = emissionFactor(matrix, column);
+  const factor = witness?.factor;
   const energyFirst = [...targets].sort(
     (x, y) => Number(y.row.metric === M.energy) - Number(x.row.metric === M.energy),
   );
@@ -76,14 +64,11 @@ export function repairFromPhysics(targets: readonly Target[], matrix: Float64Arr
     const u = at(M.energy);
     let value: number | undefined;
     if (row.metric === M.energy) {
-      value = estimateEnergy({
-        laggingKvarh: at(M.laggingKvarh),
-        laggingPf: at(M.laggingPf),
-        leadingKvarh: at(M.leadingKvarh),
-        leadingPf: at(M.leadingPf),
-      })?.kwh;
+      const sides = SIDES.map(([q, pf]) => fromSide(at(q), at(pf))).filter((x) => x !== undefined);
+      const fill = inTime.get(c) as Filled;
+      value = energyFromSides(sides, witness?.bounds(t), fill.values[grid.position(t)] as number);
     } else if (u !== null && row.metric === M.co2 && factor !== undefined) {
-      value = u * factor;
+      value = Math.round((u * factor) / (2 * ROUNDING)) * 2 * ROUNDING;
     } else if (u !== null) {
       for (const [q, pf] of SIDES) {
         const [qv, pfv] = [at(q), at(pf)];
@@ -99,19 +84,25 @@ export function repairFromPhysics(targets: readonly Target[], matrix: Float64Arr
 }
 
 /**
- * The range of energy a reading's CO2 allows (CO2 is reported rounded): energy filled in time is held inside it.
- * Undefined where the reading has no CO2 above zero (the meter writes 0 for some loaded intervals) or no factor.
+ * The energy the reading's sides give. A side whose result its vouched CO2 rules out, where the series' fill in time
+ * sides with the CO2, has a bad input (an undetected spike in a power factor or a reactive energy): dropped, and with
+ * no side left the energy is not from physics.
+ * Two sides that disagree well beyond their rounding: the one nearer the series' fill in time; else the more precise.
  */
-export function energyBounds(
-  matrix: readonly Float64Array[],
-  column: ReadonlyMap<string, number>,
-): (t: number, c: number) => readonly [number, number] | undefined {
-  const factor = emissionFactor(matrix, column);
-  const [cu, cc] = [column.get(M.energy), column.get(M.co2)];
-  return (t, c) => {
-    if (factor === undefined || c !== cu || cc === undefined) return undefined;
-    const co2 = (matrix[t] as Float64Array)[cc] as number;
-    if (!(co2 > 0)) return undefined;
-    return [(co2 - ROUNDING) / factor, (co2 + ROUNDING) / factor];
-  };
+function energyFromSides(
+  sides: readonly EnergyEstimate[],
+  co2: readonly [number, number] | undefined,
+  fill: number,
+): number | undefined {
+  // CO2 and a side disagreeing: one of them has a bad register; the fill in time says which.
+  const distance = (v: number) => (co2 ? Math.max(0, co2[0] - v, v - co2[1]) : 0);
+  const allowed = sides.filter(
+    (s) => distance(s.kwh) <= s.uncertainty || Number.isNaN(fill) || distance(fill) >= Math.abs(fill - s.kwh),
+  );
+  const [a, b] = allowed;
+  if (!a || !b) return a?.kwh;
+  // The uncertainty is first order: near a power factor of 100 the rounding's true effect can be a few times it.
+  if (Math.abs(a.kwh - b.kwh) > SIDES_DISAGREE * (a.uncertainty + b.uncertainty) + 2 * ROUNDING && !Number.isNaN(fill))
+    return Math.abs(a.kwh - fill) <= Math.abs(b.kwh - fill) ? a.kwh : b.kwh;
+  return (a.uncertainty <= b.uncertainty ? a : b).kwh;
 }

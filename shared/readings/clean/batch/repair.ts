@@ -2,8 +2,12 @@ import { DateTime } from 'luxon';
 import type { Device, MetricSpec } from '../../../devices/registry.js';
 import type { ReadingRow } from '../../../warehouse/schema/tables.js';
 import type { Flag } from '../../flags.js';
+import { ENERGY_METER_METRICS } from '../energy-meter.js';
 import { knnImpute } from './knn-imputer.js';
-import { energyBounds, repairFromPhysics } from './meter-repair.js';
+import { Co2Witness } from './co2-witness.js';
+import { EnergyInInterval } from './energy-in-interval.js';
+import type { Filled } from './gap-fill.js';
+import { repairFromPhysics } from './meter-repair.js';
 import { repaired, type Target } from './repair-target.js';
 import { flagTwoSidedSpikes } from './spikes.js';
 import { TimeGrid } from './time-grid.js';
@@ -55,14 +59,30 @@ export function repairDevice(device: Device, rows: ReadingRow[]): void {
   );
   const grid = new TimeGrid(times, device.intervalSeconds);
   if (device.type === 'energy-meter') {
+    const witness = Co2Witness.of(matrix, column);
     const rest = repairFromPhysics(targets, matrix, {
       grid,
       column,
       specs: metrics.map((m) => device.metricSpecs.get(m) as MetricSpec),
+      witness,
     });
+    const cu = column.get(ENERGY);
+    const inInterval =
+      witness && cu !== undefined && rest.some((x) => x.c === cu)
+        ? EnergyInInterval.fit(matrix, cu, grid, witness)
+        : undefined;
     repairInTime(rest, matrix, grid, {
-      knn: knnEstimates(rest, matrix, times, device.timezone),
-      bounds: energyBounds(matrix, column),
+      // An energy's KNN leans on its reading's CO2: not where the register is not vouched for (it may read 0 loaded).
+      knn: knnEstimates(
+        rest.filter((x) => !(x.c === cu && witness?.unvouched(x.t))),
+        matrix,
+        times,
+        device.timezone,
+      ),
+      fromCo2:
+        inInterval &&
+        ((target, filled) =>
+          target.c === cu ? inInterval.estimate(target.t, grid.position(target.t), filled) : undefined),
     });
   } else {
     const knn = knnEstimates(targets, matrix, times, device.timezone);
@@ -75,6 +95,7 @@ export function repairDevice(device: Device, rows: ReadingRow[]): void {
   }
 }
 
+const ENERGY = ENERGY_METER_METRICS.energy;
 const CALENDAR_WEIGHT = 0.5;
 const KNN = { k: 5, minShared: 1 };
 
@@ -118,12 +139,15 @@ function knnEstimates(
   );
 }
 
-/** Each target from its own series' neighbours in time, held inside the bounds the rest of its reading sets. */
+/**
+ * Each target from its own series' neighbours in time (with its KNN estimate where there is one), or, for a meter's
+ * energy whose reading kept a vouched CO2, from where the fill says it lies in the interval that CO2 allows.
+ */
 function repairInTime(
   targets: readonly Target[],
   matrix: Float64Array[],
   grid: TimeGrid,
-  also: { knn?: Map<Target, number>; bounds?: (t: number, c: number) => readonly [number, number] | undefined } = {},
+  also: { knn?: Map<Target, number>; fromCo2?: (target: Target, filled: Filled) => number | undefined } = {},
 ): void {
   const byColumn = new Map<number, Target[]>();
   for (const target of targets) {
@@ -132,13 +156,13 @@ function repairInTime(
     else byColumn.set(target.c, [target]);
   }
   for (const [c, list] of byColumn) {
-    const filled = grid.fill(matrix, c).values;
+    const filled = grid.fill(matrix, c);
     for (const target of list) {
-      const inTime = filled[grid.position(target.t)] as number;
+      const fromCo2 = also.fromCo2?.(target, filled);
+      const inTime = filled.values[grid.position(target.t)] as number;
       const knn = also.knn?.get(target);
-      const value = knn === undefined ? inTime : Number.isNaN(inTime) ? knn : (inTime + knn) / 2;
-      const [lo, hi] = also.bounds?.(target.t, c) ?? [-Infinity, Infinity];
-      if (!Number.isNaN(value)) repaired(target.row, Math.min(hi, Math.max(lo, value)));
+      const value = fromCo2 ?? (knn === undefined ? inTime : Number.isNaN(inTime) ? knn : (inTime + knn) / 2);
+      if (!Number.isNaN(value)) repaired(target.row, value);
     }
   }
 }

@@ -30,10 +30,26 @@ export class TimeGrid {
     return this.onGrid ? Math.round(((this.times[t] as number) - this.first) / this.stepMs) : t;
   }
 
-  /** Column c of the matrix (NaN: unknown) on the grid, every gap filled from the series itself. */
-  fill(matrix: readonly Float64Array[], c: number): Filled {
+  /** Column c of the matrix on the grid (NaN: unknown). */
+  series(matrix: readonly Float64Array[], c: number): Float64Array {
     const series = new Float64Array(this.onGrid ? this.length : this.times.length).fill(NaN);
     matrix.forEach((values, t) => (series[this.position(t)] = values[c] as number));
-    return fillSeries(series, this.periods);
+    return series;
+  }
+
+  /** Column c of the matrix (NaN: unknown) on the grid, every gap filled from the series itself. */
+  fill(matrix: readonly Float64Array[], c: number): Filled {
+    return fillSeries(this.series(matrix, c), this.periods);
+  }
+
+  /** The reading at each grid position (-1: none). */
+  readings(): Int32Array {
+    const at = new Int32Array(this.onGrid ? this.length : this.times.length).fill(-1);
+    this.times.forEach((_, t) => (at[this.position(t)] = t));
+    return at;
+  }
+
+  get seasons(): Periods {
+    return this.periods;
   }
 }
