@@ -1,7 +1,7 @@
 import type { BigQueryWarehouse } from '../warehouse/bigquery.js';
 import { fromBigQueryRow } from '../warehouse/bigquery-rows.js';
 import { incidents, type IncidentRow } from '../warehouse/schema/tables.js';
-import type { IncidentFilter, IncidentReads, LatestScore } from './reads.js';
+import type { IncidentFilter, IncidentReads, LastReading, LatestScore } from './reads.js';
 
 const COLUMNS = Object.keys(incidents.columns).join(', ');
 // TIMESTAMP cells arrive as BigQueryTimestamp objects ({ value: ISO }) or ISO strings.
@@ -55,5 +55,14 @@ export class BigQueryIncidentReads implements IncidentReads {
       metric: typeof r.metric === 'string' ? r.metric : null,
       tsMs: epochMs(r.ts),
     }));
+  }
+
+  async lastReadings(since: string): Promise<LastReading[]> {
+    // Two columns over the partitions since `since`: the scan a sweep pays for its silence watch.
+    const query =
+      `SELECT device_id, MAX(ts) AS ts FROM ${this.warehouse.qualified('readings')} ` +
+      `WHERE ts >= TIMESTAMP(@since) GROUP BY device_id`;
+    const rows = await this.warehouse.select(query, { since }, 'lastReadings');
+    return rows.map((r) => ({ deviceId: String(r.device_id), tsMs: epochMs(r.ts) }));
   }
 }

@@ -1,6 +1,6 @@
 import type { DuckDbWarehouse } from '../warehouse/duckdb.js';
 import { incidents, type IncidentRow } from '../warehouse/schema/tables.js';
-import type { IncidentFilter, IncidentReads, LatestScore } from './reads.js';
+import type { IncidentFilter, IncidentReads, LastReading, LatestScore } from './reads.js';
 
 const TIMESTAMPS = new Set(
   Object.entries(incidents.columns)
@@ -68,5 +68,13 @@ export class DuckDbIncidentReads implements IncidentReads {
       metric: typeof r.metric === 'string' ? r.metric : null,
       tsMs: Number(r.ts_ms),
     }));
+  }
+
+  async lastReadings(since: string): Promise<LastReading[]> {
+    const rows = await this.warehouse.query(
+      `SELECT device_id, epoch_ms(max(ts)) AS ts_ms FROM readings WHERE ts >= $since::TIMESTAMPTZ GROUP BY device_id`,
+      { since },
+    );
+    return rows.map((r) => ({ deviceId: String(r.device_id), tsMs: Number(r.ts_ms) }));
   }
 }

@@ -9,6 +9,7 @@ import { IncidentBook, IncidentNotFound } from './incident-book.js';
 import { notificationId, Notifier, type FlushSummary } from './notifier.js';
 import type { IncidentReads } from './reads.js';
 import type { AlertSettings } from './settings.js';
+import { isSilent, silentAnomalies } from './silence.js';
 
 /** How far back a cold instance reads incidents changed and notifications owed. */
 const RESTORE_MS = 2 * 86_400_000;
@@ -92,27 +93,44 @@ export class AlertsProcessor {
 
   private async command(book: IncidentBook, command: AlertCommand, changedAt: string): Promise<IncidentRow[]> {
     switch (command.command) {
-      case 'sweep': {
-        const series = book.openSeries();
-        if (series.length === 0) return [];
-        // Scores since the oldest open incident's last anomaly (data time): all a resolution can hinge on.
-        const from = new Date(Math.min(...series.map((s) => s.lastSeenMs))).toISOString();
-        const scores = await this.deps.reads.latestScores([...new Set(series.map((s) => s.deviceId))], from);
-        const latest = new Map<string, number>();
-        for (const s of scores) {
-          latest.set(`${s.deviceId}\u0000${s.metric ?? ''}`, s.tsMs);
-          latest.set(s.deviceId, Math.max(latest.get(s.deviceId) ?? -Infinity, s.tsMs));
-        }
-        return book.sweep(
-          (deviceId, metric) => latest.get(metric === null ? deviceId : `${deviceId}\u0000${metric}`),
-          changedAt,
-        );
-      }
+      case 'sweep':
+        return this.sweep(book, changedAt);
       case 'acknowledge':
         return book.acknowledge(command.incidentId, command.by, changedAt);
       case 'resolve':
         return book.resolve(command.incidentId, command.by, changedAt);
     }
+  }
+
+  /** Resolutions (normal stretches, devices heard from again), then the data outages found now. */
+  private async sweep(book: IncidentBook, changedAt: string): Promise<IncidentRow[]> {
+    const { reads, settings } = this.deps;
+    const nowMs = Date.parse(changedAt);
+    const series = book.openSeries();
+    const latest = new Map<string, number>();
+    if (series.length > 0) {
+      // Scores since the oldest open incident's last anomaly (data time): all a resolution can hinge on.
+      const from = new Date(Math.min(...series.map((s) => s.lastSeenMs))).toISOString();
+      const scores = await reads.latestScores([...new Set(series.map((s) => s.deviceId))], from);
+      for (const s of scores) {
+        latest.set(`${s.deviceId}\u0000${s.metric ?? ''}`, s.tsMs);
+        latest.set(s.deviceId, Math.max(latest.get(s.deviceId) ?? -Infinity, s.tsMs));
+      }
+    }
+    const heard =
+      settings.silentAfterMs > 0
+        ? await reads.lastReadings(new Date(nowMs - settings.silentLookbackMs).toISOString())
+        : [];
+    const lastMs = new Map(heard.map((d) => [d.deviceId, d.tsMs]));
+    const resolved = book.sweep(
+      (deviceId, metric) => latest.get(metric === null ? deviceId : `${deviceId}\u0000${metric}`),
+      changedAt,
+      (deviceId) => {
+        const last = lastMs.get(deviceId);
+        return last !== undefined && isSilent(last, nowMs, settings);
+      },
+    );
+    return [...resolved, ...book.observeAll(silentAnomalies(heard, nowMs, settings), changedAt)];
   }
 
   private async restored(): Promise<IncidentBook> {

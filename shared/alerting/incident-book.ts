@@ -1,6 +1,7 @@
 import { stableId } from '../readings/ids.js';
 import type { IncidentRow } from '../warehouse/schema/tables.js';
 import type { AlertSettings } from './settings.js';
+import { SILENT_KIND } from './silence.js';
 import { isHigher, severityOf, type Severity } from './severity.js';
 
 /** One anomaly as the score function publishes it on the alerts topic. */
@@ -57,6 +58,8 @@ export function isStorm(kind: string): boolean {
 /** The kind of the incidents a storm groups. */
 const memberKind = (stormKind: string) =>
   stormKind === STORM_KIND ? 'anomaly' : stormKind.slice(STORM_KIND.length + 1);
+/** Data-outage incidents end when their devices report again (wall time), not after a stretch of normal scores. */
+const isSilence = (kind: string) => kind === SILENT_KIND || kind === stormKindOf(SILENT_KIND);
 /** Who makes the changes no person made. */
 export const SYSTEM_ACTOR = 'kilowatch';
 /** Alert ids remembered to drop redelivered anomalies (Pub/Sub delivers at least once). */
@@ -74,6 +77,15 @@ const seriesKey = (deviceId: string, metric: string | null, kind: string) =>
   `${deviceId}\u0000${metric ?? ''}\u0000${kind}`;
 const stormKey = (site: string, kind: string) => `${STORM_KIND}\u0000${site}\u0000${kind}`;
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** One more anomaly of an open incident. */
+function absorb(incident: Incident, a: Anomaly, tsMs: number): void {
+  incident.anomalies++;
+  incident.lastSeenMs = Math.max(incident.lastSeenMs, tsMs);
+  incident.peakScore = Math.max(incident.peakScore, a.score ?? 0);
+  incident.devices.add(a.deviceId);
+  if (a.metric !== null) incident.metrics.add(a.metric);
+}
 
 /**
  * The incidents of one deployment, in memory, with the rules that turn anomalies into incidents:
@@ -97,7 +109,7 @@ export class IncidentBook {
   constructor(private readonly settings: AlertSettings) {}
 
   /** The rows of one anomaly: none (a repeat, an extension between checkpoints, a cooldown), or the changes it caused. */
-  observe(a: Anomaly, changedAt: string): IncidentRow[] {
+  observe(a: Anomaly, changedAt: string, alongside: readonly Anomaly[] = []): IncidentRow[] {
     if (this.remember(a.alertId)) return [];
     const tsMs = Date.parse(a.ts);
     const site = siteOf(a.deviceId);
@@ -109,7 +121,8 @@ export class IncidentBook {
     const incident = this.current(key, tsMs, rows, changedAt);
     if (incident) return [...rows, ...this.extend(incident, a, tsMs, changedAt)];
     const ended = this.ended.get(key);
-    if (ended && tsMs < (ended.resolvedMs as number) + this.settings.cooldownMs) {
+    // A silence needs silentAfterMs without readings to be found: debounce enough, and a repeat would be dropped for good.
+    if (ended && !isSilence(a.kind) && tsMs < (ended.resolvedMs as number) + this.settings.cooldownMs) {
       this.suppressed++;
       return rows;
     }
@@ -121,7 +134,7 @@ export class IncidentBook {
         i.openedMs >= tsMs - this.settings.stormWindowMs,
     );
     if (new Set(neighbours.map((i) => i.deviceId)).size + 1 >= this.settings.stormDevices) {
-      return [...rows, ...this.openStorm(site, a, tsMs, neighbours, changedAt)];
+      return [...rows, ...this.openStorm(site, a, tsMs, neighbours, alongside, changedAt)];
     }
     const opened = this.create(key, site, a.deviceId, a.metric, a.kind, tsMs, a);
     rows.push(this.row(opened, 'opened', SYSTEM_ACTOR, changedAt));
@@ -129,15 +142,30 @@ export class IncidentBook {
   }
 
   /**
+   * Anomalies found together (a sweep's silent devices): a storm they open takes in the rest of them of its
+   * site and kind at once, so that its one notification names them all.
+   */
+  observeAll(anomalies: readonly Anomaly[], changedAt: string): IncidentRow[] {
+    return anomalies.flatMap((a, i) => this.observe(a, changedAt, anomalies.slice(i + 1)));
+  }
+
+  /**
    * Resolves the incidents whose series have been scored normal for the normal stretch: `latestScored`
    * gives the time of a series' newest score (undefined when none), so a data outage resolves nothing.
+   * Data-outage incidents resolve (at changedAt) once none of their devices is `silent` any more.
    */
   sweep(
     latestScored: (deviceId: string, metric: string | null) => number | undefined,
     changedAt: string,
+    silent: (deviceId: string) => boolean = () => false,
   ): IncidentRow[] {
     const rows: IncidentRow[] = [];
     for (const incident of [...this.live.values()]) {
+      if (isSilence(incident.kind)) {
+        if (![...incident.devices].some(silent))
+          rows.push(this.end(incident, 'auto_resolved', Date.parse(changedAt), SYSTEM_ACTOR, changedAt));
+        continue;
+      }
       const times = isStorm(incident.kind)
         ? [...incident.devices].map((d) => latestScored(d, null))
         : [latestScored(incident.deviceId, incident.metric)];
@@ -184,7 +212,9 @@ export class IncidentBook {
   /** Series (device, metric) of the open incidents and their last anomaly: what a sweep needs the latest scores of. */
   openSeries(): Array<{ deviceId: string; metric: string | null; lastSeenMs: number }> {
     return [...this.live.values()].flatMap((i) =>
-      isStorm(i.kind)
+      isSilence(i.kind)
+        ? []
+        : isStorm(i.kind)
         ? [...i.devices].map((deviceId) => ({ deviceId, metric: null, lastSeenMs: i.lastSeenMs }))
         : [{ deviceId: i.deviceId, metric: i.metric, lastSeenMs: i.lastSeenMs }],
     );
@@ -247,7 +277,7 @@ export class IncidentBook {
   /** The open incident of a key, auto-resolved first (its row into `rows`) when `tsMs` comes after its normal stretch. */
   private current(key: string, tsMs: number, rows: IncidentRow[], changedAt: string): Incident | undefined {
     const incident = this.live.get(key);
-    if (incident && tsMs > incident.lastSeenMs + this.settings.resolveAfterMs) {
+    if (incident && !isSilence(incident.kind) && tsMs > incident.lastSeenMs + this.settings.resolveAfterMs) {
       rows.push(this.autoResolve(incident, changedAt));
       return undefined;
     }
@@ -296,11 +326,7 @@ export class IncidentBook {
   }
 
   private extend(incident: Incident, a: Anomaly, tsMs: number, changedAt: string): IncidentRow[] {
-    incident.anomalies++;
-    incident.lastSeenMs = Math.max(incident.lastSeenMs, tsMs);
-    incident.peakScore = Math.max(incident.peakScore, a.score ?? 0);
-    incident.devices.add(a.deviceId);
-    if (a.metric !== null) incident.metrics.add(a.metric);
+    absorb(incident, a, tsMs);
     const severity = this.severityFor(incident);
     if (isHigher(severity, incident.severity)) {
       incident.severity = severity;
@@ -324,12 +350,16 @@ export class IncidentBook {
     return rows;
   }
 
-  /** One incident for the site, folding in the device incidents of the storm window (grouped: not notified again). */
+  /**
+   * One incident for the site, folding in the device incidents of the storm window (grouped: not notified again)
+   * and the anomalies of the site and kind found `alongside` this one (then dropped as repeats).
+   */
   private openStorm(
     site: string,
     a: Anomaly,
     tsMs: number,
     members: readonly Incident[],
+    alongside: readonly Anomaly[],
     changedAt: string,
   ): IncidentRow[] {
     const openedMs = Math.min(tsMs, ...members.map((m) => m.openedMs));
@@ -347,6 +377,10 @@ export class IncidentBook {
       m.groupId = storm.id;
       this.grouped.add(m.id);
       rows.push(this.end(m, 'grouped', tsMs, SYSTEM_ACTOR, changedAt));
+    }
+    for (const b of alongside) {
+      if (siteOf(b.deviceId) === site && b.kind === a.kind && !this.remember(b.alertId))
+        absorb(storm, b, Date.parse(b.ts));
     }
     storm.severity = this.severityFor(storm);
     return [this.row(storm, 'opened', SYSTEM_ACTOR, changedAt), ...rows];

@@ -16,6 +16,12 @@ export interface LatestScore {
   readonly tsMs: number;
 }
 
+/** Newest stored reading of a device. */
+export interface LastReading {
+  readonly deviceId: string;
+  readonly tsMs: number;
+}
+
 /**
  * The read side of the alert lifecycle (the write side is Warehouse.insert): BigQuery in the cloud,
  * DuckDB locally. Rows are deduplicated on their key.
@@ -29,4 +35,6 @@ export interface IncidentReads {
   notifiedSince(since: string): Promise<Array<{ eventId: string; channel: string }>>;
   /** The newest score time of each metric of these devices, among scores at or after `from` (ISO). */
   latestScores(deviceIds: readonly string[], from: string): Promise<LatestScore[]>;
+  /** The newest reading time of each device with readings at or after `since` (ISO): what silence is judged on. */
+  lastReadings(since: string): Promise<LastReading[]>;
 }

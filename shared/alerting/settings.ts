@@ -16,6 +16,10 @@ export interface AlertSettings {
    * cold instance resumes it close to where it was without a row per anomaly.
    */
   readonly checkpointMs: number;
+  /** A device whose newest reading is older than this (wall time) is silent; 0: no silence watch. */
+  readonly silentAfterMs: number;
+  /** Devices without a reading for this long are no longer watched for silence. */
+  readonly silentLookbackMs: number;
 }
 
 const MINUTE = 60_000;
@@ -28,5 +32,7 @@ export function alertSettings(config: Config): AlertSettings {
     stormWindowMs: config.KILOWATCH_ALERT_STORM_WINDOW_MIN * MINUTE,
     groupWaitMs: config.KILOWATCH_ALERT_GROUP_WAIT_MIN * MINUTE,
     checkpointMs: 5 * MINUTE,
+    silentAfterMs: config.KILOWATCH_ALERT_SILENT_AFTER_MIN * MINUTE,
+    silentLookbackMs: 7 * 1440 * MINUTE,
   };
 }

@@ -105,6 +105,12 @@ export const configSchema = z.object({
    */
   KILOWATCH_ALERT_GROUP_WAIT_MIN: z.coerce.number().int().min(0).max(60).default(2),
   /**
+   * Data outage: on each sweep, a device whose newest stored reading is older than this (wall time) opens a
+   * `silent` incident (storm control groups a site's into one `storm:silent`). Devices silent for over 7 days are
+   * not watched (decommissioned or gone). 0: off.
+   */
+  KILOWATCH_ALERT_SILENT_AFTER_MIN: z.coerce.number().int().min(0).max(10_080).default(15),
+  /**
    * Notification channels, comma-separated `<format>=<target>`: format json (generic) or chat (Slack/Teams
    * incoming-webhook body); target an http(s) URL or file:<path> (JSON lines). In the cloud it comes from
    * Secret Manager (infra mounts the webhooks secret into this variable).

@@ -84,4 +84,26 @@ describe('BigQueryIncidentReads (real client, BigQuery REST fake)', () => {
     ]);
     expect((fake.queryRequests()[0]!.body as { query: string }).query).toContain('ts >= TIMESTAMP(@from)');
   });
+
+  it('newest reading per device within the partitions since `since`: what a sweep judges silence on', async () => {
+    fake.onQuery(() => ({
+      fields: [
+        { name: 'device_id', type: 'STRING', mode: 'NULLABLE' },
+        { name: 'ts', type: 'TIMESTAMP', mode: 'NULLABLE' },
+      ],
+      rows: [{ device_id: 'p/m1', ts: '2024-03-01T09:00:00.000Z' }],
+    }));
+    expect(await reads().lastReadings('2024-02-23T00:00:00Z')).toEqual([
+      { deviceId: 'p/m1', tsMs: Date.parse('2024-03-01T09:00:00Z') },
+    ]);
+    const body = fake.queryRequests()[0]!.body as {
+      query: string;
+      queryParameters: Array<{ name: string; parameterValue: unknown }>;
+    };
+    expect(body.query).toContain(`\`${PROJECT}.${DATASET}.readings\``);
+    expect(body.query).toContain('ts >= TIMESTAMP(@since)');
+    expect(body.queryParameters.find((p) => p.name === 'since')?.parameterValue).toEqual({
+      value: '2024-02-23T00:00:00Z',
+    });
+  });
 });

@@ -12,6 +12,8 @@ const SETTINGS: AlertSettings = {
   stormWindowMs: 10 * MIN,
   groupWaitMs: 2 * MIN,
   checkpointMs: 5 * MIN,
+  silentAfterMs: 15 * MIN,
+  silentLookbackMs: 7 * 1440 * MIN,
 };
 const NOW = '2024-03-01T12:00:00.000Z';
 
