@@ -9,7 +9,7 @@ import { IncidentBook, IncidentNotFound } from './incident-book.js';
 import { notificationId, Notifier, type FlushSummary } from './notifier.js';
 import type { IncidentReads } from './reads.js';
 import type { AlertSettings } from './settings.js';
-import { isSilent, silentAnomalies } from './silence.js';
+import { silentAnomalies, stillSilent } from './silence.js';
 
 /** How far back a cold instance reads incidents changed and notifications owed. */
 const RESTORE_MS = 2 * 86_400_000;
@@ -125,10 +125,7 @@ export class AlertsProcessor {
     const resolved = book.sweep(
       (deviceId, metric) => latest.get(metric === null ? deviceId : `${deviceId}\u0000${metric}`),
       changedAt,
-      (deviceId) => {
-        const last = lastMs.get(deviceId);
-        return last !== undefined && isSilent(last, nowMs, settings);
-      },
+      (deviceId) => stillSilent(lastMs.get(deviceId), nowMs, settings),
     );
     return [...resolved, ...book.observeAll(silentAnomalies(heard, nowMs, settings), changedAt)];
   }

@@ -15,6 +15,14 @@ export function isSilent(lastMs: number, nowMs: number, s: SilenceSettings): boo
 }
 
 /**
+ * Whether an open data outage still holds: only a reading newer than the threshold ends it. A device no longer
+ * in the lookback (`lastMs` undefined) has been silent even longer, so its incident stays open.
+ */
+export function stillSilent(lastMs: number | undefined, nowMs: number, s: SilenceSettings): boolean {
+  return lastMs === undefined || nowMs - lastMs >= s.silentAfterMs;
+}
+
+/**
  * One `silent` anomaly per silent device, dated at its newest reading: devices that went quiet together open
  * their incidents together (one storm), and a repeat on the next sweep carries the same alert id (dropped).
  */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IncidentBook } from '../../shared/alerting/incident-book.js';
 import type { AlertSettings } from '../../shared/alerting/settings.js';
-import { silentAnomalies } from '../../shared/alerting/silence.js';
+import { silentAnomalies, stillSilent } from '../../shared/alerting/silence.js';
 
 const MIN = 60_000;
 const DAY = 1440 * MIN;
@@ -33,6 +33,12 @@ describe('silence rule', () => {
     // 'plant-a/never' has no reading at all: it is not among the devices last heard from, so it raises nothing.
     expect(found.map((a) => a.deviceId)).not.toContain('plant-a/never');
     expect(silentAnomalies(last, NOW_MS, { ...SETTINGS, silentAfterMs: 0 })).toEqual([]);
+  });
+
+  it('an outage ends only with a new reading: one silent past the lookback (no longer read) stays open', () => {
+    expect(stillSilent(NOW_MS - 20 * MIN, NOW_MS, SETTINGS)).toBe(true);
+    expect(stillSilent(undefined, NOW_MS, SETTINGS)).toBe(true);
+    expect(stillSilent(NOW_MS - 2 * MIN, NOW_MS, SETTINGS)).toBe(false);
   });
 
   it('opens one incident per silent device, once over repeated sweeps, resolved when it reports again', () => {
