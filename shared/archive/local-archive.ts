@@ -99,8 +99,9 @@ export class LocalArchive {
     );
     if (expected.length === 0) return { runId: null, partitions: [], resumed, orphansRemoved };
     mkdirSync(readingsDir(this.dir), { recursive: true });
+    // Sorted by series: one series reads as one run, and the files' size no longer depends on the order rows were written.
     await this.warehouse.query(
-      `COPY (${batch}) TO ${sqlString(readingsDir(this.dir))}
+      `COPY (${batch} ORDER BY device_id, metric, ts) TO ${sqlString(readingsDir(this.dir))}
        (FORMAT parquet, PARTITION_BY (year, month), FILENAME_PATTERN ${sqlString(`run-${runId}-{uuid}`)}, APPEND)`,
     );
     if (options.crashAfter === 'copy') throw new Error('crash after copy (test)');
