@@ -10,6 +10,7 @@ import { BigqueryRoutine } from '@cdktf/provider-google/lib/bigquery-routine/ind
 import { readings } from '../../shared/warehouse/schema/tables.js';
 import { ARCHIVE_EXTERNAL_TABLE, ARCHIVE_PREFIX, READINGS_ALL_FUNCTION } from '../../shared/archive/layout.js';
 import { readingsAllSql } from '../../shared/archive/readings-all-sql.js';
+import { LAST_SEEN_VIEW, lastSeenViewSql } from '../../shared/warehouse/schema/last-seen.js';
 import type { Names } from '../naming.js';
 
 export interface WarehouseProps {
@@ -79,6 +80,7 @@ export class Warehouse extends Construct {
       });
     }
 
+    this.lastSeen(props);
     this.archive(props);
 
     // Authorized views: they read the warehouse's dedup views, their readers need no access to the warehouse.
@@ -107,6 +109,27 @@ export class Warehouse extends Construct {
         view: { projectId: props.project, datasetId: this.copilotDataset.datasetId, tableId: v.tableId },
       });
     }
+  }
+
+  /** The notify sweep's newest reading per device and day, refreshed incrementally by BigQuery (docs/cost.md). */
+  private lastSeen(props: WarehouseProps): void {
+    const source = this.tables.get(readings.name)!;
+    new BigqueryTable(this, 'device-last-seen', {
+      project: props.project,
+      datasetId: this.dataset.datasetId,
+      tableId: LAST_SEEN_VIEW.name,
+      description: 'Newest reading per device and day of readings: what the data-outage watch reads.',
+      materializedView: {
+        query: lastSeenViewSql(`\`${props.project}.${props.names.dataset}.${readings.name}\``),
+        enableRefresh: true,
+        refreshIntervalMs: LAST_SEEN_VIEW.refreshIntervalMs,
+      },
+      // Aligned with readings' partitions: it inherits their expiry, and a changed day invalidates only that day.
+      timePartitioning: { type: 'DAY', field: LAST_SEEN_VIEW.partitionBy },
+      clustering: [...LAST_SEEN_VIEW.clusterBy],
+      deletionProtection: !props.destroyData,
+      dependsOn: [source],
+    });
   }
 
   /** The external table over the archive bucket (hive partitions year, month) and readings_all over both. */

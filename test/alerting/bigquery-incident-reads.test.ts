@@ -85,14 +85,18 @@ describe('BigQueryIncidentReads (real client, BigQuery REST fake)', () => {
     expect((fake.queryRequests()[0]!.body as { query: string }).query).toContain('ts >= TIMESTAMP(@from)');
   });
 
-  it('newest reading per device within the partitions since `since`: what a sweep judges silence on', async () => {
-    fake.onQuery(() => ({
-      fields: [
-        { name: 'device_id', type: 'STRING', mode: 'NULLABLE' },
-        { name: 'ts', type: 'TIMESTAMP', mode: 'NULLABLE' },
-      ],
-      rows: [{ device_id: 'p/m1', ts: '2024-03-01T09:00:00.000Z' }],
-    }));
+  it('newest reading per device since `since` from the device_last_seen materialized view, not readings', async () => {
+    fake.onQuery((q) =>
+      q.query.includes('device_last_seen')
+        ? {
+            fields: [
+              { name: 'device_id', type: 'STRING', mode: 'NULLABLE' },
+              { name: 'ts', type: 'TIMESTAMP', mode: 'NULLABLE' },
+            ],
+            rows: [{ device_id: 'p/m1', ts: '2024-03-01T09:00:00.000Z' }],
+          }
+        : undefined,
+    );
     expect(await reads().lastReadings('2024-02-23T00:00:00Z')).toEqual([
       { deviceId: 'p/m1', tsMs: Date.parse('2024-03-01T09:00:00Z') },
     ]);
@@ -100,10 +104,13 @@ describe('BigQueryIncidentReads (real client, BigQuery REST fake)', () => {
       query: string;
       queryParameters: Array<{ name: string; parameterValue: unknown }>;
     };
-    expect(body.query).toContain(`\`${PROJECT}.${DATASET}.readings\``);
-    expect(body.query).toContain('ts >= TIMESTAMP(@since)');
-    expect(body.queryParameters.find((p) => p.name === 'since')?.parameterValue).toEqual({
-      value: '2024-02-23T00:00:00Z',
-    });
+    expect(body.query).toBe(
+      `SELECT device_id, MAX(last_ts) AS ts FROM \`${PROJECT}.${DATASET}.device_last_seen\` ` +
+        'WHERE day >= TIMESTAMP_TRUNC(TIMESTAMP(@since), DAY) AND last_ts >= TIMESTAMP(@since) GROUP BY device_id',
+    );
+    expect(body.query).not.toContain('.readings`');
+    expect(body.queryParameters).toEqual([
+      { name: 'since', parameterType: { type: 'STRING' }, parameterValue: { value: '2024-02-23T00:00:00Z' } },
+    ]);
   });
 });

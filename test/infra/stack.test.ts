@@ -469,8 +469,8 @@ describe('warehouse', () => {
         use_legacy_sql: false,
       });
     }
-    // Each table and its dedup view in the warehouse, the archive's external table, the copilot_* views.
-    expect(tables).toHaveLength(TABLES.length * 2 + 1 + COPILOT_VIEWS.length);
+    // Each table and its dedup view in the warehouse, the archive's external table, device_last_seen, the copilot_* views.
+    expect(tables).toHaveLength(TABLES.length * 2 + 2 + COPILOT_VIEWS.length);
     expect(s.bodies('google_bigquery_dataset')[0]!.default_table_expiration_ms).toBeUndefined();
   });
 
