@@ -215,8 +215,8 @@ export class IncidentBook {
       isSilence(i.kind)
         ? []
         : isStorm(i.kind)
-        ? [...i.devices].map((deviceId) => ({ deviceId, metric: null, lastSeenMs: i.lastSeenMs }))
-        : [{ deviceId: i.deviceId, metric: i.metric, lastSeenMs: i.lastSeenMs }],
+          ? [...i.devices].map((deviceId) => ({ deviceId, metric: null, lastSeenMs: i.lastSeenMs }))
+          : [{ deviceId: i.deviceId, metric: i.metric, lastSeenMs: i.lastSeenMs }],
     );
   }
 

@@ -14,10 +14,9 @@ const VERB: Record<IncidentRow['change'], string> = {
 
 /** One line for people: what, where, since when, how bad, who did what. */
 export function incidentText(e: IncidentRow): string {
-  const what =
-    isStorm(e.kind)
-      ? `${e.devices.length} devices of ${e.device_id.replace(/\/\*$/, '')}`
-      : `${e.device_id} ${e.metric ?? ''}`.trim();
+  const what = isStorm(e.kind)
+    ? `${e.devices.length} devices of ${e.device_id.replace(/\/\*$/, '')}`
+    : `${e.device_id} ${e.metric ?? ''}`.trim();
   const by = e.actor === 'kilowatch' ? '' : ` by ${e.actor}`;
   return (
     `[${e.severity.toUpperCase()}] ${e.kind} ${VERB[e.change]}${by}: ${what} since ${e.opened_at}, ` +

@@ -242,7 +242,9 @@ async function scoreDrift(
   if (fitRows === 0) {
     const columns = modelColumns(table, base);
     if (params.baselineGap > 0 && params.fit?.mean.length !== columns.length)
-      throw new Error(`model ${base.card.name} ${base.card.version}: card params.fit.mean must hold one level per column`);
+      throw new Error(
+        `model ${base.card.name} ${base.card.version}: card params.fit.mean must hold one level per column`,
+      );
     const rows = fillGaps(rowsOf(table, columns), columns, table.path);
     return runDrift(base, columns, rows, 0, params, params.fit?.mean ?? []);
   }

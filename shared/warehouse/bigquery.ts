@@ -252,7 +252,12 @@ export class BigQueryWarehouse implements Warehouse {
   async execute(query: string, params: Record<string, string | number>, what: string): Promise<number> {
     try {
       // The library resolves [rows, nextQuery, response] although its type names two elements.
-      const result: unknown[] = await this.client.query({ query, params, location: this.location, useLegacySql: false });
+      const result: unknown[] = await this.client.query({
+        query,
+        params,
+        location: this.location,
+        useLegacySql: false,
+      });
       return Number((result[2] as { numDmlAffectedRows?: string } | undefined)?.numDmlAffectedRows ?? 0);
     } catch (error) {
       throw classifyBigQueryError(error, `statement (${what})`);

@@ -107,7 +107,10 @@ describe('streaming detector', () => {
     const { features, scores } = scoreSeries(values);
     const session = await ort.InferenceSession.create(exportStreamHeadOnnx());
     const out = await session.run({
-      features: new ort.Tensor('float64', Float64Array.from(features.flatMap(featureRow)), [features.length, STREAM_FEATURES.length]),
+      features: new ort.Tensor('float64', Float64Array.from(features.flatMap(featureRow)), [
+        features.length,
+        STREAM_FEATURES.length,
+      ]),
     });
     const onnx = out.score!.data as Float64Array;
     scores.forEach((s, i) => expect(Math.abs(s - onnx[i]!)).toBeLessThan(1e-12));
@@ -118,7 +121,8 @@ describe('streaming detector', () => {
     // A level shift at 1200, a larger one at 1300 (inside the first's quiet period).
     const values = Float64Array.from(
       { length: 2000 },
-      (_, i) => 10 + 3 * Math.sin((2 * Math.PI * i) / 96) + 0.3 * gaussian(r) + (i >= 1200 ? 10 : 0) + (i >= 1300 ? 30 : 0),
+      (_, i) =>
+        10 + 3 * Math.sin((2 * Math.PI * i) / 96) + 0.3 * gaussian(r) + (i >= 1200 ? 10 : 0) + (i >= 1300 ? 30 : 0),
     );
     const { features, scores } = scoreSeries(values);
     const { quietAfter, quietRows } = STREAM_DEFAULTS;

@@ -131,7 +131,9 @@ export async function anomalyBench(): Promise<void> {
     }
     return out;
   });
-  const v1Rate = await rate(() => scoreSeries(values, { ...STREAM_DEFAULTS, shortHistoricWindowSize: 0, quietRows: 0 }));
+  const v1Rate = await rate(() =>
+    scoreSeries(values, { ...STREAM_DEFAULTS, shortHistoricWindowSize: 0, quietRows: 0 }),
+  );
   const tsRate = await rate(() => scoreSeries(values));
   const servedRate = await rate(() => scoreTable(table, stream));
   console.log(`\n## Streaming univariate detector, one series of ${fmt(n)} readings`);

@@ -31,8 +31,12 @@ describe('readable local output', () => {
     expect(started).toContain(
       '  api        http://127.0.0.1:8084/              query API and dashboard; reference at http://127.0.0.1:8084/docs',
     );
-    expect(started).toMatch(/^ {2}notify +http:\/\/127\.0\.0\.1:8086\/ +function: alerts → incidents.*kilowatch alerts list/m);
-    expect(started).toMatch(/^ {2}recommend +http:\/\/127\.0\.0\.1:8087\/ +function: maintenance-tick.*kilowatch recommend/m);
+    expect(started).toMatch(
+      /^ {2}notify +http:\/\/127\.0\.0\.1:8086\/ +function: alerts → incidents.*kilowatch alerts list/m,
+    );
+    expect(started).toMatch(
+      /^ {2}recommend +http:\/\/127\.0\.0\.1:8087\/ +function: maintenance-tick.*kilowatch recommend/m,
+    );
     expect(started).toContain('  warehouse  .kilowatch/warehouse.duckdb         DuckDB file');
     expect(progressText({ steel: 12_480, steelTotal: 35_040, ticks: { done: 3, total: 10 } })).toBe(
       'demo: steel plant 12,480/35,040 readings published (36 %), forecast day 3/10',

@@ -117,7 +117,7 @@ async function streamUnivariate(): Promise<void> {
     meta(
       'stream-univariate',
       'Streaming univariate detector (one series: a meter, a sensor, a forecast residual): transition memories at 3 resolutions × 3 orders give a raw surprise, ' +
-        "two Numenta anomaly likelihoods (8,640- and 2,000-row histories) calibrate it and are averaged, values beyond the range seen so far score 1, " +
+        'two Numenta anomaly likelihoods (8,640- and 2,000-row histories) calibrate it and are averaged, values beyond the range seen so far score 1, ' +
         'and an alarm is followed by 200 quiet rows. Learns online; alarms after 388 rows.',
       {
         data: 'none: learns online from each series (design chosen on NAB split A, see docs/BENCHMARKS.md)',

@@ -131,12 +131,20 @@ export class StreamingDetector {
     const raw = this.raw(value);
     const long = zOf(this.lik, value, raw);
     const short = this.likShort ? zOf(this.likShort, value, raw) : long;
-    const f: StreamFeatures = { z: long.z, muted: long.muted, zShort: short.z, mutedShort: short.muted, spatial, quiet: 0 };
+    const f: StreamFeatures = {
+      z: long.z,
+      muted: long.muted,
+      zShort: short.z,
+      mutedShort: short.muted,
+      spatial,
+      quiet: 0,
+    };
     // The quiet period counts scored rows (missing values, skipped above, do not move it). A value beyond the
     // range seen so far still alarms in it: a quiet period must not hide a break of that size.
     const row = this.seen - this.learningRows;
     if (row <= this.quietUntil && !spatial) return { ...f, quiet: 1 };
-    if (this.params.quietRows > 0 && streamScore(f) >= this.params.quietAfter) this.quietUntil = row + this.params.quietRows;
+    if (this.params.quietRows > 0 && streamScore(f) >= this.params.quietAfter)
+      this.quietUntil = row + this.params.quietRows;
     return f;
   }
 
@@ -167,7 +175,6 @@ export class StreamingDetector {
     }
     return sum / this.memories.length;
   }
-
 }
 
 function zOf(lik: AnomalyLikelihood, value: number, raw: number): { z: number; muted: number } {

@@ -391,7 +391,9 @@ export const rollupRuns = defineTable({
     run_id: col.string('Deterministic hash of level, range and ran_at.'),
     level: col.enumOf(ROLLUP_LEVELS, 'Roll-up level.'),
     range_from: col.timestamp('Start of the first bucket recomputed.'),
-    watermark: col.timestamp('End of the last closed bucket computed: the next run starts here (less the late window).'),
+    watermark: col.timestamp(
+      'End of the last closed bucket computed: the next run starts here (less the late window).',
+    ),
     buckets: col.int('Roll-up rows inserted or changed.'),
     ran_at: col.timestamp('When the run happened.'),
   },
