@@ -1,8 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SWEEP_COMMAND } from '../../functions/local/host.js';
 import { startTestStack, type TestStack } from '../support/local-stack.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const MACHINES = 12;
 const START_MS = Date.UTC(2026, 0, 5, 6);
@@ -26,8 +25,7 @@ interface Body {
 }
 
 let stack: TestStack;
-let hook: Server;
-const bodies: Body[] = [];
+let hook: WebhookReceiver<Body>;
 /** The notify function's wall clock. */
 let nowMs = START_MS;
 
@@ -45,16 +43,8 @@ async function sweepAt(ms: number): Promise<void> {
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 beforeAll(async () => {
-  hook = createServer((req, res) => {
-    let text = '';
-    req.on('data', (c: Buffer) => (text += c.toString()));
-    req.on('end', () => {
-      bodies.push(JSON.parse(text) as Body);
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+  hook = await startWebhookReceiver<Body>();
+  const url = hook.url;
   // Default settings: silent after 15 min, storm at 3 devices in 10 min.
   stack = await startTestStack(
     { subscribe: ['ingest', 'notify'], alertsSweepMs: 0, now: () => nowMs },
@@ -64,7 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack.stop();
-  hook.close();
+  await hook.close();
 });
 
 describe('data outage end to end (router, ingest, notify sweeps; real webhook)', () => {
@@ -76,21 +66,21 @@ describe('data outage end to end (router, ingest, notify sweeps; real webhook)',
 
     // Reporting: a sweep a minute after the last readings finds nothing.
     await sweepAt(START_MS + 30 * MIN);
-    expect(bodies).toEqual([]);
+    expect(hook.bodies).toEqual([]);
 
     // The plant goes quiet: 20 minutes after the last readings, one storm names every machine.
     await sweepAt(START_MS + 49 * MIN);
-    expect(bodies.map((b) => [b.incident.kind, b.incident.change])).toEqual([['storm:silent', 'opened']]);
-    const storm = bodies[0]?.incident;
+    expect(hook.bodies.map((b) => [b.incident.kind, b.incident.change])).toEqual([['storm:silent', 'opened']]);
+    const storm = hook.bodies[0]?.incident;
     expect(storm?.devices).toEqual(DEVICES);
     // Later sweeps while it lasts, past the group wait, add nothing: no notification per machine.
     await sweepAt(START_MS + 55 * MIN);
-    expect(bodies).toHaveLength(1);
+    expect(hook.bodies).toHaveLength(1);
 
     // Readings again: the next sweep resolves the storm.
     await publishReadings(range(60, 63));
     await sweepAt(START_MS + 63 * MIN);
-    expect(bodies.map((b) => [b.incident.id, b.incident.kind, b.incident.change])).toEqual([
+    expect(hook.bodies.map((b) => [b.incident.id, b.incident.kind, b.incident.change])).toEqual([
       [storm?.id, 'storm:silent', 'opened'],
       [storm?.id, 'storm:silent', 'auto_resolved'],
     ]);

@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SWEEP_COMMAND } from '../../functions/local/host.js';
 import { Rng } from '../../shared/simulate/prng.js';
 import { startTestStack, type TestStack } from '../support/local-stack.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const MACHINES = 12;
 const START_MS = Date.UTC(2026, 0, 5, 6);
@@ -39,20 +38,11 @@ interface Body {
 }
 
 let stack: TestStack;
-let hook: Server;
-const bodies: Body[] = [];
+let hook: WebhookReceiver<Body>;
 
 beforeAll(async () => {
-  hook = createServer((req, res) => {
-    let text = '';
-    req.on('data', (c: Buffer) => (text += c.toString()));
-    req.on('end', () => {
-      bodies.push(JSON.parse(text) as Body);
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+  hook = await startWebhookReceiver<Body>();
+  const url = hook.url;
   // Default lifecycle settings: storm at 3 devices in 10 min, a 2-minute group wait, resolved after 30 normal minutes.
   stack = await startTestStack(
     { subscribe: ['ingest', 'score', 'notify'], alertsSweepMs: 0 },
@@ -78,7 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack.stop();
-  hook.close();
+  await hook.close();
 });
 
 describe('storm control end to end (simulated plant through router, ingest, score, notify; real webhook)', () => {
@@ -112,7 +102,7 @@ describe('storm control end to end (simulated plant through router, ingest, scor
 
     // People heard of the stop once when it began and once when the plant was back (the detectors' own anomalies
     // on the machines are incidents of another kind, with storms of their own): nothing per machine.
-    const ofTheStop = bodies.filter((b) => b.incident.kind.endsWith('shutdown'));
+    const ofTheStop = hook.bodies.filter((b) => b.incident.kind.endsWith('shutdown'));
     expect(ofTheStop.map((b) => [b.incident.id, b.incident.change])).toEqual([
       [storm.incident_id, 'opened'],
       [storm.incident_id, 'auto_resolved'],
