@@ -1,7 +1,7 @@
 import { readEnvelope } from '../bus/push-envelope.js';
 import type { PushEvent } from '../ingest/handle-push.js';
 import { log } from '../log/logger.js';
-import { scoreCleanReadings, type ScoreDeps, type ScoreSummary } from './score-readings.js';
+import { emptyScoreSummary, scoreCleanReadings, type ScoreDeps, type ScoreSummary } from './score-readings.js';
 
 /** A push delivery (CloudEvent) from readings-clean into the scoring use-case; throws only for failures worth a redelivery. */
 export async function handleCleanPush(deps: ScoreDeps, event: PushEvent): Promise<ScoreSummary> {
@@ -9,18 +9,7 @@ export async function handleCleanPush(deps: ScoreDeps, event: PushEvent): Promis
   if (!envelope.ok) {
     await deps.bus.deadLetter({ reason: envelope.reason, raw: envelope.raw, messageId: event.id });
     log.warn('push envelope dead-lettered', { eventId: event.id, reason: envelope.reason });
-    return {
-      messageId: event.id,
-      scored: 0,
-      againstForecast: 0,
-      anomalies: 0,
-      stops: 0,
-      learning: 0,
-      late: 0,
-      skipped: 0,
-      warmedUp: 0,
-      deadLettered: true,
-    };
+    return { ...emptyScoreSummary(event.id), deadLettered: true };
   }
   const summary = await scoreCleanReadings(deps, envelope.message.messageId, envelope.message.data);
   if (summary.deadLettered) log.warn('readings-clean message dead-lettered', { messageId: summary.messageId });

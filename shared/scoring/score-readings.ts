@@ -73,15 +73,9 @@ interface SeriesInput {
   readonly forecast?: ForecastRow;
 }
 
-/**
- * One readings-clean message through the streaming detector, series by series (device, metric), in time order.
- * Scores of warmed-up detectors go to anomaly_scores; each anomaly also becomes an alerts row and an `alerts`
- * message. A message that is not a readings-clean body is dead-lettered and the call resolves; any other failure
- * (a read, a write, a publish) throws (the message is redelivered) after forgetting the devices' states, so the redelivery rebuilds
- * them from the warehouse; deterministic ids keep anything already written from being written twice.
- */
-export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, data: Uint8Array): Promise<ScoreSummary> {
-  const summary = {
+/** A message's summary before anything of it was scored. */
+export function emptyScoreSummary(messageId: string): { -readonly [K in keyof ScoreSummary]: ScoreSummary[K] } {
+  return {
     messageId,
     scored: 0,
     againstForecast: 0,
@@ -93,6 +87,17 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
     warmedUp: 0,
     deadLettered: false,
   };
+}
+
+/**
+ * One readings-clean message through the streaming detector, series by series (device, metric), in time order.
+ * Scores of warmed-up detectors go to anomaly_scores; each anomaly also becomes an alerts row and an `alerts`
+ * message. A message that is not a readings-clean body is dead-lettered and the call resolves; any other failure
+ * (a read, a write, a publish) throws (the message is redelivered) after forgetting the devices' states, so the redelivery rebuilds
+ * them from the warehouse; deterministic ids keep anything already written from being written twice.
+ */
+export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, data: Uint8Array): Promise<ScoreSummary> {
+  const summary = emptyScoreSummary(messageId);
   const decoded = decodeCleanMessage(data);
   if (!decoded.ok) {
     await deps.bus.deadLetter({ reason: decoded.reason, raw: data, messageId, attributes: { kind: 'readings-clean' } });
