@@ -57,6 +57,8 @@ export class StackProcess {
         KILOWATCH_DATA_DIR: this.dataDir,
         KILOWATCH_LOCAL_PORT: String(this.port),
         LOG_LEVEL: 'info',
+        // Readiness and errors are read from the structured lines.
+        LOG_FORMAT: 'json',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
