@@ -14,6 +14,7 @@ import {
   type ReadingRow,
 } from '../warehouse/schema/tables.js';
 import { decodeCleanMessage, scorable, type CleanReading } from './clean-message.js';
+import { loadAlarms, loadAlert } from './load-alerts.js';
 import { forecastsByTime, residualSeries, type ForecastCache, type ScoredSignal } from './forecast-residuals.js';
 import { KeyedQueue, SeriesCache, SeriesState } from './series-cache.js';
 import { stopAlerts, storedStop } from './stop-alerts.js';
@@ -113,10 +114,15 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
   deps.series.useModel(`${model.card.name}@${model.card.version}`);
 
   const byDevice = new Map<string, Map<string, CleanReading[]>>();
+  /** Every value of a device, flagged ones included (a stopped machine's zero load): the load-residual channel's. */
+  const allOfDevice = new Map<string, CleanReading[]>();
   const seen = new Set<string>();
   for (const r of decoded.readings) {
     if (seen.has(r.readingId)) continue;
     seen.add(r.readingId);
+    const all = allOfDevice.get(r.deviceId);
+    if (all) all.push(r);
+    else allOfDevice.set(r.deviceId, [r]);
     if (!scorable(r.value, r.flags)) {
       summary.skipped++;
       continue;
@@ -129,6 +135,7 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
   }
 
   const pending: Pending[] = [];
+  const loadAlarmed: Awaited<ReturnType<typeof loadAlarms>> = [];
   /** Steps a series in time order; values not newer than its state are late, values while it learns unscored. */
   const step = (state: SeriesState, inputs: readonly SeriesInput[], signal: ScoredSignal) => {
     for (const { reading, input, forecast } of inputs) {
@@ -179,16 +186,17 @@ export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, dat
             });
             step(residual.state, inputs, 'forecast_residual');
           }
+          loadAlarmed.push(...(await loadAlarms(deps.series, deviceId, allOfDevice.get(deviceId) ?? [], storedRows)));
         }),
       ),
     );
     const scoredAt = new Date((deps.now ?? Date.now)()).toISOString();
     const stops = await stopAlerts(decoded.readings, storedStop(deps.warehouse), scoredAt);
-    if (pending.length === 0 && stops.length === 0) return summary;
+    if (pending.length === 0 && stops.length === 0 && loadAlarmed.length === 0) return summary;
     const scores = pending.length === 0 ? [] : await runHead(model, pending);
     const threshold = model.card.threshold as number;
     const scoreRows: AnomalyScoreRow[] = [];
-    const alertRows: AlertRow[] = [...stops];
+    const alertRows: AlertRow[] = [...stops, ...loadAlarmed.map((j) => loadAlert(j, scoredAt))];
     pending.forEach(({ reading, value, signal, forecast }, i) => {
       const score = scores[i] as number;
       // Scores of values keep the ids they had before residuals were scored too.

@@ -1,4 +1,5 @@
 import { StreamingDetector, type StreamParams } from '../anomaly/stream/detector.js';
+import type { LoadResidualState } from './load-residual.js';
 
 /** The streaming detector of one (device, metric) series, as this instance has fed it. */
 export class SeriesState {
@@ -25,6 +26,8 @@ export class SeriesState {
  */
 export class SeriesCache {
   private readonly states = new Map<string, SeriesState>();
+  /** The load-residual channel per machine (load-residual.ts): it does not depend on the model served. */
+  private readonly loads = new Map<string, LoadResidualState>();
   private modelKey: string | undefined;
 
   constructor(readonly maxSeries: number) {}
@@ -61,9 +64,25 @@ export class SeriesCache {
     }
   }
 
+  loadState(deviceId: string): LoadResidualState | undefined {
+    const state = this.loads.get(deviceId);
+    if (state) {
+      this.loads.delete(deviceId);
+      this.loads.set(deviceId, state);
+    }
+    return state;
+  }
+
+  setLoadState(deviceId: string, state: LoadResidualState): void {
+    this.loads.delete(deviceId);
+    this.loads.set(deviceId, state);
+    while (this.loads.size > this.maxSeries) this.loads.delete(this.loads.keys().next().value as string);
+  }
+
   /** Forgets a device's series (after a failed write), so the next message rebuilds them from the warehouse. */
   invalidate(deviceIds: Iterable<string>): void {
     const devices = new Set(deviceIds);
+    for (const d of devices) this.loads.delete(d);
     for (const key of [...this.states.keys()]) {
       if (devices.has(key.slice(0, key.indexOf('\u0000')))) this.states.delete(key);
     }

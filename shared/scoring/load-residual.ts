@@ -1,0 +1,218 @@
+/**
+ * The load-residual channel of the score function: a machine's temperature, vibration and power each judged
+ * against what its own load explains (the load models of the maintenance rules, shared/maintenance/residuals.ts),
+ * streaming and causal. Per target metric: the load is exponentially smoothed over time (thermal lag), a line
+ * target = a + b·load is fitted by exponentially weighted least squares on the machine's own past (only values
+ * the channel found normal: a fault does not bend it), the residual is standardised by its weighted mean
+ * absolute size, and a two-sided CUSUM of it alarms on an offset that builds up (an overheating, a sensor drift)
+ * where the univariate detector sees a value its shifts make ordinary.
+ */
+
+/** A metric explained by another: its load. */
+export interface LoadModel {
+  readonly metric: string;
+  readonly against: string;
+  /** Time constant of the load's smoothing (the target's lag), minutes; 0: as read. */
+  readonly smoothMinutes: number;
+}
+
+export interface LoadResidualParams {
+  /** Target values fitted before the channel scores (its learning rows). */
+  readonly learnRows: number;
+  /** Memory of the fit and of the residual's scale, in values (exponential weights). */
+  readonly memoryRows: number;
+  /** CUSUM allowance, in residual scales. */
+  readonly cusumK: number;
+  /** CUSUM level from which every value is an alarm (the incident stays open while the offset lasts). */
+  readonly cusumH: number;
+  /** The sums are capped at this many times cusumH: the alarm ends soon after the offset does. */
+  readonly cusumCap: number;
+  /** Standardised residuals are clipped to ±this: one wild value cannot make a trend. */
+  readonly clipZ: number;
+  /** Residuals beyond this many scales do not update the fit. */
+  readonly fitZ: number;
+  /** A target value whose newest load value is older than this is not judged. */
+  readonly maxLoadAgeMs: number;
+}
+
+/** Temperature lags power, vibration follows power, power follows production (as data/maintenance-rules.json). */
+export const LOAD_MODELS: readonly LoadModel[] = [
+  { metric: 'temperature_c', against: 'power_kw', smoothMinutes: 45 },
+  { metric: 'vibration_mm_s', against: 'power_kw', smoothMinutes: 0 },
+  { metric: 'power_kw', against: 'production_units', smoothMinutes: 10 },
+];
+
+export const LOAD_RESIDUAL_PARAMS: LoadResidualParams = {
+  learnRows: 1440,
+  memoryRows: 4320,
+  cusumK: 3,
+  cusumH: 80,
+  cusumCap: 1.5,
+  clipZ: 8,
+  fitZ: 4,
+  maxLoadAgeMs: 5 * 60_000,
+};
+
+/** One value as the channel sees it. */
+export interface LoadInput {
+  readonly tsMs: number;
+  readonly metric: string;
+  readonly value: number;
+  readonly flags: readonly string[];
+}
+
+/** A target value judged against its load model. */
+export interface LoadJudgement<T extends LoadInput = LoadInput> {
+  readonly input: T;
+  readonly tsMs: number;
+  readonly metric: string;
+  readonly against: string;
+  readonly value: number;
+  /** What the load model expected. */
+  readonly expected: number;
+  /** The larger of the two CUSUMs, in residual scales. */
+  readonly cusum: number;
+  readonly alarm: boolean;
+}
+
+/** Flags that make a value no evidence of the machine's state; a stopped machine's zero load still is its load. */
+const NOT_EVIDENCE = new Set(['missing', 'out_of_range', 'stuck', 'spike', 'inconsistent']);
+/** A stopped machine's fans stop: its temperature follows the load about twice as slowly. */
+const STANDSTILL_SLOWDOWN = 2;
+const MINUTE = 60_000;
+
+class SmoothedLoad {
+  level: number | undefined;
+  lastMs = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly tauMin: number) {}
+
+  step(tsMs: number, value: number): void {
+    if (tsMs <= this.lastMs) return;
+    const tau = this.tauMin * (value === 0 ? STANDSTILL_SLOWDOWN : 1);
+    const alpha = tau <= 0 || this.level === undefined ? 1 : 1 - Math.exp(-(tsMs - this.lastMs) / (tau * MINUTE));
+    this.level = this.level === undefined ? value : this.level + alpha * (value - this.level);
+    this.lastMs = tsMs;
+  }
+}
+
+/** Exponentially weighted least squares of one target on its smoothed load, its residual scale and CUSUM. */
+class TargetFit {
+  private w = 0;
+  private sx = 0;
+  private sy = 0;
+  private sxx = 0;
+  private sxy = 0;
+  private absRes = 0;
+  private absW = 0;
+  private up = 0;
+  private down = 0;
+  fitted = 0;
+  lastMs = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly p: LoadResidualParams) {}
+
+  expected(x: number): number {
+    const mx = this.sx / this.w;
+    const my = this.sy / this.w;
+    const vxx = this.sxx / this.w - mx * mx;
+    const b = vxx > 1e-12 * Math.max(1, mx * mx) ? (this.sxy / this.w - mx * my) / vxx : 0;
+    return my + b * (x - mx);
+  }
+
+  /** Judges y at load x (null while learning), then learns from it when it was normal. */
+  judge(x: number, y: number): { expected: number; cusum: number; alarm: boolean } | null {
+    const learning = this.fitted < this.p.learnRows;
+    let verdict: { expected: number; cusum: number; alarm: boolean } | null = null;
+    let z = 0;
+    if (this.w > 0) {
+      const expected = this.expected(x);
+      const scale = Math.max(this.absRes / this.absW, 1e-9 * Math.max(1, Math.abs(expected)));
+      z = (y - expected) / scale;
+      if (!learning) {
+        const c = Math.max(-this.p.clipZ, Math.min(this.p.clipZ, z));
+        const cap = this.p.cusumCap * this.p.cusumH;
+        this.up = Math.min(cap, Math.max(0, this.up + c - this.p.cusumK));
+        this.down = Math.min(cap, Math.max(0, this.down - c - this.p.cusumK));
+        const cusum = Math.max(this.up, this.down);
+        const alarm = cusum >= this.p.cusumH;
+        verdict = { expected, cusum, alarm };
+      }
+    }
+    // Learning takes every value; afterwards only values within fitZ scales and outside an alarm build-up.
+    const normal = learning || (Math.abs(z) <= this.p.fitZ && (verdict?.cusum ?? 0) < this.p.cusumH / 2);
+    if (normal) this.learn(x, y, this.w > 0 ? Math.abs(y - this.expected(x)) : undefined);
+    return verdict;
+  }
+
+  private learn(x: number, y: number, absResidual: number | undefined): void {
+    const keep = 1 - 1 / this.p.memoryRows;
+    this.w = this.w * keep + 1;
+    this.sx = this.sx * keep + x;
+    this.sy = this.sy * keep + y;
+    this.sxx = this.sxx * keep + x * x;
+    this.sxy = this.sxy * keep + x * y;
+    if (absResidual !== undefined) {
+      this.absRes = this.absRes * keep + absResidual;
+      this.absW = this.absW * keep + 1;
+    }
+    this.fitted++;
+  }
+}
+
+/** The channel's state for one machine: its smoothed loads and one fit per target metric. */
+export class LoadResidualState {
+  private readonly loads = new Map<string, SmoothedLoad>();
+  private readonly fits = new Map<string, TargetFit>();
+
+  constructor(
+    private readonly models: readonly LoadModel[] = LOAD_MODELS,
+    private readonly params: LoadResidualParams = LOAD_RESIDUAL_PARAMS,
+  ) {
+    for (const m of models) {
+      this.loads.set(loadKey(m), new SmoothedLoad(m.smoothMinutes));
+      this.fits.set(m.metric, new TargetFit(params));
+    }
+  }
+
+  /**
+   * Steps the machine's values in time order (loads before targets at one instant) and returns the judgements
+   * of target values past the learning rows. Values not newer than what a series has seen are ignored.
+   */
+  step<T extends LoadInput>(inputs: readonly T[]): LoadJudgement<T>[] {
+    const ordered = inputs
+      .filter((r) => Number.isFinite(r.value) && !r.flags.some((f) => NOT_EVIDENCE.has(f)))
+      .sort((a, b) => a.tsMs - b.tsMs);
+    const out: LoadJudgement<T>[] = [];
+    let i = 0;
+    while (i < ordered.length) {
+      const tsMs = (ordered[i] as T).tsMs;
+      let j = i;
+      while (j < ordered.length && (ordered[j] as T).tsMs === tsMs) j++;
+      const instant = ordered.slice(i, j);
+      for (const m of this.models) {
+        const load = instant.find((r) => r.metric === m.against);
+        if (load) this.loads.get(loadKey(m))?.step(tsMs, load.value);
+      }
+      for (const r of instant) out.push(...this.judge(r));
+      i = j;
+    }
+    return out;
+  }
+
+  private judge<T extends LoadInput>(r: T): LoadJudgement<T>[] {
+    const model = this.models.find((m) => m.metric === r.metric);
+    const fit = this.fits.get(r.metric);
+    const load = model && this.loads.get(loadKey(model));
+    // A stopped machine's target follows no load model (flagged shutdown); its load still counted above.
+    if (!model || !fit || !load || load.level === undefined || r.flags.includes('shutdown')) return [];
+    if (r.tsMs <= fit.lastMs || r.tsMs - load.lastMs > this.params.maxLoadAgeMs) return [];
+    fit.lastMs = r.tsMs;
+    const verdict = fit.judge(load.level, r.value);
+    return verdict ? [{ input: r, tsMs: r.tsMs, metric: r.metric, against: model.against, value: r.value, ...verdict }] : [];
+  }
+}
+
+function loadKey(m: LoadModel): string {
+  return `${m.against}\u0000${m.smoothMinutes}`;
+}
