@@ -8,6 +8,7 @@
  *    served through the model runtime (loadModel, one intra-op thread), same forest, same rows.
  * 2. Streaming detector on a 20,000-row series: as served (TypeScript state + ONNX head) vs the TypeScript
  *    reference alone vs a rolling z-score (the cheapest streaming detector there is).
+ *    And the score function's load-residual channel on as many values (shared/scoring/load-residual.ts).
  * 3. Drift chart on 20,000 rows of 8 sensors, ONNX.
  */
 import { mkdtempSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { FIXED_LEVEL } from '../../shared/anomaly/drift-chart.js';
 import { scoreSeries, STREAM_DEFAULTS } from '../../shared/anomaly/stream/detector.js';
 import type { SeriesTable } from '../../shared/anomaly/table.js';
 import { writeModelFolder } from '../../shared/models/folder.js';
+import { LoadResidualState, type LoadInput } from '../../shared/scoring/load-residual.js';
 import { loadModel } from '../../shared/models/runtime.js';
 import { machineSeries, MACHINE_FEATURES } from '../../training/anomaly/machine-data.js';
 
@@ -39,6 +41,8 @@ async function rate(fn: () => unknown, minMs = 1500, minRuns = 3): Promise<numbe
   }
   return (runs * 1000) / (performance.now() - start);
 }
+
+const LOAD_METRICS = ['power_kw', 'temperature_c', 'vibration_mm_s', 'production_units'];
 
 function series(n: number): Float64Array {
   const r = mulberry32(17);
@@ -136,6 +140,14 @@ export async function anomalyBench(): Promise<void> {
   );
   const tsRate = await rate(() => scoreSeries(values));
   const servedRate = await rate(() => scoreTable(table, stream));
+  // The score function's load-residual channel: the same number of values, as a machine's four metrics a minute.
+  const machineValues: LoadInput[] = Array.from({ length: n }, (_, i) => {
+    const power = values[i >> 2] as number;
+    const metric = LOAD_METRICS[i & 3] as string;
+    const value = metric === 'power_kw' ? power : metric === 'temperature_c' ? 20 + power / 4 : power / 10;
+    return { tsMs: (i >> 2) * 60_000, metric, value, flags: [] };
+  });
+  const loadRate = await rate(() => new LoadResidualState().step(machineValues));
   console.log(`\n## Streaming univariate detector, one series of ${fmt(n)} readings`);
   console.log('| path | readings/s | vs rolling z-score |\n| --- | ---: | ---: |');
   console.log(`| rolling z-score, 288-value window (baseline) | ${fmt(zRate * n)} | 1.0x |`);
@@ -147,6 +159,9 @@ export async function anomalyBench(): Promise<void> {
   );
   console.log(
     `| stream-univariate as served (state in TS + ONNX head, batches of 4,096) | ${fmt(servedRate * n)} | ${(servedRate / zRate).toFixed(3)}x |`,
+  );
+  console.log(
+    `| load-residual channel, a machine's 4 metrics a minute (values/s) | ${fmt(loadRate * n)} | ${(loadRate / zRate).toFixed(3)}x (${(loadRate / tsRate).toFixed(2)}x stream-univariate's reference) |`,
   );
 
   // 3. Drift chart.
