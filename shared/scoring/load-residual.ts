@@ -14,6 +14,8 @@ export interface LoadModel {
   readonly against: string;
   /** Time constant of the load's smoothing (the target's lag), minutes; 0: as read. */
   readonly smoothMinutes: number;
+  /** Also fit a daily cycle (sine and cosine of the UTC hour): the hall is warmer in the afternoon than at night. */
+  readonly daily: boolean;
 }
 
 export interface LoadResidualParams {
@@ -31,15 +33,17 @@ export interface LoadResidualParams {
   readonly clipZ: number;
   /** Residuals beyond this many scales do not update the fit. */
   readonly fitZ: number;
+  /** Alarms in a row after which the fit starts learning afresh: a lasting change of the relation, not a fault. */
+  readonly relearnRows: number;
   /** A target value whose newest load value is older than this is not judged. */
   readonly maxLoadAgeMs: number;
 }
 
 /** Temperature lags power, vibration follows power, power follows production (as data/maintenance-rules.json). */
 export const LOAD_MODELS: readonly LoadModel[] = [
-  { metric: 'temperature_c', against: 'power_kw', smoothMinutes: 45 },
-  { metric: 'vibration_mm_s', against: 'power_kw', smoothMinutes: 0 },
-  { metric: 'power_kw', against: 'production_units', smoothMinutes: 10 },
+  { metric: 'temperature_c', against: 'power_kw', smoothMinutes: 45, daily: true },
+  { metric: 'vibration_mm_s', against: 'power_kw', smoothMinutes: 0, daily: false },
+  { metric: 'power_kw', against: 'production_units', smoothMinutes: 10, daily: false },
 ];
 
 export const LOAD_RESIDUAL_PARAMS: LoadResidualParams = {
@@ -50,6 +54,7 @@ export const LOAD_RESIDUAL_PARAMS: LoadResidualParams = {
   cusumCap: 1.5,
   clipZ: 8,
   fitZ: 4,
+  relearnRows: 1440,
   maxLoadAgeMs: 5 * 60_000,
 };
 
@@ -80,6 +85,7 @@ const NOT_EVIDENCE = new Set(['missing', 'out_of_range', 'stuck', 'spike', 'inco
 /** A stopped machine's fans stop: its temperature follows the load about twice as slowly. */
 const STANDSTILL_SLOWDOWN = 2;
 const MINUTE = 60_000;
+const DAY = 86_400_000;
 
 class SmoothedLoad {
   level: number | undefined;
@@ -96,37 +102,70 @@ class SmoothedLoad {
   }
 }
 
-/** Exponentially weighted least squares of one target on its smoothed load, its residual scale and CUSUM. */
+/** The regressors of a target: a constant, the smoothed load and, with `daily`, the hour of the day (the hall's cycle). */
+function regressors(x: number, tsMs: number, daily: boolean): number[] {
+  if (!daily) return [1, x];
+  const phase = (2 * Math.PI * (tsMs % DAY)) / DAY;
+  return [1, x, Math.sin(phase), Math.cos(phase)];
+}
+
+/** Solves (A + ridge) β = b by Gaussian elimination with partial pivoting; A is small and symmetric. */
+function solve(a: readonly number[][], b: readonly number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row.map((v, j) => (i === j ? v * (1 + 1e-9) + 1e-12 : v)), b[i] as number]);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(m[r]![col]!) > Math.abs(m[pivot]![col]!)) pivot = r;
+    [m[col], m[pivot]] = [m[pivot]!, m[col]!];
+    const lead = m[col]![col]!;
+    for (let r = col + 1; r < n; r++) {
+      const f = m[r]![col]! / lead;
+      for (let c = col; c <= n; c++) m[r]![c]! -= f * m[col]![c]!;
+    }
+  }
+  const beta = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let v = m[r]![n]!;
+    for (let c = r + 1; c < n; c++) v -= m[r]![c]! * beta[c]!;
+    beta[r] = v / m[r]![r]!;
+  }
+  return beta;
+}
+
+/** Exponentially weighted least squares of one target on its regressors, its residual scale and CUSUM. */
 class TargetFit {
   private w = 0;
-  private sx = 0;
-  private sy = 0;
-  private sxx = 0;
-  private sxy = 0;
+  private ata: number[][] = [];
+  private aty: number[] = [];
+  private beta: number[] | undefined;
   private absRes = 0;
   private absW = 0;
   private up = 0;
   private down = 0;
+  private alarms = 0;
   fitted = 0;
   lastMs = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly p: LoadResidualParams) {}
+  constructor(
+    private readonly p: LoadResidualParams,
+    private readonly daily: boolean,
+  ) {}
 
-  expected(x: number): number {
-    const mx = this.sx / this.w;
-    const my = this.sy / this.w;
-    const vxx = this.sxx / this.w - mx * mx;
-    const b = vxx > 1e-12 * Math.max(1, mx * mx) ? (this.sxy / this.w - mx * my) / vxx : 0;
-    return my + b * (x - mx);
+  private expected(f: readonly number[]): number {
+    this.beta ??= solve(this.ata, this.aty);
+    let v = 0;
+    for (let i = 0; i < f.length; i++) v += (f[i] as number) * (this.beta[i] as number);
+    return v;
   }
 
   /** Judges y at load x (null while learning), then learns from it when it was normal. */
-  judge(x: number, y: number): { expected: number; cusum: number; alarm: boolean } | null {
+  judge(x: number, y: number, tsMs: number): { expected: number; cusum: number; alarm: boolean } | null {
+    const f = regressors(x, tsMs, this.daily);
     const learning = this.fitted < this.p.learnRows;
     let verdict: { expected: number; cusum: number; alarm: boolean } | null = null;
     let z = 0;
     if (this.w > 0) {
-      const expected = this.expected(x);
+      const expected = this.expected(f);
       const scale = Math.max(this.absRes / this.absW, 1e-9 * Math.max(1, Math.abs(expected)));
       z = (y - expected) / scale;
       if (!learning) {
@@ -136,26 +175,45 @@ class TargetFit {
         this.down = Math.min(cap, Math.max(0, this.down - c - this.p.cusumK));
         const cusum = Math.max(this.up, this.down);
         const alarm = cusum >= this.p.cusumH;
+        this.alarms = alarm ? this.alarms + 1 : 0;
         verdict = { expected, cusum, alarm };
+        if (this.alarms >= this.p.relearnRows) {
+          this.restart();
+          return verdict;
+        }
       }
     }
     // Learning takes every value; afterwards only values within fitZ scales and outside an alarm build-up.
     const normal = learning || (Math.abs(z) <= this.p.fitZ && (verdict?.cusum ?? 0) < this.p.cusumH / 2);
-    if (normal) this.learn(x, y, this.w > 0 ? Math.abs(y - this.expected(x)) : undefined);
+    if (normal) this.learn(f, y, this.w > 0 ? Math.abs(y - this.expected(f)) : undefined);
     return verdict;
   }
 
-  private learn(x: number, y: number, absResidual: number | undefined): void {
+  private restart(): void {
+    this.w = this.absRes = this.absW = 0;
+    this.ata = [];
+    this.aty = [];
+    this.beta = undefined;
+    this.up = this.down = this.alarms = this.fitted = 0;
+  }
+
+  private learn(f: readonly number[], y: number, absResidual: number | undefined): void {
     const keep = 1 - 1 / this.p.memoryRows;
+    if (this.ata.length === 0) {
+      this.ata = f.map(() => f.map(() => 0));
+      this.aty = f.map(() => 0);
+    }
     this.w = this.w * keep + 1;
-    this.sx = this.sx * keep + x;
-    this.sy = this.sy * keep + y;
-    this.sxx = this.sxx * keep + x * x;
-    this.sxy = this.sxy * keep + x * y;
+    for (let i = 0; i < f.length; i++) {
+      const row = this.ata[i] as number[];
+      for (let j = 0; j < f.length; j++) row[j] = (row[j] as number) * keep + (f[i] as number) * (f[j] as number);
+      this.aty[i] = (this.aty[i] as number) * keep + (f[i] as number) * y;
+    }
     if (absResidual !== undefined) {
       this.absRes = this.absRes * keep + absResidual;
       this.absW = this.absW * keep + 1;
     }
+    this.beta = undefined;
     this.fitted++;
   }
 }
@@ -171,7 +229,7 @@ export class LoadResidualState {
   ) {
     for (const m of models) {
       this.loads.set(loadKey(m), new SmoothedLoad(m.smoothMinutes));
-      this.fits.set(m.metric, new TargetFit(params));
+      this.fits.set(m.metric, new TargetFit(params, m.daily));
     }
   }
 
@@ -208,7 +266,7 @@ export class LoadResidualState {
     if (!model || !fit || !load || load.level === undefined || r.flags.includes('shutdown')) return [];
     if (r.tsMs <= fit.lastMs || r.tsMs - load.lastMs > this.params.maxLoadAgeMs) return [];
     fit.lastMs = r.tsMs;
-    const verdict = fit.judge(load.level, r.value);
+    const verdict = fit.judge(load.level, r.value, r.tsMs);
     return verdict ? [{ input: r, tsMs: r.tsMs, metric: r.metric, against: model.against, value: r.value, ...verdict }] : [];
   }
 }

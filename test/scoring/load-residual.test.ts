@@ -6,16 +6,17 @@ import { Rng } from '../../shared/simulate/prng.js';
 
 const MIN = 60_000;
 const START = Date.UTC(2026, 0, 5); // a Monday
-const DAYS = 4;
+/** Monday to Saturday: two-shift weekdays, a short Saturday shift, idle afternoons in a warm hall. */
+const DAYS = 6;
 
 /** A two-shift machine of the simulator, one reading a minute with sensor noise; `offset` is added to its temperature. */
-function simulatedMachine(seed: number, offset: (tsMs: number) => number = () => 0): LoadInput[] {
+function simulatedMachine(seed: number, offset: (tsMs: number) => number = () => 0, days = DAYS): LoadInput[] {
   const rng = new Rng(seed, 'machine');
   const noise = new Rng(seed, 'noise');
   const physics = new MachinePhysics(machineParams(rng, 0), rng, 60);
   const clock = new PlantClock('UTC');
   const out: LoadInput[] = [];
-  for (let t = START; t < START + DAYS * 1440 * MIN; t += MIN) {
+  for (let t = START; t < START + days * 1440 * MIN; t += MIN) {
     const truth = physics.step(clock.at(t), true);
     const at = (metric: string, value: number) => out.push({ tsMs: t, metric, value, flags: [] });
     at('power_kw', truth.powerKw * (1 + 0.01 * noise.normal()));
@@ -57,6 +58,17 @@ describe('load-residual channel', () => {
     expect(first).toBeGreaterThan(riseFrom);
     expect(first).toBeLessThan(riseFrom + riseMs);
     expect(alarms.every((a) => a.value > a.expected)).toBe(true);
+  });
+
+  it('takes a lasting change of the relation as the new normal after a day of alarms', () => {
+    const from = START + 2 * 1440 * MIN;
+    const judged = run(simulatedMachine(3, (t) => (t < from ? 0 : 10), 6));
+    const alarms = judged.filter((j) => j.alarm);
+    expect(alarms.length).toBeGreaterThanOrEqual(LOAD_RESIDUAL_PARAMS.relearnRows);
+    expect(Math.min(...alarms.map((a) => a.tsMs))).toBeGreaterThan(from);
+    // A day of alarms, a day of learning again, then quiet judgements of the new level.
+    expect(Math.max(...alarms.map((a) => a.tsMs))).toBeLessThan(from + 1440 * MIN + 60 * MIN);
+    expect(judged.filter((j) => j.tsMs > from + 3 * 1440 * MIN).length).toBeGreaterThan(1000);
   });
 
   it('judges nothing while learning and ignores values older than what it has seen', () => {
