@@ -61,11 +61,13 @@ describe('readings-clean payload (columns-1)', () => {
       return decoded.ok ? 'accepted' : decoded.reason;
     };
     expect(refused({ metric: [0, 1, 2, 3, 9, 0, 1, 2, 3, 4] })).toMatch(
-      /^invalid readings-clean message: metric\.4: index 9 outside metrics \(5\); expected \{ format: "columns-1"/,
+      /^invalid readings-clean message: metric\.4: 9 is not an index into metrics \(0 to 4\); expected \{ format: "columns-1"/,
     );
     expect(refused({ value: [1] })).toMatch(/^invalid readings-clean message: value: 1 entries, id has 10;/);
     expect(refused({ times: ['soon'] })).toMatch(/^invalid readings-clean message: times\.0: /);
-    expect(refused({ device: good.device!.map(() => -1) })).toMatch(/^invalid readings-clean message: device\.0: /);
+    expect(refused({ device: good.device!.map(() => -1) })).toMatch(/^invalid readings-clean message: device\.0: -1 is not/);
+    expect(refused({ unit: good.unit!.map(() => 0.5) })).toMatch(/^invalid readings-clean message: unit\.0: 0\.5 is not/);
+    expect(refused({ flags: good.flags!.map(() => '0') })).toMatch(/^invalid readings-clean message: flags\.0: /);
     expect(refused({ format: 'columns-9' })).toMatch(/^invalid readings-clean message: format: /);
     expect(decodeCleanPayload(Buffer.from([0xff, 0xfe]))).toEqual({
       ok: false,
