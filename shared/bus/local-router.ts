@@ -165,10 +165,7 @@ export class LocalPushRouter {
     return this.pending;
   }
 
-  private accept(
-    topic: string,
-    messages: readonly Accepted[],
-  ): { messageIds: string[]; durable: Promise<void> } {
+  private accept(topic: string, messages: readonly Accepted[]): { messageIds: string[]; durable: Promise<void> } {
     const internal = topic === this.options.deadLetterTopic || (this.options.internalTopics ?? []).includes(topic);
     if (!this.topics.has(topic)) throw new PublishRefused(404, 'NOT_FOUND', `Resource not found (resource=${topic}).`);
     if (this.stopping && !internal)

@@ -38,7 +38,9 @@ describe('readings-clean payload (columns-1)', () => {
     const stored = rows(500);
     const body = encodeCleanPayload(stored);
     expect(decodeCleanPayload(bytes(body))).toEqual({ ok: true, readings: objectsOf(stored) });
-    expect(Buffer.byteLength(body)).toBeLessThan(0.5 * Buffer.byteLength(JSON.stringify({ readings: objectsOf(stored) })));
+    expect(Buffer.byteLength(body)).toBeLessThan(
+      0.5 * Buffer.byteLength(JSON.stringify({ readings: objectsOf(stored) })),
+    );
   });
 
   it('gives every reading its own flags array', () => {
@@ -51,7 +53,10 @@ describe('readings-clean payload (columns-1)', () => {
 
   it('still reads the earlier form, one object per row', () => {
     const stored = rows(3);
-    expect(decodeCleanPayload(bytes({ readings: objectsOf(stored) }))).toEqual({ ok: true, readings: objectsOf(stored) });
+    expect(decodeCleanPayload(bytes({ readings: objectsOf(stored) }))).toEqual({
+      ok: true,
+      readings: objectsOf(stored),
+    });
   });
 
   it('names the field of a body it refuses', () => {
@@ -65,8 +70,12 @@ describe('readings-clean payload (columns-1)', () => {
     );
     expect(refused({ value: [1] })).toMatch(/^invalid readings-clean message: value: 1 entries, id has 10;/);
     expect(refused({ times: ['soon'] })).toMatch(/^invalid readings-clean message: times\.0: /);
-    expect(refused({ device: good.device!.map(() => -1) })).toMatch(/^invalid readings-clean message: device\.0: -1 is not/);
-    expect(refused({ unit: good.unit!.map(() => 0.5) })).toMatch(/^invalid readings-clean message: unit\.0: 0\.5 is not/);
+    expect(refused({ device: good.device!.map(() => -1) })).toMatch(
+      /^invalid readings-clean message: device\.0: -1 is not/,
+    );
+    expect(refused({ unit: good.unit!.map(() => 0.5) })).toMatch(
+      /^invalid readings-clean message: unit\.0: 0\.5 is not/,
+    );
     expect(refused({ flags: good.flags!.map(() => '0') })).toMatch(/^invalid readings-clean message: flags\.0: /);
     expect(refused({ format: 'columns-9' })).toMatch(/^invalid readings-clean message: format: /);
     expect(decodeCleanPayload(Buffer.from([0xff, 0xfe]))).toEqual({
