@@ -6,7 +6,7 @@ import type { SeriesCache } from './series-cache.js';
 
 type LoadReading = LoadInput & { readonly reading: CleanReading };
 
-/** A machine's alarming values against its load models (load-residual.ts), its state rebuilt from its stored
+/** A machine's values to alert on against its load models (load-residual.ts), its state rebuilt from its stored
  * readings older than the message when this instance does not hold it. */
 export async function loadAlarms(
   series: SeriesCache,
@@ -33,7 +33,7 @@ export async function loadAlarms(
     );
     series.setLoadState(deviceId, state);
   }
-  return state.step(inputs).filter((j) => j.alarm);
+  return state.step(inputs).filter((j) => j.alert);
 }
 
 /**

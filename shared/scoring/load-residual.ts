@@ -25,7 +25,7 @@ export interface LoadResidualParams {
   readonly memoryRows: number;
   /** CUSUM allowance, in residual scales. */
   readonly cusumK: number;
-  /** CUSUM level from which every value is an alarm (the incident stays open while the offset lasts). */
+  /** CUSUM level from which every value is an alarm. */
   readonly cusumH: number;
   /** The sums are capped at this many times cusumH: the alarm ends soon after the offset does. */
   readonly cusumCap: number;
@@ -35,6 +35,9 @@ export interface LoadResidualParams {
   readonly fitZ: number;
   /** Alarms in a row after which the fit starts learning afresh: a lasting change of the relation, not a fault. */
   readonly relearnRows: number;
+  /** While alarms go on, one is raised as an alert at their start and then once per this much time: enough to keep
+   * the incident open (it resolves after 30 minutes without an alert), without one alerts row per value. */
+  readonly alertEveryMs: number;
   /** A target value whose newest load value is older than this is not judged. */
   readonly maxLoadAgeMs: number;
 }
@@ -55,6 +58,7 @@ export const LOAD_RESIDUAL_PARAMS: LoadResidualParams = {
   clipZ: 8,
   fitZ: 4,
   relearnRows: 1440,
+  alertEveryMs: 10 * 60_000,
   maxLoadAgeMs: 5 * 60_000,
 };
 
@@ -78,6 +82,8 @@ export interface LoadJudgement<T extends LoadInput = LoadInput> {
   /** The larger of the two CUSUMs, in residual scales. */
   readonly cusum: number;
   readonly alarm: boolean;
+  /** The alarms to raise as alerts: the first of a run, then one per alertEveryMs. */
+  readonly alert: boolean;
 }
 
 /** Flags that make a value no evidence of the machine's state; a stopped machine's zero load still is its load. */
@@ -132,6 +138,8 @@ function solve(a: readonly number[][], b: readonly number[]): number[] {
   return beta;
 }
 
+type Verdict = Pick<LoadJudgement, 'expected' | 'cusum' | 'alarm' | 'alert'>;
+
 /** Exponentially weighted least squares of one target on its regressors, its residual scale and CUSUM. */
 class TargetFit {
   private w = 0;
@@ -143,6 +151,7 @@ class TargetFit {
   private up = 0;
   private down = 0;
   private alarms = 0;
+  private alertedMs = Number.NEGATIVE_INFINITY;
   fitted = 0;
   lastMs = Number.NEGATIVE_INFINITY;
 
@@ -159,10 +168,10 @@ class TargetFit {
   }
 
   /** Judges y at load x (null while learning), then learns from it when it was normal. */
-  judge(x: number, y: number, tsMs: number): { expected: number; cusum: number; alarm: boolean } | null {
+  judge(x: number, y: number, tsMs: number): Verdict | null {
     const f = regressors(x, tsMs, this.daily);
     const learning = this.fitted < this.p.learnRows;
-    let verdict: { expected: number; cusum: number; alarm: boolean } | null = null;
+    let verdict: Verdict | null = null;
     let z = 0;
     if (this.w > 0) {
       const expected = this.expected(f);
@@ -175,8 +184,10 @@ class TargetFit {
         this.down = Math.min(cap, Math.max(0, this.down - c - this.p.cusumK));
         const cusum = Math.max(this.up, this.down);
         const alarm = cusum >= this.p.cusumH;
+        const alert = alarm && (this.alarms === 0 || tsMs - this.alertedMs >= this.p.alertEveryMs);
+        if (alert) this.alertedMs = tsMs;
         this.alarms = alarm ? this.alarms + 1 : 0;
-        verdict = { expected, cusum, alarm };
+        verdict = { expected, cusum, alarm, alert };
         if (this.alarms >= this.p.relearnRows) {
           this.restart();
           return verdict;

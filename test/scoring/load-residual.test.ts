@@ -53,6 +53,11 @@ describe('load-residual channel', () => {
     const rise = (t: number) => (t < riseFrom ? 0 : 6 * Math.min(1, (t - riseFrom) / riseMs));
     const alarms = run(simulatedMachine(3, rise)).filter((j) => j.alarm);
     expect(alarms.length).toBeGreaterThan(0);
+    // Alerts: the first alarm, then one per 10 minutes of alarms, enough to keep the incident open.
+    const alerts = alarms.filter((a) => a.alert);
+    expect(alerts[0]).toBe(alarms[0]);
+    expect(alerts.length).toBeLessThan(alarms.length / 5);
+    for (const a of alarms) expect(alerts.some((b) => b.tsMs <= a.tsMs && a.tsMs - b.tsMs < 10 * MIN)).toBe(true);
     expect(new Set(alarms.map((a) => a.metric))).toEqual(new Set(['temperature_c']));
     const first = Math.min(...alarms.map((a) => a.tsMs));
     expect(first).toBeGreaterThan(riseFrom);
