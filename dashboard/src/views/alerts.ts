@@ -4,7 +4,8 @@ import { formatNumber, formatTime } from '../format.js';
 import { alertRange } from '../ranges.js';
 import { href } from '../route.js';
 
-const OPERATOR_KEY = 'kilowatch.operator';
+/** The name an operator last gave, offered again by every form that asks who. */
+export const OPERATOR_KEY = 'kilowatch.operator';
 
 function severityPill(severity: AlertView['severity']): HTMLElement {
   return h('span', { class: `pill sev-${severity}` }, severity);
