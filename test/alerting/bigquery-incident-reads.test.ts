@@ -66,6 +66,11 @@ describe('BigQueryIncidentReads (real client, BigQuery REST fake)', () => {
     expect(body.query).toContain('QUALIFY ROW_NUMBER() OVER (PARTITION BY incident_id ORDER BY version DESC) = 1');
     expect(body.query).not.toContain('OR 1=1');
     expect(body.queryParameters.find((p) => p.name === 'device')?.parameterValue).toEqual({ value: "p/m1' OR 1=1" });
+    // One incident (the API's acknowledge and resolve look it up): filtered before the window, as a parameter.
+    await reads().currentIncidents({ incidentId: 'a'.repeat(32), states: ['open'] });
+    const one = fake.queryRequests()[1]!.body as typeof body;
+    expect(one.query).toMatch(/WHERE \(@incident = '' OR incident_id = @incident\) QUALIFY/);
+    expect(one.queryParameters.find((p) => p.name === 'incident')?.parameterValue).toEqual({ value: 'a'.repeat(32) });
   });
 
   it('latest score per series within the partitions since `from`; nothing asked for no devices', async () => {

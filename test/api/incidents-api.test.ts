@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- responses are JSON checked field by field against expectations */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anomalyMessage, publishAlerts } from '../support/alerts-topic.js';
 import { startTestStack, type TestStack } from '../support/local-stack.js';
 
 const DAY = 86_400_000;
@@ -8,27 +9,9 @@ const clock = { ms: Date.now() - 10 * DAY };
 
 let stack: TestStack;
 
-function anomaly(deviceId: string, metric: string, id: string) {
-  return {
-    alertId: id,
-    deviceId,
-    ts: new Date(clock.ms - 5 * MIN).toISOString(),
-    metric,
-    kind: 'anomaly',
-    severity: 'warning',
-    message: `${deviceId} ${metric} is anomalous`,
-    score: 0.8,
-    createdAt: new Date(clock.ms).toISOString(),
-  };
-}
-
-async function anomalies(...bodies: object[]) {
-  stack.router.publish(
-    'alerts',
-    bodies.map((b) => ({ data: Buffer.from(JSON.stringify(b)) })),
-  );
-  await stack.router.idle();
-}
+const anomaly = (deviceId: string, metric: string, id: string) =>
+  anomalyMessage(deviceId, metric, clock.ms - 5 * MIN, id);
+const anomalies = (...bodies: object[]) => publishAlerts(stack, ...bodies);
 
 async function get(path: string): Promise<{ status: number; type: string | null; body: any }> {
   const res = await fetch(`${stack.apiUrl}${path.replace(/^\//, '')}`);

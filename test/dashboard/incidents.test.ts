@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../../dashboard/build.js';
 import { CHROMIUM, launchChromium, type HeadlessChromium } from '../support/browser.js';
+import { anomalyMessage, publishAlerts } from '../support/alerts-topic.js';
 import { startTestStack, type TestStack } from '../support/local-stack.js';
 
 /**
@@ -19,19 +20,8 @@ if (noBrowser)
 const MIN = 60_000;
 const T0 = Date.now() - 60 * MIN;
 
-function anomaly(deviceId: string, metric: string, minute: number) {
-  return {
-    alertId: `${deviceId}-${metric}-${minute}`,
-    deviceId,
-    ts: new Date(T0 + minute * MIN).toISOString(),
-    metric,
-    kind: 'anomaly',
-    severity: 'warning',
-    message: `${deviceId} ${metric} is anomalous`,
-    score: 0.9,
-    createdAt: new Date().toISOString(),
-  };
-}
+const anomaly = (deviceId: string, metric: string, minute: number) =>
+  anomalyMessage(deviceId, metric, T0 + minute * MIN);
 
 let dir: string;
 let stack: TestStack;
@@ -52,11 +42,7 @@ beforeAll(async () => {
     anomaly('plant-s/m2', 'temperature_c', 11),
     anomaly('plant-s/m3', 'temperature_c', 12),
   ];
-  stack.router.publish(
-    'alerts',
-    bodies.map((b) => ({ data: Buffer.from(JSON.stringify(b)) })),
-  );
-  await stack.router.idle();
+  await publishAlerts(stack, ...bodies);
   browser = await launchChromium();
 }, 120_000);
 

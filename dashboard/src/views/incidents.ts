@@ -1,7 +1,7 @@
 import { api, type IncidentCommand, type IncidentView } from '../api.js';
 import { fill, h } from '../dom.js';
 import { formatAgo, formatCount, formatNumber, formatTime } from '../format.js';
-import { OPERATOR_KEY } from './alerts.js';
+import { rememberWho, whoInput } from './operator.js';
 
 /** How long the page waits for the notify function to apply a command before saying it is still on its way. */
 const APPLY_WAIT_MS = 15_000;
@@ -44,14 +44,7 @@ function what(i: IncidentView): HTMLElement {
 function actionsCell(incident: IncidentView, replace: (next: IncidentView) => void): HTMLElement {
   const cell = h('td', { class: 'ack' });
   const ask = (command: IncidentCommand) => {
-    const who = h('input', {
-      name: 'by',
-      required: true,
-      maxlength: 200,
-      placeholder: 'your name',
-      'aria-label': command === 'acknowledge' ? 'Acknowledged by' : 'Resolved by',
-      value: localStorage.getItem(OPERATOR_KEY) ?? '',
-    });
+    const who = whoInput(command === 'acknowledge' ? 'Acknowledged by' : 'Resolved by');
     const status = h('span', { class: 'muted', role: 'status' });
     const form = h(
       'form',
@@ -59,11 +52,11 @@ function actionsCell(incident: IncidentView, replace: (next: IncidentView) => vo
         class: 'ack-form',
         onsubmit: (e: Event) => {
           e.preventDefault();
-          localStorage.setItem(OPERATOR_KEY, who.value);
+          const by = rememberWho(who);
           fill(cell, status);
           status.textContent = `${command} sent; applying…`;
           api
-            .incidentCommand(incident.incidentId, command, who.value)
+            .incidentCommand(incident.incidentId, command, by)
             .then(() => applied(incident, command))
             .then(
               (next) => {
