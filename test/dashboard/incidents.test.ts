@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(noBrowser)('incidents page in chromium', () => {
-  it('lists incidents (a storm names its devices) and acknowledging one from the page changes its state', async () => {
+  it('lists incidents (a storm names its devices); acknowledging, then resolving one from the page changes its state', async () => {
     const [press] = await stack.sql(
       `SELECT incident_id FROM incidents WHERE device_id = 'plant-q/press' AND change = 'opened'`,
     );
@@ -89,6 +89,15 @@ describe.skipIf(noBrowser)('incidents page in chromium', () => {
     expect(await reloaded.locator('td.state').textContent()).toBe('acknowledged');
     expect(await reloaded.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
     expect(await reloaded.getByRole('button', { name: 'Resolve' }).count()).toBe(1);
+
+    await reloaded.getByRole('button', { name: 'Resolve' }).click();
+    await reloaded.getByLabel('Resolved by').fill('eli@plant');
+    await reloaded.getByRole('button', { name: 'Resolve' }).click();
+    await page.locator(`tr[data-incident-id="${id}"] td.state`, { hasText: 'resolved' }).waitFor({ timeout: 20_000 });
+    expect(await page.locator(`tr[data-incident-id="${id}"] td.changed`).textContent()).toContain(
+      'resolved by eli@plant',
+    );
+    expect(await page.locator(`tr[data-incident-id="${id}"] button`).count()).toBe(0);
     expect(problems).toEqual([]);
     await page.close();
   }, 60_000);
