@@ -63,7 +63,13 @@ async function openReader(config: Config, warehouse: Warehouse): Promise<Warehou
 
 /** `bus`: the host's, locally (its router listens on a port of its choosing); else Pub/Sub, opened on the first command. */
 export async function createApiRuntime(config: Config, warehouse?: Warehouse, bus?: Bus): Promise<ApiRuntime> {
-  const wh = warehouse ?? (await openWarehouse(config));
+  // In the cloud its selects (the incidents') carry the same byte and time bounds as the read port's.
+  const wh =
+    warehouse ??
+    (await openWarehouse(config, {
+      maximumBytesBilled: config.KILOWATCH_API_MAX_BYTES_BILLED,
+      timeoutMs: config.KILOWATCH_API_QUERY_TIMEOUT_MS,
+    }));
   const deadLetters = config.KILOWATCH_BACKEND === 'local' ? new DeadLetterFile(deadLetterPath(config)) : undefined;
   const reader = await openReader(config, wh);
   const version = config.KILOWATCH_API_CACHE ? await tablesVersion(config, wh) : undefined;
