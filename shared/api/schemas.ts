@@ -253,11 +253,9 @@ export const incidentSchema = z
     version: z.number().int(),
     deviceId: z.string().openapi({ description: 'The device; <site>/* for a storm.' }),
     metric: z.string().nullable(),
-    kind: z
-      .string()
-      .openapi({
-        description: 'anomaly, forecast_breach, silent, …; storm or storm:<kind> for many devices of a site at once.',
-      }),
+    kind: z.string().openapi({
+      description: 'anomaly, forecast_breach, silent, …; storm or storm:<kind> for many devices of a site at once.',
+    }),
     severity,
     devices: z.array(z.string()).openapi({ description: 'Devices involved (a storm names each).' }),
     metrics: z.array(z.string()),
