@@ -82,11 +82,21 @@ const MAX_PUBLISH_BYTES = 10 * 1024 * 1024;
 const publishRequest = z.object({
   messages: z
     .array(
-      z.object({
-        data: z.string().optional(),
-        attributes: z.record(z.string(), z.string()).optional(),
-        orderingKey: z.string().optional(),
-      }),
+      z
+        .object({
+          // Pub/Sub decodes `bytes` fields as standard or URL-safe base64 and refuses anything else (400):
+          // Buffer.from would skip the other characters and store bytes the publisher never sent.
+          data: z
+            .string()
+            .regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'data must be base64')
+            .optional(),
+          attributes: z.record(z.string(), z.string()).optional(),
+          orderingKey: z.string().optional(),
+        })
+        .refine(
+          (m) => (m.data ?? '').length > 0 || Object.keys(m.attributes ?? {}).length > 0,
+          'a message must contain either non-empty data or at least one attribute',
+        ),
     )
     .min(1)
     .max(1000),
@@ -399,13 +409,20 @@ export class LocalPushRouter {
     }
     if (!parsed.success) {
       answer(res, 400, {
-        error: { code: 400, message: parsed.error.issues[0]?.message ?? 'invalid', status: 'INVALID_ARGUMENT' },
+        error: { code: 400, message: describeIssue(parsed.error.issues[0]), status: 'INVALID_ARGUMENT' },
+      });
+      return;
+    }
+    const topic = decodedTopic(publish[2] as string);
+    if (topic === undefined) {
+      answer(res, 400, {
+        error: { code: 400, message: 'the topic name is not valid percent-encoding', status: 'INVALID_ARGUMENT' },
       });
       return;
     }
     try {
       const { messageIds, durable } = this.accept(
-        decodeURIComponent(publish[2] as string),
+        topic,
         parsed.data.messages.map((m) => ({
           data: Buffer.from(m.data ?? '', 'base64'),
           ...(m.attributes ? { attributes: m.attributes } : {}),
@@ -448,6 +465,20 @@ export class LocalPushRouter {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
   }
+}
+
+/** The topic of a publish path, or undefined when it is not valid percent-encoding. */
+function decodedTopic(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'invalid';
+  return issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
 }
 
 function orderKey(d: Delivery): string | undefined {
