@@ -15,7 +15,9 @@ const DEVICE = 'sim-plant/machine-redelivery';
 const T1 = '2024-06-01T12:00:00.000Z';
 const T2 = '2024-06-01T12:01:00.000Z';
 const body = (...rs: Array<[string, number]>) =>
-  Buffer.from(JSON.stringify({ readings: rs.map(([ts, kw]) => ({ deviceId: DEVICE, ts, metrics: { power_kw: kw } })) }));
+  Buffer.from(
+    JSON.stringify({ readings: rs.map(([ts, kw]) => ({ deviceId: DEVICE, ts, metrics: { power_kw: kw } })) }),
+  );
 
 /**
  * A message whose rejections were stored while its readings' write failed is delivered again; by then the
