@@ -74,10 +74,10 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
   }
 
   const deviceIds = deps.cleaner.deviceIds(decoded.readings);
-  await deps.history.ensure(deviceIds);
-  const stateOf = (id: string) => deps.history.get(id);
+  const states = await deps.history.ensure(deviceIds);
+  const stateOf = (id: string) => states.get(id) ?? deps.history.get(id);
   const older = deps.cleaner.olderThanHistory(decoded.readings, stateOf);
-  if (older.size > 0) await deps.history.lookUpOlder(older);
+  if (older.size > 0) await deps.history.lookUpOlder(older, stateOf);
   const result = deps.cleaner.clean(
     decoded.readings,
     { messageId: message.messageId, receivedAt, binding: message.binding },
