@@ -318,14 +318,20 @@ export class LocalPushRouter {
       return;
     }
     if (d.attempt >= d.sub.maxAttempts) {
-      this.deadLetter(
-        d.messageId,
-        `delivery_failed: ${d.attempt} attempts to ${d.sub.name}, last: ${failure}`,
-        d.data,
-        d.attributes,
-      );
-      this.settle(d);
-      return;
+      try {
+        this.deadLetter(
+          d.messageId,
+          `delivery_failed: ${d.attempt} attempts to ${d.sub.name}, last: ${failure}`,
+          d.data,
+          d.attributes,
+        );
+        this.settle(d);
+        return;
+      } catch (error) {
+        // The sink refused it (disk full): the message stays pending and is tried again, never dropped.
+        failure = `${failure}; dead-lettering failed: ${(error as Error).message}`;
+        log.error('dead letter not written; the message stays pending', { messageId: d.messageId, failure });
+      }
     }
     this.stats.retried++;
     const backoff = Math.min(d.sub.maxBackoffMs, d.sub.minBackoffMs * 2 ** (d.attempt - 1));
@@ -345,7 +351,6 @@ export class LocalPushRouter {
   }
 
   private deadLetter(messageId: string, reason: string, data: Uint8Array, attributes: Record<string, string>): void {
-    this.stats.deadLettered++;
     this.options.deadLetters.append({
       at: new Date().toISOString(),
       reason,
@@ -353,6 +358,7 @@ export class LocalPushRouter {
       attributes,
       dataBase64: Buffer.from(data).toString('base64'),
     });
+    this.stats.deadLettered++;
   }
 
   private settle(d: Delivery): void {
