@@ -64,4 +64,16 @@ describe('structured CloudEvents with fields that are not strings', () => {
     const stored = await stack.sql(`SELECT count(*)::INTEGER AS n FROM readings WHERE message_id = 'object-source-1'`);
     expect(stored[0]!.n).toBe(1);
   });
+
+  it.each(['text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded'])(
+    'a POST of %s gets 415 naming the accepted types, not a 500 or a dead letter',
+    async (type) => {
+      const before = stack.deadLetters().count();
+      const res = await fetch(stack.ingestUrl, { method: 'POST', headers: { 'content-type': type }, body: 'garbage' });
+      expect(res.status).toBe(415);
+      const body = (await res.json()) as { error: { message: string } };
+      expect(body.error.message).toContain('application/json');
+      expect(stack.deadLetters().count()).toBe(before);
+    },
+  );
 });
