@@ -1,9 +1,9 @@
 /**
  * The load-residual channel of the score function: a machine's temperature, vibration and power each judged
  * against what its own load explains (the load models of the maintenance rules, shared/maintenance/residuals.ts),
- * streaming and causal. Per target metric: the load is exponentially smoothed over time (thermal lag), a line
- * target = a + b·load is fitted by exponentially weighted least squares on the machine's own past (only values
- * the channel found normal: a fault does not bend it), the residual is standardised by its weighted mean
+ * streaming and causal. Per target metric: the load is exponentially smoothed over time (thermal lag), a linear
+ * model target = a + b·load (+ a daily sine and cosine for temperature) is fitted by exponentially weighted least
+ * squares on the machine's own past (only values the channel found normal: a fault does not bend it), the residual is standardised by its weighted mean
  * absolute size, and a two-sided CUSUM of it alarms on an offset that builds up (an overheating, a sensor drift)
  * where the univariate detector sees a value its shifts make ordinary.
  */
