@@ -56,6 +56,8 @@ export interface RouterOptions {
 
 interface Delivery extends PushedMessage {
   readonly sub: PushSubscription;
+  /** Bytes of the data (the backlog's bound counts them). */
+  readonly bytes: number;
   attempt: number;
 }
 
@@ -72,6 +74,17 @@ export class PublishRefused extends Error {
 
 interface IncomingPublish {
   readonly data: Uint8Array;
+  readonly attributes?: Record<string, string>;
+  readonly orderingKey?: string;
+}
+
+/**
+ * A message as the router keeps it: its bytes base64-encoded once, as the journal, every push and a dead
+ * letter carry them (a publish over REST arrives so), and their count for the backlog's bound.
+ */
+interface Accepted {
+  readonly dataBase64: string;
+  readonly bytes: number;
   readonly attributes?: Record<string, string>;
   readonly orderingKey?: string;
 }
@@ -128,7 +141,14 @@ export class LocalPushRouter {
 
   /** Accepts messages (durably once the journal has synced them) and returns their ids; refusals throw PublishRefused. */
   publish(topic: string, messages: readonly IncomingPublish[]): string[] {
-    const { messageIds, durable } = this.accept(topic, messages);
+    const { messageIds, durable } = this.accept(
+      topic,
+      messages.map(({ data, ...rest }) => ({
+        ...rest,
+        dataBase64: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
+        bytes: data.byteLength,
+      })),
+    );
     durable.catch((error: unknown) => {
       log.error('router journal write failed; messages not delivered', { topic, error: (error as Error).message });
     });
@@ -145,10 +165,7 @@ export class LocalPushRouter {
     return this.pending;
   }
 
-  private accept(
-    topic: string,
-    messages: readonly IncomingPublish[],
-  ): { messageIds: string[]; durable: Promise<void> } {
+  private accept(topic: string, messages: readonly Accepted[]): { messageIds: string[]; durable: Promise<void> } {
     const internal = topic === this.options.deadLetterTopic || (this.options.internalTopics ?? []).includes(topic);
     if (!this.topics.has(topic)) throw new PublishRefused(404, 'NOT_FOUND', `Resource not found (resource=${topic}).`);
     if (this.stopping && !internal)
@@ -176,14 +193,14 @@ export class LocalPushRouter {
       this.stats.published++;
       const attributes = m.attributes ?? {};
       if (topic === this.options.deadLetterTopic) {
-        this.deadLetter(messageId, attributes.reason ?? 'dead letter', m.data, attributes);
+        this.deadLetter(messageId, attributes.reason ?? 'dead letter', m.dataBase64, attributes);
         return messageId;
       }
       const orderingKey = m.orderingKey ? { orderingKey: m.orderingKey } : {};
       records.push({
         messageId,
         topic,
-        data: Buffer.from(m.data).toString('base64'),
+        data: m.dataBase64,
         attributes,
         publishTime,
         subscriptions: subscriptions.map((s) => s.name),
@@ -191,7 +208,16 @@ export class LocalPushRouter {
       });
       for (const sub of subscriptions)
         deliveries.push(
-          this.track({ sub, messageId, data: m.data, attributes, publishTime, attempt: 0, ...orderingKey }),
+          this.track({
+            sub,
+            messageId,
+            dataBase64: m.dataBase64,
+            bytes: m.bytes,
+            attributes,
+            publishTime,
+            attempt: 0,
+            ...orderingKey,
+          }),
         );
       return messageId;
     });
@@ -218,7 +244,8 @@ export class LocalPushRouter {
           this.track({
             sub,
             messageId,
-            data: Buffer.from(m.data, 'base64'),
+            dataBase64: m.data,
+            bytes: base64Bytes(m.data),
             attributes,
             publishTime,
             attempt: 0,
@@ -233,14 +260,14 @@ export class LocalPushRouter {
 
   private track(delivery: Delivery): Delivery {
     this.pending++;
-    this.pendingBytes += delivery.data.byteLength;
+    this.pendingBytes += delivery.bytes;
     return delivery;
   }
 
   /** A delivery leaves the backlog: settled, or left in the journal for the next start. */
   private release(delivery: Delivery): void {
     this.pending--;
-    this.pendingBytes -= delivery.data.byteLength;
+    this.pendingBytes -= delivery.bytes;
     if (this.pending === 0) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
@@ -311,7 +338,7 @@ export class LocalPushRouter {
       this.deadLetter(
         d.messageId,
         `delivery_failed: ${d.attempt} attempts to ${d.sub.name}, last: ${failure}`,
-        d.data,
+        d.dataBase64,
         d.attributes,
       );
       this.settle(d);
@@ -334,15 +361,9 @@ export class LocalPushRouter {
     this.retryTimers.add(timer);
   }
 
-  private deadLetter(messageId: string, reason: string, data: Uint8Array, attributes: Record<string, string>): void {
+  private deadLetter(messageId: string, reason: string, dataBase64: string, attributes: Record<string, string>): void {
     this.stats.deadLettered++;
-    this.options.deadLetters.append({
-      at: new Date().toISOString(),
-      reason,
-      messageId,
-      attributes,
-      dataBase64: Buffer.from(data).toString('base64'),
-    });
+    this.options.deadLetters.append({ at: new Date().toISOString(), reason, messageId, attributes, dataBase64 });
   }
 
   private settle(d: Delivery): void {
@@ -407,7 +428,7 @@ export class LocalPushRouter {
       const { messageIds, durable } = this.accept(
         decodeURIComponent(publish[2] as string),
         parsed.data.messages.map((m) => ({
-          data: Buffer.from(m.data ?? '', 'base64'),
+          ...canonicalBase64(m.data ?? ''),
           ...(m.attributes ? { attributes: m.attributes } : {}),
           ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}),
         })),
@@ -448,6 +469,25 @@ export class LocalPushRouter {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
   }
+}
+
+const CANONICAL_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** The count of bytes a canonical base64 text decodes to. */
+function base64Bytes(text: string): number {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return (text.length / 4) * 3 - padding;
+}
+
+/**
+ * Published data as the router keeps it: base64 in its canonical form is kept as it came (no decode and
+ * encode again); any other form the REST API's decoder reads (URL-safe, unpadded, with spaces) is decoded
+ * and encoded, as before.
+ */
+function canonicalBase64(text: string): { dataBase64: string; bytes: number } {
+  if (text.length % 4 === 0 && CANONICAL_BASE64.test(text)) return { dataBase64: text, bytes: base64Bytes(text) };
+  const data = Buffer.from(text, 'base64');
+  return { dataBase64: data.toString('base64'), bytes: data.byteLength };
 }
 
 function orderKey(d: Delivery): string | undefined {

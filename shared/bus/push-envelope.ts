@@ -63,7 +63,8 @@ export function readEnvelope(body: unknown, fallbackId: string): EnvelopeResult 
 
 export interface PushedMessage {
   readonly messageId: string;
-  readonly data: Uint8Array;
+  /** The bytes, base64 (the router keeps them so). */
+  readonly dataBase64: string;
   readonly attributes: Record<string, string>;
   readonly publishTime: string;
   readonly orderingKey?: string;
@@ -73,7 +74,7 @@ export interface PushedMessage {
 export function pushBody(subscription: string, m: PushedMessage) {
   return {
     message: {
-      data: Buffer.from(m.data).toString('base64'),
+      data: m.dataBase64,
       attributes: m.attributes,
       messageId: m.messageId,
       message_id: m.messageId,
