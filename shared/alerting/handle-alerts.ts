@@ -9,7 +9,7 @@ import { IncidentBook, IncidentNotFound } from './incident-book.js';
 import { notificationId, Notifier, type FlushSummary } from './notifier.js';
 import type { IncidentReads } from './reads.js';
 import type { AlertSettings } from './settings.js';
-import { silentAnomalies, stillSilent } from './silence.js';
+import { silenceRule, silentAnomalies, stillSilent } from './silence.js';
 
 /** How far back a cold instance reads incidents changed and notifications owed. */
 const RESTORE_MS = 2 * 86_400_000;
@@ -19,6 +19,8 @@ export interface NotifyDeps {
   readonly reads: IncidentReads;
   readonly bus: Bus;
   readonly settings: AlertSettings;
+  /** A device's reporting interval from the registry: silence is judged against it. */
+  readonly intervalSecondsOf: (deviceId: string) => number | undefined;
   readonly notifier: Notifier;
   readonly now: () => number;
 }
@@ -122,12 +124,13 @@ export class AlertsProcessor {
         ? await reads.lastReadings(new Date(nowMs - settings.silentLookbackMs).toISOString())
         : [];
     const lastMs = new Map(heard.map((d) => [d.deviceId, d.tsMs]));
+    const rule = silenceRule(settings, this.deps.intervalSecondsOf);
     const resolved = book.sweep(
       (deviceId, metric) => latest.get(metric === null ? deviceId : `${deviceId}\u0000${metric}`),
       changedAt,
-      (deviceId) => stillSilent(lastMs.get(deviceId), nowMs, settings),
+      (deviceId) => stillSilent(deviceId, lastMs.get(deviceId), nowMs, rule),
     );
-    return [...resolved, ...book.observeAll(silentAnomalies(heard, nowMs, settings), changedAt)];
+    return [...resolved, ...book.observeAll(silentAnomalies(heard, nowMs, rule), changedAt)];
   }
 
   private async restored(): Promise<IncidentBook> {

@@ -1,4 +1,5 @@
 import type { Device } from '../devices/registry.js';
+import { silentAfterMs } from '../devices/silence-threshold.js';
 import type { DeviceActivity } from '../warehouse/read-port.js';
 import type { QueryDeps } from './deps.js';
 import { resolveRange, DAY_MS, type RangeInput } from './time-range.js';
@@ -30,8 +31,7 @@ export interface DeviceView {
 /** A device is silent after three missed intervals (at least 15 minutes), faulted with a critical alert open or a fault flag on its last reading. */
 export function statusOf(device: Device, activity: DeviceActivity | undefined, nowMs: number): DeviceStatus {
   if (!activity?.lastReadingAt) return 'silent';
-  const silentAfterMs = Math.max(3 * device.intervalSeconds * 1000, 15 * 60_000);
-  if (nowMs - Date.parse(activity.lastReadingAt) > silentAfterMs) return 'silent';
+  if (nowMs - Date.parse(activity.lastReadingAt) > silentAfterMs(device.intervalSeconds, 15 * 60_000)) return 'silent';
   const faultFlag = activity.lastFlags.some((f) => (FAULT_FLAGS as readonly string[]).includes(f));
   return activity.openCriticalAlerts > 0 || faultFlag ? 'faulted' : 'reporting';
 }

@@ -5,6 +5,7 @@ import { incidentReads } from '../alerting/open-reads.js';
 import { alertSettings } from '../alerting/settings.js';
 import type { Bus } from '../bus/port.js';
 import type { Config } from '../config/env.js';
+import { DeviceRegistry } from '../devices/registry.js';
 import type { Warehouse } from '../warehouse/port.js';
 import { openBus, openWarehouse } from './adapters.js';
 import { perProcess } from './per-process.js';
@@ -29,12 +30,14 @@ export async function createNotifyRuntime(config: Config, options: NotifyRuntime
     options.bus ?? openBus(config),
   ]);
   const now = options.now ?? Date.now;
+  const registry = DeviceRegistry.fromFile(config.KILOWATCH_DEVICES_FILE);
   const notifier = new Notifier({ warehouse, bus, channels, maxAttempts: config.KILOWATCH_NOTIFY_MAX_ATTEMPTS, now });
   const processor = new AlertsProcessor({
     warehouse,
     reads: await incidentReads(warehouse),
     bus,
     settings: alertSettings(config),
+    intervalSecondsOf: (deviceId) => registry.get(deviceId)?.intervalSeconds,
     notifier,
     now,
   });
