@@ -40,8 +40,6 @@ def forecast_args(p):
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--stride", type=int, default=0, help="steps between training origins (default: 2 hours)")
-    p.add_argument("--refit", action="store_true", help="after early stopping, refit each member on the fitting and validation "
-                   "origins for its best epoch count (the intervals keep the first fit's calibration)")
 
 
 def estimate_args(p):

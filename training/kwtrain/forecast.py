@@ -226,40 +226,6 @@ def reference_of(values):
     return {"n": int(finite.size), "quantiles": [float(q) for q in np.quantile(finite, np.linspace(0, 1, 101))]}
 
 
-def fit_member(a, seed, n_in, H, Ps, device, X, Y, Xv=None, Yv=None, epochs=None):
-    """One StepNet from this seed: early-stopped on (Xv, Yv) -> (net, best validation pinball, best epoch), or
-    trained for a fixed number of epochs when epochs is given (the refit; no validation read)."""
-    torch.manual_seed(seed)
-    net = StepNet(n_in, a.hidden).to(device)
-    opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
-    gen = torch.Generator().manual_seed(seed)
-    best, best_state, best_ep, waited = math.inf, None, 0, 0
-    for ep in range(1, (epochs or a.epochs) + 1):
-        net.train()
-        perm = torch.randperm(len(X), generator=gen)
-        for s in range(0, len(perm), a.batch):
-            b = perm[s:s + a.batch].to(device)
-            loss = pinball(net(split(X[b], H, Ps)), Y[b])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        if epochs:
-            continue
-        net.eval()
-        with torch.no_grad():
-            vl = pinball(net(split(Xv, H, Ps)), Yv).item()
-        if vl < best - 1e-6:
-            best, best_ep, waited = vl, ep, 0
-            best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-        else:
-            waited += 1
-            if waited >= a.patience:
-                break
-    if not epochs:
-        net.load_state_dict(best_state)
-    return net.cpu().eval(), best, best_ep or epochs
-
-
 def train(a):
     t_start = time.time()
     check_zone(a.tz)
@@ -337,25 +303,40 @@ def train(a):
     Yv = torch.tensor((yv - center) / scale, dtype=torch.float32)
     Xf_d, Yf_d, Xv_d, Yv_d = Xf.to(device), Yf.to(device), Xv.to(device), Yv.to(device)
 
-    if a.refit:
-        # Stage 2 refits each member on every origin before the final slice, whose targets end before it.
-        all_o = list(range(io_min, final_start - H, stride))
-        Xa_d = torch.tensor(builder.normalised(all_o, specs), dtype=torch.float32).to(device)
-        Ya_d = torch.tensor((builder.targets(all_o) - center) / scale, dtype=torch.float32).to(device)
-    calibrating, members, best_epochs = [], [], []
+    members, best_epochs = [], []
     for m in range(a.members):
-        net, best, best_ep = fit_member(a, a.seed + 1000 * m, Ps + G, H, Ps, device, Xf_d, Yf_d, Xv_d, Yv_d)
-        calibrating.append(net)
+        torch.manual_seed(a.seed + 1000 * m)
+        net = StepNet(Ps + G, a.hidden).to(device)
+        opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
+        gen = torch.Generator().manual_seed(a.seed + 1000 * m)
+        best, best_state, best_ep, waited = math.inf, None, 0, 0
+        for ep in range(1, a.epochs + 1):
+            net.train()
+            perm = torch.randperm(len(Xf), generator=gen)
+            for s in range(0, len(perm), a.batch):
+                b = perm[s:s + a.batch].to(device)
+                loss = pinball(net(split(Xf_d[b], H, Ps)), Yf_d[b])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            net.eval()
+            with torch.no_grad():
+                vl = pinball(net(split(Xv_d, H, Ps)), Yv_d).item()
+            if vl < best - 1e-6:
+                best, best_ep, waited = vl, ep, 0
+                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            else:
+                waited += 1
+                if waited >= a.patience:
+                    break
+        net.load_state_dict(best_state)
+        members.append(net.cpu().eval())
         best_epochs.append(best_ep)
         print(f"  member {m + 1}/{a.members}: best validation pinball {best:.5f} at epoch {best_ep}", file=sys.stderr)
-        if a.refit:
-            net, _, _ = fit_member(a, a.seed + 1000 * m, Ps + G, H, Ps, device, Xa_d, Ya_d, epochs=best_ep)
-            print(f"  member {m + 1}/{a.members}: refitted on {len(all_o)} origins for {best_ep} epochs", file=sys.stderr)
-        members.append(net)
 
     nonneg = bool(np.min(fit_vals) >= 0)
     with torch.no_grad():
-        q = Served(calibrating, H, Ps, center, scale, 1.0, 1.0, nonneg).eval().raw(Xv).numpy()
+        q = Served(members, H, Ps, center, scale, 1.0, 1.0, nonneg).eval().raw(Xv).numpy()
     # Mondrian split conformal on validation, per day type of the target.
     yvn = (yv - center) / scale
     ok = np.isfinite(yvn)
@@ -384,8 +365,7 @@ def train(a):
         with torch.no_grad():
             return evaluate(model(X).numpy().astype(np.float64), y, mase_scale)
 
-    # With --refit the served members have seen the validation slice: its figures are the calibrating ensemble's.
-    validation = {"network": scored(Served(calibrating, H, Ps, center, scale, lower, upper, nonneg).eval(), Xv, yv)}
+    validation = {"network": scored(network, Xv, yv)}
     # The final slice, read for the first time: every candidate on the same origins.
     Xt = torch.tensor(builder.normalised(final_o, specs), dtype=torch.float32)
     yt = builder.targets(final_o)
@@ -439,7 +419,6 @@ def train(a):
                               "upper": [float(v) for v in upper], "calibrationValues": type_counts},
             "nonNegative": nonneg,
             "members": a.members, "hidden": a.hidden, "bestEpochs": best_epochs, "stride": stride,
-            "refit": bool(a.refit),
             "shipped": shipped,
             "validation": {**slice_range(val_o), "rule": "daily local-midnight origins of the validation days before the "
                            "final slice: early stopping, interval calibration and baseline intervals",

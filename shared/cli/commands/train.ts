@@ -14,7 +14,7 @@ function int(value: string): number {
   return n;
 }
 
-type Options = Record<string, string | number | boolean | undefined>;
+type Options = Record<string, string | number | undefined>;
 
 /** commander option (camelCase) → trainer flag. */
 const FLAGS: Record<string, string> = {
@@ -38,7 +38,6 @@ const FLAGS: Record<string, string> = {
   epochs: '--epochs',
   hidden: '--hidden',
   stride: '--stride',
-  refit: '--refit',
   laggingKvarh: '--lagging-kvarh',
   leadingKvarh: '--leading-kvarh',
   laggingPf: '--lagging-pf',
@@ -49,11 +48,9 @@ const FLAGS: Record<string, string> = {
 async function train(task: 'forecast' | 'estimate', options: Options): Promise<void> {
   const args: string[] = [task];
   for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
     const flag = FLAGS[key];
-    if (value === undefined || value === false || !flag) continue;
-    // A switch (boolean option) is passed alone.
-    if (value === true) args.push(flag);
-    else args.push(flag, String(value));
+    if (flag) args.push(flag, String(value));
   }
   const { code, stderr } = await runTrainer(args);
   if (code !== 0) {
@@ -112,10 +109,6 @@ const forecast = common(
   .option('--epochs <n>', 'most epochs per member', positiveInt)
   .option('--hidden <n>', 'hidden units', positiveInt)
   .option('--stride <n>', 'steps between training origins (default: two hours)', positiveInt)
-  .option(
-    '--refit',
-    "after early stopping, refit each member on the fitting and validation origins for its best epoch count (the intervals keep the first fit's calibration)",
-  )
   .action((options: Options) => train('forecast', options));
 
 const estimate = common(
