@@ -65,7 +65,7 @@ export interface IncidentQuery {
 
 /** The incidents people see: open or acknowledged, and those changed in the last 7 days, newest change first. */
 export async function currentIncidents(
-  desk: IncidentDesk,
+  desk: Pick<IncidentDesk, 'current'>,
   query: IncidentQuery,
   now: number,
 ): Promise<{ changedSince: string; incidents: IncidentRow[] }> {
