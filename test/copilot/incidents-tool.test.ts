@@ -130,6 +130,7 @@ describe('list_incidents tool, through the Ollama protocol', () => {
       lastChange: { change: 'acknowledged', by: DEMO.stormAcknowledgedBy, at: '2018-03-31T13:20:00.000Z' },
     });
     expect(listing.counts).toEqual({ open: 0, acknowledged: 1, resolved: 0 });
+    expect(listing.complete).toBe(true);
     expect(answer.answer).toBe(
       `${DEMO.stormAcknowledgedBy} acknowledged the storm of ${DEMO.machines[0]} and ${DEMO.machines[1]}.`,
     );
@@ -158,8 +159,9 @@ describe('list_incidents tool, through the Ollama protocol', () => {
     const { llm, fake } = await ollama((req, turn) => {
       if (turn === 0)
         return { tool_calls: [call('list_incidents', { states: ['closed'], deviceId: null, limit: 5000 })] };
-      if (turn === 1) return { tool_calls: [call('list_incidents', { states: ['open'], deviceId: null, limit: 10 })] };
-      return { content: `${lastToolContent(req).counts.open} open.` };
+      if (turn === 1) return { tool_calls: [call('list_incidents', { states: ['open'], deviceId: null, limit: 1 })] };
+      const listing = lastToolContent(req);
+      return { content: `${listing.counts.open} open${listing.complete ? '' : ' listed, maybe more'}.` };
     });
     const answer = await ask(llm, 'What is open?');
     const fedBack = lastToolContent(fake.requests[1]!).error!;
@@ -170,7 +172,8 @@ describe('list_incidents tool, through the Ollama protocol', () => {
       ['list_incidents', false],
       ['list_incidents', true],
     ]);
-    expect(answer.answer).toBe('2 open.');
+    // Two are open: the limit of 1 cut the list, and the tool says so.
+    expect(answer.answer).toBe('1 open listed, maybe more.');
   });
 
   it('treats a hostile device id and an instruction inside an incident message as data', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { currentIncidents, INCIDENTS_MAX } from '../../alerting/incident-use-cases.js';
+import { currentIncidents, INCIDENTS_DEFAULT_LIMIT, INCIDENTS_MAX } from '../../alerting/incident-use-cases.js';
 import { INCIDENT_STATES, type IncidentRow } from '../../warehouse/schema/tables.js';
 import { tool } from '../tool.js';
 import { queryCitation, type CopilotDeps } from './deps.js';
@@ -47,7 +47,7 @@ export function listIncidentsTool(deps: CopilotDeps) {
       .min(1)
       .max(INCIDENTS_MAX)
       .nullable()
-      .describe(`most incidents, 1 to ${INCIDENTS_MAX}; null for 100`),
+      .describe(`most incidents, 1 to ${INCIDENTS_MAX}; null for ${INCIDENTS_DEFAULT_LIMIT}`),
   });
   // Only the desk's read: this tool cannot send a command even if a model asks it to.
   const desk = { current: deps.query.incidents.current.bind(deps.query.incidents) };
@@ -56,6 +56,7 @@ export function listIncidentsTool(deps: CopilotDeps) {
     description:
       'The incidents operators are paged about (grouped alerts): every open or acknowledged one and those resolved in the last 7 days, newest change first. ' +
       "Each with state, kind (anomaly, forecast_breach, or storm: many devices of one site at once, with its devices), severity, opened time, and the latest change with who made it (lastChange.by: a person's name for acknowledged or resolved, kilowatch for automatic changes). " +
+      'Counts per state are of the incidents listed; complete=false means the limit cut the list. ' +
       'Use for "what is open right now", "who acknowledged the storm". It cannot acknowledge or resolve: people do that in the dashboard.',
     args,
     async run(a) {
@@ -68,7 +69,7 @@ export function listIncidentsTool(deps: CopilotDeps) {
         },
         deps.query.now(),
       );
-      const limit = a.limit ?? 100;
+      const limit = a.limit ?? INCIDENTS_DEFAULT_LIMIT;
       const counts = Object.fromEntries(
         INCIDENT_STATES.map((s) => [s, incidents.filter((i) => i.state === s).length]),
       ) as Record<IncidentRow['state'], number>;
