@@ -19,6 +19,12 @@ export type AlertQuery = z.output<typeof S.alertsQuery>;
 export type AlertsResponse = z.output<typeof S.alertsResponse>;
 export type AlertView = AlertsResponse['items'][number];
 export type AckRequest = z.output<typeof S.ackBody>;
+/** The query as sent (state: comma-separated states). */
+export type IncidentQuery = Omit<z.input<typeof S.incidentsQuery>, 'limit'> & { limit?: number };
+export type IncidentsResponse = z.output<typeof S.incidentsResponse>;
+export type IncidentView = IncidentsResponse['items'][number];
+export type IncidentCommand = z.output<typeof S.incidentCommandResponse>['command'];
+export type IncidentCommandSent = z.output<typeof S.incidentCommandResponse>;
 export type HealthResponse = z.output<typeof S.healthResponse>;
 export type PipelineCounts = HealthResponse['lastDay'];
 export type DelayStats = PipelineCounts['storeDelay'];

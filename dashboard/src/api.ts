@@ -55,6 +55,14 @@ export const api = {
       body: JSON.stringify(body),
       headers: { 'content-type': 'application/json' },
     }),
+  incidents: (q: T.IncidentQuery = {}) => call<T.IncidentsResponse>('/v1/incidents', { ...q }),
+  /** Sends the command to the notify function (202): the incident changes once it has applied it. */
+  incidentCommand: (incidentId: string, command: T.IncidentCommand, by: string) =>
+    call<T.IncidentCommandSent>(`/v1/incidents/${encodeURIComponent(incidentId)}/${command}`, undefined, {
+      method: 'POST',
+      body: JSON.stringify({ by }),
+      headers: { 'content-type': 'application/json' },
+    }),
   health: () => call<T.HealthResponse>('/v1/health/pipeline'),
   /** Open alerts of each device with some, newest first, at most `limit` in all. */
   async openAlerts(devices: readonly T.DeviceView[], limit: number): Promise<T.AlertView[]> {

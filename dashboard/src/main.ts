@@ -3,12 +3,14 @@ import { mountCopilot } from './copilot/panel.js';
 import { byId, fill, h } from './dom.js';
 import { currentRoute, type Page } from './route.js';
 import { alertsPage } from './views/alerts.js';
+import { incidentsPage } from './views/incidents.js';
 import { modelsPage } from './views/models.js';
 import { overviewPage } from './views/overview.js';
 import { pipelinePage } from './views/pipeline.js';
 
 const PAGES: Record<Page, (main: HTMLElement, params: URLSearchParams) => Promise<void>> = {
   overview: overviewPage,
+  incidents: incidentsPage,
   alerts: alertsPage,
   pipeline: pipelinePage,
   models: modelsPage,

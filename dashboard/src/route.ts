@@ -1,5 +1,5 @@
 /** The page's state lives in the URL hash (#/<page>?k=v), so a view can be linked, reloaded and tested. */
-export const PAGES = ['overview', 'alerts', 'pipeline', 'models'] as const;
+export const PAGES = ['overview', 'incidents', 'alerts', 'pipeline', 'models'] as const;
 export type Page = (typeof PAGES)[number];
 
 export interface Route {

@@ -125,7 +125,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   const copilotListening = deferred<string>();
   provideApiRuntime(
     ready.promise.then(async (r) => {
-      const api = await createApiRuntime(config, r.warehouse);
+      const api = await createApiRuntime(config, r.warehouse, r.deps.bus);
       return {
         ...api,
         options: { ...api.options, copilotUrl: api.options.copilotUrl ?? (await copilotListening.promise) },

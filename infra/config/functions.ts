@@ -112,9 +112,17 @@ export const FUNCTION_CATALOG = {
     bundle: [],
   },
   api: {
-    description: 'REST API, OpenAPI document and dashboard over the warehouse; writes alert acknowledgements only.',
+    description:
+      "REST API, OpenAPI document and dashboard over the warehouse; writes alert acknowledgements only, and publishes people's incident commands (acknowledge, resolve) on the alerts topic for notify.",
     trigger: { kind: 'http' },
-    access: { dataset: 'viewer', writeTables: ['alert_acks'], queries: true, models: 'read', apiKeys: true },
+    access: {
+      dataset: 'viewer',
+      writeTables: ['alert_acks'],
+      queries: true,
+      models: 'read',
+      apiKeys: true,
+      publish: ['alerts'],
+    },
     // The device registry (devices and their metrics), the committed default estimator, and the built dashboard
     // it serves at / (KILOWATCH_DASHBOARD_DIR's default, relative to the function's folder).
     bundle: ['data/devices.json', 'models', 'dist/dashboard'],

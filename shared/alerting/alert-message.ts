@@ -31,7 +31,10 @@ export function alertPublication(a: AlertRow): { data: string; attributes: Recor
 }
 
 const actor = z.string().trim().min(1).max(200);
-const incidentId = z.string().regex(/^[0-9a-f]{32}$/, 'an incident id (32 hex digits)');
+/** An incident's id as listed (`kilowatch alerts list`, GET /v1/incidents). */
+export const INCIDENT_ID_PATTERN = /^[0-9a-f]{32}$/;
+export const INCIDENT_ID_ACCEPTED = 'an incident id (32 lowercase hex digits, as listed)';
+const incidentId = z.string().regex(INCIDENT_ID_PATTERN, INCIDENT_ID_ACCEPTED);
 
 /**
  * What else the alerts topic carries, for the notify function that owns the incidents: the scheduler's

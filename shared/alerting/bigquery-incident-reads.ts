@@ -15,7 +15,8 @@ export class BigQueryIncidentReads implements IncidentReads {
 
   async currentIncidents(filter: IncidentFilter): Promise<IncidentRow[]> {
     const query =
-      `SELECT ${COLUMNS} FROM ${this.warehouse.qualified('incidents_dedup')} WHERE TRUE ` +
+      `SELECT ${COLUMNS} FROM ${this.warehouse.qualified('incidents_dedup')} ` +
+      `WHERE (@incident = '' OR incident_id = @incident) ` +
       `QUALIFY ROW_NUMBER() OVER (PARTITION BY incident_id ORDER BY version DESC) = 1 ` +
       `AND (state != 'resolved' OR changed_at >= TIMESTAMP(@since)) ` +
       `AND (ARRAY_LENGTH(@states) = 0 OR state IN UNNEST(@states)) AND (@device = '' OR device_id = @device) ` +
@@ -26,6 +27,7 @@ export class BigQueryIncidentReads implements IncidentReads {
         since: filter.changedSince ?? '9999-12-31T00:00:00Z',
         states: [...(filter.states ?? [])],
         device: filter.deviceId ?? '',
+        incident: filter.incidentId ?? '',
         limit: filter.limit ?? 1000,
       },
       'currentIncidents',

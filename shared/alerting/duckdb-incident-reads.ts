@@ -28,11 +28,13 @@ export class DuckDbIncidentReads implements IncidentReads {
        WHERE (state <> 'resolved' OR changed_at >= $since::TIMESTAMPTZ)
          AND ($states = '' OR list_contains(string_split($states, ','), state))
          AND ($device = '' OR device_id = $device)
+         AND ($incident = '' OR incident_id = $incident)
        ORDER BY latest.changed_at DESC, latest.incident_id LIMIT $limit`,
       {
         since: filter.changedSince ?? '9999-12-31T00:00:00Z',
         states: (filter.states ?? []).join(','),
         device: filter.deviceId ?? '',
+        incident: filter.incidentId ?? '',
         limit: filter.limit ?? 1000,
       },
     );

@@ -4,6 +4,8 @@ export interface IncidentFilter {
   /** Only incidents in these states (default: all). */
   readonly states?: ReadonlyArray<IncidentRow['state']>;
   readonly deviceId?: string;
+  /** Only this incident. */
+  readonly incidentId?: string;
   /** Incidents changed at or after this time (ISO), besides every one still open or acknowledged. */
   readonly changedSince?: string;
   readonly limit?: number;

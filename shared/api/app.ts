@@ -11,6 +11,7 @@ import type { QueryDeps } from '../query/deps.js';
 import { listDevices } from '../query/devices.js';
 import { DEFAULT_ESTIMATE_MODEL } from '../estimate/estimate.js';
 import { estimateBatch } from '../query/estimate.js';
+import { listIncidentViews, sendIncidentCommand } from '../query/incidents.js';
 import { QueryError } from '../query/errors.js';
 import { latestForecast } from '../query/forecast.js';
 import { listModels } from '../query/models.js';
@@ -101,7 +102,11 @@ export function createApiApp(deps: QueryDeps, options: ApiOptions): OpenAPIHono 
     });
   }
 
-  app.use('*', rateLimit(options.rateLimit, callerOf));
+  // Behind IAP the last forwarded hop is the load balancer's, the same for everyone: key on the signed-in identity.
+  app.use(
+    '*',
+    rateLimit(options.rateLimit, (c) => (options.trustIap ? iapIdentity(c) : undefined) ?? callerOf(c)),
+  );
   app.use(
     '*',
     bodyLimit({
@@ -148,6 +153,20 @@ export function createApiApp(deps: QueryDeps, options: ApiOptions): OpenAPIHono 
     const by = (options.trustIap ? iapIdentity(c) : undefined) ?? body.by;
     return c.json(await acknowledgeAlert(deps, { alertId: c.req.valid('param').alertId, ...body, by }), 200);
   });
+  app.openapi(routes.incidents, async (c) => {
+    const { state, ...query } = c.req.valid('query');
+    return c.json(await listIncidentViews(deps, { ...query, ...(state ? { states: state } : {}) }), 200);
+  });
+  for (const [command, route] of [
+    ['acknowledge', routes.acknowledgeIncident],
+    ['resolve', routes.resolveIncident],
+  ] as const) {
+    app.openapi(route, async (c) => {
+      const by = (options.trustIap ? iapIdentity(c) : undefined) ?? c.req.valid('json').by;
+      const sent = await sendIncidentCommand(deps, { command, incidentId: c.req.valid('param').incidentId, by });
+      return c.json(sent, 202);
+    });
+  }
   app.openapi(routes.estimate, async (c) => {
     const body = c.req.valid('json');
     return c.json(await estimateBatch(deps, { model: body.model ?? DEFAULT_ESTIMATE_MODEL, rows: body.rows }), 200);
@@ -161,7 +180,7 @@ export function createApiApp(deps: QueryDeps, options: ApiOptions): OpenAPIHono 
       title: 'kilowatch API',
       version: API_VERSION,
       description:
-        'Readings, forecasts, anomaly scores, alerts, models and pipeline health. Errors are application/problem+json (RFC 9457).',
+        'Readings, forecasts, anomaly scores, alerts, incidents, models and pipeline health. Errors are application/problem+json (RFC 9457).',
     },
   };
   app.doc31('/openapi.json', documentConfig);

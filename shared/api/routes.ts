@@ -9,6 +9,27 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
 const noQuery = z.strictObject({});
 const reads = problemResponses(400, 422, 429, 503);
 
+function incidentCommand<C extends 'acknowledge' | 'resolve'>(command: C, summary: string) {
+  return createRoute({
+    method: 'post',
+    path: `/v1/incidents/{incidentId}/${command}`,
+    tags: ['incidents'],
+    summary,
+    description:
+      'Publishes the command on the alerts topic and answers 202: the notify function that owns the incidents applies it in ' +
+      'order with the anomalies; GET /v1/incidents shows the new state once applied. 404 when no open or acknowledged incident has the id.',
+    request: {
+      params: s.incidentParams,
+      query: noQuery,
+      body: { content: { 'application/json': { schema: s.incidentCommandBody } }, required: true },
+    },
+    responses: {
+      202: json(s.incidentCommandResponse, 'The command, sent'),
+      ...problemResponses(400, 404, 413, 429, 503),
+    },
+  });
+}
+
 /** Every /v1 route: method, path, inputs and outputs, from which the OpenAPI 3.1 document is generated. */
 export const routes = {
   devices: createRoute({
@@ -74,6 +95,25 @@ export const routes = {
       ...problemResponses(400, 404, 413, 429, 503),
     },
   }),
+  incidents: createRoute({
+    method: 'get',
+    path: '/v1/incidents',
+    tags: ['incidents'],
+    summary: 'Incidents (what operators are paged about): open or acknowledged, and those changed in the last 7 days',
+    description:
+      'The latest state of each incident, newest change first: one per (device, metric, kind) episode, one per storm of a site. ' +
+      'The same list as `kilowatch alerts list`.',
+    request: { query: s.incidentsQuery },
+    responses: { 200: json(s.incidentsResponse, 'Incidents'), ...reads },
+  }),
+  acknowledgeIncident: incidentCommand(
+    'acknowledge',
+    'Take an open incident: the notify function records who and when, and notifies',
+  ),
+  resolveIncident: incidentCommand(
+    'resolve',
+    'Close an open or acknowledged incident; its cooldown starts when applied',
+  ),
   estimate: createRoute({
     method: 'post',
     path: '/v1/estimate',

@@ -1,5 +1,8 @@
 import { z } from '@hono/zod-openapi';
+import { INCIDENT_ID_ACCEPTED, INCIDENT_ID_PATTERN } from '../alerting/alert-message.js';
+import { INCIDENTS_MAX, parseIncidentStates } from '../alerting/incident-use-cases.js';
 import { DEVICE_STATUSES } from '../query/devices.js';
+import { INCIDENT_CHANGES, INCIDENT_STATES } from '../warehouse/schema/tables.js';
 import { ESTIMATE_MAX_ROWS } from '../query/estimate.js';
 import { PAGE_MAX } from '../query/pages.js';
 import { SERIES_MAX_POINTS } from '../query/series.js';
@@ -63,6 +66,46 @@ export const alertsQuery = z.strictObject({
   severity: severity.optional(),
   state: z.enum(['open', 'acknowledged']).optional(),
 });
+export const incidentsQuery = z.strictObject({
+  state: z
+    .string()
+    .max(100)
+    .transform((text, ctx) => {
+      const parsed = parseIncidentStates(text);
+      if (!('error' in parsed)) return parsed;
+      ctx.addIssue({ code: 'custom', message: parsed.error });
+      return z.NEVER;
+    })
+    .optional()
+    .openapi({
+      description: `Comma-separated states: ${INCIDENT_STATES.join(', ')} (default all).`,
+      example: 'open,acknowledged',
+    }),
+  deviceId: deviceId.optional().openapi({ description: 'Only this device; a storm is <site>/*.' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(INCIDENTS_MAX)
+    .optional()
+    .openapi({ description: `At most ${INCIDENTS_MAX} (default 100).` }),
+});
+export const incidentParams = z.strictObject({
+  incidentId: z
+    .string()
+    .regex(INCIDENT_ID_PATTERN, `expected ${INCIDENT_ID_ACCEPTED}`)
+    .openapi({ example: '0f3c9a1e5b7d4c2a8e6f1b3d5a7c9e0f' }),
+});
+export const incidentCommandBody = z
+  .strictObject({
+    by: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .openapi({ description: 'Who does it; behind IAP the authenticated identity takes precedence.' }),
+  })
+  .openapi('IncidentCommandRequest');
 export const healthQuery = z.strictObject({
   readingsSince: instant.optional().openapi({ description: 'Oldest reading time counted (default: 7 days ago).' }),
 });
@@ -201,6 +244,47 @@ export const alertSchema = z
   })
   .openapi('Alert');
 export const alertsResponse = listing(alertSchema).openapi('Alerts');
+
+export const incidentSchema = z
+  .object({
+    incidentId: z.string(),
+    state: z.enum(INCIDENT_STATES),
+    change: z.enum(INCIDENT_CHANGES).openapi({ description: 'The latest change.' }),
+    version: z.number().int(),
+    deviceId: z.string().openapi({ description: 'The device; <site>/* for a storm.' }),
+    metric: z.string().nullable(),
+    kind: z.string().openapi({
+      description: 'anomaly, forecast_breach, silent, …; storm or storm:<kind> for many devices of a site at once.',
+    }),
+    severity,
+    devices: z.array(z.string()).openapi({ description: 'Devices involved (a storm names each).' }),
+    metrics: z.array(z.string()),
+    anomalies: z.number().int(),
+    peakScore: z.number(),
+    message: z.string(),
+    openedAt: timestamp,
+    lastSeenAt: timestamp,
+    changedAt: timestamp,
+    changedBy: z.string().openapi({ description: 'Who made the latest change: a person, or kilowatch.' }),
+    resolvedAt: timestamp.nullable(),
+    groupId: z.string().nullable().openapi({ description: 'The storm incident this one was folded into.' }),
+  })
+  .openapi('Incident');
+export const incidentsResponse = z
+  .object({
+    changedSince: timestamp.openapi({ description: 'Besides the open and acknowledged ones: changed since then.' }),
+    items: z.array(incidentSchema),
+  })
+  .openapi('Incidents');
+export const incidentCommandResponse = z
+  .object({
+    command: z.enum(['acknowledge', 'resolve']),
+    incidentId: z.string(),
+    by: z.string(),
+    messageId: z.string().openapi({ description: 'The message on the alerts topic.' }),
+    stateBefore: z.enum(INCIDENT_STATES),
+  })
+  .openapi('IncidentCommandSent');
 
 export const estimateResponse = z
   .object({

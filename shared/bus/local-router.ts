@@ -56,6 +56,8 @@ export interface RouterOptions {
 
 interface Delivery extends PushedMessage {
   readonly sub: PushSubscription;
+  /** Bytes of the data (the backlog's bound counts them). */
+  readonly bytes: number;
   attempt: number;
 }
 
@@ -76,17 +78,38 @@ interface IncomingPublish {
   readonly orderingKey?: string;
 }
 
+/**
+ * A message as the router keeps it: its bytes base64-encoded once, as the journal, every push and a dead
+ * letter carry them (a publish over REST arrives so), and their count for the backlog's bound.
+ */
+interface Accepted {
+  readonly dataBase64: string;
+  readonly bytes: number;
+  readonly attributes?: Record<string, string>;
+  readonly orderingKey?: string;
+}
+
 const MAX_PUBLISH_BYTES = 10 * 1024 * 1024;
 
 // Pub/Sub's REST publish request, as documented for projects.topics.publish.
 const publishRequest = z.object({
   messages: z
     .array(
-      z.object({
-        data: z.string().optional(),
-        attributes: z.record(z.string(), z.string()).optional(),
-        orderingKey: z.string().optional(),
-      }),
+      z
+        .object({
+          // Pub/Sub decodes `bytes` fields as standard or URL-safe base64 and refuses anything else (400):
+          // Buffer.from would skip the other characters and store bytes the publisher never sent.
+          data: z
+            .string()
+            .regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'data must be base64')
+            .optional(),
+          attributes: z.record(z.string(), z.string()).optional(),
+          orderingKey: z.string().optional(),
+        })
+        .refine(
+          (m) => (m.data ?? '').length > 0 || Object.keys(m.attributes ?? {}).length > 0,
+          'a message must contain either non-empty data or at least one attribute',
+        ),
     )
     .min(1)
     .max(1000),
@@ -128,7 +151,14 @@ export class LocalPushRouter {
 
   /** Accepts messages (durably once the journal has synced them) and returns their ids; refusals throw PublishRefused. */
   publish(topic: string, messages: readonly IncomingPublish[]): string[] {
-    const { messageIds, durable } = this.accept(topic, messages);
+    const { messageIds, durable } = this.accept(
+      topic,
+      messages.map(({ data, ...rest }) => ({
+        ...rest,
+        dataBase64: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
+        bytes: data.byteLength,
+      })),
+    );
     durable.catch((error: unknown) => {
       log.error('router journal write failed; messages not delivered', { topic, error: (error as Error).message });
     });
@@ -145,10 +175,7 @@ export class LocalPushRouter {
     return this.pending;
   }
 
-  private accept(
-    topic: string,
-    messages: readonly IncomingPublish[],
-  ): { messageIds: string[]; durable: Promise<void> } {
+  private accept(topic: string, messages: readonly Accepted[]): { messageIds: string[]; durable: Promise<void> } {
     const internal = topic === this.options.deadLetterTopic || (this.options.internalTopics ?? []).includes(topic);
     if (!this.topics.has(topic)) throw new PublishRefused(404, 'NOT_FOUND', `Resource not found (resource=${topic}).`);
     if (this.stopping && !internal)
@@ -176,14 +203,14 @@ export class LocalPushRouter {
       this.stats.published++;
       const attributes = m.attributes ?? {};
       if (topic === this.options.deadLetterTopic) {
-        this.deadLetter(messageId, attributes.reason ?? 'dead letter', m.data, attributes);
+        this.deadLetter(messageId, attributes.reason ?? 'dead letter', m.dataBase64, attributes);
         return messageId;
       }
       const orderingKey = m.orderingKey ? { orderingKey: m.orderingKey } : {};
       records.push({
         messageId,
         topic,
-        data: Buffer.from(m.data).toString('base64'),
+        data: m.dataBase64,
         attributes,
         publishTime,
         subscriptions: subscriptions.map((s) => s.name),
@@ -191,7 +218,16 @@ export class LocalPushRouter {
       });
       for (const sub of subscriptions)
         deliveries.push(
-          this.track({ sub, messageId, data: m.data, attributes, publishTime, attempt: 0, ...orderingKey }),
+          this.track({
+            sub,
+            messageId,
+            dataBase64: m.dataBase64,
+            bytes: m.bytes,
+            attributes,
+            publishTime,
+            attempt: 0,
+            ...orderingKey,
+          }),
         );
       return messageId;
     });
@@ -218,7 +254,8 @@ export class LocalPushRouter {
           this.track({
             sub,
             messageId,
-            data: Buffer.from(m.data, 'base64'),
+            dataBase64: m.data,
+            bytes: base64Bytes(m.data),
             attributes,
             publishTime,
             attempt: 0,
@@ -233,14 +270,14 @@ export class LocalPushRouter {
 
   private track(delivery: Delivery): Delivery {
     this.pending++;
-    this.pendingBytes += delivery.data.byteLength;
+    this.pendingBytes += delivery.bytes;
     return delivery;
   }
 
   /** A delivery leaves the backlog: settled, or left in the journal for the next start. */
   private release(delivery: Delivery): void {
     this.pending--;
-    this.pendingBytes -= delivery.data.byteLength;
+    this.pendingBytes -= delivery.bytes;
     if (this.pending === 0) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
@@ -308,14 +345,20 @@ export class LocalPushRouter {
       return;
     }
     if (d.attempt >= d.sub.maxAttempts) {
-      this.deadLetter(
-        d.messageId,
-        `delivery_failed: ${d.attempt} attempts to ${d.sub.name}, last: ${failure}`,
-        d.data,
-        d.attributes,
-      );
-      this.settle(d);
-      return;
+      try {
+        this.deadLetter(
+          d.messageId,
+          `delivery_failed: ${d.attempt} attempts to ${d.sub.name}, last: ${failure}`,
+          d.dataBase64,
+          d.attributes,
+        );
+        this.settle(d);
+        return;
+      } catch (error) {
+        // The sink refused it (disk full): the message stays pending and is tried again, never dropped.
+        failure = `${failure}; dead-lettering failed: ${(error as Error).message}`;
+        log.error('dead letter not written; the message stays pending', { messageId: d.messageId, failure });
+      }
     }
     this.stats.retried++;
     const backoff = Math.min(d.sub.maxBackoffMs, d.sub.minBackoffMs * 2 ** (d.attempt - 1));
@@ -334,15 +377,9 @@ export class LocalPushRouter {
     this.retryTimers.add(timer);
   }
 
-  private deadLetter(messageId: string, reason: string, data: Uint8Array, attributes: Record<string, string>): void {
+  private deadLetter(messageId: string, reason: string, dataBase64: string, attributes: Record<string, string>): void {
+    this.options.deadLetters.append({ at: new Date().toISOString(), reason, messageId, attributes, dataBase64 });
     this.stats.deadLettered++;
-    this.options.deadLetters.append({
-      at: new Date().toISOString(),
-      reason,
-      messageId,
-      attributes,
-      dataBase64: Buffer.from(data).toString('base64'),
-    });
   }
 
   private settle(d: Delivery): void {
@@ -399,15 +436,22 @@ export class LocalPushRouter {
     }
     if (!parsed.success) {
       answer(res, 400, {
-        error: { code: 400, message: parsed.error.issues[0]?.message ?? 'invalid', status: 'INVALID_ARGUMENT' },
+        error: { code: 400, message: describeIssue(parsed.error.issues[0]), status: 'INVALID_ARGUMENT' },
+      });
+      return;
+    }
+    const topic = decodedTopic(publish[2] as string);
+    if (topic === undefined) {
+      answer(res, 400, {
+        error: { code: 400, message: 'the topic name is not valid percent-encoding', status: 'INVALID_ARGUMENT' },
       });
       return;
     }
     try {
       const { messageIds, durable } = this.accept(
-        decodeURIComponent(publish[2] as string),
+        topic,
         parsed.data.messages.map((m) => ({
-          data: Buffer.from(m.data ?? '', 'base64'),
+          ...canonicalBase64(m.data ?? ''),
           ...(m.attributes ? { attributes: m.attributes } : {}),
           ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}),
         })),
@@ -448,6 +492,39 @@ export class LocalPushRouter {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
   }
+}
+
+const CANONICAL_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** The count of bytes a canonical base64 text decodes to. */
+function base64Bytes(text: string): number {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return (text.length / 4) * 3 - padding;
+}
+
+/**
+ * Published data as the router keeps it: base64 in its canonical form is kept as it came (no decode and
+ * encode again); the other forms Pub/Sub reads (URL-safe, unpadded) are decoded
+ * and encoded, as before.
+ */
+function canonicalBase64(text: string): { dataBase64: string; bytes: number } {
+  if (text.length % 4 === 0 && CANONICAL_BASE64.test(text)) return { dataBase64: text, bytes: base64Bytes(text) };
+  const data = Buffer.from(text, 'base64');
+  return { dataBase64: data.toString('base64'), bytes: data.byteLength };
+}
+
+/** The topic of a publish path, or undefined when it is not valid percent-encoding. */
+function decodedTopic(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'invalid';
+  return issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
 }
 
 function orderKey(d: Delivery): string | undefined {

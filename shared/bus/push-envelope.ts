@@ -19,6 +19,16 @@ export const pushEnvelope = z.object({ message: pushedMessage, subscription: z.s
 
 export type PushEnvelope = z.infer<typeof pushEnvelope>;
 
+/** A CloudEvent attribute (id, source) as text: a structured event POSTed by hand may carry any JSON there. */
+export function eventText(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** A push delivery's id (a placeholder when it has none that is text) and data, as the use-cases take them. */
+export function pushEventOf(event: { readonly id?: unknown; readonly data?: unknown }): { id: string; data: unknown } {
+  return { id: eventText(event.id) ?? 'unidentified', data: event.data };
+}
+
 export interface ReceivedMessage {
   readonly messageId: string;
   readonly data: Uint8Array;
@@ -63,7 +73,8 @@ export function readEnvelope(body: unknown, fallbackId: string): EnvelopeResult 
 
 export interface PushedMessage {
   readonly messageId: string;
-  readonly data: Uint8Array;
+  /** The bytes, base64 (the router keeps them so). */
+  readonly dataBase64: string;
   readonly attributes: Record<string, string>;
   readonly publishTime: string;
   readonly orderingKey?: string;
@@ -73,7 +84,7 @@ export interface PushedMessage {
 export function pushBody(subscription: string, m: PushedMessage) {
   return {
     message: {
-      data: Buffer.from(m.data).toString('base64'),
+      data: m.dataBase64,
       attributes: m.attributes,
       messageId: m.messageId,
       message_id: m.messageId,

@@ -1,4 +1,5 @@
 import type { Bus, OutgoingMessage } from '../bus/port.js';
+import { encodeCleanPayload } from '../readings/clean-payload.js';
 import type { ReadingRow } from '../warehouse/schema/tables.js';
 
 /** Rows per message published to readings-clean: keeps each message far below Pub/Sub's limits. */
@@ -111,7 +112,7 @@ function groupByKey(rows: readonly ReadingRow[]): Map<string, ReadingRow[]> {
   return byKey;
 }
 
-/** One key's rows as readings-clean messages, never splitting one reading's metrics across two messages. */
+/** One key's rows as readings-clean messages (clean-payload.ts), never splitting one reading's metrics across two messages. */
 function cleanMessages(orderingKey: string, rows: readonly ReadingRow[]): OutgoingMessage[] {
   const messages: OutgoingMessage[] = [];
   for (let start = 0; start < rows.length;) {
@@ -122,16 +123,11 @@ function cleanMessages(orderingKey: string, rows: readonly ReadingRow[]): Outgoi
       rows[end]!.ts === rows[end - 1]!.ts
     )
       end++;
-    const readings = rows.slice(start, end).map((r) => ({
-      readingId: r.reading_id,
-      deviceId: r.device_id,
-      ts: r.ts,
-      metric: r.metric,
-      value: r.value,
-      unit: r.unit,
-      flags: r.flags,
-    }));
-    messages.push({ data: JSON.stringify({ readings }), attributes: { kind: 'readings-clean' }, orderingKey });
+    messages.push({
+      data: encodeCleanPayload(rows.slice(start, end)),
+      attributes: { kind: 'readings-clean' },
+      orderingKey,
+    });
     start = end;
   }
   return messages;

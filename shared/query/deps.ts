@@ -1,3 +1,4 @@
+import type { IncidentDesk } from '../alerting/desk.js';
 import type { DeviceRegistry } from '../devices/registry.js';
 import type { Estimator } from '../estimate/estimate.js';
 import type { CommittedModel } from '../models/resolve.js';
@@ -23,5 +24,7 @@ export interface QueryDeps {
   readonly estimator: (name: string) => Promise<Estimator>;
   /** Messages in the dead-letter sink; null where it is a Pub/Sub subscription (Cloud Monitoring counts it). */
   readonly deadLetters: () => Promise<number | null>;
+  /** Incidents: what operators are paged about, and the way to acknowledge or resolve them. */
+  readonly incidents: IncidentDesk;
   readonly now: () => number;
 }

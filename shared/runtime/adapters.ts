@@ -24,8 +24,14 @@ export function localRouterEndpoint(config: Config): string {
   return `127.0.0.1:${config.KILOWATCH_LOCAL_PORT}`;
 }
 
-/** BigQuery in the cloud, the DuckDB file locally; cloud SDKs load only when used. */
-export async function openWarehouse(config: Config): Promise<Warehouse> {
+/**
+ * BigQuery in the cloud, the DuckDB file locally; cloud SDKs load only when used. `readLimits` bound BigQuery's
+ * selects (bytes billed, time) where people wait on them.
+ */
+export async function openWarehouse(
+  config: Config,
+  readLimits?: { maximumBytesBilled: number; timeoutMs: number },
+): Promise<Warehouse> {
   if (config.KILOWATCH_BACKEND === 'gcp') {
     const { BigQueryWarehouse } = await import('../warehouse/bigquery.js');
     return new BigQueryWarehouse({
@@ -33,6 +39,7 @@ export async function openWarehouse(config: Config): Promise<Warehouse> {
       dataset: config.KILOWATCH_BQ_DATASET,
       location: config.KILOWATCH_BQ_LOCATION,
       apiEndpoint: config.BIGQUERY_API_ENDPOINT,
+      ...(readLimits ? { readLimits } : {}),
     });
   }
   const { DuckDbWarehouse } = await import('../warehouse/duckdb.js');

@@ -1,5 +1,8 @@
 import type { ApiOptions } from '../api/app.js';
 import { idTokenAuthorization } from '../api/copilot-id-token.js';
+import { incidentDesk } from '../alerting/desk.js';
+import { incidentReads } from '../alerting/open-reads.js';
+import type { Bus } from '../bus/port.js';
 import { DeadLetterFile } from '../bus/dead-letter-sink.js';
 import type { Config } from '../config/env.js';
 import { DeviceRegistry } from '../devices/registry.js';
@@ -10,7 +13,7 @@ import type { DuckDbWarehouse } from '../warehouse/duckdb.js';
 import type { Warehouse } from '../warehouse/port.js';
 import { cachedReader, type TablesVersion } from '../warehouse/cached-reader.js';
 import type { WarehouseReader } from '../warehouse/read-port.js';
-import { deadLetterPath, openWarehouse } from './adapters.js';
+import { deadLetterPath, openBus, openWarehouse } from './adapters.js';
 import { perProcess } from './per-process.js';
 
 export interface ApiRuntime {
@@ -58,8 +61,15 @@ async function openReader(config: Config, warehouse: Warehouse): Promise<Warehou
   return duckDbReader(await embeddedWarehouse(warehouse));
 }
 
-export async function createApiRuntime(config: Config, warehouse?: Warehouse): Promise<ApiRuntime> {
-  const wh = warehouse ?? (await openWarehouse(config));
+/** `bus`: the host's, locally (its router listens on a port of its choosing); else Pub/Sub, opened on the first command. */
+export async function createApiRuntime(config: Config, warehouse?: Warehouse, bus?: Bus): Promise<ApiRuntime> {
+  // In the cloud its selects (the incidents') carry the same byte and time bounds as the read port's.
+  const wh =
+    warehouse ??
+    (await openWarehouse(config, {
+      maximumBytesBilled: config.KILOWATCH_API_MAX_BYTES_BILLED,
+      timeoutMs: config.KILOWATCH_API_QUERY_TIMEOUT_MS,
+    }));
   const deadLetters = config.KILOWATCH_BACKEND === 'local' ? new DeadLetterFile(deadLetterPath(config)) : undefined;
   const reader = await openReader(config, wh);
   const version = config.KILOWATCH_API_CACHE ? await tablesVersion(config, wh) : undefined;
@@ -73,6 +83,10 @@ export async function createApiRuntime(config: Config, warehouse?: Warehouse): P
     },
     estimator: async (name) => estimatorOf(await (await championModel(name, config)).get()),
     deadLetters: () => Promise.resolve(deadLetters ? deadLetters.count() : null),
+    incidents: incidentDesk(
+      () => incidentReads(wh),
+      () => (bus ? Promise.resolve(bus) : openBus(config)),
+    ),
     now: Date.now,
   };
   const options: ApiOptions = {

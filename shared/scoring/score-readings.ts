@@ -13,7 +13,8 @@ import {
   type ForecastRow,
   type ReadingRow,
 } from '../warehouse/schema/tables.js';
-import { decodeCleanMessage, scorable, type CleanReading } from './clean-message.js';
+import { decodeCleanPayload } from '../readings/clean-payload.js';
+import { scorable, type CleanReading } from './clean-message.js';
 import { forecastsByTime, residualSeries, type ForecastCache, type ScoredSignal } from './forecast-residuals.js';
 import { KeyedQueue, SeriesCache, SeriesState } from './series-cache.js';
 import { stopAlerts, storedStop } from './stop-alerts.js';
@@ -98,7 +99,7 @@ export function emptyScoreSummary(messageId: string): { -readonly [K in keyof Sc
  */
 export async function scoreCleanReadings(deps: ScoreDeps, messageId: string, data: Uint8Array): Promise<ScoreSummary> {
   const summary = emptyScoreSummary(messageId);
-  const decoded = decodeCleanMessage(data);
+  const decoded = decodeCleanPayload(data);
   if (!decoded.ok) {
     await deps.bus.deadLetter({ reason: decoded.reason, raw: data, messageId, attributes: { kind: 'readings-clean' } });
     return { ...summary, deadLettered: true };

@@ -36,6 +36,8 @@ export interface BigQueryWarehouseOptions {
   retry?: BigQueryRetryOptions;
   /** insertAll requests in flight at once within one insert call. */
   insertConcurrency?: number;
+  /** Bounds of every select (the api's reads answer people): bytes a query may bill, and how long it may take. */
+  readLimits?: { maximumBytesBilled: number; timeoutMs: number };
 }
 
 /** Defaults fit a function handling one push: a few quick retries, then TransientError and redelivery. */
@@ -88,6 +90,7 @@ export class BigQueryWarehouse implements Warehouse {
   private readonly datasetId: string;
   private readonly location: string;
   private readonly insertConcurrency: number;
+  private readonly readLimits: BigQueryWarehouseOptions['readLimits'];
 
   constructor(options: BigQueryWarehouseOptions) {
     this.client = createBigQueryClient(options);
@@ -95,6 +98,7 @@ export class BigQueryWarehouse implements Warehouse {
     this.datasetId = options.dataset;
     this.location = options.location;
     this.insertConcurrency = Math.max(1, options.insertConcurrency ?? 4);
+    this.readLimits = options.readLimits;
     this.dataset = this.client.dataset(options.dataset, { projectId: options.projectId, location: options.location });
   }
 
@@ -271,7 +275,17 @@ export class BigQueryWarehouse implements Warehouse {
 
   private async query(query: string, params: Record<string, string | number | string[]>, what: string) {
     try {
-      const [rows] = await this.client.query({ query, params, location: this.location, useLegacySql: false });
+      const limits = this.readLimits;
+      const [rows] = await this.client.query(
+        {
+          query,
+          params,
+          location: this.location,
+          useLegacySql: false,
+          ...(limits ? { maximumBytesBilled: String(limits.maximumBytesBilled) } : {}),
+        },
+        limits ? { timeoutMs: limits.timeoutMs } : {},
+      );
       return rows as Array<Record<string, unknown>>;
     } catch (error) {
       throw classifyBigQueryError(error, `query (${what})`);

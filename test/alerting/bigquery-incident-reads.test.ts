@@ -33,7 +33,7 @@ const ROW: IncidentRow = {
   group_id: null,
 };
 
-const reads = () =>
+const reads = (readLimits?: { maximumBytesBilled: number; timeoutMs: number }) =>
   new BigQueryIncidentReads(
     new BigQueryWarehouse({
       projectId: PROJECT,
@@ -41,6 +41,7 @@ const reads = () =>
       location: 'EU',
       apiEndpoint: fake.url,
       retry: { maxRetries: 0 },
+      ...(readLimits ? { readLimits } : {}),
     }),
   );
 
@@ -66,6 +67,17 @@ describe('BigQueryIncidentReads (real client, BigQuery REST fake)', () => {
     expect(body.query).toContain('QUALIFY ROW_NUMBER() OVER (PARTITION BY incident_id ORDER BY version DESC) = 1');
     expect(body.query).not.toContain('OR 1=1');
     expect(body.queryParameters.find((p) => p.name === 'device')?.parameterValue).toEqual({ value: "p/m1' OR 1=1" });
+    // One incident (the API's acknowledge and resolve look it up): filtered before the window, as a parameter;
+    // the api's warehouse bounds its selects as its read port does.
+    await reads({ maximumBytesBilled: 1e9, timeoutMs: 5000 }).currentIncidents({
+      incidentId: 'a'.repeat(32),
+      states: ['open'],
+    });
+    const one = fake.queryRequests()[1]!.body as typeof body;
+    expect(body).not.toHaveProperty('maximumBytesBilled');
+    expect(one).toMatchObject({ maximumBytesBilled: '1000000000', timeoutMs: 5000 });
+    expect(one.query).toMatch(/WHERE \(@incident = '' OR incident_id = @incident\) QUALIFY/);
+    expect(one.queryParameters.find((p) => p.name === 'incident')?.parameterValue).toEqual({ value: 'a'.repeat(32) });
   });
 
   it('latest score per series within the partitions since `from`; nothing asked for no devices', async () => {

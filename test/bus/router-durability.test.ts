@@ -243,4 +243,40 @@ describe('local router answers like Pub/Sub', () => {
     await until(() => target.arrived.includes('d'), 'the retried publish to be delivered');
     target.answer('d', 204);
   });
+
+  it('delivers the bytes of any base64 form the REST API reads, and bounds the backlog by decoded bytes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kw-router-'));
+    const target = await heldEndpoint();
+    // The first message (8 bytes, 12 in base64) leaves room under 9 bytes; with the second the backlog is full.
+    const r = router(dir, target.url, { maxBacklog: { messages: 100, bytes: 9 } });
+    const port = await r.listen(0);
+    closing.push(
+      () => r.close(),
+      () => closeServer(target.server, true),
+    );
+    const forms = (text: string) => {
+      const canonical = Buffer.from(text).toString('base64');
+      return [canonical, canonical.replace(/=+$/, ''), Buffer.from(text).toString('base64url')];
+    };
+    const publishAs = (data: string) =>
+      fetch(`http://127.0.0.1:${port}/v1/projects/local/topics/${TOPICS.readings}:publish`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ data }] }),
+      });
+    const [canonical, unpadded] = forms('k>>?w~~a');
+    expect((await publishAs(canonical!)).status).toBe(200);
+    expect((await publishAs(unpadded!)).status).toBe(200);
+    expect((await publishAs(forms('x')[2]!)).status).toBe(429);
+    await until(() => target.held.length === 2, 'two deliveries');
+    expect(target.arrived).toEqual(['k>>?w~~a', 'k>>?w~~a']);
+    target.answer('k>>?w~~a', 204);
+    target.answer('k>>?w~~a', 204);
+    await r.idle();
+    const [, , urlSafe] = forms('s?>~');
+    expect((await publishAs(urlSafe!)).status).toBe(200);
+    await until(() => target.held.length === 1, 'the URL-safe form delivered');
+    expect(target.arrived.at(-1)).toBe('s?>~');
+    target.answer('s?>~', 204);
+  });
 });

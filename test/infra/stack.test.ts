@@ -227,12 +227,13 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('api reads the warehouse, writes alert acknowledgements only and may call the copilot', () => {
+  it('api reads the warehouse, writes alert acknowledgements only, publishes to alerts only and may call the copilot', () => {
     expect(rolesOf(catalog, 'kw-api-dev')).toEqual([
       'bigquery_dataset:roles/bigquery.dataViewer',
       'bigquery_table:roles/bigquery.dataEditor',
       'cloud_run_v2_service:roles/run.invoker',
       'project:roles/bigquery.jobUser',
+      'pubsub_topic:roles/pubsub.publisher',
       'secret_manager_secret:roles/secretmanager.secretAccessor',
       'storage_bucket:roles/storage.objectViewer',
     ]);
@@ -240,6 +241,19 @@ describe('least privilege', () => {
       .bindings()
       .filter((b) => b.account === 'kw-api-dev' && b.type === 'google_bigquery_table_iam_member');
     expect(catalog.ref(write!.body.table_id).body.table_id).toBe('alert_acks');
+    // People's incident commands go to the notify function on the alerts topic: that topic and no other.
+    const publishes = catalog
+      .bindings()
+      .filter((b) => b.account === 'kw-api-dev' && b.type === 'google_pubsub_topic_iam_member');
+    expect(publishes.map((b) => [b.role, catalog.ref(b.body.topic).body.name])).toEqual([
+      ['roles/pubsub.publisher', 'alerts-dev'],
+    ]);
+    // The incidents it lists: read through its dataViewer role on the dataset that holds them.
+    const dataset = catalog
+      .bindings()
+      .find((b) => b.account === 'kw-api-dev' && b.type === 'google_bigquery_dataset_iam_member')!;
+    const incidentsTable = catalog.bodies('google_bigquery_table').find((t) => t.table_id === 'incidents')!;
+    expect(incidentsTable.dataset_id).toBe(dataset.body.dataset_id);
   });
 
   it("each site's device identity can publish to its site's topic and nothing else; no device may publish to the shared topic", () => {
@@ -331,6 +345,18 @@ describe('public endpoints', () => {
     expect(api.service_config.environment_variables.KILOWATCH_API_TRUST_IAP).toBe('true');
     const others = s.bodies('google_cloudfunctions2_function').filter((f) => f.name !== 'api-dev');
     for (const f of others) expect(f.service_config.environment_variables.KILOWATCH_API_TRUST_IAP).toBeUndefined();
+  });
+
+  it('the copilot trusts the identity header only behind an IAP api that is its one caller', () => {
+    const trusts = (vars: Record<string, string>) =>
+      synthEnv('dev', { functions: 'catalog', vars })
+        .bodies('google_cloudfunctions2_function')
+        .filter((f) => f.service_config.environment_variables.KILOWATCH_COPILOT_TRUST_IAP === 'true')
+        .map((f) => f.name);
+    expect(trusts({ KILOWATCH_API_IAP: 'true' })).toEqual(['copilot-dev']);
+    expect(trusts({})).toEqual([]);
+    // Anyone else who may invoke the copilot could name any identity.
+    expect(trusts({ KILOWATCH_API_IAP: 'true', KILOWATCH_PUBLIC_FUNCTIONS: 'copilot' })).toEqual([]);
   });
 
   it('a push-delivered function cannot be made public', () => {

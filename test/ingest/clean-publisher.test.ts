@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Bus, Destination, OutgoingMessage } from '../../shared/bus/port.js';
 import { CleanPublisher, cleanOrderingKey } from '../../shared/ingest/clean-publisher.js';
+import { decodeCleanPayload } from '../../shared/readings/clean-payload.js';
 import type { ReadingRow } from '../../shared/warehouse/schema/tables.js';
 
 /** The bus port as a list of what was published; `failNext` makes the next publish fail as an outage would. */
@@ -53,8 +54,11 @@ function row(deviceId: string, minute: number, metric = 'power_kw'): ReadingRow 
   };
 }
 
-const readingIds = (m: OutgoingMessage) =>
-  (JSON.parse(m.data as string) as { readings: Array<{ readingId: string }> }).readings.map((r) => r.readingId);
+function readingIds(m: OutgoingMessage): string[] {
+  const decoded = decodeCleanPayload(Buffer.from(m.data));
+  if (!decoded.ok) throw new Error(decoded.reason);
+  return decoded.readings.map((r) => r.readingId);
+}
 
 // Two devices on one ordering key, one on another.
 const fleet = Array.from({ length: 40 }, (_, i) => `sim-plant/machine-${i}`);

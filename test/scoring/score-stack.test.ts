@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TransientError } from '../../shared/errors/transient.js';
+import { encodeCleanPayload, type CleanRow } from '../../shared/readings/clean-payload.js';
 import type { Warehouse } from '../../shared/warehouse/port.js';
 import { withInsert } from '../support/warehouse-wrapper.js';
 import { startTestStack, type TestStack } from '../support/local-stack.js';
@@ -50,17 +51,7 @@ async function cleanMessageOf(stack: TestStack, minute: number) {
      FROM readings WHERE device_id = $d AND ts = $t::TIMESTAMPTZ ORDER BY metric`,
     { d: DEVICE, t: isoMinute(minute) },
   );
-  return {
-    readings: rows.map((r) => ({
-      readingId: r.reading_id,
-      deviceId: r.device_id,
-      ts: r.ts,
-      metric: r.metric,
-      value: r.value,
-      unit: r.unit,
-      flags: r.flags,
-    })),
-  };
+  return encodeCleanPayload(rows as unknown as CleanRow[]);
 }
 
 function pushTo(url: string, messageId: string, body: unknown) {

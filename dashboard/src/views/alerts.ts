@@ -3,8 +3,7 @@ import { fill, h } from '../dom.js';
 import { formatNumber, formatTime } from '../format.js';
 import { alertRange } from '../ranges.js';
 import { href } from '../route.js';
-
-const OPERATOR_KEY = 'kilowatch.operator';
+import { rememberWho, whoInput } from './operator.js';
 
 function severityPill(severity: AlertView['severity']): HTMLElement {
   return h('span', { class: `pill sev-${severity}` }, severity);
@@ -23,14 +22,7 @@ function ackCell(alert: AlertView, onAcked: (a: AlertView) => void): HTMLElement
     return cell;
   }
   const open = () => {
-    const who = h('input', {
-      name: 'by',
-      required: true,
-      maxlength: 200,
-      placeholder: 'your name',
-      'aria-label': 'Acknowledged by',
-      value: localStorage.getItem(OPERATOR_KEY) ?? '',
-    });
+    const who = whoInput('Acknowledged by');
     const note = h('input', { name: 'note', maxlength: 2000, placeholder: 'note (optional)', 'aria-label': 'Note' });
     const error = h('span', { class: 'error', role: 'alert' });
     const form = h(
@@ -39,9 +31,12 @@ function ackCell(alert: AlertView, onAcked: (a: AlertView) => void): HTMLElement
         class: 'ack-form',
         onsubmit: (e: Event) => {
           e.preventDefault();
-          localStorage.setItem(OPERATOR_KEY, who.value);
           api
-            .acknowledge(alert.alertId, { by: who.value, ts: alert.ts, ...(note.value ? { note: note.value } : {}) })
+            .acknowledge(alert.alertId, {
+              by: rememberWho(who),
+              ts: alert.ts,
+              ...(note.value ? { note: note.value } : {}),
+            })
             .then(onAcked, (err: unknown) => {
               error.textContent = (err as Error).message;
             });

@@ -1,17 +1,37 @@
 import { Command, Option } from 'commander';
-import { INCIDENT_STATES, type IncidentRow } from '../../warehouse/schema/tables.js';
+import type { Bus } from '../../bus/port.js';
+import { INCIDENT_STATES } from '../../warehouse/schema/tables.js';
 import { loadConfig } from '../../config/env.js';
 import { incidentText } from '../../alerting/payloads.js';
-import { listIncidents, recentFilter, sendIncidentCommand } from '../../alerting/incident-use-cases.js';
+import { incidentDesk, type IncidentDesk } from '../../alerting/desk.js';
+import {
+  commandIncident,
+  currentIncidents,
+  INCIDENTS_MAX,
+  listIncidents,
+  parseIncidentStates,
+} from '../../alerting/incident-use-cases.js';
 import { openBus } from '../../runtime/adapters.js';
 
-function parseStates(text: string): Array<IncidentRow['state']> {
-  const states = text.split(',').map((s) => s.trim());
-  for (const s of states) {
-    if (!(INCIDENT_STATES as readonly string[]).includes(s))
-      throw new Error(`--state: '${s}' is not one of ${INCIDENT_STATES.join(', ')}`);
+/** The incidents of a running `npm start` (or the warehouse), and the bus, opened only when a command is sent. */
+async function withDesk<T>(use: (desk: IncidentDesk) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  let bus: Bus | undefined;
+  const desk = incidentDesk(
+    () => Promise.resolve({ currentIncidents: (filter) => listIncidents(config, filter) }),
+    async () => (bus = await openBus(config)),
+  );
+  try {
+    return await use(desk);
+  } finally {
+    await bus?.close();
   }
-  return states as Array<IncidentRow['state']>;
+}
+
+function states(text: string) {
+  const parsed = parseIncidentStates(text);
+  if ('error' in parsed) throw new Error(`--state: ${parsed.error}`);
+  return parsed;
 }
 
 const list = new Command('list')
@@ -20,11 +40,17 @@ const list = new Command('list')
   .option('--device <id>', 'only this device (a storm is <site>/*)')
   .option('--json', 'JSON rows instead of lines')
   .action(async (flags: { state?: string; device?: string; json?: boolean }) => {
-    const rows = await listIncidents(loadConfig(), {
-      ...recentFilter(),
-      ...(flags.state ? { states: parseStates(flags.state) } : {}),
-      ...(flags.device ? { deviceId: flags.device } : {}),
-    });
+    const { incidents: rows } = await withDesk((desk) =>
+      currentIncidents(
+        desk,
+        {
+          limit: INCIDENTS_MAX,
+          ...(flags.state ? { states: states(flags.state) } : {}),
+          ...(flags.device ? { deviceId: flags.device } : {}),
+        },
+        Date.now(),
+      ),
+    );
     if (flags.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     else for (const r of rows) process.stdout.write(`${r.state.padEnd(12)} ${incidentText(r)}\n`);
   });
@@ -36,13 +62,10 @@ function personCommand(name: 'acknowledge' | 'resolve', description: string): Co
     .argument('<incident-id>', 'the incident (32 hex digits, from `alerts list`)')
     .requiredOption('--by <who>', 'who does it (recorded and notified)')
     .action(async (incidentId: string, flags: { by: string }) => {
-      const bus = await openBus(loadConfig());
-      try {
-        const messageId = await sendIncidentCommand(bus, { command: name, incidentId, by: flags.by });
-        process.stdout.write(`${JSON.stringify({ sent: name, incidentId, by: flags.by, messageId })}\n`);
-      } finally {
-        await bus.close();
-      }
+      const sent = await withDesk((desk) => commandIncident(desk, { command: name, incidentId, by: flags.by }));
+      process.stdout.write(
+        `${JSON.stringify({ sent: name, incidentId, by: sent.by, messageId: sent.messageId, stateBefore: sent.stateBefore })}\n`,
+      );
     });
 }
 
