@@ -6,7 +6,12 @@ import { copilotRuntime } from '../../shared/runtime/copilot-runtime.js';
 http('copilot', async (req, res) => {
   const runtime = await copilotRuntime();
   await handleCopilotHttp(
-    { ask: runtime.ask, sql: runtime.sql, sqlMaxRows: runtime.config.KILOWATCH_SQL_MAX_ROWS },
+    {
+      ask: runtime.ask,
+      sql: runtime.sql,
+      sqlMaxRows: runtime.config.KILOWATCH_SQL_MAX_ROWS,
+      trustIap: runtime.config.KILOWATCH_COPILOT_TRUST_IAP,
+    },
     req,
     res,
   );

@@ -89,6 +89,7 @@ export class KilowatchFunction extends Construct {
           ...functionEnvironment(props),
           ...props.environment,
           ...(sizing.iap ? { KILOWATCH_API_TRUST_IAP: 'true' } : {}),
+          ...(copilotTrustsIap(name, config, sizing) ? { KILOWATCH_COPILOT_TRUST_IAP: 'true' } : {}),
         },
         // The secret's value reaches the function as a variable at start; it never sits in config or state.
         ...(spec.access.webhooks
@@ -155,6 +156,14 @@ export class KilowatchFunction extends Construct {
       member: `serviceAccount:${account.email}`,
     });
   }
+}
+
+/**
+ * The copilot takes the asker from the identity header only when the api behind IAP is its one caller: the api
+ * forwards IAP's header and nothing else may invoke the copilot (no extra invokers, not public).
+ */
+function copilotTrustsIap(name: string, config: EnvironmentConfig, sizing: FunctionSizing): boolean {
+  return name === 'copilot' && config.functions.api.iap && !sizing.public && sizing.invokers.length === 0;
 }
 
 /** Runtime configuration, validated by shared/config/env.ts's configSchema in the function. */

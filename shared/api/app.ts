@@ -102,7 +102,11 @@ export function createApiApp(deps: QueryDeps, options: ApiOptions): OpenAPIHono 
     });
   }
 
-  app.use('*', rateLimit(options.rateLimit, callerOf));
+  // Behind IAP the last forwarded hop is the load balancer's, the same for everyone: key on the signed-in identity.
+  app.use(
+    '*',
+    rateLimit(options.rateLimit, (c) => (options.trustIap ? iapIdentity(c) : undefined) ?? callerOf(c)),
+  );
   app.use(
     '*',
     bodyLimit({

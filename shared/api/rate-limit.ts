@@ -15,9 +15,12 @@ interface Bucket {
   at: number;
 }
 
-/** The caller: the first X-Forwarded-For hop (Cloud Run's front end sets it), else the socket's address. */
+/**
+ * The caller: the last X-Forwarded-For hop, which Cloud Run's front end appends (the hops before it are whatever
+ * the client sent, so keying on the first let a client pick a fresh bucket per request), else the socket's address.
+ */
 export function clientKey(forwardedFor: string | undefined, remote: string | undefined): string {
-  return forwardedFor?.split(',')[0]?.trim() || remote || 'unknown';
+  return forwardedFor?.split(',').at(-1)?.trim() || remote || 'unknown';
 }
 
 /** A token bucket per client; an empty bucket answers 429 with Retry-After (seconds until a token is back). */

@@ -27,7 +27,8 @@ export function staticFiles(dir: string): MiddlewareHandler {
     if (c.req.path === '/' && !existsSync(join(root, 'index.html'))) {
       return problem(c, 503, `the dashboard is not built in ${dir}: run npm run build:dashboard`);
     }
-    const rel = decodeURIComponent(c.req.path === '/' ? '/index.html' : c.req.path);
+    const rel = decodedPath(c.req.path === '/' ? '/index.html' : c.req.path);
+    if (rel === undefined) return problem(c, 400, 'the path is not valid percent-encoding');
     const file = resolve(join(root, rel));
     const type = TYPES[extname(file)];
     if (
@@ -48,4 +49,12 @@ export function staticFiles(dir: string): MiddlewareHandler {
       'cache-control': 'no-cache',
     });
   };
+}
+
+function decodedPath(path: string): string | undefined {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface DeadLetterEntry {
@@ -14,9 +14,24 @@ export interface DeadLetterEntry {
 export class DeadLetterFile {
   constructor(readonly path: string) {}
 
+  /** Appends one line whole or not at all: a line the disk takes only in part is cut off again, and this throws. */
   append(entry: DeadLetterEntry): void {
     mkdirSync(dirname(this.path), { recursive: true });
-    appendFileSync(this.path, `${JSON.stringify(entry)}\n`);
+    const line = Buffer.from(`${JSON.stringify(entry)}\n`);
+    const fd = openSync(this.path, 'a');
+    try {
+      const size = fstatSync(fd).size;
+      let written = 0;
+      try {
+        written = writeSync(fd, line);
+      } finally {
+        if (written !== line.byteLength) ftruncateSync(fd, size);
+      }
+      if (written !== line.byteLength)
+        throw new Error(`dead-letter file ${this.path}: the disk took ${written} of ${line.byteLength} bytes`);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   entries(): DeadLetterEntry[] {

@@ -95,11 +95,21 @@ const MAX_PUBLISH_BYTES = 10 * 1024 * 1024;
 const publishRequest = z.object({
   messages: z
     .array(
-      z.object({
-        data: z.string().optional(),
-        attributes: z.record(z.string(), z.string()).optional(),
-        orderingKey: z.string().optional(),
-      }),
+      z
+        .object({
+          // Pub/Sub decodes `bytes` fields as standard or URL-safe base64 and refuses anything else (400):
+          // Buffer.from would skip the other characters and store bytes the publisher never sent.
+          data: z
+            .string()
+            .regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'data must be base64')
+            .optional(),
+          attributes: z.record(z.string(), z.string()).optional(),
+          orderingKey: z.string().optional(),
+        })
+        .refine(
+          (m) => (m.data ?? '').length > 0 || Object.keys(m.attributes ?? {}).length > 0,
+          'a message must contain either non-empty data or at least one attribute',
+        ),
     )
     .min(1)
     .max(1000),
@@ -335,14 +345,20 @@ export class LocalPushRouter {
       return;
     }
     if (d.attempt >= d.sub.maxAttempts) {
-      this.deadLetter(
-        d.messageId,
-        `delivery_failed: ${d.attempt} attempts to ${d.sub.name}, last: ${failure}`,
-        d.dataBase64,
-        d.attributes,
-      );
-      this.settle(d);
-      return;
+      try {
+        this.deadLetter(
+          d.messageId,
+          `delivery_failed: ${d.attempt} attempts to ${d.sub.name}, last: ${failure}`,
+          d.dataBase64,
+          d.attributes,
+        );
+        this.settle(d);
+        return;
+      } catch (error) {
+        // The sink refused it (disk full): the message stays pending and is tried again, never dropped.
+        failure = `${failure}; dead-lettering failed: ${(error as Error).message}`;
+        log.error('dead letter not written; the message stays pending', { messageId: d.messageId, failure });
+      }
     }
     this.stats.retried++;
     const backoff = Math.min(d.sub.maxBackoffMs, d.sub.minBackoffMs * 2 ** (d.attempt - 1));
@@ -362,8 +378,8 @@ export class LocalPushRouter {
   }
 
   private deadLetter(messageId: string, reason: string, dataBase64: string, attributes: Record<string, string>): void {
-    this.stats.deadLettered++;
     this.options.deadLetters.append({ at: new Date().toISOString(), reason, messageId, attributes, dataBase64 });
+    this.stats.deadLettered++;
   }
 
   private settle(d: Delivery): void {
@@ -420,13 +436,20 @@ export class LocalPushRouter {
     }
     if (!parsed.success) {
       answer(res, 400, {
-        error: { code: 400, message: parsed.error.issues[0]?.message ?? 'invalid', status: 'INVALID_ARGUMENT' },
+        error: { code: 400, message: describeIssue(parsed.error.issues[0]), status: 'INVALID_ARGUMENT' },
+      });
+      return;
+    }
+    const topic = decodedTopic(publish[2] as string);
+    if (topic === undefined) {
+      answer(res, 400, {
+        error: { code: 400, message: 'the topic name is not valid percent-encoding', status: 'INVALID_ARGUMENT' },
       });
       return;
     }
     try {
       const { messageIds, durable } = this.accept(
-        decodeURIComponent(publish[2] as string),
+        topic,
         parsed.data.messages.map((m) => ({
           ...canonicalBase64(m.data ?? ''),
           ...(m.attributes ? { attributes: m.attributes } : {}),
@@ -481,13 +504,27 @@ function base64Bytes(text: string): number {
 
 /**
  * Published data as the router keeps it: base64 in its canonical form is kept as it came (no decode and
- * encode again); any other form the REST API's decoder reads (URL-safe, unpadded, with spaces) is decoded
+ * encode again); the other forms Pub/Sub reads (URL-safe, unpadded) are decoded
  * and encoded, as before.
  */
 function canonicalBase64(text: string): { dataBase64: string; bytes: number } {
   if (text.length % 4 === 0 && CANONICAL_BASE64.test(text)) return { dataBase64: text, bytes: base64Bytes(text) };
   const data = Buffer.from(text, 'base64');
   return { dataBase64: data.toString('base64'), bytes: data.byteLength };
+}
+
+/** The topic of a publish path, or undefined when it is not valid percent-encoding. */
+function decodedTopic(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'invalid';
+  return issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
 }
 
 function orderKey(d: Delivery): string | undefined {

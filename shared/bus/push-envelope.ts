@@ -19,6 +19,16 @@ export const pushEnvelope = z.object({ message: pushedMessage, subscription: z.s
 
 export type PushEnvelope = z.infer<typeof pushEnvelope>;
 
+/** A CloudEvent attribute (id, source) as text: a structured event POSTed by hand may carry any JSON there. */
+export function eventText(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** A push delivery's id (a placeholder when it has none that is text) and data, as the use-cases take them. */
+export function pushEventOf(event: { readonly id?: unknown; readonly data?: unknown }): { id: string; data: unknown } {
+  return { id: eventText(event.id) ?? 'unidentified', data: event.data };
+}
+
 export interface ReceivedMessage {
   readonly messageId: string;
   readonly data: Uint8Array;

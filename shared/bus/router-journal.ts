@@ -66,7 +66,7 @@ export class RouterJournal {
   /** Bytes the outstanding messages' records take: what a rewrite would write. */
   private liveBytes = 0;
   private buffered: string[] = [];
-  private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void; messageIds: string[] }> = [];
   private flushing: Promise<void> | undefined;
   private closed = false;
 
@@ -96,17 +96,29 @@ export class RouterJournal {
 
   /** Records published messages; resolves once they are on disk. */
   publish(messages: readonly JournalMessage[]): Promise<void> {
+    const messageIds: string[] = [];
     for (const message of messages) {
       // A topic without subscriptions keeps nothing, as in Pub/Sub.
       if (message.subscriptions.length === 0) continue;
       const line = JSON.stringify({ p: message });
       this.track(message, new Set(message.subscriptions), line.length + 1);
       this.buffered.push(line);
+      messageIds.push(message.messageId);
     }
     return new Promise((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
+      this.waiters.push({ resolve, reject, messageIds });
       this.schedule();
     });
+  }
+
+  /** Forgets messages whose publish failed: their publisher was refused, and a rewrite must not bring them back. */
+  private untrack(messageIds: readonly string[]): void {
+    for (const id of messageIds) {
+      const live = this.live.get(id);
+      if (!live) continue;
+      this.live.delete(id);
+      this.liveBytes -= live.bytes;
+    }
   }
 
   /** Records that a subscription is done with a message (delivered or dead-lettered); synced with the next publish. */
@@ -161,20 +173,39 @@ export class RouterJournal {
         if (this.live.size === 0) this.truncate();
         else if (this.size >= this.compactBytes && this.size > 2 * this.liveBytes) this.rewrite();
         else if (lines.length > 0) {
-          const text = `${lines.join('\n')}\n`;
-          writeSync(this.fd, text);
-          this.size += Buffer.byteLength(text);
+          const text = Buffer.from(`${lines.join('\n')}\n`);
+          this.append(text);
+          this.size += text.byteLength;
           // Only a publish waits for the disk: an acknowledgement lost in a crash means one more delivery.
           if (waiters.length > 0)
             await new Promise<void>((resolve, reject) => fdatasync(this.fd, (e) => (e ? reject(e) : resolve())));
         }
         for (const w of waiters) w.resolve();
       } catch (error) {
-        for (const w of waiters) w.reject(error);
+        for (const w of waiters) {
+          this.untrack(w.messageIds);
+          w.reject(error);
+        }
       }
     }
     // In the same synchronous step as the last check: a record buffered from now on starts a new loop.
     this.flushing = undefined;
+  }
+
+  /**
+   * Appends at the end of what is recorded. A write the disk takes only in part (full, over a size limit) is cut
+   * off again and fails: a record cut in half would be acknowledged, then dropped by the next recovery, and
+   * any record after it would make the journal unreadable.
+   */
+  private append(text: Buffer): void {
+    let written = 0;
+    try {
+      written = writeSync(this.fd, text);
+    } finally {
+      if (written !== text.byteLength) ftruncateSync(this.fd, this.size);
+    }
+    if (written !== text.byteLength)
+      throw new Error(`router journal ${this.path}: the disk took ${written} of ${text.byteLength} bytes`);
   }
 
   private truncate(): void {
@@ -189,17 +220,23 @@ export class RouterJournal {
     const lines = [...this.live.values()].map(({ message, remaining }) =>
       JSON.stringify({ p: { ...message, subscriptions: [...remaining] } }),
     );
-    const text = `${lines.join('\n')}\n`;
+    const text = Buffer.from(`${lines.join('\n')}\n`);
     const tmp = `${this.path}.compacting`;
     const fd = openSync(tmp, 'w');
-    writeSync(fd, text);
-    fsyncSync(fd);
-    closeSync(fd);
+    try {
+      const written = writeSync(fd, text);
+      // A partial copy must never replace the journal.
+      if (written !== text.byteLength)
+        throw new Error(`router journal ${tmp}: the disk took ${written} of ${text.byteLength} bytes`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, this.path);
     closeSync(this.fd);
     this.fd = openSync(this.path, 'a+');
     fsyncSync(this.fd);
-    this.size = Buffer.byteLength(text);
+    this.size = text.byteLength;
   }
 
   /** Rebuilds the outstanding messages; a last line cut short by a crash (never acknowledged) is cut off. */

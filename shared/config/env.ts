@@ -185,6 +185,12 @@ export const configSchema = z.object({
   KILOWATCH_API_CACHE_TTL_S: positiveInt.max(3600).default(30),
   /** api function: record acknowledgements under the identity Identity-Aware Proxy asserts (set only behind IAP). */
   KILOWATCH_API_TRUST_IAP: z.stringbool().default(false),
+  /**
+   * copilot function: take the asker from the x-goog-authenticated-user-email header the api forwards from IAP.
+   * Only where the copilot is private and the api behind IAP is its caller (infra sets it): anyone else could
+   * name a new identity per request and escape the per-caller rate limit and token budget.
+   */
+  KILOWATCH_COPILOT_TRUST_IAP: z.stringbool().default(false),
   /** api function: the copilot function it forwards the dashboard's POST /copilot/v1/ask to (locally npm start sets it). */
   KILOWATCH_COPILOT_URL: z.url().optional(),
   /** Built dashboard the api function serves at / (npm run build:dashboard). */

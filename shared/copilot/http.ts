@@ -11,6 +11,8 @@ export interface CopilotHttpDeps {
   readonly ask: (caller: string, input: AskInput, onEvent?: (e: LoopEvent) => void) => Promise<AskAnswer>;
   readonly sql: SqlRunner;
   readonly sqlMaxRows: number;
+  /** Take the asker from the identity header IAP sets (KILOWATCH_COPILOT_TRUST_IAP); else the client address. */
+  readonly trustIap?: boolean;
 }
 
 /** The slice of the functions framework's request and response this handler uses. */
@@ -32,10 +34,10 @@ export interface HttpResponse {
 
 const sqlInput = z.strictObject({ sql: z.string().min(1).max(8_000) });
 
-/** Who asks: the identity Identity-Aware Proxy or Cloud Run's IAM asserts, else the client address. */
-function callerOf(req: HttpRequest): string {
+/** Who asks: the identity Identity-Aware Proxy asserts where that header can be trusted, else the client address. */
+function callerOf(req: HttpRequest, trustIap: boolean): string {
   const iap = req.headers['x-goog-authenticated-user-email'];
-  if (typeof iap === 'string' && iap) return iap.replace(/^accounts\.google\.com:/, '');
+  if (trustIap && typeof iap === 'string' && iap) return iap.replace(/^accounts\.google\.com:/, '');
   return req.ip ?? 'unknown';
 }
 
@@ -82,7 +84,7 @@ export async function handleCopilotHttp(deps: CopilotHttpDeps, req: HttpRequest,
     problem(res, 400, z.prettifyError(parsed.error));
     return;
   }
-  const caller = callerOf(req);
+  const caller = callerOf(req, deps.trustIap ?? false);
   const streaming = (req.headers.accept ?? '').includes('text/event-stream');
   if (!streaming) {
     try {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ModelCard } from '../models/card.js';
+import { ModelTaskError } from '../models/errors.js';
 
 /** What the estimator trainer (training/kwtrain/estimate.py) writes into card.params. */
 export const estimateParams = z.object({
@@ -28,7 +29,7 @@ export type EstimateParams = z.infer<typeof estimateParams>;
 
 export function estimateParamsOf(card: ModelCard): EstimateParams {
   if (card.task !== 'estimate')
-    throw new Error(`model ${card.name} ${card.version} is a ${card.task} model, not an estimator`);
+    throw new ModelTaskError(`model ${card.name} ${card.version} is a ${card.task} model, not an estimator`);
   const parsed = estimateParams.safeParse(card.params);
   if (!parsed.success) {
     throw new Error(

@@ -58,7 +58,7 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
   if (decoded.kind === 'rejected') {
     await deps.warehouse.insert(rejectedTable, [
       {
-        rejected_id: rejectionId(message.messageId, null, null, decoded.reason),
+        rejected_id: rejectionId(message.messageId, null, null),
         message_id: message.messageId,
         reading_index: null,
         device_id: null,
@@ -74,20 +74,20 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
   }
 
   const deviceIds = deps.cleaner.deviceIds(decoded.readings);
-  await deps.history.ensure(deviceIds);
-  const stateOf = (id: string) => deps.history.get(id);
+  const states = await deps.history.ensure(deviceIds);
+  const stateOf = (id: string) => states.get(id) ?? deps.history.get(id);
   const older = deps.cleaner.olderThanHistory(decoded.readings, stateOf);
-  if (older.size > 0) await deps.history.lookUpOlder(older);
+  if (older.size > 0) await deps.history.lookUpOlder(older, stateOf);
   const result = deps.cleaner.clean(
     decoded.readings,
     { messageId: message.messageId, receivedAt, binding: message.binding },
     stateOf,
   );
   try {
-    await Promise.all([
-      deps.warehouse.insert(readingsTable, result.rows),
-      deps.warehouse.insert(rejectedTable, result.rejected),
-    ]);
+    // Rejections only once the readings are stored: a rejection judged against another message's value that
+    // then failed to store would otherwise stay, and the redelivery, judged afresh, would add a second one.
+    await deps.warehouse.insert(readingsTable, result.rows);
+    await deps.warehouse.insert(rejectedTable, result.rejected);
     // A redelivery may follow a first delivery that stored but failed to publish: publish those again.
     await deps.cleanPublisher.publish([...result.rows, ...result.redelivered]);
   } catch (error) {

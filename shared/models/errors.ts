@@ -13,3 +13,8 @@ export class ModelRefusedError extends Error {
 export class ModelNotFoundError extends Error {
   override readonly name = 'ModelNotFoundError';
 }
+
+/** A model asked for a task it was not trained for (a forecaster as an estimator, say). */
+export class ModelTaskError extends Error {
+  override readonly name = 'ModelTaskError';
+}

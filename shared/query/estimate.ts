@@ -1,7 +1,8 @@
 import { estimateRows } from '../estimate/estimate.js';
 import type { MeterRow } from '../estimate/features.js';
 import type { QueryDeps } from './deps.js';
-import { invalid, overLimit } from './errors.js';
+import { ModelNotFoundError, ModelTaskError } from '../models/errors.js';
+import { invalid, notFound, overLimit } from './errors.js';
 
 export const ESTIMATE_MAX_ROWS = 10_000;
 
@@ -39,7 +40,12 @@ export async function estimateBatch(
       throw invalid(`rows.${i}.ts`, 'ts must be an RFC 3339 timestamp with an offset: the end of the interval');
     return ms;
   });
-  const estimator = await deps.estimator(input.model);
+  const estimator = await deps.estimator(input.model).catch((error: unknown) => {
+    if (error instanceof ModelNotFoundError)
+      throw notFound('model', `no model ${JSON.stringify(input.model)}; GET /v1/models lists the models`);
+    if (error instanceof ModelTaskError) throw invalid('model', error.message);
+    throw error;
+  });
   const meterRows: MeterRow[] = input.rows.map((r) => ({
     laggingKvarh: nan(r.laggingKvarh),
     laggingPf: nan(r.laggingPf),

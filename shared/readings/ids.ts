@@ -35,9 +35,12 @@ export function readingId(
   return prefix + metricPart(metric);
 }
 
-/** Deterministic id of a rejection, so a redelivered message cannot record it twice. */
-export function rejectionId(messageId: string, index: number | null, metric: string | null, reason: string): string {
-  return digest(`${messageId}\u0000${index ?? ''}\u0000${metric ?? ''}\u0000${reason}`).slice(0, 32);
+/**
+ * Deterministic id of a rejection: one per message, reading and metric, whatever the reason, so that a
+ * redelivery that judges a value otherwise (its device's history changed meanwhile) cannot record it twice.
+ */
+export function rejectionId(messageId: string, index: number | null, metric: string | null): string {
+  return digest(`${messageId}\u0000${index ?? ''}\u0000${metric ?? ''}`).slice(0, 32);
 }
 
 /** Deterministic id of something derived from other ids (a score of a reading by a model version, an alert of a score). */

@@ -152,6 +152,19 @@ describe('copilot function over HTTP', () => {
     expect(((await spent.json()) as { detail: string }).detail).toMatch(/daily token budget/);
   });
 
+  it('an identity header escapes the per-caller rate only where it is trusted (KILOWATCH_COPILOT_TRUST_IAP)', async () => {
+    const limits = { KILOWATCH_COPILOT_RATE_PER_MIN: '1', KILOWATCH_COPILOT_BURST: '1' };
+    const as = (who: string) => ({ 'x-goog-authenticated-user-email': `accounts.google.com:${who}@plant.example` });
+    await use(limits, model);
+    expect((await post('/v1/ask', { question: 'one' }, as('a'))).status).toBe(200);
+    // Untrusted, a new name per request is still the same client address.
+    expect((await post('/v1/ask', { question: 'two' }, as('b'))).status).toBe(429);
+    await use({ ...limits, KILOWATCH_COPILOT_TRUST_IAP: 'true' }, model);
+    expect((await post('/v1/ask', { question: 'one' }, as('c'))).status).toBe(200);
+    expect((await post('/v1/ask', { question: 'two' }, as('d'))).status).toBe(200);
+    expect((await post('/v1/ask', { question: 'three' }, as('d'))).status).toBe(429);
+  });
+
   it('runs guarded SQL on POST /v1/sql, refusing with 422 and the rule', async () => {
     await use({}, model);
     const ok = await post('/v1/sql', { sql: 'SELECT count(*) AS n FROM copilot_alerts' });

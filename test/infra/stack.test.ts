@@ -347,6 +347,18 @@ describe('public endpoints', () => {
     for (const f of others) expect(f.service_config.environment_variables.KILOWATCH_API_TRUST_IAP).toBeUndefined();
   });
 
+  it('the copilot trusts the identity header only behind an IAP api that is its one caller', () => {
+    const trusts = (vars: Record<string, string>) =>
+      synthEnv('dev', { functions: 'catalog', vars })
+        .bodies('google_cloudfunctions2_function')
+        .filter((f) => f.service_config.environment_variables.KILOWATCH_COPILOT_TRUST_IAP === 'true')
+        .map((f) => f.name);
+    expect(trusts({ KILOWATCH_API_IAP: 'true' })).toEqual(['copilot-dev']);
+    expect(trusts({})).toEqual([]);
+    // Anyone else who may invoke the copilot could name any identity.
+    expect(trusts({ KILOWATCH_API_IAP: 'true', KILOWATCH_PUBLIC_FUNCTIONS: 'copilot' })).toEqual([]);
+  });
+
   it('a push-delivered function cannot be made public', () => {
     expect(() => synthEnv('dev', { vars: { KILOWATCH_PUBLIC_FUNCTIONS: 'ingest' } })).toThrow(/only HTTP functions/);
   });

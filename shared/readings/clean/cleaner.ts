@@ -151,7 +151,7 @@ export class ReadingCleaner {
     // rejected metric by metric does not store its payload 64 times.
     const payloadHolder = new Map<number, string>();
     const reject: Reject = (index, reason, detail, payload, extra = {}) => {
-      const rejectedId = rejectionId(ctx.messageId, index, extra.metric ?? null, reason);
+      const rejectedId = rejectionId(ctx.messageId, index, extra.metric ?? null);
       const holder = payloadHolder.get(index);
       if (holder === undefined) payloadHolder.set(index, rejectedId);
       result.rejected.push({

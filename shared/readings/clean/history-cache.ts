@@ -16,7 +16,7 @@ function sentOf(row: ReadingRow): number | null {
  */
 export class HistoryCache {
   private readonly states = new Map<string, DeviceState>();
-  private readonly loading = new Map<string, Promise<void>>();
+  private readonly loading = new Map<string, Promise<DeviceState>>();
 
   constructor(
     private readonly warehouse: Pick<Warehouse, 'recentReadings' | 'knownReadings'>,
@@ -27,21 +27,32 @@ export class HistoryCache {
     private readonly maxDevices = 20_000,
   ) {}
 
-  async ensure(deviceIds: Iterable<string>): Promise<void> {
+  /**
+   * The states of these devices, loaded where this instance holds none. The caller cleans against the states
+   * returned: a state evicted meanwhile (more devices than maxDevices) stays whole for it, where a fresh one
+   * would hold no history and take a stored reading's conflict for a new reading.
+   */
+  async ensure(deviceIds: Iterable<string>): Promise<Map<string, DeviceState>> {
+    const states = new Map<string, DeviceState>();
     const pending: Promise<void>[] = [];
     for (const id of deviceIds) {
-      if (this.states.has(id)) continue;
+      const held = this.states.get(id);
+      if (held) {
+        states.set(id, held);
+        continue;
+      }
       let load = this.loading.get(id);
       if (!load) {
         load = this.load(id).finally(() => this.loading.delete(id));
         this.loading.set(id, load);
       }
-      pending.push(load);
+      pending.push(load.then((state) => void states.set(id, state)));
     }
     await Promise.all(pending);
+    return states;
   }
 
-  private async load(deviceId: string): Promise<void> {
+  private async load(deviceId: string): Promise<DeviceState> {
     const since = this.lookbackMs > 0 ? this.now() - this.lookbackMs : undefined;
     const rows = await this.warehouse.recentReadings(
       deviceId,
@@ -52,6 +63,7 @@ export class HistoryCache {
     const state = DeviceState.fromRows(rows, this.pointsPerMetric, this.windowSize(), this.knownCap(), sentOf);
     if (since !== undefined) state.coveredFrom = Math.max(state.coveredFrom, since);
     this.states.set(deviceId, state);
+    return state;
   }
 
   private knownCap(): number {
@@ -77,10 +89,13 @@ export class HistoryCache {
    * Makes readings older than what an instance holds known too: one warehouse lookup per device with
    * such readings (backfills, late redeliveries), so their duplicates are not stored or dropped unseen.
    */
-  async lookUpOlder(requests: ReadonlyMap<string, { ids: string[]; from: number; to: number }>): Promise<void> {
+  async lookUpOlder(
+    requests: ReadonlyMap<string, { ids: string[]; from: number; to: number }>,
+    stateOf: (deviceId: string) => DeviceState = (id) => this.get(id),
+  ): Promise<void> {
     await Promise.all(
       [...requests].map(async ([deviceId, { ids, from, to }]) => {
-        const state = this.get(deviceId);
+        const state = stateOf(deviceId);
         const rows = await this.warehouse.knownReadings(
           deviceId,
           ids,
