@@ -13,6 +13,8 @@ export const LOCAL_INCIDENTS_PATH = '/_local/incidents';
 export const RECENT_MS = 7 * 86_400_000;
 /** Most incidents one listing returns. */
 export const INCIDENTS_MAX = 1000;
+/** Incidents one listing returns when no limit is given. */
+export const INCIDENTS_DEFAULT_LIMIT = 100;
 
 export type IncidentState = IncidentRow['state'];
 
@@ -65,11 +67,11 @@ export interface IncidentQuery {
 
 /** The incidents people see: open or acknowledged, and those changed in the last 7 days, newest change first. */
 export async function currentIncidents(
-  desk: IncidentDesk,
+  desk: Pick<IncidentDesk, 'current'>,
   query: IncidentQuery,
   now: number,
 ): Promise<{ changedSince: string; incidents: IncidentRow[] }> {
-  const limit = query.limit ?? 100;
+  const limit = query.limit ?? INCIDENTS_DEFAULT_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > INCIDENTS_MAX)
     throw invalid('limit', `limit must be an integer from 1 to ${INCIDENTS_MAX}`);
   const filter: IncidentFilter = {

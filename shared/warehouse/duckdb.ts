@@ -3,11 +3,10 @@ import { dirname, resolve } from 'node:path';
 import {
   DuckDBInstance,
   listValue,
-  type DuckDBAppender,
   type DuckDBConnection,
+  type DuckDBPreparedStatement,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import type { Column } from './schema/columns.js';
 import { COPILOT_VIEWS, copilotViewSql } from './schema/copilot-views.js';
 import { dedupViewName, dedupViewSql, duckdbAddNullableColumns, duckdbCreateTable } from './schema/ddl.js';
 import type { RowOf, Table } from './schema/table.js';
@@ -15,71 +14,11 @@ import { forecasts, TABLES, type ForecastRow, type ReadingRow } from './schema/t
 import type { Warehouse } from './port.js';
 import { TransientError } from '../errors/transient.js';
 import { storedReadings } from './stored-readings.js';
-
-type Appendable = string | number | boolean | string[] | null;
-
-/** Separates list items in a staged cell; cleaning flags and other listed names never contain it. */
-const LIST_SEPARATOR = '\u001f';
-
-// Staging columns take plain VARCHAR/DOUBLE values: the appender is several times faster with them than
-// with timestamp or list values, and DuckDB casts a whole batch in one statement.
-function stageType(column: Column): string {
-  if (column.mode === 'REPEATED') return 'VARCHAR';
-  if (column.type === 'FLOAT64' || column.type === 'INT64') return 'DOUBLE';
-  return column.type === 'BOOL' ? 'BOOLEAN' : 'VARCHAR';
-}
-
-function fromStage(name: string, column: Column): string {
-  const c = `"${name}"`;
-  if (column.mode === 'REPEATED') {
-    return `CASE WHEN ${c} = '' THEN []::VARCHAR[] ELSE string_split(${c}, chr(31)) END AS ${c}`;
-  }
-  if (column.type === 'TIMESTAMP') return `${c}::TIMESTAMPTZ AS ${c}`;
-  if (column.type === 'INT64') return `${c}::BIGINT AS ${c}`;
-  return c;
-}
-
-function appendValue(appender: DuckDBAppender, column: Column, value: Appendable): void {
-  if (value === null) return appender.appendNull();
-  if (column.mode === 'REPEATED') return appender.appendVarchar((value as string[]).join(LIST_SEPARATOR));
-  switch (stageType(column)) {
-    case 'DOUBLE':
-      return appender.appendDouble(value as number);
-    case 'BOOLEAN':
-      return appender.appendBoolean(value as boolean);
-    default:
-      return appender.appendVarchar(value as string);
-  }
-}
+import { DICTIONARY_TYPE, Stage } from './duckdb-stage.js';
 
 /** A TIMESTAMPTZ column as the ISO UTC text rows carry, under its own name. */
 function isoUtc(column: string): string {
   return `strftime(${column} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS ${column}`;
-}
-
-function stageName(table: Table): string {
-  return `_stage_${table.name}`;
-}
-
-/**
- * Moves staged rows whose key is not in the table yet; scans only the batch's time range when it can. The
- * stage holds each key once (write() appends the first row of a key only).
- */
-function moveStagedSql(table: Table): string {
-  const stage = `"${stageName(table)}"`;
-  const cols = Object.entries(table.columns);
-  const names = cols.map(([n]) => `"${n}"`).join(', ');
-  const select = cols.map(([n, c]) => fromStage(n, c)).join(', ');
-  const key = `"${table.key}"`;
-  const part = `"${table.partitionBy}"`;
-  const existing = table.keyFixesPartition
-    ? `SELECT ${key} FROM "${table.name}" WHERE ${part} BETWEEN ` +
-      `(SELECT min(${part}::TIMESTAMPTZ) FROM ${stage}) AND (SELECT max(${part}::TIMESTAMPTZ) FROM ${stage})`
-    : `SELECT ${key} FROM "${table.name}"`;
-  return (
-    // Columns by name: a file that gained columns in init may order them otherwise than the schema does.
-    `INSERT INTO "${table.name}" (${names}) SELECT ${select} FROM ${stage} WHERE ${key} NOT IN (${existing})`
-  );
 }
 
 /**
@@ -101,6 +40,9 @@ export class DuckDbWarehouse implements Warehouse {
     Array<{ rows: readonly unknown[]; resolve: () => void; reject: (e: unknown) => void }>
   >();
   private readonly readConnections: DuckDBConnection[] = [];
+  private readonly stages = new Map<Table, Stage>();
+  /** Each table's move statement, prepared once: planning it cost about as much as running it on small writes. */
+  private readonly moves = new Map<Table, DuckDBPreparedStatement>();
   /** Committed writes per table since the warehouse opened. */
   private readonly versions = new Map<string, number>();
 
@@ -141,12 +83,13 @@ export class DuckDbWarehouse implements Warehouse {
 
   init(): Promise<void> {
     return this.serial(async () => {
+      // Statements prepared against the tables as they were.
+      for (const move of this.moves.values()) move.destroySync();
+      this.moves.clear();
       for (const table of TABLES) {
         await this.connection.run(duckdbCreateTable(table));
         for (const sql of duckdbAddNullableColumns(table)) await this.connection.run(sql);
-        const stageCols = Object.entries<Column>(table.columns).map(([n, c]) => `"${n}" ${stageType(c)}`);
-        // Temporary: staged rows never touch the file or its write-ahead log, only the final insert does.
-        await this.connection.run(`CREATE OR REPLACE TEMP TABLE "${stageName(table)}" (${stageCols.join(', ')})`);
+        await this.connection.run(this.stageOf(table).createSql());
         await this.connection.run(
           `CREATE OR REPLACE VIEW "${dedupViewName(table)}" AS ${dedupViewSql(table, `"${table.name}"`)}`,
         );
@@ -206,30 +149,32 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
+  private stageOf(table: Table): Stage {
+    let stage = this.stages.get(table);
+    if (!stage) this.stages.set(table, (stage = new Stage(table)));
+    return stage;
+  }
+
   private async write(table: Table, rows: readonly unknown[]): Promise<void> {
-    const stage = stageName(table);
-    const columns = Object.entries(table.columns);
-    const appender = await this.connection.createAppender(stage, 'main', 'temp');
-    // The first row of a key wins, as in the table; deduplicating here is cheaper than a window in SQL.
-    const keys = new Set<unknown>();
-    for (const row of rows) {
-      const values = row as Record<string, Appendable>;
-      const key = values[table.key];
-      if (keys.has(key)) continue;
-      keys.add(key);
-      for (const [name, column] of columns) appendValue(appender, column, values[name] ?? null);
-      appender.endRow();
-    }
-    appender.closeSync();
-    await this.connection.run('BEGIN TRANSACTION');
+    const stage = this.stageOf(table);
+    const appender = await this.connection.createAppender(stage.name, 'main', 'temp');
+    let dict;
     try {
-      await this.connection.run(moveStagedSql(table));
-      await this.connection.run(`DELETE FROM "${stage}"`);
-      await this.connection.run('COMMIT');
+      dict = stage.append(appender, rows);
     } catch (error) {
-      await this.connection.run('ROLLBACK');
-      await this.connection.run(`DELETE FROM "${stage}"`);
+      // Nothing half-appended may reach the stage: a later write would move it.
+      appender.clear();
       throw error;
+    } finally {
+      appender.closeSync();
+    }
+    try {
+      const move = this.moves.get(table) ?? (await this.connection.prepare(stage.moveSql()));
+      this.moves.set(table, move);
+      move.bind({ dict }, { dict: DICTIONARY_TYPE });
+      await move.run();
+    } finally {
+      await this.connection.run(`DELETE FROM "${stage.name}"`);
     }
   }
 

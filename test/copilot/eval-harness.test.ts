@@ -47,6 +47,7 @@ describe('npm run eval:copilot harness, against a scripted model', () => {
         'operations',
         'observability',
         'maintenance',
+        'incidents',
         'procedures',
         'sql',
         'series',

@@ -14,6 +14,13 @@ const calibration = z.object({
   validation: z.object({ from: z.string(), to: z.string(), origins: z.number() }),
 });
 
+/** The daily origins (series indices) whose targets span [from, to], as the trainer's slices are described. */
+function sliceOrigins(from: string, to: string, timezone: string, H: number, stepMs: number, anchorMs: number) {
+  return localMidnights(Date.parse(from) - stepMs, Date.parse(to) - H * stepMs, timezone).map(
+    (ms) => (ms - anchorMs) / stepMs,
+  );
+}
+
 describe('committed default models of the demo plant', () => {
   it.each([FORECAST_MODEL, ESTIMATE_MODEL])(
     '%s verifies (sha256, golden outputs in onnxruntime) and is small',
@@ -50,6 +57,32 @@ describe('committed default models of the demo plant', () => {
     expect(e.rmse).toBeLessThan(r.estimate.rows[2]!.metrics.rmse);
   });
 
+  it("the card's final-slice figures are the served forecaster's, features built here in TypeScript", async () => {
+    const model = await loadModel(FORECAST_MODEL);
+    const f = forecasterOf(model);
+    const { stepSeconds, horizon: H, timezone } = f.params;
+    const holdout = model.card.metrics.holdout!;
+    const rows = steelRows();
+    const anchorMs = rows[0]!.tsMs;
+    const values = Float64Array.from(rows, (r) => r.metrics.usage_kwh);
+    const origins = sliceOrigins(holdout.from, holdout.to, timezone, H, stepSeconds * 1000, anchorMs);
+    expect(origins).toHaveLength(holdout.origins!);
+    const q = await forecastIndices(f, { anchorMs, stepSeconds, values }, origins);
+    let abs = 0;
+    let inside = 0;
+    origins.forEach((io, o) => {
+      for (let k = 0; k < H; k++) {
+        const y = values[io + k + 1]!;
+        const i = (o * H + k) * 3;
+        abs += Math.abs(q[i + 1]! - y);
+        if (y >= q[i]! && y <= q[i + 2]!) inside += 1;
+      }
+    });
+    const n = origins.length * H;
+    expect(abs / n).toBeCloseTo(model.card.metrics.values.mae!, 2);
+    expect(inside / n).toBeCloseTo(model.card.metrics.values.coverage80!, 2);
+  });
+
   it('the forecaster leaves 10 % of its validation values below p10 and 10 % above p90 on each day type', async () => {
     // Mondrian split conformal: the served graph scales the half-intervals by the target's day type (workday,
     // Saturday, Sunday or holiday) with factors fitted on the validation slice; features built here in TypeScript.
@@ -61,10 +94,7 @@ describe('committed default models of the demo plant', () => {
     const rows = steelRows();
     const anchorMs = rows[0]!.tsMs;
     const values = Float64Array.from(rows, (r) => r.metrics.usage_kwh);
-    const first = Date.parse(validation.from) - stepMs;
-    const origins = localMidnights(first, Date.parse(validation.to) - H * stepMs, timezone).map(
-      (ms) => (ms - anchorMs) / stepMs,
-    );
+    const origins = sliceOrigins(validation.from, validation.to, timezone, H, stepMs, anchorMs);
     expect(origins).toHaveLength(validation.origins);
     const q = await forecastIndices(f, { anchorMs, stepSeconds, values }, origins);
     const targets = origins.flatMap((io) => Array.from({ length: H }, (_, k) => io + k + 1));

@@ -29,6 +29,8 @@ function next(d: string): string {
 const MARCH = { from: '2018-03-01T00:00:00+09:00', to: '2018-04-01T00:00:00+09:00' };
 const utc = (t: string) => new Date(t).toISOString();
 const num = (rows: Array<Record<string, unknown>>, k = 'v') => Number(rows[0]?.[k] ?? NaN);
+/** The latest row of each incident: its current state. */
+const LATEST_INCIDENTS = `SELECT * FROM incidents QUALIFY row_number() OVER (PARTITION BY incident_id ORDER BY version DESC) = 1`;
 const between = (r: { from: string; to: string }) =>
   `ts >= '${utc(r.from)}'::TIMESTAMPTZ AND ts < '${utc(r.to)}'::TIMESTAMPTZ`;
 const sumOf = (metric: string, r: { from: string; to: string }) => (q: TruthQuery) =>
@@ -363,6 +365,58 @@ export const EVAL_CASES: readonly EvalCase[] = [
       num(
         await q(
           `SELECT max(value) AS v FROM readings WHERE device_id = '${DEMO.machines[0]}' AND metric = 'vibration_mm_s' AND ts >= '2018-03-31T14:00:00Z'::TIMESTAMPTZ`,
+        ),
+      ),
+  },
+  {
+    id: 'incidents-open',
+    family: 'incidents',
+    question: 'How many incidents are open right now?',
+    tools: ['list_incidents'],
+    call: { tool: 'list_incidents', args: { states: ['open'], deviceId: null, limit: null } },
+    pick: (c) => c.counts.open,
+    truth: async (q) => num(await q(`SELECT count(*) AS v FROM (${LATEST_INCIDENTS}) WHERE state = 'open'`)),
+  },
+  {
+    id: 'incidents-storm-acknowledged',
+    family: 'incidents',
+    question: 'Who acknowledged the storm at sim-plant?',
+    tools: ['list_incidents'],
+    call: { tool: 'list_incidents', args: { states: null, deviceId: 'sim-plant/*', limit: null } },
+    pick: (c) => c.incidents.find((i: { kind: string }) => i.kind === 'storm').lastChange.by,
+    truth: async (q) =>
+      String(
+        (await q(`SELECT actor AS v FROM incidents WHERE kind = 'storm' AND change = 'acknowledged' LIMIT 1`))[0]?.v,
+      ),
+  },
+  {
+    id: 'incidents-storm-devices',
+    family: 'incidents',
+    question: 'Which devices are in the storm at sim-plant?',
+    tools: ['list_incidents'],
+    call: { tool: 'list_incidents', args: { states: ['open', 'acknowledged'], deviceId: null, limit: null } },
+    pick: (c) =>
+      [...(c.incidents.find((i: { kind: string }) => i.kind === 'storm').devices as string[])].sort().join(', '),
+    truth: async (q) =>
+      String(
+        (
+          await q(
+            `SELECT array_to_string(list_sort(devices), ', ') AS v FROM (${LATEST_INCIDENTS}) WHERE kind = 'storm'`,
+          )
+        )[0]?.v,
+      ),
+  },
+  {
+    id: 'incidents-resolved-week',
+    family: 'incidents',
+    question: 'How many incidents were resolved this week?',
+    tools: ['list_incidents'],
+    call: { tool: 'list_incidents', args: { states: ['resolved'], deviceId: null, limit: null } },
+    pick: (c) => c.counts.resolved,
+    truth: async (q) =>
+      num(
+        await q(
+          `SELECT count(*) AS v FROM (${LATEST_INCIDENTS}) WHERE state = 'resolved' AND changed_at >= '${DEMO.now}'::TIMESTAMPTZ - INTERVAL 7 DAY`,
         ),
       ),
   },

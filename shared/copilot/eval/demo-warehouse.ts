@@ -6,12 +6,14 @@ import {
   anomalyScores,
   copilotCalls,
   forecasts,
+  incidents,
   readings,
   rejected,
   type AlertRow,
   type AnomalyScoreRow,
   type CopilotCallRow,
   type ForecastRow,
+  type IncidentRow,
   type ReadingRow,
   type RejectedRow,
 } from '../../warehouse/schema/tables.js';
@@ -19,7 +21,8 @@ import {
 /**
  * The copilot's evaluation plant: March 2018 of the steel plant's real meter data, as stored readings, plus
  * known events written around it (alerts and scores on three days, two machines of which one falls silent,
- * rejected readings, a day-ahead forecast, past copilot calls). "Now" is the end of March, plant time.
+ * incidents of the last week, rejected readings, a day-ahead forecast, past copilot calls). "Now" is the end of
+ * March, plant time.
  */
 export const DEMO = {
   meter: STEEL_DEVICE_ID,
@@ -29,6 +32,8 @@ export const DEMO = {
   spike: '2018-03-06T01:00:00.000Z', // Tuesday 2018-03-06 10:00 Asia/Seoul
   machines: ['sim-plant/machine-01', 'sim-plant/machine-02'],
   machineSilentFrom: '2018-03-31T13:00:00.000Z',
+  /** Who acknowledged the storm of sim-plant. */
+  stormAcknowledgedBy: 'operator.kim',
 } as const;
 
 const MIN = 60_000;
@@ -228,6 +233,84 @@ function demoForecast(meter: readonly ReadingRow[]): ForecastRow[] {
   return rows;
 }
 
+type IncidentEpisode = Pick<
+  IncidentRow,
+  'device_id' | 'metric' | 'kind' | 'severity' | 'opened_at' | 'devices' | 'metrics' | 'message' | 'peak_score'
+>;
+
+/** An incident's rows, one per change: [change, state, actor, changed_at]. */
+function incidentRows(
+  e: IncidentEpisode,
+  changes: ReadonlyArray<[IncidentRow['change'], IncidentRow['state'], string, string]>,
+): IncidentRow[] {
+  const incidentId = stableId('incident', e.device_id, e.metric ?? '', e.kind, e.opened_at);
+  return changes.map(([change, state, actor, changedAt], i) => ({
+    ...e,
+    event_id: stableId('incident-event', incidentId, String(i + 1)),
+    incident_id: incidentId,
+    version: i + 1,
+    state,
+    change,
+    last_seen_at: e.opened_at,
+    anomalies: e.devices.length,
+    actor,
+    changed_at: changedAt,
+    resolved_at: state === 'resolved' ? changedAt : null,
+    group_id: null,
+  }));
+}
+
+/**
+ * Three incidents of the last week: machine-01's vibration (open), a storm of sim-plant (acknowledged), and a
+ * meter episode a person resolved.
+ */
+function demoIncidents(): IncidentRow[] {
+  const storm: IncidentEpisode = {
+    device_id: 'sim-plant/*',
+    metric: null,
+    kind: 'storm',
+    severity: 'critical',
+    opened_at: '2018-03-31T13:00:00.000Z',
+    devices: [...DEMO.machines],
+    metrics: ['power_kw', 'vibration_mm_s'],
+    message: '2 devices of sim-plant anomalous at once',
+    peak_score: 0.99,
+  };
+  const vibration: IncidentEpisode = {
+    device_id: DEMO.machines[0],
+    metric: 'vibration_mm_s',
+    kind: 'anomaly',
+    severity: 'critical',
+    opened_at: '2018-03-31T14:40:00.000Z',
+    devices: [DEMO.machines[0]],
+    metrics: ['vibration_mm_s'],
+    message: 'vibration_mm_s above 7.1 mm/s and rising',
+    peak_score: 0.99,
+  };
+  const meter: IncidentEpisode = {
+    device_id: DEMO.meter,
+    metric: 'usage_kwh',
+    kind: 'anomaly',
+    severity: 'warning',
+    opened_at: '2018-03-28T02:00:00.000Z',
+    devices: [DEMO.meter],
+    metrics: ['usage_kwh'],
+    message: 'usage_kwh unusually high for the hour',
+    peak_score: 0.95,
+  };
+  return [
+    ...incidentRows(storm, [
+      ['opened', 'open', 'kilowatch', '2018-03-31T13:01:00.000Z'],
+      ['acknowledged', 'acknowledged', DEMO.stormAcknowledgedBy, '2018-03-31T13:20:00.000Z'],
+    ]),
+    ...incidentRows(vibration, [['opened', 'open', 'kilowatch', '2018-03-31T14:41:00.000Z']]),
+    ...incidentRows(meter, [
+      ['opened', 'open', 'kilowatch', '2018-03-28T02:01:00.000Z'],
+      ['resolved', 'resolved', 'a.lee', '2018-03-28T03:00:00.000Z'],
+    ]),
+  ];
+}
+
 function demoCalls(): CopilotCallRow[] {
   const now = Date.parse(DEMO.now);
   return Array.from({ length: 6 }, (_, i) => ({
@@ -257,4 +340,5 @@ export async function writeDemoWarehouse(warehouse: Warehouse): Promise<void> {
   await warehouse.insert(rejected, demoRejected());
   await warehouse.insert(forecasts, demoForecast(meter));
   await warehouse.insert(copilotCalls, demoCalls());
+  await warehouse.insert(incidents, demoIncidents());
 }

@@ -11,7 +11,7 @@ import { runEval } from './run.js';
 import { scriptedEvalModel } from './scripted-eval.js';
 
 /**
- * `npm run eval:copilot`: the 48 questions against the configured model (KILOWATCH_LLM), over the evaluation
+ * `npm run eval:copilot`: the 52 questions against the configured model (KILOWATCH_LLM), over the evaluation
  * plant written into a fresh DuckDB file; `--scripted` (or no model configured) runs the scripted model, which
  * proves the harness and the tools, not a model. Prints the report as JSON.
  */

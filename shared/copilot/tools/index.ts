@@ -2,6 +2,7 @@ import type { CopilotTool } from '../tool.js';
 import { explainAnomalyTool, listAnomaliesTool } from './anomalies.js';
 import type { CopilotDeps } from './deps.js';
 import { forecastTool } from './forecast.js';
+import { listIncidentsTool } from './incidents.js';
 import { maintenanceTool } from './maintenance.js';
 import {
   copilotUsageTool,
@@ -20,6 +21,7 @@ export function copilotTools(deps: CopilotDeps): CopilotTool[] {
     listDevicesTool(deps),
     listAnomaliesTool(deps),
     explainAnomalyTool(deps),
+    listIncidentsTool(deps),
     forecastTool(deps),
     whatIfShiftTool(deps),
     whatIfPowerFactorTool(deps),
