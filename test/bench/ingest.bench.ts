@@ -142,3 +142,22 @@ export async function endToEnd(withScoring = false, shape: 'batched' | 'single' 
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+export interface Repeated {
+  /** The run with the median rate. */
+  readonly median: EndToEndResult;
+  readonly slowest: number;
+  readonly fastest: number;
+}
+
+/** `runs` fresh stacks, one after the other: the shared machine's noise moves one run by ±15 %. */
+export async function repeated(runs: number, run: () => Promise<EndToEndResult>): Promise<Repeated> {
+  const results: EndToEndResult[] = [];
+  for (let i = 0; i < runs; i++) results.push(await run());
+  results.sort((a, b) => a.readingsPerS - b.readingsPerS);
+  return {
+    median: results[Math.floor(runs / 2)] as EndToEndResult,
+    slowest: (results[0] as EndToEndResult).readingsPerS,
+    fastest: (results[runs - 1] as EndToEndResult).readingsPerS,
+  };
+}

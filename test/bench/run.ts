@@ -5,7 +5,7 @@
 import { measureImputation } from '../../shared/quality/imputation-quality.js';
 import { measureSteelCleaning } from '../../shared/quality/steel-cleaning-quality.js';
 import { anomalyBench } from './anomaly.bench.js';
-import { endToEnd, inProcess } from './ingest.bench.js';
+import { endToEnd, inProcess, repeated, type Repeated } from './ingest.bench.js';
 
 type Group = () => Promise<void> | void;
 
@@ -17,6 +17,9 @@ if (seedArg !== undefined && !Number.isInteger(seedArg))
   throw new Error(`--seed: '${args[seedAt + 1]}' is not an integer`);
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(3));
+const RUNS = 3;
+/** A rate of repeated runs: the median, then the slowest and fastest run. */
+const spread = (r: Repeated) => `${fmt(r.median.readingsPerS)} (${fmt(r.slowest)}–${fmt(r.fastest)})`;
 
 const groups: Record<string, Group> = {
   async ingest() {
@@ -27,11 +30,13 @@ const groups: Record<string, Group> = {
     console.log(`| decode + validate + normalise + clean + build rows, readings/s | ${fmt(p.ingestReadingsPerS)} |`);
     console.log(`| same, rows (metric values)/s | ${fmt(p.ingestRowsPerS)} |`);
     console.log(`| time ratio to JSON.parse | ${p.ratioToJsonParse.toFixed(1)}x |`);
-    const e = await endToEnd();
+    const batched = await repeated(RUNS, () => endToEnd());
+    const e = batched.median;
     console.log('\n## Ingest end to end: local router → HTTP (functions framework) → ingest → DuckDB file');
+    console.log(`Median of ${RUNS} runs, each on a fresh stack; in brackets the slowest and the fastest run.\n`);
     console.log('| measure | value |\n| --- | --- |');
     console.log(`| readings (5 metrics each) | ${fmt(e.readings)} |`);
-    console.log(`| readings/s | ${fmt(e.readingsPerS)} |`);
+    console.log(`| readings/s | ${spread(batched)} |`);
     console.log(`| rows/s into DuckDB | ${fmt(e.rowsPerS)} |`);
     console.log(`| end to end vs in process (readings/s) | ${(e.readingsPerS / p.ingestReadingsPerS).toFixed(2)} |`);
     console.log(`| CPU ms per message of 500 readings (whole process) | ${e.cpuMsPerMessage.toFixed(1)} |`);
@@ -40,11 +45,14 @@ const groups: Record<string, Group> = {
     console.log('| measure | value |\n| --- | --- |');
     console.log(`| readings/s | ${fmt(s.readingsPerS)} |`);
     console.log(`| ratio to ingest alone | ${(s.readingsPerS / e.readingsPerS).toFixed(2)} |`);
-    const one = await endToEnd(false, 'single');
-    const oneScored = await endToEnd(true, 'single');
+    // One reading per message: messages/s equals readings/s.
+    const single = await repeated(RUNS, () => endToEnd(false, 'single'));
+    const singleScored = await repeated(RUNS, () => endToEnd(true, 'single'));
+    const [one, oneScored] = [single.median, singleScored.median];
     console.log('\n## Single-reading messages (5 metrics each, 40 machines, 6,000 messages), end to end');
+    console.log(`Median of ${RUNS} runs each; in brackets the slowest and the fastest run.\n`);
     console.log('| measure | ingest alone | with score subscribed |\n| --- | --- | --- |');
-    console.log(`| messages/s | ${fmt(one.messagesPerS)} | ${fmt(oneScored.messagesPerS)} |`);
+    console.log(`| messages/s | ${spread(single)} | ${spread(singleScored)} |`);
     console.log(
       `| ratio to batched readings/s above | ${(one.readingsPerS / e.readingsPerS).toFixed(3)} | ${(oneScored.readingsPerS / s.readingsPerS).toFixed(3)} |`,
     );

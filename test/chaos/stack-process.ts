@@ -51,7 +51,8 @@ export class StackProcess {
   start(): void {
     this.ready = false;
     this.starts++;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/serve.ts'], {
+    // The flags of `npm run serve`: the stack under test runs as users run it.
+    const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', 'functions/local/serve.ts'], {
       env: {
         ...process.env,
         KILOWATCH_DATA_DIR: this.dataDir,
