@@ -278,7 +278,9 @@ export class LoadResidualState {
     if (r.tsMs <= fit.lastMs || r.tsMs - load.lastMs > this.params.maxLoadAgeMs) return [];
     fit.lastMs = r.tsMs;
     const verdict = fit.judge(load.level, r.value, r.tsMs);
-    return verdict ? [{ input: r, tsMs: r.tsMs, metric: r.metric, against: model.against, value: r.value, ...verdict }] : [];
+    return verdict
+      ? [{ input: r, tsMs: r.tsMs, metric: r.metric, against: model.against, value: r.value, ...verdict }]
+      : [];
   }
 }
 
