@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { IncidentBook, IncidentNotFound, type Anomaly } from '../../shared/alerting/incident-book.js';
-import type { AlertSettings } from '../../shared/alerting/settings.js';
+import { TEST_ALERT_SETTINGS } from '../support/alert-settings.js';
 import type { IncidentRow } from '../../shared/warehouse/schema/tables.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 2, 1, 8);
-const SETTINGS: AlertSettings = {
-  resolveAfterMs: 30 * MIN,
-  cooldownMs: 30 * MIN,
-  stormDevices: 3,
-  stormWindowMs: 10 * MIN,
-  groupWaitMs: 2 * MIN,
-  checkpointMs: 5 * MIN,
-  silentAfterMs: 15 * MIN,
-  silentLookbackMs: 7 * 1440 * MIN,
-};
+const SETTINGS = TEST_ALERT_SETTINGS;
 const NOW = '2024-03-01T12:00:00.000Z';
 
 let n = 0;

@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { IncidentBook } from '../../shared/alerting/incident-book.js';
-import type { AlertSettings } from '../../shared/alerting/settings.js';
+import { TEST_ALERT_SETTINGS } from '../support/alert-settings.js';
 import { silenceRule, silentAnomalies, stillSilent } from '../../shared/alerting/silence.js';
 
 const MIN = 60_000;
 const DAY = 1440 * MIN;
 const NOW_MS = Date.UTC(2024, 2, 1, 12);
 const NOW = new Date(NOW_MS).toISOString();
-const SETTINGS: AlertSettings = {
-  resolveAfterMs: 30 * MIN,
-  cooldownMs: 30 * MIN,
-  stormDevices: 3,
-  stormWindowMs: 10 * MIN,
-  groupWaitMs: 2 * MIN,
-  checkpointMs: 5 * MIN,
-  silentAfterMs: 15 * MIN,
-  silentLookbackMs: 7 * DAY,
-};
+const SETTINGS = TEST_ALERT_SETTINGS;
 const noScores = () => undefined;
 /** Every device reports each minute unless named here. */
 const INTERVALS: Record<string, number> = { 'plant-a/meter-15min': 900, 'plant-a/daily-tank': 86_400 };
