@@ -103,18 +103,19 @@ function middle(sorted: Float64Array, n: number): number {
 function medianDeviation(sorted: Float64Array, n: number, median: number): number {
   let below = lowerBound(sorted, n, median) - 1;
   let above = below + 1;
-  const nextDeviation = (): number => {
+  let previous = 0;
+  let current = 0;
+  for (let taken = 0; taken <= n >> 1; taken++) {
     const down = below >= 0 ? median - (sorted[below] as number) : Infinity;
     const up = above < n ? (sorted[above] as number) - median : Infinity;
+    previous = current;
     if (down <= up) {
+      current = down;
       below--;
-      return down;
+    } else {
+      current = up;
+      above++;
     }
-    above++;
-    return up;
-  };
-  const mid = n >> 1;
-  for (let i = 0; i < mid - (n % 2 ? 0 : 1); i++) nextDeviation();
-  const first = nextDeviation();
-  return n % 2 ? first : (first + nextDeviation()) / 2;
+  }
+  return n % 2 ? current : (previous + current) / 2;
 }
