@@ -49,6 +49,59 @@ export const wireReading = z.strictObject({
   seq: z.number().int().nonnegative().optional(),
 });
 
+const READING_KEYS: ReadonlySet<string> = new Set(['deviceId', 'ts', 'metrics', 'units', 'seq']);
+
+function isPlainObject(o: unknown): o is Record<string, unknown> {
+  return o !== null && typeof o === 'object' && !Array.isArray(o);
+}
+
+/** An object's own entries as a Map if every value passes, else undefined. */
+function entriesIf<V>(o: Record<string, unknown>, valid: (v: unknown) => v is V): Map<string, V> | undefined {
+  const entries = new Map<string, V>();
+  for (const key in o) {
+    if (!Object.hasOwn(o, key)) continue;
+    const v = o[key];
+    if (!valid(v)) return undefined;
+    entries.set(key, v);
+  }
+  return entries;
+}
+
+/**
+ * The output wireReading gives a well-formed reading, found without zod; undefined for anything else, which
+ * zod then parses (and explains). zod's checks were a quarter of cleaning's CPU; this accepts only what the
+ * schema accepts, a property test holds the two equal (test/readings/wire-fast-path.test.ts).
+ */
+function wellFormed(raw: unknown): ParsedReading | undefined {
+  if (!isPlainObject(raw)) return undefined;
+  for (const key in raw) if (!READING_KEYS.has(key) || raw[key] === undefined) return undefined;
+  const { deviceId, ts, metrics: rawMetrics, units: rawUnits, seq } = raw;
+  if (typeof deviceId !== 'string' || !DEVICE_ID.test(deviceId)) return undefined;
+  if (typeof ts === 'string') {
+    if (ts.length < 1 || ts.length > 64) return undefined;
+  } else if (typeof ts !== 'number' || !Number.isFinite(ts)) return undefined;
+  if (!isPlainObject(rawMetrics)) return undefined;
+  const metrics = entriesIf(rawMetrics, metricValue);
+  if (!metrics || metrics.size === 0 || metrics.size > MAX_METRICS_PER_READING) return undefined;
+  const reading: ParsedReading = { deviceId, ts, metrics };
+  if (rawUnits !== undefined) {
+    const units = isPlainObject(rawUnits) ? entriesIf(rawUnits, unitName) : undefined;
+    if (!units) return undefined;
+    reading.units = units;
+  }
+  if (seq !== undefined) {
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
+    reading.seq = seq;
+  }
+  return reading;
+}
+
+/** wireReading.safeParse, sparing zod the readings that are well formed. */
+export function parseWireReading(raw: unknown): z.ZodSafeParseResult<ParsedReading> {
+  const reading = wellFormed(raw);
+  return reading ? { success: true, data: reading } : wireReading.safeParse(raw);
+}
+
 /** A reading as devices publish it. */
 export interface WireReading {
   deviceId: string;

@@ -6,7 +6,7 @@ import type { Flag, RejectionReason } from '../flags.js';
 import { readingId, readingIdPrefix, rejectionId } from '../ids.js';
 import { parseTimestamp, type ParsedTs } from '../timestamps.js';
 import { conversionTo } from '../units.js';
-import { describeIssues, wireReading, type ParsedReading } from '../wire.js';
+import { describeIssues, parseWireReading, type ParsedReading } from '../wire.js';
 import type { DeviceState, KnownReading } from './device-state.js';
 import type { Stats } from './series-state.js';
 import { consistencyTolerance, ENERGY_METER_METRICS, estimateEnergy, fromSide } from './energy-meter.js';
@@ -173,7 +173,7 @@ export class ReadingCleaner {
     const seenHere = new Map<KnownReading, number>();
 
     for (const [index, raw] of readings.entries()) {
-      const parsed = wireReading.safeParse(raw);
+      const parsed = parseWireReading(raw);
       if (!parsed.success) {
         reject(index, 'invalid_reading', describeIssues(parsed.error), raw);
         continue;
