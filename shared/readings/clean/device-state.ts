@@ -1,5 +1,6 @@
 import type { ReadingRow } from '../../warehouse/schema/tables.js';
 import { UNTRUSTED, type Flag } from '../flags.js';
+import type { PendingWrite } from './pending-write.js';
 import { SeriesState } from './series-state.js';
 
 export interface KnownReading {
@@ -7,6 +8,8 @@ export interface KnownReading {
   readonly sent: number | null;
   readonly messageId: string;
   readonly ts: number;
+  /** The write of the delivery that brought the value, while this instance may not know it stored; absent once loaded from the warehouse. */
+  readonly write?: PendingWrite;
 }
 
 /** Recent history of one device, rebuilt from the warehouse when an instance starts cold. */
