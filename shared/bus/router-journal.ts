@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { messageAttributes } from './push-envelope.js';
 
 /** A published message as the journal keeps it, with the subscriptions that have not acknowledged it yet. */
 export interface JournalMessage {
@@ -32,7 +33,7 @@ const record = z.union([
       messageId: z.string(),
       topic: z.string(),
       data: z.string(),
-      attributes: z.record(z.string(), z.string()),
+      attributes: messageAttributes,
       publishTime: z.string(),
       orderingKey: z.string().optional(),
       subscriptions: z.array(z.string()),
