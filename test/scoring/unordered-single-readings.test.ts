@@ -31,10 +31,10 @@ function singleReadings(): Array<{ deviceId: string; body: Buffer }> {
 async function lateness(orderingKey: boolean) {
   stack = await startTestStack({ alertsSweepMs: 0 });
   let late = 0;
-  const info = log.info;
-  vi.spyOn(log, 'info').mockImplementation((message, fields) => {
-    if (message === 'message scored; late values skipped') late += (fields as { late: number }).late;
-    else info(message, fields);
+  const debug = log.debug;
+  vi.spyOn(log, 'debug').mockImplementation((message, fields) => {
+    if (message === 'message scored') late += (fields as { late: number }).late;
+    debug(message, fields);
   });
   stack.router.publish(
     'readings',
