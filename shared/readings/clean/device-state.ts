@@ -81,7 +81,13 @@ export class DeviceState {
       const seen = perMetricSeen.get(row.metric) ?? { count: 0, oldest: ts };
       seen.count++;
       perMetricSeen.set(row.metric, seen);
-      state.remember({ sent: sentOf(row), messageId: row.message_id, ts }, row.metric, row.value, row.flags as Flag[]);
+      // write: undefined keeps every entry one shape (stored rows have no pending write).
+      state.remember(
+        { sent: sentOf(row), messageId: row.message_id, ts, write: undefined },
+        row.metric,
+        row.value,
+        row.flags as Flag[],
+      );
     }
     for (const seen of perMetricSeen.values()) {
       if (seen.count >= perMetric) state.coveredFrom = Math.max(state.coveredFrom, seen.oldest);
