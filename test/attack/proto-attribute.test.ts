@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeadLetterFile } from '../../shared/bus/dead-letter-sink.js';
-import { LocalPushRouter, type PushSubscription } from '../../shared/bus/local-router.js';
+import type { PushSubscription } from '../../shared/bus/local-router.js';
 import { TOPICS } from '../../shared/config/env.js';
 import { startTestStack, type TestStack } from '../support/local-stack.js';
+import { testRouter } from '../support/test-router.js';
 
 /**
  * Pub/Sub takes any attribute key but `goog…` ones, `__proto__` included. Parsed into a plain object (as
@@ -45,24 +46,7 @@ async function endpoint(status: () => number) {
 }
 
 async function router(dir: string, sub: Partial<PushSubscription> & Pick<PushSubscription, 'endpoint'>) {
-  const r = new LocalPushRouter({
-    project: 'local',
-    deadLetterTopic: TOPICS.deadLetter,
-    deadLetters: new DeadLetterFile(join(dir, 'dead.jsonl')),
-    subscriptions: [
-      {
-        name: 'probe',
-        topic: TOPICS.readings,
-        maxAttempts: 1,
-        minBackoffMs: 10,
-        maxBackoffMs: 10,
-        concurrency: 1,
-        ...sub,
-      },
-    ],
-    journalDir: join(dir, 'router'),
-    drainTimeoutMs: 1000,
-  });
+  const r = testRouter(dir, sub.endpoint, {}, { maxAttempts: 1, concurrency: 1, ...sub });
   const port = await r.listen(0);
   return {
     router: r,
