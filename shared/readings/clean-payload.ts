@@ -89,19 +89,32 @@ const columns = z
 
 const objects = z.object({ readings: z.array(cleanReading) });
 
-/** Gives each distinct key an index, in order of first use. */
+/**
+ * Gives each distinct key an index, in order of first use. Rows of one reading share their device, time and
+ * flag set (the same string or array), so the last key is checked before the map.
+ */
 class Dictionary<K, V = K> {
   readonly entries: V[] = [];
   private readonly index = new Map<K, number>();
+  private lastKey: K | undefined;
+  private lastIndex = -1;
 
   of(key: K, value: V): number {
+    if (key === this.lastKey && this.lastIndex >= 0) return this.lastIndex;
     let i = this.index.get(key);
     if (i === undefined) {
       this.index.set(key, (i = this.entries.length));
       this.entries.push(value);
     }
+    this.lastKey = key;
+    this.lastIndex = i;
     return i;
   }
+}
+
+/** A flag set's dictionary key: flags never hold a NUL. */
+function flagsKey(flags: readonly string[]): string {
+  return flags.length === 0 ? '' : flags.join('\u0000');
 }
 
 /** The rows as one readings-clean body (JSON text, format columns-1). */
@@ -119,6 +132,8 @@ export function encodeCleanPayload(rows: readonly CleanRow[]): string {
   const unit = new Array<number>(n);
   const flags = new Array<number>(n);
   const value = new Array<number | null>(n);
+  let lastFlags: readonly string[] | undefined;
+  let lastFlagsIndex = 0;
   for (let i = 0; i < n; i++) {
     const r = rows[i] as CleanRow;
     id[i] = r.reading_id;
@@ -126,8 +141,12 @@ export function encodeCleanPayload(rows: readonly CleanRow[]): string {
     time[i] = times.of(r.ts, r.ts);
     metric[i] = metrics.of(r.metric, r.metric);
     unit[i] = units.of(r.unit, r.unit);
-    // Flags never hold a NUL: a flag set's key.
-    flags[i] = flagSets.of(r.flags.length === 0 ? '' : r.flags.join('\u0000'), r.flags);
+    // Most rows share one empty flag array: skip the join for the array just seen.
+    if (r.flags !== lastFlags) {
+      lastFlags = r.flags;
+      lastFlagsIndex = flagSets.of(flagsKey(r.flags), r.flags);
+    }
+    flags[i] = lastFlagsIndex;
     value[i] = r.value;
   }
   return JSON.stringify({

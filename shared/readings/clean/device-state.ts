@@ -12,14 +12,24 @@ export interface KnownReading {
   readonly write?: PendingWrite;
 }
 
+function isTrusted(flags: readonly Flag[]): boolean {
+  for (const flag of flags) if (UNTRUSTED.has(flag) || flag === 'shutdown') return false;
+  return true;
+}
+
 /** Recent history of one device, rebuilt from the warehouse when an instance starts cold. */
 export class DeviceState {
   latestTs = -Infinity;
   /** Every stored reading at or after this time (epoch ms) is among the known ones; older ones need a lookup. */
   coveredFrom = -Infinity;
-  private readonly series = new Map<string, SeriesState>();
-  /** Known readings by time, then metric: number keys hash far faster than 32-character ids. */
-  private readonly known = new Map<number, Map<string, KnownReading>>();
+  /** Each metric's slot, in order of first use: known readings and series are kept by slot. */
+  private readonly slots = new Map<string, number>();
+  private readonly series: SeriesState[] = [];
+  /**
+   * Known readings by time, then metric slot: number keys hash far faster than 32-character ids, and an array
+   * per time costs far less than a map per time.
+   */
+  private readonly known = new Map<number, Array<KnownReading | undefined>>();
   private knownCount = 0;
 
   constructor(
@@ -27,39 +37,48 @@ export class DeviceState {
     private readonly knownCap: number,
   ) {}
 
-  seriesOf(metric: string): SeriesState {
-    let s = this.series.get(metric);
-    if (!s) {
-      s = new SeriesState(this.windowSize);
-      this.series.set(metric, s);
+  private slotOf(metric: string): number {
+    let slot = this.slots.get(metric);
+    if (slot === undefined) {
+      this.slots.set(metric, (slot = this.slots.size));
+      this.series.push(new SeriesState(this.windowSize));
     }
-    return s;
+    return slot;
+  }
+
+  seriesOf(metric: string): SeriesState {
+    return this.series[this.slotOf(metric)] as SeriesState;
   }
 
   lookup(ts: number, metric: string): KnownReading | undefined {
-    return this.known.get(ts)?.get(metric);
+    const slot = this.slots.get(metric);
+    return slot === undefined ? undefined : this.known.get(ts)?.[slot];
   }
 
   /** A stored reading found by a lookup: known for duplicate checks, not part of the recent history. */
   addKnown(metric: string, reading: KnownReading): void {
+    this.addKnownAt(this.slotOf(metric), reading);
+  }
+
+  private addKnownAt(slot: number, reading: KnownReading): void {
     let atTs = this.known.get(reading.ts);
-    if (!atTs) this.known.set(reading.ts, (atTs = new Map<string, KnownReading>()));
-    if (!atTs.has(metric)) this.knownCount++;
-    atTs.set(metric, reading);
+    if (!atTs) this.known.set(reading.ts, (atTs = []));
+    if (atTs[slot] === undefined) this.knownCount++;
+    atTs[slot] = reading;
     // Maps iterate in insertion order: dropping the first entry forgets the earliest remembered time.
     while (this.knownCount > this.knownCap) {
-      const [oldestTs, oldest] = this.known.entries().next().value as [number, Map<string, KnownReading>];
+      const [oldestTs, oldest] = this.known.entries().next().value as [number, Array<KnownReading | undefined>];
       this.known.delete(oldestTs);
-      this.knownCount -= oldest.size;
+      for (const entry of oldest) if (entry !== undefined) this.knownCount--;
       this.coveredFrom = Math.max(this.coveredFrom, oldestTs + 1);
     }
   }
 
   remember(reading: KnownReading, metric: string, value: number | null, flags: readonly Flag[]): void {
     const ts = reading.ts;
-    this.addKnown(metric, reading);
-    const trusted = !flags.some((f) => UNTRUSTED.has(f) || f === 'shutdown');
-    this.seriesOf(metric).observe(value, ts, trusted);
+    const slot = this.slotOf(metric);
+    this.addKnownAt(slot, reading);
+    (this.series[slot] as SeriesState).observe(value, ts, isTrusted(flags));
     if (ts > this.latestTs) this.latestTs = ts;
   }
 

@@ -8,8 +8,10 @@ const STATS_REFRESH = 8;
 
 /** What the streaming rules remember of one metric of one device: recent trusted values and the current run. */
 export class SeriesState {
-  /** Ring buffer of the latest trusted values, for robust statistics. */
+  /** Ring buffer of the latest trusted values, oldest first from `next`: which value leaves the window. */
   private readonly window: Float64Array;
+  /** The same values in ascending order: robust statistics without sorting (they were a ninth of cleaning's CPU). */
+  private readonly sorted: Float64Array;
   private filled = 0;
   private next = 0;
   private lastValue: number | null = null;
@@ -21,6 +23,7 @@ export class SeriesState {
 
   constructor(windowSize: number) {
     this.window = new Float64Array(windowSize);
+    this.sorted = new Float64Array(windowSize);
   }
 
   /** Length of the run of identical values that `value` at `ts` would extend or start. */
@@ -42,12 +45,8 @@ export class SeriesState {
   }
 
   private computeStats(): Stats {
-    // Typed arrays sort numerically in native code: several times faster than Array#sort with a comparator.
-    const values = this.window.slice(0, this.filled).sort();
-    const median = middle(values);
-    for (let i = 0; i < values.length; i++) values[i] = Math.abs((values[i] as number) - median);
-    values.sort();
-    return { median, scale: 1.4826 * middle(values) };
+    const median = middle(this.sorted, this.filled);
+    return { median, scale: 1.4826 * medianDeviation(this.sorted, this.filled, median) };
   }
 
   /** Records a value in time order; only trusted values feed the statistics. */
@@ -59,15 +58,64 @@ export class SeriesState {
     }
     if (trusted && value !== null) {
       this.addedSinceStats++;
+      if (this.filled === this.window.length) this.removeSorted(this.window[this.next] as number);
+      this.insertSorted(value);
       this.window[this.next] = value;
       this.next = (this.next + 1) % this.window.length;
-      if (this.filled < this.window.length) this.filled++;
     }
+  }
+
+  private insertSorted(value: number): void {
+    const at = lowerBound(this.sorted, this.filled, value);
+    this.sorted.copyWithin(at + 1, at, this.filled);
+    this.sorted[at] = value;
+    this.filled++;
+  }
+
+  private removeSorted(value: number): void {
+    const at = lowerBound(this.sorted, this.filled, value);
+    this.sorted.copyWithin(at, at + 1, this.filled);
+    this.filled--;
   }
 }
 
-function middle(sorted: Float64Array): number {
-  const n = sorted.length;
+/** First index of the first `n` sorted values whose value is not below `value`. */
+function lowerBound(sorted: Float64Array, n: number, value: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function middle(sorted: Float64Array, n: number): number {
   const mid = n >> 1;
   return n % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * Median of |x - median| over the first `n` sorted values. The deviations below the median, read downwards,
+ * and those above it, read upwards, are each ascending: merging them walks the deviations in order.
+ */
+function medianDeviation(sorted: Float64Array, n: number, median: number): number {
+  let below = lowerBound(sorted, n, median) - 1;
+  let above = below + 1;
+  let previous = 0;
+  let current = 0;
+  for (let taken = 0; taken <= n >> 1; taken++) {
+    const down = below >= 0 ? median - (sorted[below] as number) : Infinity;
+    const up = above < n ? (sorted[above] as number) - median : Infinity;
+    previous = current;
+    if (down <= up) {
+      current = down;
+      below--;
+    } else {
+      current = up;
+      above++;
+    }
+  }
+  return n % 2 ? current : (previous + current) / 2;
 }
