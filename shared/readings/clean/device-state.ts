@@ -8,7 +8,7 @@ export interface KnownReading {
   readonly sent: number | null;
   readonly messageId: string;
   readonly ts: number;
-  /** The write of the delivery that brought the value, while this instance may not know it stored; absent once loaded from the warehouse. */
+  /** The readings write of the delivery that brought the value; undefined for values loaded from the warehouse. */
   readonly write?: PendingWrite;
 }
 
