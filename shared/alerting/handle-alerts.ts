@@ -163,6 +163,7 @@ export async function handleAlertsPush(
   }
   const summary = await processor.handle(envelope.message.messageId, envelope.message.data);
   if (summary.changes > 0 || summary.notifications.delivered + summary.notifications.deadLettered > 0)
-    log.info('alerts message handled', { ...summary });
+    // Routine, once per message: at INFO it buries everything else (failed notifications warn on their own).
+    log.debug('alerts message handled', { ...summary });
   return summary;
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { log } from '../log/logger.js';
 import type { DeadLetterFile } from './dead-letter-sink.js';
 import { PushClient } from './push-client.js';
-import { pushBody, type PushedMessage } from './push-envelope.js';
+import { messageAttributes, pushBody, type PushedMessage } from './push-envelope.js';
 import { RouterJournal, type JournalMessage } from './router-journal.js';
 
 export interface PushSubscription {
@@ -103,7 +103,7 @@ const publishRequest = z.object({
             .string()
             .regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'data must be base64')
             .optional(),
-          attributes: z.record(z.string(), z.string()).optional(),
+          attributes: messageAttributes.optional(),
           orderingKey: z.string().optional(),
         })
         .refine(

@@ -1,13 +1,29 @@
 import { z } from 'zod';
 
 /**
+ * Pub/Sub message attributes: text values under any key (Pub/Sub refuses only `goog…` ones), `__proto__`
+ * included. z.record assigns each key to a plain object, where `__proto__` is the prototype's setter and the
+ * attribute vanishes; these are copied into a null-prototype object, where it is a key like another.
+ */
+export const messageAttributes = z
+  .custom<object>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected an object of text values')
+  .transform((input, ctx) => {
+    const attributes = Object.create(null) as Record<string, string>;
+    for (const [key, value] of Object.entries(input)) {
+      if (typeof value === 'string') attributes[key] = value;
+      else ctx.addIssue({ code: 'custom', path: [key], message: `expected text, got ${typeof value}`, input: value });
+    }
+    return attributes;
+  });
+
+/**
  * The Pub/Sub message inside a push delivery, as Google sends it: Eventarc CloudEvents (binary or
  * structured) and plain push subscriptions alike, with either spelling of the id and time fields.
  */
 export const pushedMessage = z
   .object({
     data: z.string().optional(),
-    attributes: z.record(z.string(), z.string()).nullish(),
+    attributes: messageAttributes.nullish(),
     messageId: z.string().optional(),
     message_id: z.string().optional(),
     publishTime: z.string().optional(),

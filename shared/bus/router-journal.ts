@@ -11,8 +11,9 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { messageAttributes } from './push-envelope.js';
 
 /** A published message as the journal keeps it, with the subscriptions that have not acknowledged it yet. */
 export interface JournalMessage {
@@ -32,7 +33,7 @@ const record = z.union([
       messageId: z.string(),
       topic: z.string(),
       data: z.string(),
-      attributes: z.record(z.string(), z.string()),
+      attributes: messageAttributes,
       publishTime: z.string(),
       orderingKey: z.string().optional(),
       subscriptions: z.array(z.string()),
@@ -82,6 +83,8 @@ export class RouterJournal {
     mkdirSync(dir, { recursive: true });
     const path = join(dir, 'router-journal.jsonl');
     const journal = new RouterJournal(path, compactBytes);
+    // The file may have just been created: its name must be durable before a publish is answered.
+    syncFolder(dir);
     journal.recover();
     const unacknowledged = [...journal.live.values()].map(({ message, remaining }) => ({
       ...message,
@@ -233,6 +236,8 @@ export class RouterJournal {
       closeSync(fd);
     }
     renameSync(tmp, this.path);
+    // The rename is in the folder's metadata: without this, a crash could bring the old journal back.
+    syncFolder(dirname(this.path));
     closeSync(this.fd);
     this.fd = openSync(this.path, 'a+');
     fsyncSync(this.fd);
@@ -266,6 +271,16 @@ export class RouterJournal {
     const kept = Buffer.byteLength(text.slice(0, offset));
     if (kept < statSync(this.path).size) ftruncateSync(this.fd, kept);
     this.size = kept;
+  }
+}
+
+/** fsync of a folder: makes the names created or renamed in it durable (POSIX). */
+function syncFolder(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

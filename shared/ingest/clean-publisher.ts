@@ -112,8 +112,19 @@ function groupByKey(rows: readonly ReadingRow[]): Map<string, ReadingRow[]> {
   return byKey;
 }
 
-/** One key's rows as readings-clean messages (clean-payload.ts), never splitting one reading's metrics across two messages. */
-function cleanMessages(orderingKey: string, rows: readonly ReadingRow[]): OutgoingMessage[] {
+/** Device, then time (ISO strings of one form sort as times); a reading's metrics keep their order (stable sort). */
+function byDeviceThenTime(a: ReadingRow, b: ReadingRow): number {
+  if (a.device_id !== b.device_id) return a.device_id < b.device_id ? -1 : 1;
+  return a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0;
+}
+
+/**
+ * One key's rows as readings-clean messages (clean-payload.ts), never splitting one reading's metrics across two
+ * messages. Concurrent ingest calls finish in any order: sorted, a device's values leave in time order across the
+ * messages of one batch too (the scorer counts a value older than one it has stepped `late`, and skips it).
+ */
+function cleanMessages(orderingKey: string, rows: ReadingRow[]): OutgoingMessage[] {
+  rows.sort(byDeviceThenTime);
   const messages: OutgoingMessage[] = [];
   for (let start = 0; start < rows.length;) {
     let end = Math.min(rows.length, start + CLEAN_ROWS_PER_MESSAGE);

@@ -1,7 +1,10 @@
 import type { Bus } from '../bus/port.js';
 import type { SiteBinding, SiteTopics } from '../devices/sites.js';
-import type { ReadingCleaner } from '../readings/clean/cleaner.js';
+import { TransientError } from '../errors/transient.js';
+import type { CleanResult, ReadingCleaner } from '../readings/clean/cleaner.js';
+import type { DeviceState } from '../readings/clean/device-state.js';
 import type { HistoryCache } from '../readings/clean/history-cache.js';
+import { PendingWrite } from '../readings/clean/pending-write.js';
 import { decodeMessage, type DecodeLimits } from '../readings/decode.js';
 import { rejectionId } from '../readings/ids.js';
 import type { Warehouse } from '../warehouse/port.js';
@@ -78,15 +81,25 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
   const stateOf = (id: string) => states.get(id) ?? deps.history.get(id);
   const older = deps.cleaner.olderThanHistory(decoded.readings, stateOf);
   if (older.size > 0) await deps.history.lookUpOlder(older, stateOf);
+  const write = new PendingWrite();
   const result = deps.cleaner.clean(
     decoded.readings,
-    { messageId: message.messageId, receivedAt, binding: message.binding },
+    { messageId: message.messageId, receivedAt, binding: message.binding, write },
     stateOf,
   );
+  // Read now, while the states hold the very entries the judgements were made against.
+  const judgedAgainst = pendingWritesJudged(result, stateOf, write);
   try {
     // Rejections only once the readings are stored: a rejection judged against another message's value that
     // then failed to store would otherwise stay, and the redelivery, judged afresh, would add a second one.
-    await deps.warehouse.insert(readingsTable, result.rows);
+    try {
+      await deps.warehouse.insert(readingsTable, result.rows);
+    } catch (error) {
+      write.settle(false);
+      throw error;
+    }
+    write.settle(true);
+    if (judgedAgainst) await allStored(judgedAgainst);
     await deps.warehouse.insert(rejectedTable, result.rejected);
     // A redelivery may follow a first delivery that stored but failed to publish: publish those again.
     await deps.cleanPublisher.publish([...result.rows, ...result.redelivered]);
@@ -100,4 +113,38 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
     rejected: result.rejected.length,
     redelivered: result.redelivered.length,
   };
+}
+
+/**
+ * The writes of other deliveries, not known to have stored, whose values this message's duplicates, conflicts
+ * and redeliveries were judged against; undefined when there are none (the common case: nothing to wait for).
+ */
+function pendingWritesJudged(
+  result: CleanResult,
+  stateOf: (deviceId: string) => DeviceState,
+  own: PendingWrite,
+): Set<PendingWrite> | undefined {
+  let pending: Set<PendingWrite> | undefined;
+  const judged = (deviceId: string | null, ts: string | null, metric: string | null) => {
+    if (deviceId === null || ts === null || metric === null) return;
+    const write = stateOf(deviceId).lookup(Date.parse(ts), metric)?.write;
+    if (write && write !== own && !write.isStored) (pending ??= new Set()).add(write);
+  };
+  for (const row of result.rejected)
+    if (row.reason === 'duplicate' || row.reason === 'conflict') judged(row.device_id, row.ts, row.metric);
+  for (const row of result.redelivered) judged(row.device_id, row.ts, row.metric);
+  return pending;
+}
+
+/**
+ * Waits for the writes a message was judged against. Readings writes wait for nothing, so no two messages
+ * wait for each other. One that failed took its values with it: this delivery fails too, and its
+ * redelivery is judged afresh against the history reloaded from the warehouse.
+ */
+async function allStored(writes: ReadonlySet<PendingWrite>): Promise<void> {
+  const outcomes = await Promise.all([...writes].map((w) => w.outcome()));
+  if (outcomes.includes(false))
+    throw new TransientError(
+      'judged against readings of another delivery whose warehouse write failed: deliver again to judge afresh',
+    );
 }

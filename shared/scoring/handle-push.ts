@@ -1,7 +1,10 @@
 import { readEnvelope } from '../bus/push-envelope.js';
 import type { PushEvent } from '../ingest/handle-push.js';
+import { IntervalTotals } from '../log/interval-totals.js';
 import { log } from '../log/logger.js';
 import { emptyScoreSummary, scoreCleanReadings, type ScoreDeps, type ScoreSummary } from './score-readings.js';
+
+const lateValues = new IntervalTotals("late values not scored (older than their series' last scored value)");
 
 /** A push delivery (CloudEvent) from readings-clean into the scoring use-case; throws only for failures worth a redelivery. */
 export async function handleCleanPush(deps: ScoreDeps, event: PushEvent): Promise<ScoreSummary> {
@@ -13,8 +16,8 @@ export async function handleCleanPush(deps: ScoreDeps, event: PushEvent): Promis
   }
   const summary = await scoreCleanReadings(deps, envelope.message.messageId, envelope.message.data);
   if (summary.deadLettered) log.warn('readings-clean message dead-lettered', { messageId: summary.messageId });
-  // Late values (out-of-order delivery, redelivery) are not scored: visible, since ordering is not guaranteed.
-  else if (summary.late > 0) log.info('message scored; late values skipped', { ...summary });
   else log.debug('message scored', { ...summary });
+  // Late values (out-of-order delivery, redelivery) are not scored: visible, since ordering is not guaranteed.
+  if (summary.late > 0) lateValues.add(summary.late);
   return summary;
 }

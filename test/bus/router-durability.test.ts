@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeadLetterFile } from '../../shared/bus/dead-letter-sink.js';
-import { LocalPushRouter, type RouterOptions } from '../../shared/bus/local-router.js';
 import { PubSubBus } from '../../shared/bus/pubsub.js';
 import { TOPICS } from '../../shared/config/env.js';
+import { testRouter } from '../support/test-router.js';
 
 /** A push endpoint that holds every delivery until the test answers it. */
 async function heldEndpoint() {
@@ -50,31 +50,6 @@ async function until(condition: () => boolean, what: string, timeoutMs = 5000): 
   }
 }
 
-function router(dir: string, endpoint: string, extra: Partial<RouterOptions> = {}) {
-  const r = new LocalPushRouter({
-    project: 'local',
-    deadLetterTopic: TOPICS.deadLetter,
-    deadLetters: new DeadLetterFile(join(dir, 'dead.jsonl')),
-    subscriptions: [
-      {
-        name: 'readings-ingest',
-        topic: TOPICS.readings,
-        endpoint,
-        maxAttempts: 3,
-        minBackoffMs: 10,
-        maxBackoffMs: 50,
-        concurrency: 4,
-      },
-    ],
-    journalDir: join(dir, 'router'),
-    topics: Object.values(TOPICS),
-    internalTopics: [TOPICS.readingsClean],
-    drainTimeoutMs: 5000,
-    ...extra,
-  });
-  return r;
-}
-
 async function restPublish(port: number, topic: string, data: string[], init: RequestInit = {}) {
   const response = await fetch(`http://127.0.0.1:${port}/v1/projects/local/topics/${topic}:publish`, {
     method: 'POST',
@@ -92,7 +67,7 @@ describe('local router journal', () => {
   it('pushes again, after a restart, every acknowledged publish its subscriber had not acknowledged', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kw-journal-'));
     const first = await heldEndpoint();
-    const a = router(dir, first.url);
+    const a = testRouter(dir, first.url);
     const port = await a.listen(0);
     const { status } = await restPublish(port, TOPICS.readings, ['m1', 'm2', 'm3']);
     expect(status).toBe(200);
@@ -103,7 +78,7 @@ describe('local router journal', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const journal = readFileSync(join(dir, 'router', 'router-journal.jsonl'), 'utf8');
     const second = await heldEndpoint();
-    const b = router(dir, second.url);
+    const b = testRouter(dir, second.url);
     closing.push(
       () => b.close(),
       () => closeServer(second.server),
@@ -123,12 +98,12 @@ describe('local router journal', () => {
   it('drops a last record cut short by a crash and keeps every complete one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kw-journal-'));
     const first = await heldEndpoint();
-    const a = router(dir, first.url);
+    const a = testRouter(dir, first.url);
     const port = await a.listen(0);
     await restPublish(port, TOPICS.readings, ['kept']);
     appendFileSync(join(dir, 'router', 'router-journal.jsonl'), '{"p":{"messageId":"torn","topic":"readi');
     const second = await heldEndpoint();
-    const b = router(dir, second.url);
+    const b = testRouter(dir, second.url);
     closing.push(
       () => b.close(),
       () => closeServer(second.server),
@@ -143,7 +118,7 @@ describe('local router journal', () => {
   it('drains on close: a delivery that fails during shutdown is kept for the next start, never dead-lettered', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kw-journal-'));
     const first = await heldEndpoint();
-    const a = router(dir, first.url);
+    const a = testRouter(dir, first.url);
     const port = await a.listen(0);
     await restPublish(port, TOPICS.readings, ['in-flight']);
     await until(() => first.held.length === 1, 'the delivery');
@@ -157,7 +132,7 @@ describe('local router journal', () => {
     expect(a.stats.deadLettered).toBe(0);
     expect(new DeadLetterFile(join(dir, 'dead.jsonl')).count()).toBe(0);
     const second = await heldEndpoint();
-    const b = router(dir, second.url);
+    const b = testRouter(dir, second.url);
     closing.push(
       () => b.close(),
       () => closeServer(second.server),
@@ -173,7 +148,7 @@ describe('local router answers like Pub/Sub', () => {
   it('answers 404 NOT_FOUND for a topic that does not exist, through the real client', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kw-router-'));
     const target = await heldEndpoint();
-    const r = router(dir, target.url);
+    const r = testRouter(dir, target.url);
     const port = await r.listen(0);
     closing.push(
       () => r.close(),
@@ -196,7 +171,7 @@ describe('local router answers like Pub/Sub', () => {
   it('keeps its keep-alive connection usable after a 413', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kw-router-'));
     const target = await heldEndpoint();
-    const r = router(dir, target.url, { subscriptions: [] });
+    const r = testRouter(dir, target.url, { subscriptions: [] });
     const port = await r.listen(0);
     closing.push(
       () => r.close(),
@@ -213,7 +188,7 @@ describe('local router answers like Pub/Sub', () => {
   it('answers 429 RESOURCE_EXHAUSTED once the backlog is full; the real client retries until there is room', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kw-router-'));
     const target = await heldEndpoint();
-    const r = router(dir, target.url, { maxBacklog: { messages: 2, bytes: 1 << 20 } });
+    const r = testRouter(dir, target.url, { maxBacklog: { messages: 2, bytes: 1 << 20 } });
     const port = await r.listen(0);
     closing.push(
       () => r.close(),
@@ -248,7 +223,7 @@ describe('local router answers like Pub/Sub', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kw-router-'));
     const target = await heldEndpoint();
     // The first message (8 bytes, 12 in base64) leaves room under 9 bytes; with the second the backlog is full.
-    const r = router(dir, target.url, { maxBacklog: { messages: 100, bytes: 9 } });
+    const r = testRouter(dir, target.url, { maxBacklog: { messages: 100, bytes: 9 } });
     const port = await r.listen(0);
     closing.push(
       () => r.close(),

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToolLoop } from '../../shared/copilot/loop.js';
-import { VertexLlm } from '../../shared/llm/vertex.js';
-import { FakeVertex, type VertexScript } from '../support/fake-vertex.js';
+import type { VertexLlm } from '../../shared/llm/vertex.js';
+import type { FakeVertex, VertexScript } from '../support/fake-vertex.js';
 import { arithmeticTools } from '../support/llm-tools.js';
 import { guardAgainstGoogleAuth } from '../support/no-google-auth.js';
+import { vertexAgainstFake } from '../support/vertex-llm.js';
 
 let guard: Awaited<ReturnType<typeof guardAgainstGoogleAuth>>;
 const fakes: FakeVertex[] = [];
@@ -17,16 +18,9 @@ afterAll(async () => {
 });
 
 async function vertex(script: VertexScript): Promise<{ llm: VertexLlm; fake: FakeVertex }> {
-  const fake = await new FakeVertex(script).listen();
-  fakes.push(fake);
-  const llm = new VertexLlm({
-    project: 'plant-prj',
-    location: 'europe-west4',
-    model: 'gemini-3-flash',
-    contextTokens: 1_000_000,
-    apiEndpoint: fake.url,
-  });
-  return { llm, fake };
+  const made = await vertexAgainstFake(script);
+  fakes.push(made.fake);
+  return made;
 }
 
 const budget = { maxToolCalls: 8, maxTokens: 100_000 };

@@ -127,4 +127,15 @@ describe('CleanPublisher', () => {
     await Promise.all([alone.publish([row(a, 1)]), alone.publish([row(b, 1)])]);
     expect(bus.published).toHaveLength(2);
   });
+
+  it("sends each device's rows in time order across the messages of a batch, whatever order the calls came in", async () => {
+    const bus = new RecordingBus();
+    const publisher = new CleanPublisher(bus, 20);
+    const minutes = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => row(a, from + i));
+    // Ingest calls finish in any order: the newer values' call first, then the older ones' (1,400 rows, two messages).
+    await Promise.all([publisher.publish(minutes(700, 1400)), publisher.publish(minutes(0, 700))]);
+    const sent = bus.published.flatMap((p) => p.messages.flatMap((m) => readingIds(m)));
+    expect(sent).toHaveLength(1400);
+    expect(sent).toEqual(minutes(0, 1400).map((r) => r.reading_id));
+  });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import type { TestContext } from 'vitest';
 import { requireBenchmarkDir } from '../../shared/eval/data-dir.js';
 import { findPython } from '../../shared/forecast/python.js';
@@ -36,3 +37,11 @@ function attempt<T>(probe: () => T): { value: T } | { problem: string } {
 export const nabData = requirement(() => requireBenchmarkDir('nab'));
 export const skabData = requirement(() => requireBenchmarkDir('skab'));
 export const pythonWithTorch = requirement(() => findPython());
+
+/** strace that may trace a child (ptrace allowed): what a test of system calls observes them with. */
+export const strace = requirement(() => {
+  const run = spawnSync('strace', ['-f', '-e', 'trace=none', 'true'], { encoding: 'utf8' });
+  if (run.error || run.status !== 0)
+    throw new Error(`strace cannot trace here (${run.error?.message ?? run.stderr.trim()}): apt-get install strace`);
+  return 'strace';
+});

@@ -8,6 +8,7 @@ import { parseTimestamp, type ParsedTs } from '../timestamps.js';
 import { conversionTo } from '../units.js';
 import { describeIssues, parseWireReading, type ParsedReading } from '../wire.js';
 import type { DeviceState, KnownReading } from './device-state.js';
+import type { PendingWrite } from './pending-write.js';
 import type { Stats } from './series-state.js';
 import { consistencyTolerance, ENERGY_METER_METRICS, estimateEnergy, fromSide } from './energy-meter.js';
 
@@ -24,6 +25,8 @@ export interface MessageContext {
   readonly receivedAt: number;
   /** The site whose topic the message came through: only that site's devices are accepted. */
   readonly binding?: SiteBinding;
+  /** The delivery's readings write: values it adds to the device states remember it (pending-write.ts). */
+  readonly write?: PendingWrite;
 }
 
 export interface CleanResult {
@@ -239,7 +242,7 @@ export class ReadingCleaner {
         };
         const known = state.lookup(ts.ms, v.metric);
         if (!known) {
-          const entry = { sent: v.sent, messageId: ctx.messageId, ts: ts.ms };
+          const entry = { sent: v.sent, messageId: ctx.messageId, ts: ts.ms, write: ctx.write };
           state.remember(entry, v.metric, v.value, v.flags);
           seenHere.set(entry, index);
           result.rows.push(row);

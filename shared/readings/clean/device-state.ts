@@ -1,5 +1,6 @@
 import type { ReadingRow } from '../../warehouse/schema/tables.js';
 import { UNTRUSTED, type Flag } from '../flags.js';
+import type { PendingWrite } from './pending-write.js';
 import { SeriesState } from './series-state.js';
 
 export interface KnownReading {
@@ -7,6 +8,8 @@ export interface KnownReading {
   readonly sent: number | null;
   readonly messageId: string;
   readonly ts: number;
+  /** The readings write of the delivery that brought the value; undefined for values loaded from the warehouse. */
+  readonly write?: PendingWrite;
 }
 
 function isTrusted(flags: readonly Flag[]): boolean {
@@ -97,7 +100,13 @@ export class DeviceState {
       const seen = perMetricSeen.get(row.metric) ?? { count: 0, oldest: ts };
       seen.count++;
       perMetricSeen.set(row.metric, seen);
-      state.remember({ sent: sentOf(row), messageId: row.message_id, ts }, row.metric, row.value, row.flags as Flag[]);
+      // write: undefined keeps every entry one shape (stored rows have no pending write).
+      state.remember(
+        { sent: sentOf(row), messageId: row.message_id, ts, write: undefined },
+        row.metric,
+        row.value,
+        row.flags as Flag[],
+      );
     }
     for (const seen of perMetricSeen.values()) {
       if (seen.count >= perMetric) state.coveredFrom = Math.max(state.coveredFrom, seen.oldest);

@@ -103,7 +103,12 @@ export class HistoryCache {
           new Date(to).toISOString(),
         );
         for (const row of rows)
-          state.addKnown(row.metric, { sent: sentOf(row), messageId: row.message_id, ts: Date.parse(row.ts) });
+          state.addKnown(row.metric, {
+            sent: sentOf(row),
+            messageId: row.message_id,
+            ts: Date.parse(row.ts),
+            write: undefined,
+          });
       }),
     );
   }
