@@ -79,8 +79,7 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
   const deviceIds = deps.cleaner.deviceIds(decoded.readings);
   const states = await deps.history.ensure(deviceIds);
   const stateOf = (id: string) => states.get(id) ?? deps.history.get(id);
-  const older = deps.cleaner.olderThanHistory(decoded.readings, stateOf);
-  if (older.size > 0) await deps.history.lookUpOlder(older, stateOf);
+  await lookUpOlder(deps, decoded.readings, stateOf);
   const write = new PendingWrite();
   const result = deps.cleaner.clean(
     decoded.readings,
@@ -113,6 +112,29 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
     rejected: result.rejected.length,
     redelivered: result.redelivered.length,
   };
+}
+
+/**
+ * Makes the readings older than their device's history known from the warehouse. While this delivery waits for
+ * a lookup another may make a history forget more times: asked again until nothing new is older, so that the
+ * check and the cleaning that follows it run with no wait between them.
+ */
+async function lookUpOlder(
+  deps: IngestDeps,
+  readings: readonly unknown[],
+  stateOf: (deviceId: string) => DeviceState,
+): Promise<void> {
+  const asked = new Set<string>();
+  for (;;) {
+    const older = deps.cleaner.olderThanHistory(readings, stateOf);
+    for (const [deviceId, request] of older) {
+      request.ids = request.ids.filter((id) => !asked.has(id));
+      if (request.ids.length === 0) older.delete(deviceId);
+      else for (const id of request.ids) asked.add(id);
+    }
+    if (older.size === 0) return;
+    await deps.history.lookUpOlder(older, stateOf);
+  }
 }
 
 /**

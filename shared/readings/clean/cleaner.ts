@@ -174,6 +174,8 @@ export class ReadingCleaner {
     // The entries of the device states this delivery stored or found redelivered so far, with their reading:
     // a repeat inside one message is a duplicate or a conflict, not a redelivery.
     const seenHere = new Map<KnownReading, number>();
+    // Trimmed once the message is cleaned: a time it repeats stays known meanwhile (DeviceState.trim).
+    const touched = new Set<DeviceState>();
 
     for (const [index, raw] of readings.entries()) {
       const parsed = parseWireReading(raw);
@@ -222,6 +224,7 @@ export class ReadingCleaner {
         continue;
       }
       const state = stateOf(reading.deviceId);
+      touched.add(state);
       const values = this.pendingValues(reading, device, ts.ms, index, raw, reject, tsIso);
       this.applyRules(values, device, state, ts.ms, ahead > this.limits.futureToleranceS);
       for (const v of values) {
@@ -269,6 +272,7 @@ export class ReadingCleaner {
         }
       }
     }
+    for (const state of touched) state.trim();
     return result;
   }
 

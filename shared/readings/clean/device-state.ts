@@ -65,6 +65,13 @@ export class DeviceState {
     if (!atTs) this.known.set(reading.ts, (atTs = []));
     if (atTs[slot] === undefined) this.knownCount++;
     atTs[slot] = reading;
+  }
+
+  /**
+   * Forgets the earliest remembered times while over the cap. Called once a message is cleaned, never while:
+   * its lookups were decided against coveredFrom before it, so a time it repeats must stay known until then.
+   */
+  trim(): void {
     // Maps iterate in insertion order: dropping the first entry forgets the earliest remembered time.
     while (this.knownCount > this.knownCap) {
       const [oldestTs, oldest] = this.known.entries().next().value as [number, Array<KnownReading | undefined>];
@@ -111,6 +118,7 @@ export class DeviceState {
     for (const seen of perMetricSeen.values()) {
       if (seen.count >= perMetric) state.coveredFrom = Math.max(state.coveredFrom, seen.oldest);
     }
+    state.trim();
     return state;
   }
 }
