@@ -1,7 +1,7 @@
 import type { Bus } from '../bus/port.js';
 import type { SiteBinding, SiteTopics } from '../devices/sites.js';
 import { TransientError } from '../errors/transient.js';
-import type { CleanResult, ReadingCleaner } from '../readings/clean/cleaner.js';
+import type { ReadingCleaner } from '../readings/clean/cleaner.js';
 import type { DeviceState } from '../readings/clean/device-state.js';
 import type { HistoryCache } from '../readings/clean/history-cache.js';
 import { PendingWrite } from '../readings/clean/pending-write.js';
@@ -86,8 +86,6 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
     { messageId: message.messageId, receivedAt, binding: message.binding, write },
     stateOf,
   );
-  // Read now, while the states hold the very entries the judgements were made against.
-  const judgedAgainst = pendingWritesJudged(result, stateOf, write);
   try {
     // Rejections only once the readings are stored: a rejection judged against another message's value that
     // then failed to store would otherwise stay, and the redelivery, judged afresh, would add a second one.
@@ -98,7 +96,7 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
       throw error;
     }
     write.settle(true);
-    if (judgedAgainst) await allStored(judgedAgainst);
+    if (result.judgedAgainst) await allStored(result.judgedAgainst);
     await deps.warehouse.insert(rejectedTable, result.rejected);
     // A redelivery may follow a first delivery that stored but failed to publish: publish those again.
     await deps.cleanPublisher.publish([...result.rows, ...result.redelivered]);
@@ -135,27 +133,6 @@ async function lookUpOlder(
     if (older.size === 0) return;
     await deps.history.lookUpOlder(older, stateOf);
   }
-}
-
-/**
- * The writes of other deliveries, not known to have stored, whose values this message's duplicates, conflicts
- * and redeliveries were judged against; undefined when there are none (the common case: nothing to wait for).
- */
-function pendingWritesJudged(
-  result: CleanResult,
-  stateOf: (deviceId: string) => DeviceState,
-  own: PendingWrite,
-): Set<PendingWrite> | undefined {
-  let pending: Set<PendingWrite> | undefined;
-  const judged = (deviceId: string | null, ts: string | null, metric: string | null) => {
-    if (deviceId === null || ts === null || metric === null) return;
-    const write = stateOf(deviceId).lookup(Date.parse(ts), metric)?.write;
-    if (write && write !== own && !write.isStored) (pending ??= new Set()).add(write);
-  };
-  for (const row of result.rejected)
-    if (row.reason === 'duplicate' || row.reason === 'conflict') judged(row.device_id, row.ts, row.metric);
-  for (const row of result.redelivered) judged(row.device_id, row.ts, row.metric);
-  return pending;
 }
 
 /**

@@ -34,6 +34,11 @@ export interface CleanResult {
   readonly rejected: RejectedRow[];
   /** Rows this message already stored on an earlier delivery: not stored again, not rejected. */
   readonly redelivered: ReadingRow[];
+  /**
+   * The pending writes of other deliveries whose values this message's duplicates, conflicts and redeliveries
+   * were judged against; kept here, as the history may forget those values before the message is acknowledged.
+   */
+  judgedAgainst?: Set<PendingWrite>;
 }
 
 /** Fewest trusted values before the spike rule speaks. */
@@ -252,6 +257,8 @@ export class ReadingCleaner {
           continue;
         }
         const earlier = seenHere.get(known);
+        if (known.write && known.write !== ctx.write && !known.write.isStored)
+          (result.judgedAgainst ??= new Set()).add(known.write);
         if (known.messageId === ctx.messageId && earlier === undefined && sameValue(known.sent, v.sent)) {
           seenHere.set(known, index);
           result.redelivered.push(row);
