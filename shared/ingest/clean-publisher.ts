@@ -123,32 +123,15 @@ function inTimeOrder(rows: readonly ReadingRow[]): boolean {
 }
 
 /**
- * The rows device by device, each device's in time order (a stable sort keeps a reading's metrics together),
- * which they usually already are: grouping costs one pass where sorting every row cost a tenth of publishing.
- */
-function deviceByDevice(rows: readonly ReadingRow[]): ReadingRow[] {
-  const byDevice = new Map<string, ReadingRow[]>();
-  for (const row of rows) {
-    const group = byDevice.get(row.device_id);
-    if (group) group.push(row);
-    else byDevice.set(row.device_id, [row]);
-  }
-  const ordered: ReadingRow[] = [];
-  for (const group of byDevice.values()) {
-    if (!inTimeOrder(group)) group.sort(byTime);
-    for (const row of group) ordered.push(row);
-  }
-  return ordered;
-}
-
-/**
  * One key's rows as readings-clean messages (clean-payload.ts), never splitting one reading's metrics across two
- * messages. Concurrent ingest calls finish in any order: device by device in time order, a device's values leave
- * in time order across the messages of one batch too (the scorer counts a value older than one it has stepped
- * `late`, and skips it).
+ * messages. Concurrent ingest calls finish in any order: sorted by time (stable, so a reading's metrics stay
+ * together), a device's values leave in time order across the messages of one batch too (the scorer counts a
+ * value older than one it has stepped `late`, and skips it). Rows already in time order cost one pass, and a
+ * batch of one message none: the scorer orders each series of a message itself.
  */
 function cleanMessages(orderingKey: string, unordered: readonly ReadingRow[]): OutgoingMessage[] {
-  const rows = deviceByDevice(unordered);
+  const ordered = unordered.length <= CLEAN_ROWS_PER_MESSAGE || inTimeOrder(unordered);
+  const rows = ordered ? unordered : [...unordered].sort(byTime);
   const messages: OutgoingMessage[] = [];
   for (let start = 0; start < rows.length;) {
     let end = Math.min(rows.length, start + CLEAN_ROWS_PER_MESSAGE);
