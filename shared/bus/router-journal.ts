@@ -108,6 +108,8 @@ export class RouterJournal {
       this.buffered.push(line);
       messageIds.push(message.messageId);
     }
+    // Nothing kept, nothing to wait for: no sync for a publish to a topic nobody subscribes to.
+    if (messageIds.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject, messageIds });
       this.schedule();

@@ -137,9 +137,11 @@ export class ReadingCleaner {
       if ((typeof r.ts !== 'string' && typeof r.ts !== 'number') || r.metrics === null || typeof r.metrics !== 'object')
         continue;
       const device = this.registry.get(r.deviceId);
-      if (!device) continue;
+      // A state that covers all time needs no lookup: skip parsing the time (most readings, most of the time).
+      const coveredFrom = device ? stateOf(r.deviceId).coveredFrom : -Infinity;
+      if (!device || coveredFrom === -Infinity) continue;
       const ts = timestampOf(r.ts, device, r.deviceId);
-      if (!ts.ok || ts.ms >= stateOf(r.deviceId).coveredFrom) continue;
+      if (!ts.ok || ts.ms >= coveredFrom) continue;
       const request = requests.get(r.deviceId) ?? { ids: [], from: ts.ms, to: ts.ms };
       const idPrefix = readingIdPrefix(r.deviceId, ts.ms);
       for (const metric of Object.keys(r.metrics)) {
@@ -306,7 +308,6 @@ export class ReadingCleaner {
     const idPrefix = readingIdPrefix(reading.deviceId, tsMs);
     for (const [metric, sentValue] of reading.metrics) {
       const spec = device.metricSpecs.get(metric);
-      const where = { device_id: reading.deviceId, ts: tsIso, metric };
       if (!spec) {
         unknown.push(metric);
         continue;
@@ -317,7 +318,11 @@ export class ReadingCleaner {
         const why = conversion.ambiguous
           ? `is ambiguous (${conversion.ambiguous.join(' or ')}): write the unit in SI case`
           : `cannot be converted to ${spec.unit}; accepted: ${conversion.accepted.join(', ')}`;
-        reject(index, 'unit_mismatch', `units.${metric}: '${unit}' ${why}`, raw, where);
+        reject(index, 'unit_mismatch', `units.${metric}: '${unit}' ${why}`, raw, {
+          device_id: reading.deviceId,
+          ts: tsIso,
+          metric,
+        });
         continue;
       }
       const value = sentValue === null ? null : conversion.convert(sentValue);
@@ -327,7 +332,7 @@ export class ReadingCleaner {
           'invalid_reading',
           `metrics.${metric}: ${sentValue} ${unit} is beyond the largest number a float holds in ${spec.unit}`,
           raw,
-          where,
+          { device_id: reading.deviceId, ts: tsIso, metric },
         );
         continue;
       }
