@@ -112,26 +112,30 @@ function groupByKey(rows: readonly ReadingRow[]): Map<string, ReadingRow[]> {
   return byKey;
 }
 
-/** By time: ISO strings of one form sort as times. */
-function byTime(a: ReadingRow, b: ReadingRow): number {
-  return a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0;
+/**
+ * By time (ISO strings of one form sort as times), then device: the rows of one reading end side by side even
+ * when other devices' rows of that instant came between them (a device that sends each metric on its own).
+ */
+function byTimeThenDevice(a: ReadingRow, b: ReadingRow): number {
+  if (a.ts !== b.ts) return a.ts < b.ts ? -1 : 1;
+  return a.device_id < b.device_id ? -1 : a.device_id > b.device_id ? 1 : 0;
 }
 
-function inTimeOrder(rows: readonly ReadingRow[]): boolean {
-  for (let i = 1; i < rows.length; i++) if (rows[i - 1]!.ts > rows[i]!.ts) return false;
+function inOrder(rows: readonly ReadingRow[]): boolean {
+  for (let i = 1; i < rows.length; i++) if (byTimeThenDevice(rows[i - 1]!, rows[i]!) > 0) return false;
   return true;
 }
 
 /**
  * One key's rows as readings-clean messages (clean-payload.ts), never splitting one reading's metrics across two
- * messages. Concurrent ingest calls finish in any order: sorted by time (stable, so a reading's metrics stay
- * together), a device's values leave in time order across the messages of one batch too (the scorer counts a
- * value older than one it has stepped `late`, and skips it). Rows already in time order cost one pass, and a
+ * messages. Concurrent ingest calls finish in any order: sorted by time and device (stable, so a reading's metrics
+ * stay together), a device's values leave in time order across the messages of one batch too (the scorer counts a
+ * value older than one it has stepped `late`, and skips it). Rows already in that order cost one pass, and a
  * batch of one message none: the scorer orders each series of a message itself.
  */
 function cleanMessages(orderingKey: string, unordered: readonly ReadingRow[]): OutgoingMessage[] {
-  const ordered = unordered.length <= CLEAN_ROWS_PER_MESSAGE || inTimeOrder(unordered);
-  const rows = ordered ? unordered : [...unordered].sort(byTime);
+  const ordered = unordered.length <= CLEAN_ROWS_PER_MESSAGE || inOrder(unordered);
+  const rows = ordered ? unordered : [...unordered].sort(byTimeThenDevice);
   const messages: OutgoingMessage[] = [];
   for (let start = 0; start < rows.length;) {
     let end = Math.min(rows.length, start + CLEAN_ROWS_PER_MESSAGE);
