@@ -158,17 +158,18 @@ export class DuckDbWarehouse implements Warehouse {
   private async write(table: Table, rows: readonly unknown[]): Promise<void> {
     const stage = this.stageOf(table);
     const appender = await this.connection.createAppender(stage.name, 'main', 'temp');
-    let dict;
+    // The stage is emptied whatever happens: the appender hands rows to it every 204,800 rows, so a write that
+    // fails while appending has staged some, and a later write would move them.
     try {
-      dict = stage.append(appender, rows);
-    } catch (error) {
-      // Nothing half-appended may reach the stage: a later write would move it.
-      appender.clear();
-      throw error;
-    } finally {
-      appender.closeSync();
-    }
-    try {
+      let dict;
+      try {
+        dict = stage.append(appender, rows);
+      } catch (error) {
+        appender.clear();
+        throw error;
+      } finally {
+        appender.closeSync();
+      }
       const move = this.moves.get(table) ?? (await this.connection.prepare(stage.moveSql()));
       this.moves.set(table, move);
       move.bind({ dict }, { dict: DICTIONARY_TYPE });
