@@ -1,8 +1,7 @@
 import type { Bus } from '../bus/port.js';
 import type { SiteBinding, SiteTopics } from '../devices/sites.js';
 import { TransientError } from '../errors/transient.js';
-import type { ReadingCleaner } from '../readings/clean/cleaner.js';
-import type { DeviceState } from '../readings/clean/device-state.js';
+import type { CleanResult, ReadingCleaner } from '../readings/clean/cleaner.js';
 import type { HistoryCache } from '../readings/clean/history-cache.js';
 import { PendingWrite } from '../readings/clean/pending-write.js';
 import { decodeMessage, type DecodeLimits } from '../readings/decode.js';
@@ -79,13 +78,26 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
   const deviceIds = deps.cleaner.deviceIds(decoded.readings);
   const states = await deps.history.ensure(deviceIds);
   const stateOf = (id: string) => states.get(id) ?? deps.history.get(id);
-  await lookUpOlder(deps, decoded.readings, stateOf);
+  const older = deps.cleaner.olderThanHistory(decoded.readings, stateOf);
+  // A lookup answers for what was stored when it ran, and the message's other devices were checked before it: the
+  // histories forget nothing until the message is cleaned (DeviceState.hold), so what they hold now, and what
+  // another delivery remembers meanwhile, stays known to this one.
+  const held = older.size > 0 ? [...states.values()] : [];
+  for (const state of held) state.hold();
   const write = new PendingWrite();
-  const result = deps.cleaner.clean(
-    decoded.readings,
-    { messageId: message.messageId, receivedAt, binding: message.binding, write },
-    stateOf,
-  );
+  let result: CleanResult;
+  try {
+    if (older.size > 0) await deps.history.lookUpOlder(older, stateOf);
+    result = deps.cleaner.clean(
+      decoded.readings,
+      { messageId: message.messageId, receivedAt, binding: message.binding, write },
+      stateOf,
+    );
+  } finally {
+    for (const state of held) state.release();
+  }
+  // No wait between cleaning and the write below: a value the histories forget from now on is in a write queued
+  // before any later lookup (the embedded warehouse runs them in order).
   try {
     // Rejections only once the readings are stored: a rejection judged against another message's value that
     // then failed to store would otherwise stay, and the redelivery, judged afresh, would add a second one.
@@ -110,29 +122,6 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
     rejected: result.rejected.length,
     redelivered: result.redelivered.length,
   };
-}
-
-/**
- * Makes the readings older than their device's history known from the warehouse. While this delivery waits for
- * a lookup another may make a history forget more times: asked again until nothing new is older, so that the
- * check and the cleaning that follows it run with no wait between them.
- */
-async function lookUpOlder(
-  deps: IngestDeps,
-  readings: readonly unknown[],
-  stateOf: (deviceId: string) => DeviceState,
-): Promise<void> {
-  const asked = new Set<string>();
-  for (;;) {
-    const older = deps.cleaner.olderThanHistory(readings, stateOf);
-    for (const [deviceId, request] of older) {
-      request.ids = request.ids.filter((id) => !asked.has(id));
-      if (request.ids.length === 0) older.delete(deviceId);
-      else for (const id of request.ids) asked.add(id);
-    }
-    if (older.size === 0) return;
-    await deps.history.lookUpOlder(older, stateOf);
-  }
 }
 
 /**

@@ -31,6 +31,8 @@ export class DeviceState {
    */
   private readonly known = new Map<number, Array<KnownReading | undefined>>();
   private knownCount = 0;
+  /** Deliveries whose lookups this state serves until they are cleaned: nothing is forgotten meanwhile. */
+  private holds = 0;
 
   constructor(
     private readonly windowSize: number,
@@ -72,6 +74,7 @@ export class DeviceState {
    * its lookups were decided against coveredFrom before it, so a time it repeats must stay known until then.
    */
   trim(): void {
+    if (this.holds > 0) return;
     // Maps iterate in insertion order: dropping the first entry forgets the earliest remembered time.
     while (this.knownCount > this.knownCap) {
       const [oldestTs, oldest] = this.known.entries().next().value as [number, Array<KnownReading | undefined>];
@@ -79,6 +82,18 @@ export class DeviceState {
       for (const entry of oldest) if (entry !== undefined) this.knownCount--;
       this.coveredFrom = Math.max(this.coveredFrom, oldestTs + 1);
     }
+  }
+
+  /**
+   * Forgets nothing until release(): a warehouse lookup answers for what was stored when it ran, so values
+   * remembered after it, their writes perhaps not stored yet, must stay known until its delivery is cleaned.
+   */
+  hold(): void {
+    this.holds++;
+  }
+
+  release(): void {
+    if (--this.holds === 0) this.trim();
   }
 
   remember(reading: KnownReading, metric: string, value: number | null, flags: readonly Flag[]): void {
