@@ -8,6 +8,7 @@ import { decodeMessage, type DecodeLimits } from '../readings/decode.js';
 import { rejectionId } from '../readings/ids.js';
 import type { Warehouse } from '../warehouse/port.js';
 import { readings as readingsTable, rejected as rejectedTable } from '../warehouse/schema/tables.js';
+import type { DeviceState } from '../readings/clean/device-state.js';
 import type { CleanPublisher } from './clean-publisher.js';
 
 export interface IngestDeps {
@@ -77,8 +78,23 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
 
   const deviceIds = deps.cleaner.deviceIds(decoded.readings);
   const states = await deps.history.ensure(deviceIds);
+  try {
+    return { ...summary, ...(await cleanAndStore(deps, message, decoded.readings, receivedAt, states)) };
+  } finally {
+    deps.history.done(states);
+  }
+}
+
+/** The readings cleaned against the device states, stored, their rejections recorded and the rows published. */
+async function cleanAndStore(
+  deps: IngestDeps,
+  message: IncomingMessage,
+  readings: readonly unknown[],
+  receivedAt: number,
+  states: ReadonlyMap<string, DeviceState>,
+): Promise<Pick<IngestSummary, 'stored' | 'rejected' | 'redelivered'>> {
   const stateOf = (id: string) => states.get(id) ?? deps.history.get(id);
-  const older = deps.cleaner.olderThanHistory(decoded.readings, stateOf);
+  const older = deps.cleaner.olderThanHistory(readings, stateOf);
   // A lookup answers for what was stored when it ran, and the message's other devices were checked before it: the
   // histories forget nothing until the message is cleaned (DeviceState.hold), so what they hold now, and what
   // another delivery remembers meanwhile, stays known to this one.
@@ -89,7 +105,7 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
   try {
     if (older.size > 0) await deps.history.lookUpOlder(older, stateOf);
     result = deps.cleaner.clean(
-      decoded.readings,
+      readings,
       { messageId: message.messageId, receivedAt, binding: message.binding, write },
       stateOf,
     );
@@ -113,11 +129,10 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
     // A redelivery may follow a first delivery that stored but failed to publish: publish those again.
     await deps.cleanPublisher.publish([...result.rows, ...result.redelivered]);
   } catch (error) {
-    deps.history.invalidate(deviceIds);
+    deps.history.invalidate(states.keys());
     throw error;
   }
   return {
-    ...summary,
     stored: result.rows.length,
     rejected: result.rejected.length,
     redelivered: result.redelivered.length,

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { TransientError } from '../../shared/errors/transient.js';
+import type { Warehouse } from '../../shared/warehouse/port.js';
 import { startTestStack, type TestStack } from '../support/local-stack.js';
+import { withInsert } from '../support/warehouse-wrapper.js';
 
 let stack: TestStack | undefined;
 afterEach(async () => {
@@ -49,15 +52,45 @@ function messages(seed: number) {
  * Concurrent deliveries of readings that repeat one another's times, with a history capped at 128 values
  * (KILOWATCH_HISTORY_POINTS=2): the history forgets times all the time and older readings are looked up. Every
  * value sent must end as its own stored row or as a duplicate or conflict of the stored one: a conflict judged
- * as new is dropped unseen by the warehouse's first-write-wins.
+ * as new is dropped unseen by the warehouse's first-write-wins. With failed writes, histories are dropped and
+ * loaded again while other deliveries still clean against them.
  */
+/** A warehouse that fails about a third of the messages' first write of each table, as an outage would. */
+function failingFirstWrites(seed: number) {
+  const random = rng(seed + 100);
+  const tried = new Set<string>();
+  return (inner: Warehouse): Warehouse =>
+    withInsert(inner, (table, rows) => {
+      const write = `${table.name} ${(rows as ReadonlyArray<{ message_id: string }>)[0]?.message_id}`;
+      if (tried.has(write)) return inner.insert(table, rows);
+      tried.add(write);
+      return random() < 0.3 ? Promise.reject(new TransientError(`${write} unavailable`)) : inner.insert(table, rows);
+    });
+}
+
 describe('concurrent deliveries against a capped history', () => {
-  for (const seed of [1, 2, 3])
-    it(`accounts for every value (seed ${seed})`, async () => {
-      stack = await startTestStack({ subscribe: ['ingest'], alertsSweepMs: 0 }, { KILOWATCH_HISTORY_POINTS: '2' });
+  for (const [seed, failures] of [
+    [1, false],
+    [2, false],
+    [3, false],
+    [1, true],
+    [2, true],
+    [3, true],
+  ] as const)
+    it(`accounts for every value (seed ${seed}${failures ? ', failed writes' : ''})`, async () => {
+      stack = await startTestStack(
+        {
+          subscribe: ['ingest'],
+          alertsSweepMs: 0,
+          maxAttempts: 20,
+          ...(failures ? { wrapWarehouse: failingFirstWrites(seed) } : {}),
+        },
+        { KILOWATCH_HISTORY_POINTS: '2' },
+      );
       const { bodies, sent } = messages(seed);
       const ids = stack.publish(...bodies);
       await stack.router.idle();
+      expect(stack.deadLetters().count()).toBe(0);
 
       const stored = new Map<string, { value: number; messageId: string }>();
       for (const r of await stack.sql(

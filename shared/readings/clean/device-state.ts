@@ -33,6 +33,11 @@ export class DeviceState {
   private knownCount = 0;
   /** Deliveries whose lookups this state serves until they are cleaned: nothing is forgotten meanwhile. */
   private holds = 0;
+  /** Dropped from its instance's cache (a write failed): deliveries still using it write, the next load waits. */
+  stale = false;
+  /** Deliveries cleaning against this state that have not finished, and what waits for them. */
+  private users = 0;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly windowSize: number,
@@ -94,6 +99,20 @@ export class DeviceState {
 
   release(): void {
     if (--this.holds === 0) this.trim();
+  }
+
+  /** A delivery cleans against this state until done(). */
+  use(): void {
+    this.users++;
+  }
+
+  done(): void {
+    if (--this.users === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /** Resolves once no delivery uses this state: their writes are then in the warehouse (or failed). */
+  idle(): Promise<void> {
+    return this.users === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   remember(reading: KnownReading, metric: string, value: number | null, flags: readonly Flag[]): void {

@@ -17,6 +17,12 @@ function sentOf(row: ReadingRow): number | null {
 export class HistoryCache {
   private readonly states = new Map<string, DeviceState>();
   private readonly loading = new Map<string, Promise<DeviceState>>();
+  /**
+   * States dropped from the cache while deliveries still used them. The next load of the device waits until
+   * they are done: a value such a delivery stores after the load would be unknown to the new state, and a
+   * conflict with it stored as new.
+   */
+  private readonly retired = new Map<string, DeviceState>();
 
   constructor(
     private readonly warehouse: Pick<Warehouse, 'recentReadings' | 'knownReadings'>,
@@ -30,9 +36,24 @@ export class HistoryCache {
   /**
    * The states of these devices, loaded where this instance holds none. The caller cleans against the states
    * returned: a state evicted meanwhile (more devices than maxDevices) stays whole for it, where a fresh one
-   * would hold no history and take a stored reading's conflict for a new reading.
+   * would hold no history and take a stored reading's conflict for a new reading. The caller calls done() once
+   * its writes have settled.
    */
   async ensure(deviceIds: Iterable<string>): Promise<Map<string, DeviceState>> {
+    let states = await this.resolve(deviceIds);
+    // A state invalidated while the others loaded is loaded again.
+    for (let stale = staleIds(states); stale.length > 0; stale = staleIds(states))
+      states = new Map([...states, ...(await this.resolve(stale))]);
+    for (const state of states.values()) state.use();
+    return states;
+  }
+
+  /** Marks the states ensure() returned as no longer used by their delivery (its writes have settled). */
+  done(states: ReadonlyMap<string, DeviceState>): void {
+    for (const state of states.values()) state.done();
+  }
+
+  private async resolve(deviceIds: Iterable<string>): Promise<Map<string, DeviceState>> {
     const states = new Map<string, DeviceState>();
     const pending: Promise<void>[] = [];
     for (const id of deviceIds) {
@@ -53,13 +74,18 @@ export class HistoryCache {
   }
 
   private async load(deviceId: string): Promise<DeviceState> {
+    const retired = this.retired.get(deviceId);
+    if (retired) await retired.idle();
     const since = this.lookbackMs > 0 ? this.now() - this.lookbackMs : undefined;
     const rows = await this.warehouse.recentReadings(
       deviceId,
       this.pointsPerMetric,
       since === undefined ? undefined : new Date(since).toISOString(),
     );
-    if (this.states.size >= this.maxDevices) this.states.delete(this.states.keys().next().value as string);
+    if (this.states.size >= this.maxDevices) {
+      const [evicted, evictedState] = this.states.entries().next().value as [string, DeviceState];
+      this.retire(evicted, evictedState);
+    }
     const state = DeviceState.fromRows(rows, this.pointsPerMetric, this.windowSize(), this.knownCap(), sentOf);
     if (since !== undefined) state.coveredFrom = Math.max(state.coveredFrom, since);
     this.states.set(deviceId, state);
@@ -115,6 +141,23 @@ export class HistoryCache {
 
   /** Forgets devices whose last write failed: their state ran ahead of the warehouse. */
   invalidate(deviceIds: Iterable<string>): void {
-    for (const id of deviceIds) this.states.delete(id);
+    for (const id of deviceIds) {
+      const state = this.states.get(id);
+      if (!state) continue;
+      state.stale = true;
+      this.retire(id, state);
+    }
   }
+
+  private retire(deviceId: string, state: DeviceState): void {
+    this.states.delete(deviceId);
+    this.retired.set(deviceId, state);
+    void state.idle().then(() => {
+      if (this.retired.get(deviceId) === state) this.retired.delete(deviceId);
+    });
+  }
+}
+
+function staleIds(states: ReadonlyMap<string, DeviceState>): string[] {
+  return [...states].filter(([, state]) => state.stale).map(([id]) => id);
 }
