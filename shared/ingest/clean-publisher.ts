@@ -1,4 +1,5 @@
 import type { Bus, OutgoingMessage } from '../bus/port.js';
+import { concat } from '../collections/concat.js';
 import { encodeCleanPayload } from '../readings/clean-payload.js';
 import type { ReadingRow } from '../warehouse/schema/tables.js';
 
@@ -138,7 +139,7 @@ function inOrder(rows: readonly ReadingRow[]): boolean {
  */
 function inTimeOrder(runs: readonly ReadingRow[][]): ReadingRow[] {
   const byFirstRow = runs.length > 1 ? [...runs].sort((a, b) => byTimeThenDevice(a[0]!, b[0]!)) : runs;
-  const rows = byFirstRow.flat();
+  const rows = concat(byFirstRow);
   return inOrder(rows) ? rows : rows.sort(byTimeThenDevice);
 }
 
@@ -150,7 +151,7 @@ function inTimeOrder(runs: readonly ReadingRow[][]): ReadingRow[] {
  */
 function cleanMessages(orderingKey: string, runs: readonly ReadingRow[][]): OutgoingMessage[] {
   const count = runs.reduce((n, run) => n + run.length, 0);
-  const rows = count <= CLEAN_ROWS_PER_MESSAGE ? runs.flat() : inTimeOrder(runs);
+  const rows = count <= CLEAN_ROWS_PER_MESSAGE ? concat(runs) : inTimeOrder(runs);
   const messages: OutgoingMessage[] = [];
   for (let start = 0; start < rows.length;) {
     let end = Math.min(rows.length, start + CLEAN_ROWS_PER_MESSAGE);
