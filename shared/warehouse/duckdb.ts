@@ -12,6 +12,7 @@ import { dedupViewName, dedupViewSql, duckdbAddNullableColumns, duckdbCreateTabl
 import type { RowOf, Table } from './schema/table.js';
 import { forecasts, TABLES, type ForecastRow, type ReadingRow } from './schema/tables.js';
 import type { Warehouse } from './port.js';
+import { concat } from '../collections/concat.js';
 import { TransientError } from '../errors/transient.js';
 import { storedReadings } from './stored-readings.js';
 import { DICTIONARY_TYPE, Stage } from './duckdb-stage.js';
@@ -132,10 +133,7 @@ export class DuckDbWarehouse implements Warehouse {
     this.pending.delete(table);
     if (group.length === 0) return;
     try {
-      await this.write(
-        table,
-        group.flatMap((w) => w.rows),
-      );
+      await this.write(table, concat(group.map((w) => w.rows)));
       this.committed(table);
       for (const w of group) w.resolve();
     } catch (error) {
