@@ -10,6 +10,7 @@ import type { Warehouse } from '../warehouse/port.js';
 import { readings as readingsTable, rejected as rejectedTable } from '../warehouse/schema/tables.js';
 import type { DeviceState } from '../readings/clean/device-state.js';
 import type { CleanPublisher } from './clean-publisher.js';
+import type { Pacer } from './pacer.js';
 
 export interface IngestDeps {
   readonly warehouse: Warehouse;
@@ -21,6 +22,8 @@ export interface IngestDeps {
   readonly cleaner: ReadingCleaner;
   readonly history: HistoryCache;
   readonly limits: DecodeLimits;
+  /** Gives a burst of deliveries turns of the event loop between cleanings; absent: none. */
+  readonly pacer?: Pacer;
   readonly now?: () => number;
 }
 
@@ -79,7 +82,8 @@ export async function ingestMessage(deps: IngestDeps, message: IncomingMessage):
   const deviceIds = deps.cleaner.deviceIds(decoded.readings);
   const states = await deps.history.ensure(deviceIds);
   try {
-    return { ...summary, ...(await cleanAndStore(deps, message, decoded.readings, receivedAt, states)) };
+    const store = () => cleanAndStore(deps, message, decoded.readings, receivedAt, states);
+    return { ...summary, ...(await (deps.pacer ? deps.pacer.run(store) : store())) };
   } finally {
     deps.history.done(states);
   }
