@@ -113,6 +113,12 @@ async function cleanAndStore(
       { messageId: message.messageId, receivedAt, binding: message.binding, write },
       stateOf,
     );
+  } catch (error) {
+    // A cleaning that failed part-way left values in the histories that no write will store: forget them, and
+    // fail any delivery judged against them meanwhile, rather than keep it waiting.
+    write.settle(false);
+    deps.history.invalidate(states.keys());
+    throw error;
   } finally {
     for (const state of held) state.release();
   }
