@@ -21,7 +21,7 @@ async function burst(pacer: Pacer | undefined, count: number, ms: number) {
   const released = new Promise<void>((resolve) => (release = resolve));
   const works = Array.from({ length: count }, (_, i) =>
     released.then(() => {
-      const work = () => {
+      const work = async () => {
         busy(ms);
         order.push(i);
       };
@@ -54,7 +54,7 @@ describe('pacer: a burst of synchronous work given turns of the event loop', () 
     let ranBeforeAnyTurn = false;
     let turned = false;
     setImmediate(() => (turned = true));
-    const result = await pacer.run(() => {
+    const result = await pacer.run(async () => {
       ranBeforeAnyTurn = !turned;
       return 42;
     });
