@@ -105,48 +105,41 @@ async function cleanAndStore(
   const held = older.size > 0 ? [...states.values()] : [];
   for (const state of held) state.hold();
   const write = new PendingWrite();
-  let result: CleanResult;
   try {
-    if (older.size > 0) await deps.history.lookUpOlder(older, stateOf);
-    result = deps.cleaner.clean(
-      readings,
-      { messageId: message.messageId, receivedAt, binding: message.binding, write },
-      stateOf,
-    );
-  } catch (error) {
-    // A cleaning that failed part-way left values in the histories that no write will store: forget them, and
-    // fail any delivery judged against them meanwhile, rather than keep it waiting.
-    write.settle(false);
-    deps.history.invalidate(states.keys());
-    throw error;
-  } finally {
-    for (const state of held) state.release();
-  }
-  // No wait between cleaning and the write below: a value the histories forget from now on is in a write queued
-  // before any later lookup (the embedded warehouse runs them in order).
-  try {
+    let result: CleanResult;
+    try {
+      if (older.size > 0) await deps.history.lookUpOlder(older, stateOf);
+      result = deps.cleaner.clean(
+        readings,
+        { messageId: message.messageId, receivedAt, binding: message.binding, write },
+        stateOf,
+      );
+    } finally {
+      for (const state of held) state.release();
+    }
+    // No wait between cleaning and the write below: a value the histories forget from now on is in a write queued
+    // before any later lookup (the embedded warehouse runs them in order).
     // Rejections only once the readings are stored: a rejection judged against another message's value that
     // then failed to store would otherwise stay, and the redelivery, judged afresh, would add a second one.
-    try {
-      await deps.warehouse.insert(readingsTable, result.rows);
-    } catch (error) {
-      write.settle(false);
-      throw error;
-    }
+    await deps.warehouse.insert(readingsTable, result.rows);
     write.settle(true);
     if (result.judgedAgainst) await allStored(result.judgedAgainst);
     await deps.warehouse.insert(rejectedTable, result.rejected);
     // A redelivery may follow a first delivery that stored but failed to publish: publish those again.
     await deps.cleanPublisher.publish([...result.rows, ...result.redelivered]);
+    return {
+      stored: result.rows.length,
+      rejected: result.rejected.length,
+      redelivered: result.redelivered.length,
+    };
   } catch (error) {
+    // Whatever failed (a lookup, the cleaning part-way, a write, the publish), the histories ran ahead of the
+    // warehouse: forget them. A readings write not stored by now never will be, and deliveries judged against its
+    // values fail with it rather than wait.
+    write.settle(false);
     deps.history.invalidate(states.keys());
     throw error;
   }
-  return {
-    stored: result.rows.length,
-    rejected: result.rejected.length,
-    redelivered: result.redelivered.length,
-  };
 }
 
 /**

@@ -10,7 +10,9 @@ export class PendingWrite {
   private settled: Promise<boolean> | undefined;
   private resolve: ((stored: boolean) => void) | undefined;
 
+  /** Records the write's outcome; the first one counts (a later failure of the delivery does not unstore it). */
   settle(stored: boolean): void {
+    if (this.stored !== undefined) return;
     this.stored = stored;
     this.resolve?.(stored);
   }
