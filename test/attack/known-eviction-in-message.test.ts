@@ -13,6 +13,18 @@ const DEVICE = 'sim-plant/machine-known-cap';
 const at = (i: number) => new Date(Date.UTC(2024, 5, 1) + i * 60_000).toISOString();
 const reading = (i: number, kw: number) => ({ deviceId: DEVICE, ts: at(i), metrics: { power_kw: kw } });
 
+/** A stack whose device remembers 128 values (2 points per metric), after 130 readings of it: time 2 is the oldest held. */
+async function fullHistory(): Promise<TestStack> {
+  stack = await startTestStack({ subscribe: ['ingest'], alertsSweepMs: 0 }, { KILOWATCH_HISTORY_POINTS: '2' });
+  stack.publish({ readings: Array.from({ length: 130 }, (_, i) => reading(i, 100 + (i % 7))) });
+  await stack.router.idle();
+  return stack;
+}
+
+function rejections(on: TestStack) {
+  return on.sql(`SELECT ts::VARCHAR AS ts, reason FROM rejected WHERE device_id = $d ORDER BY ts`, { d: DEVICE });
+}
+
 /**
  * A device's known readings are capped (KILOWATCH_HISTORY_POINTS × 64 values); over the cap the earliest
  * remembered times are forgotten and later readings of those times are looked up in the warehouse. The lookup
@@ -22,20 +34,15 @@ const reading = (i: number, kw: number) => ({ deviceId: DEVICE, ts: at(i), metri
  */
 describe('known readings capped while a message is cleaned', () => {
   it('rejects a conflict with the oldest remembered time when the same message first adds a new time', async () => {
-    // 2 points per metric: the device remembers 128 values.
-    stack = await startTestStack({ subscribe: ['ingest'], alertsSweepMs: 0 }, { KILOWATCH_HISTORY_POINTS: '2' });
-    stack.publish({ readings: Array.from({ length: 130 }, (_, i) => reading(i, 100 + (i % 7))) });
-    await stack.router.idle();
+    const s = await fullHistory();
 
     // Time 2 is the oldest the history still holds; the new time 130 comes first in the message.
-    stack.publish({ readings: [reading(130, 100), reading(2, 555)] });
-    await stack.router.idle();
+    s.publish({ readings: [reading(130, 100), reading(2, 555)] });
+    await s.router.idle();
 
-    const rejected = await stack.sql(`SELECT ts::VARCHAR AS ts, reason FROM rejected WHERE device_id = $d`, {
-      d: DEVICE,
-    });
+    const rejected = await rejections(s);
     expect(rejected).toEqual([{ ts: '2024-06-01 00:02:00+00', reason: 'conflict' }]);
-    const stored = await stack.sql(`SELECT value FROM readings WHERE device_id = $d AND ts = $t::TIMESTAMPTZ`, {
+    const stored = await s.sql(`SELECT value FROM readings WHERE device_id = $d AND ts = $t::TIMESTAMPTZ`, {
       d: DEVICE,
       t: at(2),
     });
@@ -43,18 +50,13 @@ describe('known readings capped while a message is cleaned', () => {
   });
 
   it('rejects a conflict with the oldest remembered time when the message also looks up an older one', async () => {
-    stack = await startTestStack({ subscribe: ['ingest'], alertsSweepMs: 0 }, { KILOWATCH_HISTORY_POINTS: '2' });
-    stack.publish({ readings: Array.from({ length: 130 }, (_, i) => reading(i, 100 + (i % 7))) });
-    await stack.router.idle();
+    const s = await fullHistory();
 
     // Time 0 was forgotten and is looked up: remembering it again must not forget time 2 meanwhile.
-    stack.publish({ readings: [reading(0, 100), reading(2, 555)] });
-    await stack.router.idle();
+    s.publish({ readings: [reading(0, 100), reading(2, 555)] });
+    await s.router.idle();
 
-    const rejected = await stack.sql(
-      `SELECT ts::VARCHAR AS ts, reason FROM rejected WHERE device_id = $d ORDER BY ts`,
-      { d: DEVICE },
-    );
+    const rejected = await rejections(s);
     expect(rejected).toEqual([
       { ts: '2024-06-01 00:00:00+00', reason: 'duplicate' },
       { ts: '2024-06-01 00:02:00+00', reason: 'conflict' },
@@ -91,10 +93,7 @@ describe('known readings capped while a message is cleaned', () => {
     release();
     await x;
 
-    const rejected = await stack.sql(
-      `SELECT ts::VARCHAR AS ts, reason FROM rejected WHERE device_id = $d ORDER BY ts`,
-      { d: DEVICE },
-    );
+    const rejected = await rejections(stack);
     expect(rejected).toEqual([
       { ts: '2024-06-01 00:00:00+00', reason: 'duplicate' },
       { ts: '2024-06-01 00:02:00+00', reason: 'conflict' },
