@@ -66,12 +66,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const kills: ChaosReport['kills'] = [];
   let replayed = 0;
   const killAndRestart = async () => {
-    const status = await stack.routerStatus();
-    replayed += status?.replayed ?? 0;
-    kills.push({ atMs: Date.now() - started, duringStart: !stack.ready });
+    const duringStart = !stack.ready;
+    // A stack still starting is killed at once: asked for its counters first, it could finish starting while it
+    // answers (its replays so far go uncounted).
+    if (!duringStart) replayed += (await stack.routerStatus())?.replayed ?? 0;
+    kills.push({ atMs: Date.now() - started, duringStart });
     await stack.kill();
     say(
-      `kill ${kills.length} at ${((Date.now() - started) / 1000).toFixed(1)} s${stack.ready ? '' : ' (during start)'}; ${counts.accepted}/${queue.length} messages acknowledged`,
+      `kill ${kills.length} at ${((Date.now() - started) / 1000).toFixed(1)} s${duringStart ? ' (during start)' : ''}; ${counts.accepted}/${queue.length} messages acknowledged`,
     );
     stack.start();
   };
